@@ -1,0 +1,65 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Modules by concern; arrows point at what a module may import (DESIGN.md):
+// thorax (CLI) -> CAD -> Models -> NN -> Tensor -> CDNNL (oneDNN)
+//                   |-> Loader -> Imaging -> CPNG, CTurboJPEG, ...
+//                   |-> Store (GRDB / SQLite)
+//                   '-> Reports (pure Swift, no C)
+let package = Package(
+    name: "Thorax",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "thorax", targets: ["thorax"]),
+        .library(name: "Reports", targets: ["Reports"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // C libraries from Debian's -dev packages, each behind one shim header.
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+
+        // The report labeller: pure Swift, Foundation only.
+        .target(name: "Reports", resources: [.copy("Resources")]),
+
+        // The tensor engine on oneDNN.
+        .target(name: "Tensor", dependencies: ["CDNNL"]),
+        .target(name: "NN", dependencies: ["Tensor"]),
+        .target(name: "SafeTensors"),
+        .target(name: "Models", dependencies: ["NN", "SafeTensors"]),
+
+        // Images and the database.
+        .target(name: "Imaging"),
+        .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), "Reports"]),
+        .target(name: "Loader", dependencies: ["Imaging", "Store", "Tensor"]),
+
+        // The paper's pipeline: head, loss, training, evaluation, localization.
+        .target(name: "CAD", dependencies: ["Models", "Imaging", "Store", "Loader", "Reports"]),
+
+        .executableTarget(
+            name: "thorax",
+            dependencies: [
+                "CAD", "Reports", "Store", "Imaging", "Loader", "Models", "NN", "Tensor", "SafeTensors",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Shared helpers for the test targets only (locating ../shared/data, temp dirs).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
+        .testTarget(name: "LoaderTests", dependencies: ["Loader", "TestSupport"]),
+        .testTarget(name: "CADTests", dependencies: ["CAD", "TestSupport"]),
+        .testTarget(name: "ThoraxCLITests", dependencies: ["thorax", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// The NN module. See DESIGN.md for what it holds and what it may import.

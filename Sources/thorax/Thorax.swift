@@ -1,0 +1,23 @@
+import ArgumentParser
+
+/// The `thorax` command: one subcommand per job of the ChestX-ray8 pipeline.
+@main
+struct Thorax: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "thorax",
+        abstract: "Chest X-ray report labelling, database, weakly supervised classification and localization.",
+        discussion: """
+        Example:
+          thorax label ../shared/data/openi/reports --output labels.csv
+        """,
+        version: ThoraxVersion.string,
+        subcommands: [
+            // Each job adds its subcommand here, one line each.
+        ]
+    )
+}
+
+/// The version recorded in model cards and outputs.
+enum ThoraxVersion {
+    static let string = "0.1.0"
+}
