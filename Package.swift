@@ -34,7 +34,7 @@ let package = Package(
         // Images and the database.
         .target(name: "Imaging"),
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), "Reports"]),
-        .target(name: "Loader", dependencies: ["Imaging", "Store", "Tensor"]),
+        .target(name: "Loader", dependencies: ["Imaging", "Store"]),
 
         // The paper's pipeline: head, loss, training, evaluation, localization.
         .target(name: "CAD", dependencies: ["Models", "Imaging", "Store", "Loader", "Reports"]),
