@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "LoaderTests", dependencies: ["Loader", "TestSupport"]),
-        .testTarget(name: "CADTests", dependencies: ["CAD", "TestSupport"]),
+        .testTarget(name: "CADTests", dependencies: ["CAD", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThoraxCLITests", dependencies: ["thorax", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
