@@ -27,7 +27,7 @@ let package = Package(
 
         // The tensor engine on oneDNN.
         .target(name: "Tensor", dependencies: ["CDNNL"]),
-        .target(name: "NN", dependencies: ["Tensor"]),
+        .target(name: "NN", dependencies: ["Tensor", "CDNNL"]),
         .target(name: "SafeTensors"),
         .target(name: "Models", dependencies: ["NN", "SafeTensors"]),
 

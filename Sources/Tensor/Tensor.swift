@@ -1,1 +1,193 @@
-// The Tensor module. See DESIGN.md for what it holds and what it may import.
+import CDNNL
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A float32 tensor in oneDNN memory: its logical shape (NCHW order for images), its layout
+/// (plain row-major or one of oneDNN's blocked layouts such as nChw16c) and a 64-byte aligned
+/// buffer it owns.
+///
+/// Inside a network tensors stay in the layout the primitives prefer; `toArray()` and
+/// `init(shape:values:)` convert to and from plain row-major order at the edges. Layers own the
+/// tensors they return and overwrite them on their next call (buffers are allocated once per
+/// shape and reused): copy what must outlive that.
+public final class Tensor {
+    /// Logical dimensions, outermost first: (N, C, H, W) for images, (N, F) for features.
+    public let shape: [Int]
+    /// The oneDNN memory descriptor: shape plus layout.
+    public let descriptor: dnnl_memory_desc_t
+    /// The oneDNN memory object bound to this tensor's buffer.
+    public let memory: dnnl_memory_t
+    /// Start of the buffer; `byteCount` bytes, padding of blocked layouts included.
+    public let data: UnsafeMutableRawPointer
+    public let byteCount: Int
+    /// Whether the layout is dense row-major, so element i of the flat logical order is at index i.
+    public let isPlain: Bool
+    /// The tensor whose buffer this one views (kept alive by this reference), or nil when it owns its buffer.
+    public let base: Tensor?
+
+    /// Number of logical elements (product of the shape).
+    public var count: Int { shape.reduce(1, *) }
+
+    /// A zero-filled tensor with the given descriptor (any layout).
+    public init(descriptor: dnnl_memory_desc_t) throws {
+        var descriptor = descriptor
+        let shape = MemoryDescriptor.shape(of: descriptor)
+        let bytes = max(dnnl_memory_desc_get_size(&descriptor), 4)
+        var raw: UnsafeMutableRawPointer?
+        guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
+            throw TensorError.invalidArgument("could not allocate \(bytes) bytes for a tensor of shape \(shape)")
+        }
+        memset(raw, 0, bytes)
+        var memory: dnnl_memory_t?
+        let status = dnnl_memory_create(&memory, &descriptor, Context.shared.engine, raw)
+        if status != dnnl_success {
+            free(raw)
+            throw TensorError.oneDNN(call: "dnnl_memory_create(\(shape))", status: Int(status.rawValue))
+        }
+        self.shape = shape
+        self.descriptor = descriptor
+        self.memory = memory!
+        self.data = raw
+        self.byteCount = bytes
+        self.isPlain = MemoryDescriptor.isPlain(descriptor)
+        self.base = nil
+    }
+
+    /// A view of `base`'s buffer under another descriptor of the same byte size, e.g. a plain
+    /// (O, I, kH, kW) weight seen as plain (G, O/G, I/G, kH, kW) for grouped convolution.
+    /// - Throws: `TensorError.shapeMismatch` when the byte sizes differ.
+    public init(viewing base: Tensor, as descriptor: dnnl_memory_desc_t) throws {
+        var descriptor = descriptor
+        let bytes = dnnl_memory_desc_get_size(&descriptor)
+        guard bytes == base.byteCount else {
+            throw TensorError.shapeMismatch("cannot view a tensor of shape \(base.shape) (\(base.byteCount) bytes) as shape \(MemoryDescriptor.shape(of: descriptor)) (\(bytes) bytes)")
+        }
+        var memory: dnnl_memory_t?
+        try checkDNNL(dnnl_memory_create(&memory, &descriptor, Context.shared.engine, base.data), "dnnl_memory_create(view)")
+        self.shape = MemoryDescriptor.shape(of: descriptor)
+        self.descriptor = descriptor
+        self.memory = memory!
+        self.data = base.data
+        self.byteCount = bytes
+        self.isPlain = MemoryDescriptor.isPlain(descriptor)
+        self.base = base
+    }
+
+    deinit {
+        dnnl_memory_destroy(memory)
+        if base == nil { free(data) }
+    }
+
+    /// A zero-filled plain (row-major) tensor.
+    /// - Throws: `TensorError.invalidArgument` for an empty shape or a dimension below 1.
+    public convenience init(zeros shape: [Int]) throws {
+        try self.init(descriptor: MemoryDescriptor.plain(shape))
+    }
+
+    /// A plain tensor holding `values` in row-major order.
+    /// - Throws: `TensorError.shapeMismatch` when `values.count` is not the product of `shape`.
+    public convenience init(shape: [Int], values: [Float]) throws {
+        try self.init(zeros: shape)
+        guard values.count == count else {
+            throw TensorError.shapeMismatch("\(values.count) values given for a tensor of shape \(shape) (\(count) elements)")
+        }
+        values.withUnsafeBytes { data.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    }
+
+    /// A plain tensor with every element equal to `value`.
+    public convenience init(shape: [Int], repeating value: Float) throws {
+        try self.init(zeros: shape)
+        let pointer = data.assumingMemoryBound(to: Float.self)
+        for index in 0..<count { pointer[index] = value }
+    }
+
+    /// The values in plain row-major order of the logical shape (reordered when blocked).
+    public func toArray() throws -> [Float] {
+        let source = isPlain ? self : try reordered(to: MemoryDescriptor.plain(shape))
+        let pointer = source.data.assumingMemoryBound(to: Float.self)
+        return Array(UnsafeBufferPointer(start: pointer, count: count))
+    }
+
+    /// A new tensor with the same values in another layout of the same shape.
+    public func reordered(to target: dnnl_memory_desc_t) throws -> Tensor {
+        let result = try Tensor(descriptor: target)
+        try Reorder(from: descriptor, to: target).run(from: self, to: result)
+        return result
+    }
+
+    /// Copies the values of `source` (same shape, any layout) into this tensor's layout.
+    /// - Throws: `TensorError.shapeMismatch` when the shapes differ.
+    public func copy(from source: Tensor) throws {
+        guard source.shape == shape else {
+            throw TensorError.shapeMismatch("copy from shape \(source.shape) into shape \(shape)")
+        }
+        if MemoryDescriptor.equal(source.descriptor, descriptor) {
+            data.copyMemory(from: source.data, byteCount: byteCount)
+        } else {
+            try Reorder(from: source.descriptor, to: descriptor).run(from: source, to: self)
+        }
+    }
+
+    /// Sets every byte (padding included) to zero.
+    public func zero() { memset(data, 0, byteCount) }
+
+    /// Reads or writes the elements of a plain tensor in row-major order.
+    /// - Throws: `TensorError.invalidArgument` when the tensor is in a blocked layout.
+    public func withUnsafeMutableBufferPointer<Result>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> Result) throws -> Result {
+        guard isPlain else {
+            throw TensorError.invalidArgument("element access needs a plain layout; tensor of shape \(shape) is \(MemoryDescriptor.layoutName(descriptor))")
+        }
+        return try body(UnsafeMutableBufferPointer(start: data.assumingMemoryBound(to: Float.self), count: count))
+    }
+
+    /// The layout, in words ("plain" or the blocking).
+    public var layoutName: String { MemoryDescriptor.layoutName(descriptor) }
+}
+
+/// A reorder primitive between two layouts of the same shape, optionally accumulating
+/// (`to = to + from`) through a sum post-operation.
+public final class Reorder {
+    public let source: dnnl_memory_desc_t
+    public let destination: dnnl_memory_desc_t
+    let primitive: Primitive
+
+    public init(from source: dnnl_memory_desc_t, to destination: dnnl_memory_desc_t, accumulate: Bool = false) throws {
+        var source = source, destination = destination
+        self.source = source
+        self.destination = destination
+        let engine = Context.shared.engine
+        let attributes = try PrimitiveAttributes(accumulate ? [.sum(scale: 1)] : [])
+        var descriptor: dnnl_primitive_desc_t?
+        try checkDNNL(dnnl_reorder_primitive_desc_create(&descriptor, &source, engine, &destination, engine, attributes.handle),
+                      "dnnl_reorder_primitive_desc_create(\(MemoryDescriptor.shape(of: source)))")
+        primitive = try Primitive("reorder", descriptor: descriptor!)
+    }
+
+    public func run(from: Tensor, to: Tensor) throws {
+        try primitive.execute([(DNNL_ARG_FROM, from), (DNNL_ARG_TO, to)])
+    }
+}
+
+/// Brings incoming tensors into one layout a primitive wants: passes them through when they
+/// already have it and otherwise reorders into a buffer kept for the next call.
+public final class LayoutAdapter {
+    public let target: dnnl_memory_desc_t
+    private var reorder: Reorder?
+    private var buffer: Tensor?
+
+    public init(target: dnnl_memory_desc_t) { self.target = target }
+
+    /// `tensor` itself when its layout is the target, else its values reordered into the target.
+    public func adapt(_ tensor: Tensor) throws -> Tensor {
+        if MemoryDescriptor.equal(tensor.descriptor, target) { return tensor }
+        if reorder == nil || !MemoryDescriptor.equal(reorder!.source, tensor.descriptor) {
+            reorder = try Reorder(from: tensor.descriptor, to: target)
+        }
+        if buffer == nil { buffer = try Tensor(descriptor: target) }
+        try reorder!.run(from: tensor, to: buffer!)
+        return buffer!
+    }
+}

@@ -1,0 +1,171 @@
+import CDNNL
+import Tensor
+
+/// Batch normalization over (N, H, W) per channel, as `torch.nn.BatchNorm2d(affine: true)`.
+///
+/// Training: normalizes with the batch's mean and biased variance and updates the running
+/// statistics as PyTorch does — running = (1 − momentum)·running + momentum·batch, with the
+/// unbiased variance (·n/(n−1), n = N·H·W) in the running variance. Evaluation: normalizes with
+/// the running statistics (oneDNN's use_global_stats), and backward then treats them as constants.
+/// Checkpoint names: weight, bias, running_mean, running_var.
+public final class BatchNorm2d: Layer {
+    public let featureCount: Int
+    public let epsilon: Float
+    public let momentum: Float
+    public let weight: Parameter
+    public let bias: Parameter
+    public let runningMean: Tensor
+    public let runningVariance: Tensor
+    public var isTraining = true
+
+    private var plan: Plan?
+    private var lastInput: Tensor?
+    private var lastWasTraining = true
+
+    public init(featureCount: Int, epsilon: Float = 1e-5, momentum: Float = 0.1) throws {
+        guard featureCount > 0 else { throw TensorError.invalidArgument("BatchNorm2d needs at least one feature") }
+        self.featureCount = featureCount
+        self.epsilon = epsilon
+        self.momentum = momentum
+        weight = try Parameter(shape: [featureCount], values: Array(repeating: 1, count: featureCount))
+        bias = try Parameter(shape: [featureCount], values: Array(repeating: 0, count: featureCount))
+        runningMean = try Tensor(zeros: [featureCount])
+        runningVariance = try Tensor(shape: [featureCount], repeating: 1)
+    }
+
+    public var localParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
+    public var localBuffers: [(name: String, tensor: Tensor)] { [("running_mean", runningMean), ("running_var", runningVariance)] }
+
+    // x: (N, C, H, W) -> y: (N, C, H, W), same layout as x
+    public func forward(_ input: Tensor) throws -> Tensor {
+        try requireShape(input, rank: 4, channels: featureCount, layer: "BatchNorm2d")
+        let count = input.shape[0] * input.shape[2] * input.shape[3]
+        if isTraining && count < 2 {
+            throw TensorError.shapeMismatch("BatchNorm2d in training needs more than one value per channel, got input shape \(input.shape)")
+        }
+        let plan = try self.plan(for: input)
+        var arguments: [(Int32, Tensor)] = [(DNNL_ARG_SRC, input), (DNNL_ARG_DST, plan.output),
+                                            (DNNL_ARG_SCALE, weight.value), (DNNL_ARG_SHIFT, bias.value)]
+        if isTraining {
+            arguments += [(DNNL_ARG_MEAN, plan.mean), (DNNL_ARG_VARIANCE, plan.variance)]
+        } else {
+            arguments += [(DNNL_ARG_MEAN, runningMean), (DNNL_ARG_VARIANCE, runningVariance)]
+        }
+        try plan.forward.execute(arguments)
+        if isTraining { try updateRunningStatistics(plan, count: count) }
+        lastInput = input
+        lastWasTraining = isTraining
+        return plan.output
+    }
+
+    // dy: (N, C, H, W) -> dx: (N, C, H, W); dγ, dβ accumulate
+    public func backward(_ gradientOutput: Tensor) throws -> Tensor {
+        guard let plan, let input = lastInput else { throw LayerError.backwardBeforeForward("BatchNorm2d") }
+        guard gradientOutput.shape == plan.output.shape else {
+            throw TensorError.shapeMismatch("BatchNorm2d.backward expects a gradient of shape \(plan.output.shape), got \(gradientOutput.shape)")
+        }
+        let backward = try plan.backwardPlan()
+        let gradient = try backward.gradientAdapter.adapt(gradientOutput)
+        let mean = lastWasTraining ? plan.mean : runningMean
+        let variance = lastWasTraining ? plan.variance : runningVariance
+        // oneDNN 2.6 wants the shift as an input of backward too when scale and shift are separate.
+        try backward.primitive.execute([(DNNL_ARG_SRC, input), (DNNL_ARG_MEAN, mean), (DNNL_ARG_VARIANCE, variance),
+                                        (DNNL_ARG_DIFF_DST, gradient), (DNNL_ARG_SCALE, weight.value),
+                                        (DNNL_ARG_SHIFT, bias.value), (DNNL_ARG_DIFF_SRC, backward.inputGradient),
+                                        (DNNL_ARG_DIFF_SCALE, backward.scaleGradient),
+                                        (DNNL_ARG_DIFF_SHIFT, backward.shiftGradient)])
+        try accumulate(backward.scaleGradient, into: weight)
+        try accumulate(backward.shiftGradient, into: bias)
+        return backward.inputGradient
+    }
+
+    private func accumulate(_ gradient: Tensor, into parameter: Parameter) throws {
+        guard parameter.isTrainable else { return }
+        let source = gradient.data.assumingMemoryBound(to: Float.self)
+        try parameter.gradient.withUnsafeMutableBufferPointer { target in
+            for channel in 0..<featureCount { target[channel] += source[channel] }
+        }
+    }
+
+    private func updateRunningStatistics(_ plan: Plan, count: Int) throws {
+        let mean = plan.mean.data.assumingMemoryBound(to: Float.self)
+        let variance = plan.variance.data.assumingMemoryBound(to: Float.self)
+        let unbiasing = Float(count) / Float(count - 1)
+        let keep = 1 - momentum
+        try runningMean.withUnsafeMutableBufferPointer { running in
+            for channel in 0..<featureCount { running[channel] = keep * running[channel] + momentum * mean[channel] }
+        }
+        try runningVariance.withUnsafeMutableBufferPointer { running in
+            for channel in 0..<featureCount {
+                running[channel] = keep * running[channel] + momentum * variance[channel] * unbiasing
+            }
+        }
+    }
+
+    private var flags: UInt32 {
+        dnnl_use_scale.rawValue | dnnl_use_shift.rawValue | (isTraining ? 0 : dnnl_use_global_stats.rawValue)
+    }
+
+    private func plan(for input: Tensor) throws -> Plan {
+        if let plan, plan.training == isTraining, MemoryDescriptor.equal(plan.inputDescriptor, input.descriptor) { return plan }
+        plan = try Plan(input: input, epsilon: epsilon, flags: flags, training: isTraining)
+        return plan!
+    }
+
+    final class Plan {
+        let inputDescriptor: dnnl_memory_desc_t
+        let training: Bool
+        let epsilon: Float
+        let flags: UInt32
+        let forward: Primitive
+        let output: Tensor
+        let mean: Tensor
+        let variance: Tensor
+        private var backward: BackwardPlan?
+
+        init(input: Tensor, epsilon: Float, flags: UInt32, training: Bool) throws {
+            inputDescriptor = input.descriptor
+            self.training = training
+            self.epsilon = epsilon
+            self.flags = flags
+            var data = input.descriptor
+            var operation = dnnl_batch_normalization_desc_t()
+            // forward_training also in evaluation, so that backward (frozen statistics) has its hint.
+            try checkDNNL(dnnl_batch_normalization_forward_desc_init(&operation, dnnl_forward_training, &data, epsilon, flags),
+                          "dnnl_batch_normalization_forward_desc_init")
+            forward = try Primitive("batch normalization forward", operation: operation)
+            output = try Tensor(descriptor: forward.memoryDescriptor(dnnl_query_dst_md))
+            let channels = input.shape[1]
+            mean = try Tensor(zeros: [channels])
+            variance = try Tensor(zeros: [channels])
+        }
+
+        func backwardPlan() throws -> BackwardPlan {
+            if let backward { return backward }
+            backward = try BackwardPlan(self)
+            return backward!
+        }
+    }
+
+    final class BackwardPlan {
+        let primitive: Primitive
+        let gradientAdapter: LayoutAdapter
+        let inputGradient: Tensor
+        let scaleGradient: Tensor
+        let shiftGradient: Tensor
+
+        init(_ plan: Plan) throws {
+            var data = plan.inputDescriptor
+            var diff = plan.output.descriptor
+            var operation = dnnl_batch_normalization_desc_t()
+            try checkDNNL(dnnl_batch_normalization_backward_desc_init(&operation, dnnl_backward, &diff, &data, plan.epsilon, plan.flags),
+                          "dnnl_batch_normalization_backward_desc_init")
+            primitive = try Primitive("batch normalization backward", operation: operation, hint: plan.forward)
+            gradientAdapter = LayoutAdapter(target: primitive.memoryDescriptor(dnnl_query_diff_dst_md))
+            inputGradient = try Tensor(descriptor: primitive.memoryDescriptor(dnnl_query_diff_src_md))
+            let channels = plan.mean.shape[0]
+            scaleGradient = try Tensor(zeros: [channels])
+            shiftGradient = try Tensor(zeros: [channels])
+        }
+    }
+}

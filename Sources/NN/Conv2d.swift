@@ -1,0 +1,311 @@
+import CDNNL
+import Tensor
+
+/// 2-D convolution on oneDNN (`jit:avx512_core` and friends), as `torch.nn.Conv2d`: stride,
+/// zero padding, dilation, groups (depthwise when groups == inputChannels) and optional bias.
+/// Parameters `weight` (O, I/groups, kH, kW) and `bias` (O) use torchvision's names.
+///
+/// The output is in the layout oneDNN prefers (blocked, e.g. nChw16c); an input in another
+/// layout is reordered once per call. An optional fused ReLU post-op keeps backward exact: the
+/// ReLU's gradient is applied from the stored output before the convolution's backward.
+public final class Conv2d: Layer {
+    public let inputChannels: Int
+    public let outputChannels: Int
+    public let kernelSize: (height: Int, width: Int)
+    public let stride: (height: Int, width: Int)
+    public let padding: (height: Int, width: Int)
+    public let dilation: (height: Int, width: Int)
+    public let groups: Int
+    public let weight: Parameter
+    public let bias: Parameter?
+    /// Whether a ReLU is applied to the output inside the convolution (post-op).
+    public let fusesReLU: Bool
+    public var isTraining = true
+    /// Whether backward computes the input gradient; off for a network's first layer saves time.
+    public var computesInputGradient = true
+
+    private var plan: Plan?
+    private var lastInput: Tensor?
+
+    /// - Throws: `TensorError.invalidArgument` for non-positive sizes or channels not divisible by groups.
+    public convenience init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+                dilation: Int = 1, groups: Int = 1, bias: Bool = true, fusesReLU: Bool = false, seed: UInt64 = 0) throws {
+        try self.init(inputChannels: inputChannels, outputChannels: outputChannels,
+                      kernelSize: (kernelSize, kernelSize), stride: (stride, stride), padding: (padding, padding),
+                      dilation: (dilation, dilation), groups: groups, bias: bias, fusesReLU: fusesReLU, seed: seed)
+    }
+
+    public init(inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+                padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true,
+                fusesReLU: Bool = false, seed: UInt64 = 0) throws {
+        guard inputChannels > 0, outputChannels > 0, groups > 0, kernelSize.0 > 0, kernelSize.1 > 0,
+              stride.0 > 0, stride.1 > 0, padding.0 >= 0, padding.1 >= 0, dilation.0 > 0, dilation.1 > 0 else {
+            throw TensorError.invalidArgument("Conv2d sizes must be positive (padding non-negative)")
+        }
+        guard inputChannels % groups == 0, outputChannels % groups == 0 else {
+            throw TensorError.invalidArgument("Conv2d channels \(inputChannels)->\(outputChannels) are not divisible by groups \(groups)")
+        }
+        self.inputChannels = inputChannels
+        self.outputChannels = outputChannels
+        self.kernelSize = (kernelSize.0, kernelSize.1)
+        self.stride = (stride.0, stride.1)
+        self.padding = (padding.0, padding.1)
+        self.dilation = (dilation.0, dilation.1)
+        self.groups = groups
+        self.fusesReLU = fusesReLU
+        let fanIn = inputChannels / groups * kernelSize.0 * kernelSize.1
+        let bound = 1 / Float(fanIn).squareRoot()
+        var random = UniformInitializer(seed: seed)
+        let weightShape = [outputChannels, inputChannels / groups, kernelSize.0, kernelSize.1]
+        weight = try Parameter(shape: weightShape, values: random.values(count: weightShape.reduce(1, *), bound: bound))
+        self.bias = bias ? try Parameter(shape: [outputChannels], values: random.values(count: outputChannels, bound: bound)) : nil
+    }
+
+    public var localParameters: [(name: String, parameter: Parameter)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+    }
+
+    /// Output spatial size for an input of height × width.
+    public func outputSize(height: Int, width: Int) -> (height: Int, width: Int) {
+        ((height + 2 * padding.height - dilation.height * (kernelSize.height - 1) - 1) / stride.height + 1,
+         (width + 2 * padding.width - dilation.width * (kernelSize.width - 1) - 1) / stride.width + 1)
+    }
+
+    // x: (N, C_in, H, W) -> y: (N, C_out, H_out, W_out)
+    public func forward(_ input: Tensor) throws -> Tensor {
+        try requireShape(input, rank: 4, channels: inputChannels, layer: "Conv2d")
+        let plan = try self.plan(for: input)
+        let source = try plan.sourceAdapter.adapt(input)
+        try plan.weightsForForward.adapt(weightViewPlain())
+        var arguments: [(Int32, Tensor)] = [(DNNL_ARG_SRC, source), (DNNL_ARG_WEIGHTS, plan.weightsForForward.buffer),
+                                            (DNNL_ARG_DST, plan.output)]
+        if let bias { arguments.append((DNNL_ARG_BIAS, bias.value)) }
+        try plan.forward.execute(arguments)
+        lastInput = input
+        return plan.output
+    }
+
+    // dy: (N, C_out, H_out, W_out) -> dx: (N, C_in, H, W); dW, db accumulate
+    public func backward(_ gradientOutput: Tensor) throws -> Tensor {
+        guard let plan, let input = lastInput else { throw LayerError.backwardBeforeForward("Conv2d") }
+        guard gradientOutput.shape == plan.output.shape else {
+            throw TensorError.shapeMismatch("Conv2d.backward expects a gradient of shape \(plan.output.shape), got \(gradientOutput.shape)")
+        }
+        let backward = try plan.backwardPrimitives()
+        var gradient = try backward.gradientAdapter.adapt(gradientOutput)
+        if let relu = backward.reluBackward {
+            // The fused ReLU's gradient, from the stored output: dy · (y > 0).
+            try relu.execute([(DNNL_ARG_DST, plan.output), (DNNL_ARG_DIFF_DST, gradient), (DNNL_ARG_DIFF_SRC, backward.reluGradient!)])
+            gradient = backward.reluGradient!
+        }
+        if weight.isTrainable || (bias?.isTrainable ?? false) {
+            let source = try backward.sourceAdapterForWeights.adapt(input)
+            let gradientForWeights = try backward.gradientAdapterForWeights.adapt(gradient)
+            var arguments: [(Int32, Tensor)] = [(DNNL_ARG_SRC, source), (DNNL_ARG_DIFF_DST, gradientForWeights),
+                                                (DNNL_ARG_DIFF_WEIGHTS, backward.weightGradient)]
+            if let biasGradient = backward.biasGradient { arguments.append((DNNL_ARG_DIFF_BIAS, biasGradient)) }
+            try backward.weights.execute(arguments)
+            if weight.isTrainable {
+                try backward.accumulateWeights.run(from: backward.weightGradient, to: gradientViewPlain())
+            }
+            if let bias, bias.isTrainable, let biasGradient = backward.biasGradient {
+                try backward.accumulateBias!.run(from: biasGradient, to: bias.gradient)
+            }
+        }
+        guard computesInputGradient else { return backward.inputGradient }
+        let gradientForData = try backward.gradientAdapterForData.adapt(gradient)
+        try backward.weightsForData.adapt(weightViewPlain())
+        try backward.data.execute([(DNNL_ARG_DIFF_DST, gradientForData), (DNNL_ARG_WEIGHTS, backward.weightsForData.buffer),
+                                   (DNNL_ARG_DIFF_SRC, backward.inputGradient)])
+        return backward.inputGradient
+    }
+
+    // MARK: plan
+
+    /// The weight (and its gradient) as oneDNN sees it: 5-D goihw when grouped.
+    private var plainWeightDescriptor: dnnl_memory_desc_t {
+        get throws {
+            groups == 1 ? try MemoryDescriptor.plain(weight.shape)
+                : try MemoryDescriptor.plain([groups, outputChannels / groups] + Array(weight.shape.dropFirst()))
+        }
+    }
+    private var primitiveWeightShape: [Int] {
+        groups == 1 ? weight.shape : [groups, outputChannels / groups] + Array(weight.shape.dropFirst())
+    }
+    private var weightView: Tensor?
+    private var gradientView: Tensor?
+    private func weightViewPlain() throws -> Tensor {
+        if groups == 1 { return weight.value }
+        if weightView == nil { weightView = try Tensor(viewing: weight.value, as: plainWeightDescriptor) }
+        return weightView!
+    }
+    private func gradientViewPlain() throws -> Tensor {
+        if groups == 1 { return weight.gradient }
+        if gradientView == nil { gradientView = try Tensor(viewing: weight.gradient, as: plainWeightDescriptor) }
+        return gradientView!
+    }
+
+    private func plan(for input: Tensor) throws -> Plan {
+        if let plan, MemoryDescriptor.equal(plan.inputDescriptor, input.descriptor) { return plan }
+        let (height, width) = outputSize(height: input.shape[2], width: input.shape[3])
+        guard height > 0, width > 0 else {
+            throw TensorError.shapeMismatch("Conv2d input \(input.shape) is smaller than its kernel \(kernelSize) with padding \(padding)")
+        }
+        let geometry = Geometry(input: input.shape, output: [input.shape[0], outputChannels, height, width],
+                                weights: primitiveWeightShape, hasBias: bias != nil,
+                                strides: [stride.height, stride.width].map(Int64.init),
+                                dilates: [dilation.height - 1, dilation.width - 1].map(Int64.init),
+                                padding: [padding.height, padding.width].map(Int64.init))
+        plan = try Plan(input: input, geometry: geometry, fusesReLU: fusesReLU)
+        return plan!
+    }
+
+    struct Geometry {
+        let input, output, weights: [Int]
+        let hasBias: Bool
+        let strides, dilates, padding: [Int64]
+    }
+
+    /// Primitives and buffers for one input shape and layout.
+    final class Plan {
+        let inputDescriptor: dnnl_memory_desc_t
+        let geometry: Geometry
+        let fusesReLU: Bool
+        let forward: Primitive
+        let sourceAdapter: LayoutAdapter
+        let weightsForForward: WeightAdapter
+        let output: Tensor
+        private var backward: BackwardPlan?
+
+        init(input: Tensor, geometry: Geometry, fusesReLU: Bool) throws {
+            inputDescriptor = input.descriptor
+            self.geometry = geometry
+            self.fusesReLU = fusesReLU
+            var source = try MemoryDescriptor.any(geometry.input)
+            var weights = try MemoryDescriptor.any(geometry.weights)
+            var destination = try MemoryDescriptor.any(geometry.output)
+            var bias = try MemoryDescriptor.plain([geometry.output[1]])
+            var operation = dnnl_convolution_desc_t()
+            try withOptionalPointer(&bias, present: geometry.hasBias) { bias in
+                try checkDNNL(dnnl_dilated_convolution_forward_desc_init(
+                    &operation, dnnl_forward_training, dnnl_convolution_direct, &source, &weights,
+                    bias, &destination, geometry.strides, geometry.dilates,
+                    geometry.padding, geometry.padding), "dnnl_dilated_convolution_forward_desc_init")
+            }
+            let attributes = try PrimitiveAttributes(fusesReLU ? [.eltwise(dnnl_eltwise_relu, alpha: 0, beta: 0)] : [])
+            forward = try Primitive("convolution forward", operation: operation, attributes: attributes.handle)
+            sourceAdapter = LayoutAdapter(target: forward.memoryDescriptor(dnnl_query_src_md))
+            weightsForForward = try WeightAdapter(target: forward.memoryDescriptor(dnnl_query_weights_md))
+            output = try Tensor(descriptor: forward.memoryDescriptor(dnnl_query_dst_md))
+        }
+
+        func backwardPrimitives() throws -> BackwardPlan {
+            if let backward { return backward }
+            backward = try BackwardPlan(self)
+            return backward!
+        }
+    }
+
+    final class BackwardPlan {
+        let data: Primitive
+        let weights: Primitive
+        let reluBackward: Primitive?
+        let reluGradient: Tensor?
+        let gradientAdapter: LayoutAdapter
+        let gradientAdapterForData: LayoutAdapter
+        let gradientAdapterForWeights: LayoutAdapter
+        let sourceAdapterForWeights: LayoutAdapter
+        let weightsForData: WeightAdapter
+        let inputGradient: Tensor
+        let weightGradient: Tensor
+        let biasGradient: Tensor?
+        let accumulateWeights: Reorder
+        let accumulateBias: Reorder?
+
+        init(_ plan: Plan) throws {
+            let geometry = plan.geometry
+            var diffSource = try MemoryDescriptor.any(geometry.input)
+            var weightsAny = try MemoryDescriptor.any(geometry.weights)
+            var diffDestination = try MemoryDescriptor.any(geometry.output)
+            var dataOperation = dnnl_convolution_desc_t()
+            try checkDNNL(dnnl_dilated_convolution_backward_data_desc_init(
+                &dataOperation, dnnl_convolution_direct, &diffSource, &weightsAny, &diffDestination,
+                geometry.strides, geometry.dilates, geometry.padding, geometry.padding),
+                "dnnl_dilated_convolution_backward_data_desc_init")
+            data = try Primitive("convolution backward data", operation: dataOperation, hint: plan.forward)
+
+            var source = try MemoryDescriptor.any(geometry.input)
+            var diffWeights = try MemoryDescriptor.any(geometry.weights)
+            var diffBias = try MemoryDescriptor.plain([geometry.output[1]])
+            var diffDestination2 = try MemoryDescriptor.any(geometry.output)
+            var weightsOperation = dnnl_convolution_desc_t()
+            try withOptionalPointer(&diffBias, present: geometry.hasBias) { diffBias in
+                try checkDNNL(dnnl_dilated_convolution_backward_weights_desc_init(
+                    &weightsOperation, dnnl_convolution_direct, &source, &diffWeights,
+                    diffBias, &diffDestination2,
+                    geometry.strides, geometry.dilates, geometry.padding, geometry.padding),
+                    "dnnl_dilated_convolution_backward_weights_desc_init")
+            }
+            weights = try Primitive("convolution backward weights", operation: weightsOperation, hint: plan.forward)
+
+            let outputDescriptor = plan.output.descriptor
+            gradientAdapter = LayoutAdapter(target: outputDescriptor)
+            if plan.fusesReLU {
+                var eltwise = dnnl_eltwise_desc_t()
+                var descriptor = outputDescriptor
+                try checkDNNL(dnnl_eltwise_backward_desc_init(&eltwise, dnnl_eltwise_relu_use_dst_for_bwd, &descriptor,
+                                                              &descriptor, 0, 0), "dnnl_eltwise_backward_desc_init")
+                var forwardOperation = dnnl_eltwise_desc_t()
+                try checkDNNL(dnnl_eltwise_forward_desc_init(&forwardOperation, dnnl_forward_training, dnnl_eltwise_relu_use_dst_for_bwd,
+                                                             &descriptor, 0, 0), "dnnl_eltwise_forward_desc_init")
+                let hint = try Primitive("relu forward hint", operation: forwardOperation)
+                reluBackward = try Primitive("relu backward", operation: eltwise, hint: hint)
+                reluGradient = try Tensor(descriptor: outputDescriptor)
+            } else {
+                reluBackward = nil
+                reluGradient = nil
+            }
+            gradientAdapterForData = LayoutAdapter(target: data.memoryDescriptor(dnnl_query_diff_dst_md))
+            gradientAdapterForWeights = LayoutAdapter(target: weights.memoryDescriptor(dnnl_query_diff_dst_md))
+            sourceAdapterForWeights = LayoutAdapter(target: weights.memoryDescriptor(dnnl_query_src_md))
+            weightsForData = try WeightAdapter(target: data.memoryDescriptor(dnnl_query_weights_md))
+            inputGradient = try Tensor(descriptor: data.memoryDescriptor(dnnl_query_diff_src_md))
+            weightGradient = try Tensor(descriptor: weights.memoryDescriptor(dnnl_query_diff_weights_md))
+            let plainWeights = try MemoryDescriptor.plain(geometry.weights)
+            accumulateWeights = try Reorder(from: weightGradient.descriptor, to: plainWeights, accumulate: true)
+            if geometry.hasBias {
+                let biasDescriptor = weights.memoryDescriptor(dnnl_query_diff_weights_md, index: 1)
+                biasGradient = try Tensor(descriptor: biasDescriptor)
+                accumulateBias = try Reorder(from: biasDescriptor, to: MemoryDescriptor.plain([geometry.output[1]]), accumulate: true)
+            } else {
+                biasGradient = nil
+                accumulateBias = nil
+            }
+        }
+    }
+}
+
+/// Keeps a copy of a plain weight tensor in the layout a primitive wants, reordered on every
+/// call because optimizers change the weights between steps.
+final class WeightAdapter {
+    let buffer: Tensor
+    private var reorder: Reorder?
+
+    init(target: dnnl_memory_desc_t) throws { buffer = try Tensor(descriptor: target) }
+
+    func adapt(_ plain: Tensor) throws {
+        if MemoryDescriptor.equal(plain.descriptor, buffer.descriptor) {
+            buffer.data.copyMemory(from: plain.data, byteCount: buffer.byteCount)
+            return
+        }
+        if reorder == nil { reorder = try Reorder(from: plain.descriptor, to: buffer.descriptor) }
+        try reorder!.run(from: plain, to: buffer)
+    }
+}
+
+/// Passes a pointer to `value`, or nil when it is absent (an optional C argument such as a bias descriptor).
+func withOptionalPointer<Value, Result>(_ value: inout Value, present: Bool,
+                                        _ body: (UnsafePointer<Value>?) throws -> Result) rethrows -> Result {
+    if !present { return try body(nil) }
+    return try withUnsafePointer(to: &value) { try body($0) }
+}

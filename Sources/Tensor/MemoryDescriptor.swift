@@ -1,0 +1,78 @@
+import CDNNL
+
+/// Builders and queries for oneDNN memory descriptors (the shape + layout of a tensor).
+public enum MemoryDescriptor {
+    /// A dense row-major descriptor (nchw for 4 dimensions, nc for 2, x for 1).
+    public static func plain(_ shape: [Int]) throws -> dnnl_memory_desc_t {
+        try tagged(shape, plainTag(rank: shape.count))
+    }
+
+    /// A descriptor with the given format tag; `dnnl_format_tag_any` lets a primitive choose.
+    public static func tagged(_ shape: [Int], _ tag: dnnl_format_tag_t) throws -> dnnl_memory_desc_t {
+        guard !shape.isEmpty, shape.count <= 6, shape.allSatisfy({ $0 > 0 }) else {
+            throw TensorError.invalidArgument("tensor shape \(shape) must have 1 to 6 positive dimensions")
+        }
+        var descriptor = dnnl_memory_desc_t()
+        let dims = shape.map { Int64($0) }
+        try checkDNNL(dnnl_memory_desc_init_by_tag(&descriptor, Int32(dims.count), dims, dnnl_f32, tag),
+                      "dnnl_memory_desc_init_by_tag(\(shape))")
+        return descriptor
+    }
+
+    /// A descriptor that lets the primitive choose the layout.
+    public static func any(_ shape: [Int]) throws -> dnnl_memory_desc_t { try tagged(shape, dnnl_format_tag_any) }
+
+    static func plainTag(rank: Int) -> dnnl_format_tag_t {
+        switch rank {
+        case 1: return dnnl_a
+        case 2: return dnnl_ab
+        case 3: return dnnl_abc
+        case 4: return dnnl_abcd
+        case 5: return dnnl_abcde
+        default: return dnnl_abcdef
+        }
+    }
+
+    /// The logical dimensions of a descriptor.
+    public static func shape(of descriptor: dnnl_memory_desc_t) -> [Int] {
+        withUnsafeBytes(of: descriptor.dims) { raw in
+            let dims = raw.bindMemory(to: Int64.self)
+            return (0..<Int(descriptor.ndims)).map { Int(dims[$0]) }
+        }
+    }
+
+    /// Whether two descriptors describe the same shape and layout.
+    public static func equal(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
+        var a = a, b = b
+        return dnnl_memory_desc_equal(&a, &b) != 0
+    }
+
+    /// Whether a descriptor is dense row-major (no blocking, no padding).
+    public static func isPlain(_ descriptor: dnnl_memory_desc_t) -> Bool {
+        guard let reference = try? plain(shape(of: descriptor)) else { return false }
+        return equal(descriptor, reference)
+    }
+
+    /// Bytes a tensor with this descriptor occupies (padding of blocked layouts included).
+    public static func byteCount(_ descriptor: dnnl_memory_desc_t) -> Int {
+        var descriptor = descriptor
+        return dnnl_memory_desc_get_size(&descriptor)
+    }
+
+    /// A short human-readable layout name: "plain" or the inner blocks, e.g. "blocked(16@1)".
+    public static func layoutName(_ descriptor: dnnl_memory_desc_t) -> String {
+        if isPlain(descriptor) { return "plain" }
+        let blocking = descriptor.format_desc.blocking
+        let strides = withUnsafeBytes(of: blocking.strides) { raw in
+            let p = raw.bindMemory(to: Int64.self)
+            return (0..<Int(descriptor.ndims)).map { String(p[$0]) }.joined(separator: ",")
+        }
+        let blocks = withUnsafeBytes(of: blocking.inner_blks) { rb in
+            withUnsafeBytes(of: blocking.inner_idxs) { ri in
+                let b = rb.bindMemory(to: Int64.self), i = ri.bindMemory(to: Int64.self)
+                return (0..<Int(blocking.inner_nblks)).map { "\(b[$0])@\(i[$0])" }.joined(separator: ",")
+            }
+        }
+        return "blocked(strides \(strides); inner \(blocks))"
+    }
+}

@@ -1,0 +1,101 @@
+import CDNNL
+
+/// One oneDNN primitive with its primitive descriptor, created once for a shape and attributes
+/// and executed many times. Layers keep the primitives they build and rebuild them only when the
+/// input's shape or layout changes.
+public final class Primitive {
+    public let descriptor: dnnl_primitive_desc_t
+    public let primitive: dnnl_primitive_t
+
+    /// Creates a primitive from an operation descriptor (`dnnl_convolution_desc_t`, ...).
+    /// - Parameters:
+    ///   - operation: the initialized operation descriptor.
+    ///   - attributes: primitive attributes (post-ops), or nil.
+    ///   - hint: the forward primitive, for backward primitives.
+    /// - Throws: `TensorError.oneDNN` when oneDNN has no implementation or rejects the arguments.
+    public convenience init<Operation>(_ name: String, operation: Operation, attributes: dnnl_primitive_attr_t? = nil,
+                                       hint: Primitive? = nil) throws {
+        var operation = operation
+        var descriptor: dnnl_primitive_desc_t?
+        try withUnsafePointer(to: &operation) { pointer in
+            try checkDNNL(dnnl_primitive_desc_create(&descriptor, UnsafeRawPointer(pointer), attributes,
+                                                     Context.shared.engine, hint?.descriptor),
+                          "dnnl_primitive_desc_create(\(name))")
+        }
+        try self.init(name, descriptor: descriptor!)
+    }
+
+    /// Wraps an already created primitive descriptor (reorder, sum, concat) and takes ownership of it.
+    public init(_ name: String, descriptor: dnnl_primitive_desc_t) throws {
+        var primitive: dnnl_primitive_t?
+        let status = dnnl_primitive_create(&primitive, descriptor)
+        if status != dnnl_success {
+            dnnl_primitive_desc_destroy(descriptor)
+            throw TensorError.oneDNN(call: "dnnl_primitive_create(\(name))", status: Int(status.rawValue))
+        }
+        self.descriptor = descriptor
+        self.primitive = primitive!
+    }
+
+    deinit {
+        dnnl_primitive_destroy(primitive)
+        dnnl_primitive_desc_destroy(descriptor)
+    }
+
+    /// The memory descriptor the primitive wants for one of its arguments
+    /// (`dnnl_query_src_md`, `dnnl_query_diff_weights_md`, `dnnl_query_workspace_md`, ...).
+    public func memoryDescriptor(_ query: dnnl_query_t, index: Int = 0) -> dnnl_memory_desc_t {
+        dnnl_primitive_desc_query_md(descriptor, query, Int32(index)).pointee
+    }
+
+    /// The name of the implementation oneDNN picked, e.g. "jit:avx512_core".
+    public var implementation: String {
+        var name: UnsafePointer<CChar>?
+        guard dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &name) == dnnl_success,
+              let name else { return "unknown" }
+        return String(cString: name)
+    }
+
+    /// Runs the primitive on the shared stream and waits for it.
+    /// - Parameter arguments: pairs of a `DNNL_ARG_*` index and the tensor bound to it.
+    public func execute(_ arguments: [(Int32, Tensor)]) throws {
+        var args = arguments.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.memory) }
+        let context = Context.shared
+        try checkDNNL(dnnl_primitive_execute(primitive, context.stream, Int32(args.count), &args), "dnnl_primitive_execute")
+        try checkDNNL(dnnl_stream_wait(context.stream), "dnnl_stream_wait")
+    }
+}
+
+/// Primitive attributes built from a list of post-operations; owns the C handles.
+public final class PrimitiveAttributes {
+    public let handle: dnnl_primitive_attr_t
+
+    /// Post-operations applied to a primitive's result, in order.
+    public enum PostOperation {
+        /// dst = eltwise(dst) with the given algorithm and alpha, beta.
+        case eltwise(dnnl_alg_kind_t, alpha: Float, beta: Float)
+        /// dst = result + scale · previous dst (accumulate into the destination).
+        case sum(scale: Float)
+    }
+
+    public init(_ postOperations: [PostOperation]) throws {
+        var attributes: dnnl_primitive_attr_t?
+        try checkDNNL(dnnl_primitive_attr_create(&attributes), "dnnl_primitive_attr_create")
+        handle = attributes!
+        guard !postOperations.isEmpty else { return }
+        var ops: dnnl_post_ops_t?
+        try checkDNNL(dnnl_post_ops_create(&ops), "dnnl_post_ops_create")
+        defer { dnnl_post_ops_destroy(ops) }
+        for operation in postOperations {
+            switch operation {
+            case .eltwise(let algorithm, let alpha, let beta):
+                try checkDNNL(dnnl_post_ops_append_eltwise(ops, 1, algorithm, alpha, beta), "dnnl_post_ops_append_eltwise")
+            case .sum(let scale):
+                try checkDNNL(dnnl_post_ops_append_sum(ops, scale), "dnnl_post_ops_append_sum")
+            }
+        }
+        try checkDNNL(dnnl_primitive_attr_set_post_ops(handle, ops), "dnnl_primitive_attr_set_post_ops")
+    }
+
+    deinit { dnnl_primitive_attr_destroy(handle) }
+}

@@ -1,0 +1,63 @@
+import CDNNL
+import Tensor
+import XCTest
+
+final class TensorTests: XCTestCase {
+    func testValuesRoundTripThroughPlainTensor() throws {
+        let values = (0..<24).map { Float($0) * 0.5 - 3 }
+        let tensor = try Tensor(shape: [2, 3, 2, 2], values: values)
+        XCTAssertTrue(tensor.isPlain)
+        XCTAssertEqual(tensor.count, 24)
+        XCTAssertEqual(try tensor.toArray(), values)
+    }
+
+    func testBlockedLayoutKeepsLogicalOrder() throws {
+        // 3 channels padded to a 16-channel block: the logical values must survive both reorders.
+        let values: [Float] = (0..<210).map { (index: Int) -> Float in Float((index * 37) % 101) }
+        let plain = try Tensor(shape: [2, 3, 5, 7], values: values)
+        let blocked = try plain.reordered(to: MemoryDescriptor.tagged([2, 3, 5, 7], dnnl_nChw16c))
+        XCTAssertFalse(blocked.isPlain)
+        XCTAssertGreaterThan(blocked.byteCount, plain.byteCount)
+        // Element (n=1, c=2, h=4, w=6) sits at ((n·1 + 0)·5·7 + h·7 + w)·16 + c in nChw16c.
+        let raw = blocked.data.assumingMemoryBound(to: Float.self)
+        let blockedIndex: Int = ((1 * 5 + 4) * 7 + 6) * 16 + 2
+        let plainIndex: Int = ((1 * 3 + 2) * 5 + 4) * 7 + 6
+        XCTAssertEqual(raw[blockedIndex], values[plainIndex])
+        XCTAssertEqual(try blocked.toArray(), values)
+        let back = try Tensor(zeros: [2, 3, 5, 7])
+        try back.copy(from: blocked)
+        XCTAssertEqual(try back.toArray(), values)
+    }
+
+    func testWrongValueCountIsAnError() {
+        XCTAssertThrowsError(try Tensor(shape: [2, 3], values: [1, 2, 3])) { error in
+            XCTAssertEqual(error as? TensorError, .shapeMismatch("3 values given for a tensor of shape [2, 3] (6 elements)"))
+        }
+        XCTAssertThrowsError(try Tensor(zeros: [2, 0, 3]))
+        XCTAssertThrowsError(try Tensor(zeros: []))
+    }
+
+    func testElementAccessNeedsPlainLayout() throws {
+        let blocked = try Tensor(descriptor: MemoryDescriptor.tagged([1, 16, 2, 2], dnnl_nChw16c))
+        XCTAssertThrowsError(try blocked.withUnsafeMutableBufferPointer { _ in })
+    }
+
+    func testAccumulatingReorderAddsIntoDestination() throws {
+        let source = try Tensor(shape: [1, 4, 2, 2], values: (0..<16).map(Float.init))
+        let blocked = try source.reordered(to: MemoryDescriptor.tagged([1, 4, 2, 2], dnnl_nChw8c))
+        let target = try Tensor(shape: [1, 4, 2, 2], repeating: 1)
+        let accumulate = try Reorder(from: blocked.descriptor, to: target.descriptor, accumulate: true)
+        try accumulate.run(from: blocked, to: target)
+        try accumulate.run(from: blocked, to: target)
+        XCTAssertEqual(try target.toArray(), (0..<16).map { 1 + 2 * Float($0) })
+    }
+
+    func testThreadCountCanBeSet() throws {
+        try Context.setThreadCount(1)
+        XCTAssertEqual(Context.threadCount, 1)
+        try Context.setThreadCount(nil)
+        XCTAssertGreaterThanOrEqual(Context.threadCount, 1)
+        XCTAssertThrowsError(try Context.setThreadCount(0))
+        XCTAssertTrue(Context.oneDNNVersion.hasPrefix("2."))
+    }
+}
