@@ -120,11 +120,24 @@ def model_case(name, model, size, seed, extra=None, eval_parameter_gradients=Fal
                     golden["running_after." + bname] = b
     if extra:
         extra(model, weights, x, golden)
-    save_file(weights, os.path.join(MODELS_FIXTURES, name + ".weights.safetensors"))
-    save_file(contiguous(golden), os.path.join(MODELS_FIXTURES, name + ".golden.safetensors"))
+    save_file(swift_names(weights), os.path.join(MODELS_FIXTURES, name + ".weights.safetensors"))
+    save_file(swift_names(contiguous(golden)), os.path.join(MODELS_FIXTURES, name + ".golden.safetensors"))
     size_kb = sum(os.path.getsize(os.path.join(MODELS_FIXTURES, name + s)) for s in
                   [".weights.safetensors", ".golden.safetensors"]) / 1024
     print("%-22s %6d parameters, %5.0f KB" % (name, sum(p.numel() for p in model.parameters()), size_kb))
+
+
+def swift_names(tensors):
+    """Thorax's head model keeps the backbone's torchvision names at the top level
+    (`conv1.weight`) beside `transition.*` and `prediction.*`: drop the wrapper prefixes."""
+    renamed = {}
+    for key, value in tensors.items():
+        for prefix in ["backbone.", "head."]:
+            key = key.replace("." + prefix, ".", 1) if key.startswith(("grad.", "running_after.")) else key
+            if key.startswith(prefix):
+                key = key[len(prefix):]
+        renamed[key] = value
+    return renamed
 
 
 def head_extra(model, weights, x, golden):
