@@ -21,6 +21,9 @@ let package = Package(
     targets: [
         // C libraries from Debian's -dev packages, each behind one shim header.
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
 
         // The report labeller: pure Swift, Foundation only.
         .target(name: "Reports", resources: [.copy("Resources")]),
@@ -32,7 +35,7 @@ let package = Package(
         .target(name: "Models", dependencies: ["NN", "SafeTensors"]),
 
         // Images and the database.
-        .target(name: "Imaging"),
+        .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG", "CZlib"]),
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), "Reports"]),
         .target(name: "Loader", dependencies: ["Imaging", "Store"]),
 
@@ -56,7 +59,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "SafeTensors", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "LoaderTests", dependencies: ["Loader", "TestSupport"]),
         .testTarget(name: "CADTests", dependencies: ["CAD", "TestSupport"], resources: [.copy("Fixtures")]),

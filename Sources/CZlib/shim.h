@@ -1,0 +1,49 @@
+// zlib (Debian zlib1g-dev), for deflated DICOM (transfer syntax 1.2.840.10008.1.2.1.99).
+#include <zlib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+
+/// Inflates a raw deflate stream (no zlib header, as DICOM stores it). Returns 0 with a
+/// malloc'd buffer in *out / *outSize (caller frees), or -1 with a message.
+static inline int thorax_inflate_raw(const unsigned char *data, size_t size,
+                                     unsigned char **out, size_t *outSize,
+                                     char *message, size_t messageCapacity) {
+    z_stream stream;
+    memset(&stream, 0, sizeof(stream));
+    if (inflateInit2(&stream, -MAX_WBITS) != Z_OK) {
+        snprintf(message, messageCapacity, "zlib initialization failed");
+        return -1;
+    }
+    size_t capacity = size * 4 + 1024, length = 0;
+    unsigned char *buffer = (unsigned char *)malloc(capacity);
+    if (!buffer) { inflateEnd(&stream); snprintf(message, messageCapacity, "out of memory"); return -1; }
+    stream.next_in = (Bytef *)data;
+    stream.avail_in = (uInt)size;
+    int status = Z_OK;
+    while (status != Z_STREAM_END) {
+        if (length == capacity) {
+            capacity *= 2;
+            unsigned char *grown = (unsigned char *)realloc(buffer, capacity);
+            if (!grown) { free(buffer); inflateEnd(&stream); snprintf(message, messageCapacity, "out of memory"); return -1; }
+            buffer = grown;
+        }
+        stream.next_out = buffer + length;
+        stream.avail_out = (uInt)(capacity - length);
+        status = inflate(&stream, Z_NO_FLUSH);
+        length = capacity - stream.avail_out;
+        if (status == Z_STREAM_END) break;
+        if (status != Z_OK) {
+            snprintf(message, messageCapacity, "deflate stream is corrupt (%s)", stream.msg ? stream.msg : "zlib error");
+            free(buffer); inflateEnd(&stream); return -1;
+        }
+        if (stream.avail_in == 0 && stream.avail_out != 0) {
+            snprintf(message, messageCapacity, "deflate stream is truncated");
+            free(buffer); inflateEnd(&stream); return -1;
+        }
+    }
+    inflateEnd(&stream);
+    *out = buffer;
+    *outSize = length;
+    return 0;
+}

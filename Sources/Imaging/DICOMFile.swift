@@ -1,0 +1,131 @@
+import CZlib
+import Foundation
+
+/// A parsed DICOM Part 10 file: its metadata and pixel data, decoded on demand.
+///
+/// Reads implicit and explicit VR little endian, explicit VR big endian and deflated explicit
+/// VR little endian; encapsulated pixel data is decoded by `DICOMFile+Codecs.swift`.
+public struct DICOMFile: Sendable {
+    public let name: String
+    public let metadata: DICOMMetadata
+    let bytes: [UInt8]
+    let littleEndian: Bool
+    let pixelData: DICOMElement?
+
+    /// Parses `data` (`name` is used in errors). Throws `ImagingError` when the file is not
+    /// DICOM Part 10, is truncated or corrupt, or lacks the image attributes.
+    public init(_ data: Data, name: String) throws {
+        self.name = name
+        var parser = DICOMParser(bytes: [UInt8](data), name: name)
+        guard parser.bytes.count >= 132, parser.bytes[128..<132] == [0x44, 0x49, 0x43, 0x4D] else {
+            throw parser.error("not a DICOM Part 10 file (no \"DICM\" at byte 128)")
+        }
+        var meta: [DICOMTag: DICOMElement] = [:]
+        let (metaEnd, _) = try parser.parse(from: 132, to: parser.bytes.count, store: true, into: &meta, onlyGroup: 0x0002)
+        guard let syntaxElement = meta[DICOMTag(0x0002, 0x0010)] else {
+            throw parser.error("the file meta information has no Transfer Syntax UID (0002,0010)")
+        }
+        let syntax = DICOMFile.string(parser.bytes, syntaxElement.value)
+        switch syntax {
+        case DICOMTransferSyntax.implicitLittleEndian:
+            parser.explicitVR = false
+        case DICOMTransferSyntax.explicitBigEndian:
+            parser.littleEndian = false
+        case DICOMTransferSyntax.deflatedExplicitLittleEndian:
+            let inflated = try DICOMFile.inflate(Array(parser.bytes[metaEnd...]), name: name)
+            parser = DICOMParser(bytes: Array(parser.bytes[..<metaEnd]) + inflated, name: name)
+        default:
+            break
+        }
+        var elements: [DICOMTag: DICOMElement] = [:]
+        try parser.parse(from: metaEnd, to: parser.bytes.count, store: true, into: &elements)
+        bytes = parser.bytes
+        littleEndian = parser.littleEndian
+        pixelData = elements[DICOMTag.pixelData]
+
+        func text(_ group: UInt16, _ element: UInt16) -> String? {
+            guard let e = elements[DICOMTag(group, element)] else { return nil }
+            let value = DICOMFile.string(parser.bytes, e.value)
+            return value.isEmpty ? nil : value
+        }
+        func numbers(_ group: UInt16, _ element: UInt16) -> [Double]? {
+            text(group, element).map { $0.split(separator: "\\").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
+        }
+        func unsigned(_ group: UInt16, _ element: UInt16) throws -> Int? {
+            guard let e = elements[DICOMTag(group, element)] else { return nil }
+            if e.vr == "US" || (e.vr == "??" && e.value.count == 2) {
+                guard e.value.count >= 2 else {
+                    throw parser.error("attribute \(DICOMTag(group, element)) is empty")
+                }
+                return Int(parser.uint16(at: e.value.lowerBound))
+            }
+            return text(group, element).flatMap { Int($0) }   // IS, e.g. Number of Frames
+        }
+        func required(_ group: UInt16, _ element: UInt16, _ what: String) throws -> Int {
+            guard let value = try unsigned(group, element) else {
+                throw parser.error("missing \(what) \(DICOMTag(group, element))")
+            }
+            return value
+        }
+
+        let spacing = numbers(0x0028, 0x0030) ?? numbers(0x0018, 0x1164)
+        let bitsAllocated = try required(0x0028, 0x0100, "Bits Allocated")
+        metadata = DICOMMetadata(
+            transferSyntaxUID: syntax,
+            patientID: text(0x0010, 0x0020),
+            studyInstanceUID: text(0x0020, 0x000D),
+            seriesInstanceUID: text(0x0020, 0x000E),
+            sopInstanceUID: text(0x0008, 0x0018),
+            modality: text(0x0008, 0x0060),
+            viewPosition: text(0x0018, 0x5101),
+            patientAge: text(0x0010, 0x1010),
+            patientSex: text(0x0010, 0x0040),
+            pixelSpacingValues: spacing.flatMap { $0.count >= 2 ? Array($0.prefix(2)) : nil },
+            rows: try required(0x0028, 0x0010, "Rows"),
+            columns: try required(0x0028, 0x0011, "Columns"),
+            samplesPerPixel: try unsigned(0x0028, 0x0002) ?? 1,
+            photometricInterpretation: text(0x0028, 0x0004) ?? "MONOCHROME2",
+            bitsAllocated: bitsAllocated,
+            bitsStored: try unsigned(0x0028, 0x0101) ?? bitsAllocated,
+            highBit: try unsigned(0x0028, 0x0102) ?? ((try unsigned(0x0028, 0x0101) ?? bitsAllocated) - 1),
+            pixelRepresentation: try unsigned(0x0028, 0x0103) ?? 0,
+            numberOfFrames: max(1, try unsigned(0x0028, 0x0008) ?? 1),
+            planarConfiguration: try unsigned(0x0028, 0x0006) ?? 0,
+            rescaleSlope: numbers(0x0028, 0x1053)?.first ?? 1,
+            rescaleIntercept: numbers(0x0028, 0x1052)?.first ?? 0,
+            windowCenter: numbers(0x0028, 0x1050)?.first,
+            windowWidth: numbers(0x0028, 0x1051)?.first,
+            voiLUTFunction: text(0x0028, 0x1056)?.uppercased() ?? "LINEAR")
+    }
+
+    /// Reads and parses the file at `url`.
+    public init(contentsOf url: URL) throws {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw ImagingError(file: url.path, reason: "cannot read the file (\(ImageDecoder.describe(error)))")
+        }
+        try self.init(data, name: url.path)
+    }
+
+    func error(_ reason: String) -> ImagingError { ImagingError(file: name, reason: "DICOM: \(reason)") }
+
+    /// A string value with DICOM's padding (trailing spaces and NULs, leading spaces) removed.
+    static func string(_ bytes: [UInt8], _ range: Range<Int>) -> String {
+        String(decoding: bytes[range], as: UTF8.self)
+            .trimmingCharacters(in: CharacterSet(charactersIn: " \0"))
+    }
+
+    static func inflate(_ compressed: [UInt8], name: String) throws -> [UInt8] {
+        var output: UnsafeMutablePointer<UInt8>? = nil
+        var size = 0
+        var message = [CChar](repeating: 0, count: 256)
+        let status = compressed.withUnsafeBufferPointer {
+            thorax_inflate_raw($0.baseAddress, $0.count, &output, &size, &message, message.count)
+        }
+        guard status == 0, let output else {
+            throw ImagingError(file: name, reason: "DICOM: deflated data set: \(String(cString: message))")
+        }
+        defer { free(output) }
+        return Array(UnsafeBufferPointer(start: output, count: size))
+    }
+}
