@@ -55,7 +55,7 @@ public final class Conv2d: Layer {
         self.fusesReLU = fusesReLU
         let fanIn = inputChannels / groups * kernelSize.0 * kernelSize.1
         let bound = 1 / Float(fanIn).squareRoot()
-        var random = UniformInitializer(seed: seed)
+        var random = SeededGenerator(seed: seed)
         let weightShape = [outputChannels, inputChannels / groups, kernelSize.0, kernelSize.1]
         weight = try Parameter(shape: weightShape, values: random.values(count: weightShape.reduce(1, *), bound: bound))
         self.bias = bias ? try Parameter(shape: [outputChannels], values: random.values(count: outputChannels, bound: bound)) : nil
@@ -66,9 +66,14 @@ public final class Conv2d: Layer {
     }
 
     /// Output spatial size for an input of height × width.
+    /// A size of 0 means the kernel does not fit.
     public func outputSize(height: Int, width: Int) -> (height: Int, width: Int) {
-        ((height + 2 * padding.height - dilation.height * (kernelSize.height - 1) - 1) / stride.height + 1,
-         (width + 2 * padding.width - dilation.width * (kernelSize.width - 1) - 1) / stride.width + 1)
+        func size(_ input: Int, _ kernel: Int, _ stride: Int, _ padding: Int, _ dilation: Int) -> Int {
+            let span = dilation * (kernel - 1) + 1
+            return input + 2 * padding < span ? 0 : (input + 2 * padding - span) / stride + 1
+        }
+        return (size(height, kernelSize.height, stride.height, padding.height, dilation.height),
+                size(width, kernelSize.width, stride.width, padding.width, dilation.width))
     }
 
     // x: (N, C_in, H, W) -> y: (N, C_out, H_out, W_out)

@@ -37,15 +37,13 @@ public final class Parameter {
     }
 }
 
-/// The uniform initialization PyTorch gives convolution and linear layers
-/// (kaiming_uniform with a = √5, which is U(−1/√fanIn, 1/√fanIn)), from a seeded generator so
-/// runs repeat.
-struct UniformInitializer {
+/// A seeded random generator (SplitMix64 — hand-written because the standard library has no
+/// seedable one), for weight initialization and dropout masks, so runs repeat.
+struct SeededGenerator {
     private var state: UInt64
 
     init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
 
-    /// SplitMix64 — hand-written because the standard library has no seedable generator.
     mutating func next() -> UInt64 {
         state = state &+ 0x9E37_79B9_7F4A_7C15
         var z = state
@@ -54,6 +52,11 @@ struct UniformInitializer {
         return z ^ (z >> 31)
     }
 
+    /// Uniform in [0, 1).
+    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
+
+    /// U(−bound, bound) values: the initialization PyTorch gives convolution and linear layers is
+    /// kaiming_uniform with a = √5, which is U(−1/√fanIn, 1/√fanIn).
     mutating func values(count: Int, bound: Float) -> [Float] {
         (0..<count).map { _ in (Float(next() >> 40) / Float(1 << 24) * 2 - 1) * bound }
     }

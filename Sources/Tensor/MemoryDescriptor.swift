@@ -19,6 +19,16 @@ public enum MemoryDescriptor {
         return descriptor
     }
 
+    /// A 4-D (N, C, H, W) descriptor in oneDNN's channel-blocked layout nChw16c (block 16) or
+    /// nChw8c (block 8) — what convolutions prefer on AVX-512 and AVX2.
+    /// - Throws: `TensorError.invalidArgument` for another rank or block size.
+    public static func channelBlocked(_ shape: [Int], block: Int = 16) throws -> dnnl_memory_desc_t {
+        guard shape.count == 4, block == 16 || block == 8 else {
+            throw TensorError.invalidArgument("channel-blocked layouts need a 4-D shape and block 8 or 16, got \(shape), \(block)")
+        }
+        return try tagged(shape, block == 16 ? dnnl_nChw16c : dnnl_nChw8c)
+    }
+
     /// A descriptor that lets the primitive choose the layout.
     public static func any(_ shape: [Int]) throws -> dnnl_memory_desc_t { try tagged(shape, dnnl_format_tag_any) }
 

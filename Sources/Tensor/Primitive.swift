@@ -44,8 +44,9 @@ public final class Primitive {
 
     /// The memory descriptor the primitive wants for one of its arguments
     /// (`dnnl_query_src_md`, `dnnl_query_diff_weights_md`, `dnnl_query_workspace_md`, ...).
+    /// An empty descriptor (ndims 0) when the primitive has no such argument.
     public func memoryDescriptor(_ query: dnnl_query_t, index: Int = 0) -> dnnl_memory_desc_t {
-        dnnl_primitive_desc_query_md(descriptor, query, Int32(index)).pointee
+        dnnl_primitive_desc_query_md(descriptor, query, Int32(index))?.pointee ?? dnnl_memory_desc_t()
     }
 
     /// The name of the implementation oneDNN picked, e.g. "jit:avx512_core".

@@ -27,6 +27,8 @@ public final class Tensor {
     public let isPlain: Bool
     /// The tensor whose buffer this one views (kept alive by this reference), or nil when it owns its buffer.
     public let base: Tensor?
+    /// The reorder `accumulate(_:)` used last, kept for the next call.
+    var accumulateReorder: Reorder?
 
     /// Number of logical elements (product of the shape).
     public var count: Int { shape.reduce(1, *) }
@@ -73,6 +75,22 @@ public final class Tensor {
         self.data = base.data
         self.byteCount = bytes
         self.isPlain = MemoryDescriptor.isPlain(descriptor)
+        self.base = base
+    }
+
+    /// A view of a part of `base` described by a sub-memory descriptor
+    /// (`dnnl_memory_desc_init_submemory` of base's descriptor; the offset is inside the descriptor).
+    /// Only primitives should read or write it: `data` and `byteCount` are base's.
+    public init(partOf base: Tensor, descriptor: dnnl_memory_desc_t) throws {
+        var descriptor = descriptor
+        var memory: dnnl_memory_t?
+        try checkDNNL(dnnl_memory_create(&memory, &descriptor, Context.shared.engine, base.data), "dnnl_memory_create(sub-memory)")
+        self.shape = MemoryDescriptor.shape(of: descriptor)
+        self.descriptor = descriptor
+        self.memory = memory!
+        self.data = base.data
+        self.byteCount = base.byteCount
+        self.isPlain = false
         self.base = base
     }
 

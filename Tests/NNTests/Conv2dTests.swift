@@ -96,6 +96,7 @@ final class Conv2dTests: XCTestCase {
         XCTAssertThrowsError(try layer.forward(Tensor(zeros: [1, 2, 8, 8])))
         XCTAssertThrowsError(try layer.forward(Tensor(zeros: [3, 8, 8])))
         XCTAssertThrowsError(try layer.forward(Tensor(zeros: [1, 3, 2, 2])))
+        XCTAssertThrowsError(try Conv2d(inputChannels: 3, outputChannels: 4, kernelSize: 5, stride: 2).forward(Tensor(zeros: [1, 3, 3, 3])))
         XCTAssertThrowsError(try layer.backward(Tensor(zeros: [1, 4, 6, 6])))  // before forward
         _ = try layer.forward(Tensor(zeros: [1, 3, 8, 8]))
         XCTAssertThrowsError(try layer.backward(Tensor(zeros: [1, 4, 5, 6])))

@@ -1,0 +1,66 @@
+import CDNNL
+import Tensor
+
+/// Element-wise sum of two tensors of the same shape — the residual connection of ResNet —
+/// optionally followed by a ReLU (ResNet's relu(out + identity)) fused as a post-operation.
+/// The output has the first input's layout; the second is reordered to it when it differs.
+public final class Add: Module {
+    public let fusesReLU: Bool
+    public var isTraining = true
+
+    private var inputDescriptor: dnnl_memory_desc_t?
+    private var forwardPrimitive: Primitive?
+    private var secondAdapter: LayoutAdapter?
+    private var output: Tensor?
+    private var reluBackward: Primitive?
+    private var reluHint: Primitive?
+    private var gradient: Tensor?
+    private var gradientAdapter: LayoutAdapter?
+
+    public init(fusesReLU: Bool = false) { self.fusesReLU = fusesReLU }
+
+    // a, b: same shape -> a + b (or relu(a + b)), a's layout
+    public func forward(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+        guard a.shape == b.shape else { throw TensorError.shapeMismatch("Add needs equal shapes, got \(a.shape) and \(b.shape)") }
+        if inputDescriptor == nil || !MemoryDescriptor.equal(inputDescriptor!, a.descriptor) {
+            var source = a.descriptor
+            var operation = dnnl_binary_desc_t()
+            try checkDNNL(dnnl_binary_desc_init(&operation, dnnl_binary_add, &source, &source, &source), "dnnl_binary_desc_init(add)")
+            let attributes = try PrimitiveAttributes(fusesReLU ? [.eltwise(dnnl_eltwise_relu, alpha: 0, beta: 0)] : [])
+            forwardPrimitive = try Primitive("add", operation: operation, attributes: attributes.handle)
+            secondAdapter = LayoutAdapter(target: a.descriptor)
+            output = try Tensor(descriptor: a.descriptor)
+            gradientAdapter = LayoutAdapter(target: a.descriptor)
+            reluBackward = nil
+            gradient = nil
+            inputDescriptor = a.descriptor
+        }
+        let second = try secondAdapter!.adapt(b)
+        try forwardPrimitive!.execute([(DNNL_ARG_SRC_0, a), (DNNL_ARG_SRC_1, second), (DNNL_ARG_DST, output!)])
+        return output!
+    }
+
+    /// The gradient for both inputs (one tensor, returned twice; with the fused ReLU, dy·(y > 0)).
+    public func backward(_ gradientOutput: Tensor) throws -> (Tensor, Tensor) {
+        guard let output, let gradientAdapter else { throw LayerError.backwardBeforeForward("Add") }
+        guard gradientOutput.shape == output.shape else {
+            throw TensorError.shapeMismatch("Add.backward expects a gradient of shape \(output.shape), got \(gradientOutput.shape)")
+        }
+        guard fusesReLU else { return (gradientOutput, gradientOutput) }
+        if reluBackward == nil {
+            var data = output.descriptor
+            var forwardOperation = dnnl_eltwise_desc_t()
+            try checkDNNL(dnnl_eltwise_forward_desc_init(&forwardOperation, dnnl_forward_training, dnnl_eltwise_relu_use_dst_for_bwd,
+                                                         &data, 0, 0), "dnnl_eltwise_forward_desc_init")
+            reluHint = try Primitive("relu forward hint", operation: forwardOperation)
+            var operation = dnnl_eltwise_desc_t()
+            try checkDNNL(dnnl_eltwise_backward_desc_init(&operation, dnnl_eltwise_relu_use_dst_for_bwd, &data, &data, 0, 0),
+                          "dnnl_eltwise_backward_desc_init")
+            reluBackward = try Primitive("relu backward", operation: operation, hint: reluHint)
+            gradient = try Tensor(descriptor: output.descriptor)
+        }
+        let incoming = try gradientAdapter.adapt(gradientOutput)
+        try reluBackward!.execute([(DNNL_ARG_DST, output), (DNNL_ARG_DIFF_DST, incoming), (DNNL_ARG_DIFF_SRC, gradient!)])
+        return (gradient!, gradient!)
+    }
+}
