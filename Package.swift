@@ -24,6 +24,8 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CCharLS", path: "Sources/CCharLS"),
+        .systemLibrary(name: "COpenJPEG", path: "Sources/COpenJPEG"),
 
         // The report labeller: pure Swift, Foundation only.
         .target(name: "Reports", resources: [.copy("Resources")]),
@@ -35,7 +37,7 @@ let package = Package(
         .target(name: "Models", dependencies: ["NN", "SafeTensors"]),
 
         // Images and the database.
-        .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG", "CZlib"]),
+        .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG", "CZlib", "CCharLS", "COpenJPEG"]),
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), "Reports"]),
         .target(name: "Loader", dependencies: ["Imaging", "Store"]),
 

@@ -9,6 +9,7 @@ so tests never need Python.
 
     python3 scripts/make-imaging-fixtures.py
 """
+import copy
 import io
 import os
 import subprocess
@@ -86,9 +87,126 @@ def write_jpeg_fixtures():
     open(os.path.join(OUT, "gray-baseline-truncated.jpg"), "wb").write(data[: len(data) * 2 // 3])
 
 
+def run(*command):
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+
+
+def write_dicom_fixtures(source):
+    """Cuts a 64 x 48 image out of a real NIH DICOM (area-reduced by 16) and writes it in
+    each transfer syntax. References: pydicom's values of the native files, and for lossy
+    syntaxes what dcmtk / GDCM decode (their *.reference.png)."""
+    import pydicom
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    real = pydicom.dcmread(source)
+    reduced = real.pixel_array[128:896, :].reshape(48, 16, 64, 16).mean(axis=(1, 3)).round().astype(np.uint16)
+
+    def dataset(pixels, bits_stored, name, **attributes):
+        ds = copy.deepcopy(real)
+        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        ds.SOPInstanceUID = generate_uid(prefix="1.2.826.0.1.3680043.10.1378.", entropy_srcs=["thorax", name])
+        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+        frames = pixels.shape[0] if pixels.ndim == 3 else 1
+        ds.Rows, ds.Columns = pixels.shape[-2], pixels.shape[-1]
+        ds.BitsAllocated = 8 if pixels.dtype.itemsize == 1 else 16
+        ds.BitsStored, ds.HighBit = bits_stored, bits_stored - 1
+        ds.PixelRepresentation = 1 if pixels.dtype.kind == "i" else 0
+        ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+        if frames > 1:
+            ds.NumberOfFrames = frames
+        ds.ViewPosition = "PA"
+        ds.PixelSpacing = [0.143, 0.139]
+        for key, value in attributes.items():
+            setattr(ds, key, value)
+        ds.PixelData = pixels.tobytes()
+        ds["PixelData"].VR = "OB" if ds.BitsAllocated == 8 else "OW"
+        return ds
+
+    def save(ds, name):
+        ds.save_as(os.path.join(OUT, name), enforce_file_format=True)
+
+    def values_png(array, name):
+        Image.fromarray(np.ascontiguousarray(array)).save(os.path.join(OUT, name))
+
+    base8 = reduced.astype(np.uint8)
+    base16 = (reduced * 16 + (np.indices(reduced.shape).sum(axis=0) % 16)).astype(np.uint16)  # 12 bits used
+    save(dataset(base8, 8, "base8"), "base8.dcm")
+    save(dataset(base16, 12, "base16", RescaleSlope=2, RescaleIntercept=-100, WindowCenter=3000, WindowWidth=4000), "base16.dcm")
+    values_png(pydicom.dcmread(os.path.join(OUT, "base8.dcm")).pixel_array, "base8.values.png")
+    values_png(pydicom.dcmread(os.path.join(OUT, "base16.dcm")).pixel_array, "base16.values.png")
+    # pydicom's rendering of base16: Modality LUT then the VOI window, scaled to 8 bits.
+    from pydicom.pixels import apply_modality_lut, apply_voi_lut
+    ds = pydicom.dcmread(os.path.join(OUT, "base16.dcm"))
+    windowed = apply_voi_lut(apply_modality_lut(ds.pixel_array, ds), ds)
+    # pydicom windows into the Modality LUT's output range, [0, 4095] * slope + intercept.
+    low, high = -100, (2 ** 12 - 1) * 2 - 100
+    values_png(((windowed - low) / (high - low) * 255).round().astype(np.uint8), "base16.pydicom.png")
+
+    # Garbage above Bits Stored (must be masked), signed data with a CT-like intercept,
+    # MONOCHROME1, and a two-frame file whose first frame is the image.
+    save(dataset(base16 | 0xA000, 12, "masked16"), "masked16.dcm")
+    signed = (base16.astype(np.int16) - 2048)
+    save(dataset(signed, 12, "signed16", RescaleIntercept=-1024), "signed16.dcm")
+    values_png((signed.astype(np.int32) + 32768).astype(np.uint16), "signed16.values-plus-32768.png")
+    save(dataset(base8, 8, "monochrome1", PhotometricInterpretation="MONOCHROME1"), "monochrome1.dcm")
+    save(dataset(np.stack([base8, 255 - base8]), 8, "two-frames"), "two-frames.dcm")
+
+    def convert(tool, flag, source_name, name):
+        run(tool, *([flag] if flag else []), os.path.join(OUT, source_name), os.path.join(OUT, name))
+
+    convert("dcmconv", "+ti", "base16.dcm", "implicit-le16.dcm")
+    convert("dcmconv", "+tb", "base16.dcm", "explicit-be16.dcm")
+    convert("dcmconv", "+td", "base16.dcm", "deflated16.dcm")
+    convert("dcmcrle", None, "base16.dcm", "rle16.dcm")
+    convert("dcmcrle", None, "base8.dcm", "rle8.dcm")
+    convert("dcmcrle", None, "two-frames.dcm", "rle-two-frames.dcm")
+    convert("dcmcjpeg", "+eb", "base8.dcm", "jpeg-baseline8.dcm")
+    convert("dcmcjpeg", "+ee", "base8.dcm", "jpeg-extended8.dcm")
+    convert("dcmcjpeg", "+ee", "base16.dcm", "jpeg-extended12.dcm")
+    run("dcmcjpeg", "+el", "+sv", "6", os.path.join(OUT, "base16.dcm"), os.path.join(OUT, "jpeg-lossless-sv6-16.dcm"))
+    run("dcmcjpeg", "+el", "+sv", "7", os.path.join(OUT, "base8.dcm"), os.path.join(OUT, "jpeg-lossless-sv7-8.dcm"))
+    run("dcmcjpeg", "+el", "+sv", "4", "+pt", "2", os.path.join(OUT, "base16.dcm"), os.path.join(OUT, "jpeg-lossless-sv4-pt2-16.dcm"))
+    convert("dcmcjpeg", "+e1", "base16.dcm", "jpeg-lossless-sv1-16.dcm")
+    convert("dcmcjpeg", "+e1", "two-frames.dcm", "jpeg-lossless-two-frames.dcm")
+    convert("dcmcjpls", "+el", "base16.dcm", "jpeg-ls-lossless16.dcm")
+    convert("dcmcjpls", "+en", "base16.dcm", "jpeg-ls-near16.dcm")
+    convert("gdcmconv", "--j2k", "base16.dcm", "j2k-lossless16.dcm")
+    run("gdcmconv", "--j2k", "--lossy", "-q", "40", os.path.join(OUT, "base16.dcm"), os.path.join(OUT, "j2k-lossy16.dcm"))
+    # What other implementations decode from the lossy files (dcmtk's IJG, dcmtk's CharLS, GDCM's OpenJPEG).
+    for name, tool in [("jpeg-baseline8", "dcmdjpeg"), ("jpeg-extended8", "dcmdjpeg"),
+                       ("jpeg-extended12", "dcmdjpeg"), ("jpeg-ls-near16", "dcmdjpls"), ("j2k-lossy16", "gdcmconv")]:
+        raw = os.path.join(OUT, name + ".raw.dcm")
+        run(tool, *(["--raw"] if tool == "gdcmconv" else []), os.path.join(OUT, name + ".dcm"), raw)
+        values_png(pydicom.dcmread(raw).pixel_array, name + ".reference.png")
+        os.remove(raw)
+
+    # A syntax nobody here decodes (MPEG2 labelled), a truncated file, a corrupt RLE frame.
+    ds = pydicom.dcmread(os.path.join(OUT, "jpeg-baseline8.dcm"))
+    ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.4.100"
+    ds.save_as(os.path.join(OUT, "mpeg2-labelled.dcm"))
+    data = open(os.path.join(OUT, "base16.dcm"), "rb").read()
+    open(os.path.join(OUT, "base16-truncated.dcm"), "wb").write(data[: len(data) - 2000])
+    data = open(os.path.join(OUT, "rle16.dcm"), "rb").read()
+    open(os.path.join(OUT, "rle16-truncated.dcm"), "wb").write(data[: len(data) - 500])
+    open(os.path.join(OUT, "not-dicom.dcm"), "wb").write(b"\0" * 200)
+
+
+def write_real_dicom_crops(directory):
+    """pydicom's pixels of the six shared NIH DICOMs at rows/columns 500..515, stacked
+    vertically (16 x 96), so the Swift tests compare real files with pydicom."""
+    import pydicom
+    crops = [pydicom.dcmread(os.path.join(directory, "test%d.dcm" % i)).pixel_array[500:516, 500:516]
+             for i in range(1, 7)]
+    Image.fromarray(np.vstack(crops).astype(np.uint8)).save(os.path.join(OUT, "nih-dicom-crops.png"))
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     write_png_fixtures()
     write_jpeg_fixtures()
-    if "--no-dicom" not in sys.argv:
-        import make_dicom_fixtures  # noqa: F401  (scripts/make_dicom_fixtures.py, when present)
+    source = os.path.join(ROOT, "..", "shared", "data", "nih", "dicom", "test2.dcm")
+    if os.path.exists(source):
+        write_dicom_fixtures(source)
+        write_real_dicom_crops(os.path.dirname(source))
+    else:
+        print("skipping DICOM fixtures: %s is missing" % source)

@@ -1,24 +1,86 @@
+import CCharLS
+import COpenJPEG
 import Foundation
 
 extension DICOMFile {
-    /// Decodes one frame of encapsulated pixel data by transfer syntax.
+    /// Decodes one frame of encapsulated pixel data by transfer syntax: JPEG baseline/extended
+    /// 8-bit (libjpeg-turbo), JPEG lossless (Swift), JPEG-LS (CharLS), JPEG 2000 (OpenJPEG),
+    /// RLE (Swift). Anything else throws, naming the syntax.
     func decodeEncapsulated(_ frame: [UInt8]) throws -> DICOMFrameSamples {
         let syntax = metadata.transferSyntaxUID
+        let label = DICOMTransferSyntax.describe(syntax)
         switch syntax {
         case DICOMTransferSyntax.jpegBaseline, DICOMTransferSyntax.jpegExtended:
             let data = Data(frame)
             if let sof = JPEGMarkers.startOfFrame(in: data), sof.precision != 8 {
-                throw error("transfer syntax \(DICOMTransferSyntax.describe(syntax)) with \(sof.precision)-bit samples is not supported: Debian's libjpeg-turbo 2.1 decodes 8-bit JPEG only (12-bit needs libjpeg-turbo 3)")
+                throw error("transfer syntax \(label) with \(sof.precision)-bit samples is not supported: Debian's libjpeg-turbo 2.1 decodes 8-bit JPEG only (12-bit needs libjpeg-turbo 3)")
             }
             let image: GrayscaleImage
             do { image = try JPEGCodec.decode(data, name: name) } catch let failure as ImagingError {
-                throw error("\(DICOMTransferSyntax.describe(syntax)) frame: \(failure.reason)")
+                throw error("\(label) frame: \(failure.reason)")
             }
             return DICOMFrameSamples(channels: 1, samples: image.pixels.map { UInt32($0) })
+        case DICOMTransferSyntax.jpegLossless, DICOMTransferSyntax.jpegLosslessFirstOrder:
+            let image: LosslessJPEGDecoder.Image
+            do { image = try LosslessJPEGDecoder.decode(frame) } catch let failure as LosslessJPEGDecoder.Failure {
+                throw error("\(label) frame: \(failure.reason)")
+            }
+            try checkSize(image.width, image.height, label)
+            return DICOMFrameSamples(channels: image.components, samples: image.samples)
+        case DICOMTransferSyntax.jpegLSLossless, DICOMTransferSyntax.jpegLSNearLossless:
+            return try decodeJPEGLS(frame, label)
+        case DICOMTransferSyntax.jpeg2000Lossless, DICOMTransferSyntax.jpeg2000:
+            return try decodeJPEG2000(frame, label)
         case DICOMTransferSyntax.rleLossless:
             return try RLEDecoder.decode(frame, metadata: metadata, name: name)
         default:
-            throw error("unsupported transfer syntax \(DICOMTransferSyntax.describe(syntax))")
+            throw error("unsupported transfer syntax \(label)")
         }
+    }
+
+    func checkSize(_ width: Int, _ height: Int, _ label: String) throws {
+        guard width == metadata.columns && height == metadata.rows else {
+            throw error("\(label) frame is \(width)x\(height), the header says \(metadata.columns)x\(metadata.rows)")
+        }
+    }
+
+    func decodeJPEGLS(_ frame: [UInt8], _ label: String) throws -> DICOMFrameSamples {
+        var pixels: UnsafeMutableRawPointer? = nil
+        var width: Int32 = 0, height: Int32 = 0, bits: Int32 = 0, components: Int32 = 0
+        var message = [CChar](repeating: 0, count: 256)
+        let status = frame.withUnsafeBytes {
+            thorax_jpegls_decode($0.baseAddress, $0.count, &pixels, &width, &height, &bits, &components,
+                                 &message, message.count)
+        }
+        guard status == 0, let pixels else { throw error("\(label) frame: CharLS: \(String(cString: message))") }
+        defer { free(pixels) }
+        try checkSize(Int(width), Int(height), label)
+        let count = Int(width) * Int(height) * Int(components)
+        var samples = [UInt32](repeating: 0, count: count)
+        if bits <= 8 {
+            let bytes = pixels.assumingMemoryBound(to: UInt8.self)
+            for i in 0..<count { samples[i] = UInt32(bytes[i]) }
+        } else {
+            let words = pixels.assumingMemoryBound(to: UInt16.self)
+            for i in 0..<count { samples[i] = UInt32(words[i]) }
+        }
+        return DICOMFrameSamples(channels: Int(components), samples: samples)
+    }
+
+    func decodeJPEG2000(_ frame: [UInt8], _ label: String) throws -> DICOMFrameSamples {
+        var pixels: UnsafeMutablePointer<Int32>? = nil
+        var width: Int32 = 0, height: Int32 = 0, components: Int32 = 0, precision: Int32 = 0, isSigned: Int32 = 0
+        var message = [CChar](repeating: 0, count: 256)
+        let status = frame.withUnsafeBufferPointer {
+            thorax_j2k_decode($0.baseAddress, $0.count, &pixels, &width, &height, &components, &precision,
+                              &isSigned, &message, message.count)
+        }
+        guard status == 0, let pixels else { throw error("\(label) frame: OpenJPEG: \(String(cString: message))") }
+        defer { free(pixels) }
+        try checkSize(Int(width), Int(height), label)
+        let count = Int(width) * Int(height) * Int(components)
+        // Signed values come back as Int32; storedValues() re-applies the two's complement of Bits Stored.
+        let samples = (0..<count).map { UInt32(bitPattern: pixels[$0]) }
+        return DICOMFrameSamples(channels: Int(components), samples: samples)
     }
 }

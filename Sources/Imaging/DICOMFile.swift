@@ -77,7 +77,7 @@ public struct DICOMFile: Sendable {
             seriesInstanceUID: text(0x0020, 0x000E),
             sopInstanceUID: text(0x0008, 0x0018),
             modality: text(0x0008, 0x0060),
-            viewPosition: text(0x0018, 0x5101),
+            viewPosition: text(0x0018, 0x5101) ?? DICOMFile.projection(text(0x0018, 0x5100)),
             patientAge: text(0x0010, 0x1010),
             patientSex: text(0x0010, 0x0040),
             pixelSpacingValues: spacing.flatMap { $0.count >= 2 ? Array($0.prefix(2)) : nil },
@@ -108,6 +108,15 @@ public struct DICOMFile: Sendable {
     }
 
     func error(_ reason: String) -> ImagingError { ImagingError(file: name, reason: "DICOM: \(reason)") }
+
+    /// Some exports (the NIH DICOMs among them) put the projection in Patient Position
+    /// (0018,5100) instead of View Position: accept it there only when it names a projection.
+    static func projection(_ patientPosition: String?) -> String? {
+        guard let value = patientPosition?.uppercased(), ["PA", "AP", "LL", "RL", "LATERAL", "LAT"].contains(value) else {
+            return nil
+        }
+        return value
+    }
 
     /// A string value with DICOM's padding (trailing spaces and NULs, leading spaces) removed.
     static func string(_ bytes: [UInt8], _ range: Range<Int>) -> String {
