@@ -64,13 +64,26 @@ struct ResamplingTaps {
     }
 }
 
+/// A sample type the resampler reads: 8-bit pixels, or floats (heatmaps).
+protocol ResamplingSample {
+    var resamplingValue: Float { get }
+}
+
+extension UInt8: ResamplingSample {
+    @inline(__always) var resamplingValue: Float { Float(self) }
+}
+
+extension Float: ResamplingSample {
+    @inline(__always) var resamplingValue: Float { self }
+}
+
 /// The separable resampling kernel behind every resize: reads an 8-bit gray source and
 /// writes the output window `(x0, y0, outputWidth', outputHeight')` of the full
 /// `outputWidth` × `outputHeight` resize as floats in [0, 255] — the window lets a centre crop
-/// skip the pixels it would throw away.
+/// skip the pixels it would throw away. Float sources give float outputs in their own range.
 enum Resampler {
     // source: (H, W) UInt8; output: (windowHeight, windowWidth) Float, row stride windowWidth.
-    static func resize(source: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
+    static func resize<Sample: ResamplingSample>(source: UnsafeBufferPointer<Sample>, width: Int, height: Int,
                        outputWidth: Int, outputHeight: Int,
                        windowX: Int, windowY: Int, windowWidth: Int, windowHeight: Int,
                        method: ResizeMethod, into output: UnsafeMutableBufferPointer<Float>) {
@@ -93,7 +106,7 @@ enum Resampler {
                         let weight = vWeights[oy * vTaps + k]
                         if weight == 0 { continue }
                         let sourceRow = source.baseAddress! + (start + k) * width
-                        for x in 0..<width { row[x] += weight * Float(sourceRow[x]) }
+                        for x in 0..<width { row[x] += weight * sourceRow[x].resamplingValue }
                     }
                     let outputRow = output.baseAddress! + oy * windowWidth
                     for ox in 0..<windowWidth {
