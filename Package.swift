@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "LoaderTests", dependencies: ["Loader", "TestSupport"]),
         .testTarget(name: "CADTests", dependencies: ["CAD", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ThoraxCLITests", dependencies: ["thorax", "TestSupport"]),
+        .testTarget(name: "ThoraxCLITests", dependencies: ["thorax", "Models", "SafeTensors", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

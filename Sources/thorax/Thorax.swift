@@ -13,6 +13,8 @@ struct Thorax: ParsableCommand {
         version: ThoraxVersion.string,
         subcommands: [
             // Each job adds its subcommand here, one line each.
+            ForwardCommand.self,
+            BenchCommand.self,
         ]
     )
 }

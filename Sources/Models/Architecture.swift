@@ -1,0 +1,29 @@
+/// The classifier architectures Thorax builds, by the names the command line uses
+/// (torchvision's function names).
+public enum Architecture: String, CaseIterable, Sendable {
+    case resnet18, resnet34, resnet50, resnet101, densenet121
+
+    /// Parses a command-line name.
+    /// - Throws: `ArchitectureError.unknown` listing the valid names.
+    public init(name: String) throws {
+        guard let architecture = Architecture(rawValue: name.lowercased()) else {
+            throw ArchitectureError.unknown(name)
+        }
+        self = architecture
+    }
+
+    /// The name of the final classifier layer in torchvision (`fc` or `classifier`).
+    public var classifierName: String { self == .densenet121 ? "classifier" : "fc" }
+}
+
+/// An architecture name that Thorax does not know.
+public enum ArchitectureError: Error, CustomStringConvertible, Equatable {
+    case unknown(String)
+
+    public var description: String {
+        switch self {
+        case .unknown(let name):
+            return "unknown architecture '\(name)'; choose one of: " + Architecture.allCases.map(\.rawValue).joined(separator: ", ")
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import NN
+import Tensor
+
+/// torchvision's ResNet blocks. Both compute relu(main(x) + shortcut(x)), where the shortcut is
+/// the identity or, when the stride or width changes, `downsample` (1×1 conv + batch norm).
+///
+/// Backward mirrors forward: the gradient of the final ReLU goes through `add` to both paths,
+/// and the shortcut's input gradient is added to the main path's.
+public final class ResidualBlock: Layer {
+    /// BasicBlock (two 3×3 convolutions, ResNet-18/34) or Bottleneck (1×1, 3×3 with the stride —
+    /// torchvision's "v1.5" — and 1×1 to 4× the width, ResNet-50/101).
+    public enum Kind: Sendable {
+        case basic, bottleneck
+
+        /// Output channels per unit of width.
+        public var expansion: Int { self == .basic ? 1 : 4 }
+    }
+
+    public let kind: Kind
+    /// conv1, bn1, relu1, conv2, bn2, (relu2, conv3, bn3) in order, named as torchvision.
+    let main: [(name: String, layer: Layer)]
+    public let downsample: Sequential?
+    /// relu(main + shortcut), the ReLU fused into the sum.
+    let add = Add(fusesReLU: true)
+    public var isTraining = true
+    public let outputChannels: Int
+
+    /// - Parameters:
+    ///   - inputChannels: channels of the block's input.
+    ///   - width: torchvision's `planes`; the output has `width × kind.expansion` channels.
+    ///   - stride: 1, or 2 where the block halves the resolution.
+    public init(kind: Kind, inputChannels: Int, width: Int, stride: Int, seed: UInt64) throws {
+        self.kind = kind
+        outputChannels = width * kind.expansion
+        switch kind {
+        case .basic:
+            main = [
+                ("conv1", try Conv2d(inputChannels: inputChannels, outputChannels: width, kernelSize: 3, stride: stride,
+                                     padding: 1, bias: false, seed: seed)),
+                ("bn1", try BatchNorm2d(featureCount: width)),
+                ("relu1", ReLU()),
+                ("conv2", try Conv2d(inputChannels: width, outputChannels: width, kernelSize: 3, padding: 1, bias: false,
+                                     seed: seed &+ 1)),
+                ("bn2", try BatchNorm2d(featureCount: width)),
+            ]
+        case .bottleneck:
+            main = [
+                ("conv1", try Conv2d(inputChannels: inputChannels, outputChannels: width, kernelSize: 1, bias: false, seed: seed)),
+                ("bn1", try BatchNorm2d(featureCount: width)),
+                ("relu1", ReLU()),
+                ("conv2", try Conv2d(inputChannels: width, outputChannels: width, kernelSize: 3, stride: stride, padding: 1,
+                                     bias: false, seed: seed &+ 1)),
+                ("bn2", try BatchNorm2d(featureCount: width)),
+                ("relu2", ReLU()),
+                ("conv3", try Conv2d(inputChannels: width, outputChannels: outputChannels, kernelSize: 1, bias: false,
+                                     seed: seed &+ 2)),
+                ("bn3", try BatchNorm2d(featureCount: outputChannels)),
+            ]
+        }
+        if stride != 1 || inputChannels != outputChannels {
+            downsample = Sequential([
+                try Conv2d(inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: 1, stride: stride,
+                           bias: false, seed: seed &+ 3),
+                try BatchNorm2d(featureCount: outputChannels),
+            ])
+        } else {
+            downsample = nil
+        }
+    }
+
+    public var namedChildren: [(name: String, module: Module)] {
+        main.map { ($0.name, $0.layer as Module) } + (downsample.map { [("downsample", $0 as Module)] } ?? [])
+    }
+
+    // x: (N, C_in, H, W) -> (N, C_out, H/stride, W/stride)
+    public func forward(_ input: Tensor) throws -> Tensor {
+        var x = input
+        for (_, layer) in main { x = try layer.forward(x) }
+        let shortcut = try downsample?.forward(input) ?? input
+        return try add.forward(x, shortcut)
+    }
+
+    // dy: (N, C_out, H', W') -> dx: (N, C_in, H, W)
+    public func backward(_ gradientOutput: Tensor) throws -> Tensor {
+        let (mainGradient, shortcutGradient) = try add.backward(gradientOutput)
+        let shortcutInputGradient = try downsample?.backward(shortcutGradient) ?? shortcutGradient
+        var gradient = mainGradient
+        for (_, layer) in main.reversed() { gradient = try layer.backward(gradient) }
+        try gradient.accumulate(shortcutInputGradient)
+        return gradient
+    }
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import Models
+import NN
+import Tensor
+
+/// `thorax bench`: times what scripts/bench-pytorch.py times in PyTorch, on random data.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Times training steps or inference of a classifier on random data.",
+        discussion: """
+        train: forward, BCE-with-logits loss on 14 random labels, backward, SGD step (lr 0.01,
+        momentum 0.9, weight decay 1e-4); infer: forward in eval mode. The model is the
+        torchvision classifier with 14 classes. Two warm-up iterations, then the median of
+        --iterations timed ones. scripts/bench-pytorch.py measures the same in PyTorch.
+
+        Example:
+          thorax bench --arch resnet50 --batch 16 --size 224 --mode train --iterations 10 --json
+        """)
+
+    enum Mode: String, ExpressibleByArgument, CaseIterable {
+        case train, infer
+    }
+
+    @Option(help: "Architecture: resnet18, resnet34, resnet50, resnet101 or densenet121.")
+    var arch: String = "resnet50"
+
+    @Option(help: "Images per batch.")
+    var batch: Int = 16
+
+    @Option(help: "Image height and width.")
+    var size: Int = 224
+
+    @Option(help: "train or infer.")
+    var mode: Mode = .train
+
+    @Option(help: "Timed iterations (after two warm-up ones).")
+    var iterations: Int = 10
+
+    @Option(help: "Threads for oneDNN (default: all cores).")
+    var threads: Int?
+
+    @Flag(help: "Print one JSON object instead of a sentence.")
+    var json = false
+
+    func validate() throws {
+        guard batch > 0, size >= 32, iterations > 0 else {
+            throw ValidationError("--batch and --iterations must be positive and --size at least 32")
+        }
+    }
+
+    func run() throws {
+        let architecture = try Architecture(name: arch)
+        if let threads { try Context.setThreadCount(threads) }
+        let classCount = 14
+        let model = try architecture.makeClassifier(classCount: classCount, seed: 1)
+        model.computesInputGradient = false
+        model.setTraining(mode == .train)
+        var generator = SplitMix64(seed: 42)
+        let input = try Tensor(shape: [batch, 3, size, size],
+                               values: (0 ..< batch * 3 * size * size).map { _ in generator.nextFloat() * 2 - 1 })
+        let labels = MultiLabelTargets(values: (0 ..< batch * classCount).map { _ in generator.nextFloat() < 0.3 ? 1 : 0 })
+        let optimizer = SGD(parameters: model.namedParameters().map(\.parameter), learningRate: 0.01, momentum: 0.9,
+                            weightDecay: 1e-4)
+        let loss = BinaryCrossEntropyWithLogits()
+
+        let progress = ProgressLine("bench \(architecture.rawValue) \(mode.rawValue)", total: iterations + 2, unit: "iterations")
+        var times: [Double] = []
+        for iteration in 0 ..< iterations + 2 {
+            let started = DispatchTime.now().uptimeNanoseconds
+            let logits = try model.forward(input)
+            if mode == .train {
+                let result = try loss(logits: try logits.toArray(), targets: labels)
+                model.zeroGradients()
+                _ = try model.backward(Tensor(shape: logits.shape, values: result.gradient))
+                try optimizer.step()
+            } else {
+                _ = try logits.toArray()
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            if iteration >= 2 { times.append(seconds) }
+            progress.update(iteration + 1, detail: String(format: "%.3f s", seconds))
+        }
+        progress.finish()
+        let median = BenchCommand.median(times)
+        let imagesPerSecond = Double(batch) / median
+        let peak = BenchCommand.peakResidentBytes()
+        if json {
+            print(#"{"arch": "\#(architecture.rawValue)", "mode": "\#(mode.rawValue)", "batch": \#(batch), "size": \#(size), "#
+                + #""seconds_per_iteration": \#(median), "images_per_second": \#(imagesPerSecond), "peak_rss_bytes": \#(peak)}"#)
+        } else {
+            print(String(format: "thorax %@ %@ batch %d size %d: %.4f s/iteration (median of %d), %.1f images/s, peak RSS %.0f MB",
+                         architecture.rawValue, mode.rawValue, batch, size, median, iterations, imagesPerSecond,
+                         Double(peak) / 1_048_576))
+        }
+    }
+
+    /// The median of `values` (mean of the middle two for an even count).
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+
+    /// The process's peak resident set size in bytes (Linux reports ru_maxrss in kilobytes).
+    static func peakResidentBytes() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Int(usage.ru_maxrss) * 1024
+    }
+}
+
+/// SplitMix64, for repeatable random benchmark data (the standard library has no seedable
+/// generator).
+struct SplitMix64 {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state = state &+ 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    mutating func nextFloat() -> Float { Float(next() >> 40) / Float(1 << 24) }
+}
