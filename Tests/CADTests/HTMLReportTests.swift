@@ -27,6 +27,22 @@ final class HTMLReportTests: XCTestCase {
         #endif
     }
 
+    func testLongCurvesAreThinnedToVisiblePoints() throws {
+        // 20,000 images with distinct scores: thousands of ROC points, at most ~2 per pixel of
+        // the 420-pixel plot's path remain, and the curve still starts at (0, 0) and ends at (1, 1).
+        var generator = SeededGenerator(seed: 5)
+        let labels = (0..<20_000).map { _ in generator.nextIndex(below: 10) < 3 }
+        let scores = labels.map { Double(generator.nextIndex(below: 1 << 30)) / Double(1 << 30) + ($0 ? 0.3 : 0) }
+        let curve = try XCTUnwrap(try ROCCurve(scores: scores, labels: labels))
+        XCTAssertGreaterThan(curve.falsePositiveRates.count, 3000)
+        let svg = ROCCurveSVG(title: "ROC", series: [.init(name: "A", curve: curve, auc: curve.area)]).render()
+        let polyline = try XCTUnwrap(svg.components(separatedBy: "\n").first { $0.hasPrefix("<polyline") })
+        let points = polyline.components(separatedBy: "points=\"")[1].dropLast(3).split(separator: " ")
+        XCTAssertLessThan(points.count, 1700)
+        XCTAssertEqual(points.first, "60.00,460.00")
+        XCTAssertEqual(points.last, "480.00,40.00")
+    }
+
     func testReportIsWrittenCompletelyEscapedAndAtomically() throws {
         let directory = try SharedData.temporaryDirectory("cad-report")
         defer { try? FileManager.default.removeItem(at: directory) }

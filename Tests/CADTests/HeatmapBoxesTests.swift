@@ -26,6 +26,16 @@ final class HeatmapBoxesTests: XCTestCase {
         }
     }
 
+    func testConnectedRegionsMatchTheirPlainTwinOnRandomMasks() {
+        var generator = SeededGenerator(seed: 11)
+        for (width, height, density) in [(1, 1, 5), (1, 37, 5), (53, 1, 5), (64, 48, 3), (64, 48, 5), (97, 31, 7), (40, 40, 9)] {
+            let mask = (0..<(width * height)).map { _ in generator.nextIndex(below: 10) < density }
+            XCTAssertEqual(connectedRegions(mask: mask, width: width, height: height),
+                           connectedRegionsReference(mask: mask, width: width, height: height),
+                           "\(width)×\(height) at \(density)0%")
+        }
+    }
+
     func testDiagonalPixelsAreOneRegion() {
         // 1 0 0 0
         // 0 1 0 1
