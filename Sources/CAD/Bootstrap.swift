@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 
 /// How a bootstrap confidence interval is drawn.
 public struct BootstrapOptions: Equatable, Sendable, Codable {

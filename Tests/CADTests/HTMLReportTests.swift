@@ -1,5 +1,6 @@
 import XCTest
 import TestSupport
+import Imaging
 @testable import CAD
 #if canImport(FoundationXML)
 import FoundationXML

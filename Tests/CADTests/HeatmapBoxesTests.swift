@@ -1,4 +1,5 @@
 import XCTest
+import Imaging
 @testable import CAD
 
 final class HeatmapBoxesTests: XCTestCase {
