@@ -76,9 +76,22 @@ public struct ClassificationTable: Equatable, Sendable, Codable {
     /// The paper's layout: a header of class names and one row for this model, AUCs to four
     /// places, "undefined" where a class has no AUC, and the mean last.
     public var paperLayoutText: String {
-        let header = ["Model"] + rows.map(\.className) + ["Mean"]
-        let values = [model] + rows.map { TableText.number($0.auc) } + [TableText.number(meanAUC)]
-        return TableText.render([header, values])
+        Self.paperLayoutText([self])
+    }
+
+    /// The paper's layout for several models (e.g. ImageNet start against training from
+    /// scratch): one row per table, columns from the first table's classes.
+    ///
+    /// - Precondition: every table has the same classes in the same order.
+    public static func paperLayoutText(_ tables: [ClassificationTable]) -> String {
+        let classNames = tables.first?.rows.map(\.className) ?? []
+        precondition(tables.allSatisfy { $0.rows.map(\.className) == classNames },
+                     "tables to compare must have the same classes in the same order")
+        let header = ["Model"] + classNames + ["Mean"]
+        let lines = tables.map { table in
+            [table.model] + table.rows.map { TableText.number($0.auc) } + [TableText.number(table.meanAUC)]
+        }
+        return TableText.render([header] + lines)
     }
 
     /// One line per class: AUC, its interval, positives and negatives; then the mean.

@@ -18,7 +18,9 @@ final class HTMLReportTests: XCTestCase {
     func testROCCurvesAreWellFormedSVGWithOneLinePerDefinedClass() throws {
         let svg = ROCCurveSVG(title: "ROC & AUC", evaluation: try makeEvaluation()).render()
         XCTAssertTrue(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
-        XCTAssertEqual(svg.components(separatedBy: "<polyline").count - 1, 2)
+        // The dashed chance diagonal and one line per defined class.
+        XCTAssertEqual(svg.components(separatedBy: "<polyline").count - 1, 3)
+        XCTAssertTrue(svg.contains("stroke-dasharray=\"4 4\" points=\"70.00,460.00 490.00,40.00\""), svg)
         XCTAssertTrue(svg.contains("Effusion &lt;left&gt; (AUC 0.7500)"), svg)
         XCTAssertTrue(svg.contains("No curve (AUC undefined): Hernia"), svg)
         XCTAssertTrue(svg.contains("ROC &amp; AUC"))
@@ -37,11 +39,11 @@ final class HTMLReportTests: XCTestCase {
         let curve = try XCTUnwrap(try ROCCurve(scores: scores, labels: labels))
         XCTAssertGreaterThan(curve.falsePositiveRates.count, 3000)
         let svg = ROCCurveSVG(title: "ROC", series: [.init(name: "A", curve: curve, auc: curve.area)]).render()
-        let polyline = try XCTUnwrap(svg.components(separatedBy: "\n").first { $0.hasPrefix("<polyline") })
+        let polyline = try XCTUnwrap(svg.components(separatedBy: "\n").last { $0.hasPrefix("<polyline") })
         let points = polyline.components(separatedBy: "points=\"")[1].dropLast(3).split(separator: " ")
         XCTAssertLessThan(points.count, 1700)
-        XCTAssertEqual(points.first, "60.00,460.00")
-        XCTAssertEqual(points.last, "480.00,40.00")
+        XCTAssertEqual(points.first, "70.00,460.00")
+        XCTAssertEqual(points.last, "490.00,40.00")
     }
 
     func testReportIsWrittenCompletelyEscapedAndAtomically() throws {

@@ -51,6 +51,20 @@ final class PaperTablesTests: XCTestCase {
         XCTAssertTrue(detail.contains("Hernia       undefined (no positive images)  undefined"), detail)
     }
 
+    func testSeveralModelsShareOneTable() throws {
+        let first = ClassificationTable(model: "ImageNet start", evaluation: try makeEvaluation())
+        var second = first
+        second.model = "From scratch"
+        second.rows[0].auc = 0.6
+        second.meanAUC = 0.6
+        XCTAssertEqual(ClassificationTable.paperLayoutText([first, second]), """
+        Model           Atelectasis  Hernia     Mean
+        ImageNet start  0.8750       undefined  0.8750
+        From scratch    0.6000       undefined  0.6000
+
+        """)
+    }
+
     func testClassificationTableJSONSaysUndefinedExplicitly() throws {
         let table = ClassificationTable(model: "ResNet-50", evaluation: try makeEvaluation())
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONEncoder().encode(table)) as? [String: Any])
