@@ -15,6 +15,7 @@ struct Thorax: ParsableCommand {
             // Each job adds its subcommand here, one line each.
             ForwardCommand.self,
             BenchCommand.self,
+            ImageCommand.self,
         ]
     )
 }
