@@ -1,0 +1,158 @@
+import Foundation
+import Imaging
+
+/// One class's probability on one image.
+public struct ClassProbability: Equatable, Sendable, Codable {
+    public var className: String
+    public var probability: Float
+    /// The class's decision threshold (from the model card).
+    public var threshold: Float
+    /// probability ≥ threshold.
+    public var present: Bool
+}
+
+/// A heatmap figure written for one present class.
+public struct HeatmapOutput: Equatable, Sendable, Codable {
+    public var className: String
+    /// The PNG written (path as given by the output directory).
+    public var file: String
+    /// The boxes generated from the heatmap, in the image's own pixels, largest first.
+    public var boxes: [BoundingBox]
+}
+
+/// What the model said about one image file.
+public struct ImagePrediction: Equatable, Sendable, Codable {
+    public var path: String
+    public var width: Int
+    public var height: Int
+    /// One per class, in the model's class order.
+    public var classes: [ClassProbability]
+    /// Figures of the present classes, when heatmaps were asked for.
+    public var heatmaps: [HeatmapOutput]
+
+    /// The classes at or above their threshold.
+    public var presentClasses: [String] { classes.filter(\.present).map(\.className) }
+}
+
+/// The result of predicting a list of files: one prediction per readable file, one failure per
+/// other file, both in input order.
+public struct PredictionReport: Equatable, Sendable, Codable {
+    public var model: String
+    public var predictions: [ImagePrediction]
+    public var failures: [FileFailure]
+
+    /// Per image: its path and size, then a line per class with probability, threshold and a
+    /// "yes" where the class is present; then the heatmap files. Numbers to four places.
+    public var text: String {
+        var blocks: [String] = []
+        for prediction in predictions {
+            var lines: [[String]] = [["Class", "Probability", "Threshold", "Present"]]
+            for entry in prediction.classes {
+                lines.append([entry.className, String(format: "%.4f", entry.probability),
+                              String(format: "%.4f", entry.threshold), entry.present ? "yes" : ""])
+            }
+            var block = "\(prediction.path) (\(prediction.width)×\(prediction.height))\n" + TableText.render(lines)
+            for heatmap in prediction.heatmaps {
+                block += "heatmap \(heatmap.className): \(heatmap.file) (\(heatmap.boxes.count) box\(heatmap.boxes.count == 1 ? "" : "es"))\n"
+            }
+            blocks.append(block)
+        }
+        return blocks.joined(separator: "\n")
+    }
+}
+
+/// `thorax predict`: classifies image files and, when asked, writes a heatmap figure for each
+/// class at or above its threshold.
+public struct PredictionRunner {
+    public var classifier: ChestClassifier
+    /// The model's name as reports show it.
+    public var modelName: String
+    /// Where heatmap figures go (created if needed); nil writes none and computes no heatmaps.
+    /// Reports give figure paths inside it as given here.
+    public var heatmapDirectory: String?
+    /// Box generation for the figures. Its frame is replaced by each image's own size, so the
+    /// boxes are in the image's pixels.
+    public var boxExtraction = BoxExtraction()
+
+    public init(classifier: ChestClassifier, modelName: String, heatmapDirectory: String? = nil) {
+        self.classifier = classifier
+        self.modelName = modelName
+        self.heatmapDirectory = heatmapDirectory
+    }
+
+    /// Predicts every file of `paths` (PNG, JPEG, DICOM).
+    ///
+    /// A file that is missing, unreadable or not an image becomes a `FileFailure` naming it;
+    /// the others are still predicted. Figures are named `<image>-<class>.png`; two inputs with
+    /// the same file name get `-2`, `-3`… after the image name.
+    ///
+    /// - Throws: `EvaluationError.cannotWrite` when the heatmap directory cannot be created
+    ///   or a figure cannot be written (an output problem stops the run).
+    public func run(paths: [String], progress: ((Int, Int) -> Void)? = nil) throws -> PredictionReport {
+        if let heatmapDirectory {
+            do {
+                try FileManager.default.createDirectory(atPath: heatmapDirectory, withIntermediateDirectories: true)
+            } catch {
+                throw EvaluationError.cannotWrite(path: heatmapDirectory, reason: error.localizedDescription)
+            }
+        }
+        var report = PredictionReport(model: modelName, predictions: [], failures: [])
+        var usedStems: [String: Int] = [:]
+        try classifier.classifyFiles(paths, heatmaps: heatmapDirectory != nil, progress: progress) { index, result in
+            switch result {
+            case .failure(let failure):
+                report.failures.append(failure)
+            case .success(let (image, classification)):
+                let classes = classifier.classNames.indices.map { c in
+                    ClassProbability(className: classifier.classNames[c], probability: classification.probabilities[c],
+                                     threshold: classifier.thresholds[c],
+                                     present: classification.probabilities[c] >= classifier.thresholds[c])
+                }
+                var prediction = ImagePrediction(path: paths[index], width: image.width, height: image.height,
+                                                 classes: classes, heatmaps: [])
+                if let heatmapDirectory {
+                    var imageName = URL(fileURLWithPath: paths[index]).lastPathComponent
+                    let stem = (imageName as NSString).deletingPathExtension
+                    let seen = usedStems[stem, default: 0] + 1
+                    usedStems[stem] = seen
+                    if seen > 1 { imageName = "\(stem)-\(seen)" }
+                    prediction.heatmaps = try writeFigures(image: image, imageName: imageName, classes: classes,
+                                                           heatmaps: classification.heatmaps, into: heatmapDirectory)
+                }
+                report.predictions.append(prediction)
+            }
+        }
+        return report
+    }
+
+    private func writeFigures(image: GrayscaleImage, imageName: String, classes: [ClassProbability],
+                              heatmaps: [Heatmap], into directory: String) throws -> [HeatmapOutput] {
+        var extraction = boxExtraction
+        extraction.frameWidth = image.width
+        extraction.frameHeight = image.height
+        var outputs: [HeatmapOutput] = []
+        for (c, entry) in classes.enumerated() where entry.present && c < heatmaps.count {
+            let boxes = extraction.boxes(in: heatmaps[c]).map(\.box)
+            let figure = HeatmapFigure.render(image: image, heatmap: heatmaps[c], detections: boxes,
+                                              frameWidth: image.width, frameHeight: image.height)
+            let path = (directory as NSString).appendingPathComponent(
+                HeatmapFigure.fileName(imageName: imageName, className: entry.className))
+            try FigureFile.write(figure, to: URL(fileURLWithPath: path))
+            outputs.append(HeatmapOutput(className: entry.className, file: path, boxes: boxes))
+        }
+        return outputs
+    }
+}
+
+/// Writing figures as PNG with the error type the runners report.
+enum FigureFile {
+    /// Writes `figure` to `url` as PNG, atomically.
+    /// - Throws: `EvaluationError.cannotWrite` naming the file.
+    static func write(_ figure: RGBImage, to url: URL) throws {
+        do {
+            try figure.writePNG(to: url)
+        } catch let error as ImagingError {
+            throw EvaluationError.cannotWrite(path: url.path, reason: error.reason)
+        }
+    }
+}
