@@ -16,6 +16,7 @@ struct Thorax: ParsableCommand {
             ForwardCommand.self,
             BenchCommand.self,
             ImageCommand.self,
+            LabelCommand.self,
         ]
     )
 }

@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import Reports
+
+/// `thorax label [run] INPUT…`: reads reports, labels them, writes CSV or JSON lines.
+struct LabelReportsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Label reports (OpenI XML, plain text, CSV; files or folders) with the 14 findings.",
+        discussion: """
+        Reads FINDINGS and IMPRESSION when present (else the whole report), finds mentions of the
+        14 findings, and classes each as positive, negated or uncertain. Per report and finding:
+        1 if any mention is positive, else -1 if any is uncertain, else 0 if any is negated, else
+        empty. No Finding is 1 when no finding is 1 or -1. A bad input gets one error line naming
+        the file (and row); every other report is still labelled, and the exit status is 1.
+
+        Examples:
+          thorax label ../shared/data/openi/reports --output labels.csv
+          thorax label reports.csv --format jsonl --output mentions.jsonl
+          thorax label notes/ --vocabulary my-vocabulary.txt --sections all
+        """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case csv, jsonl
+    }
+
+    @Argument(help: "Report files or folders: .xml (OpenI), .csv (id,report columns or one column of texts), anything else plain text.")
+    var inputs: [String]
+
+    @Option(name: .shortAndLong, help: "Output file, written atomically (default: standard output).")
+    var output: String?
+
+    @Option(help: "Output format: csv (labels) or jsonl (labels and every mention with its evidence).")
+    var format: Format = .csv
+
+    @Option(help: "A vocabulary file replacing the bundled one (format: Sources/Reports/Resources/README.md).")
+    var vocabulary: String?
+
+    @Option(help: "A rules file replacing the bundled negation/uncertainty rules.")
+    var rules: String?
+
+    @Option(help: "Sections to read: findings-impression or all.")
+    var sections: String = ReportLabeler.SectionChoice.findingsAndImpression.rawValue
+
+    func run() throws {
+        guard let choice = ReportLabeler.SectionChoice(rawValue: sections) else {
+            throw ValidationError("--sections must be findings-impression or all, not '\(sections)'")
+        }
+        let labeler: ReportLabeler
+        do {
+            labeler = try ReportLabeler(vocabulary: vocabulary.map { URL(fileURLWithPath: $0) },
+                                        rules: rules.map { URL(fileURLWithPath: $0) }, sections: choice)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let sink: LabelSink
+        do {
+            sink = try LabelSink(path: output)
+        } catch {
+            throw ValidationError("cannot write \(output ?? "-"): \(error.localizedDescription)")
+        }
+        let progress = ProgressLine("label", unit: "reports")
+        let summary = try LabelPipeline.run(inputs: inputs, labeler: labeler, format: format, sink: sink) { done in
+            progress.update(done)
+        }
+        progress.finish()
+        try sink.finish()
+        var message = "labelled \(summary.labelled) reports"
+        if summary.failed > 0 { message += "; \(summary.failed) input\(summary.failed == 1 ? "" : "s") failed" }
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        if summary.failed > 0 { throw ExitCode(1) }
+    }
+}
+
+/// Where labelled rows go: an atomically written file, or standard output.
+final class LabelSink {
+    private let file: AtomicFileWriter?
+    private var buffer: [UInt8] = []
+
+    init(path: String?) throws {
+        file = try path.map { try AtomicFileWriter(destination: URL(fileURLWithPath: $0)) }
+    }
+
+    func writeLine(_ line: String) throws {
+        if let file { try file.writeLine(line); return }
+        buffer.append(contentsOf: line.utf8)
+        buffer.append(10)
+        if buffer.count >= 1 << 16 { flushStandardOutput() }
+    }
+
+    private func flushStandardOutput() {
+        FileHandle.standardOutput.write(Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func finish() throws {
+        if let file { try file.commit() } else { flushStandardOutput() }
+    }
+}
+
+/// The streaming loop of `thorax label`: read, label, write, report errors as they come.
+enum LabelPipeline {
+    struct Summary {
+        var labelled = 0
+        var failed = 0
+    }
+
+    static func run(inputs: [String], labeler: ReportLabeler, format: LabelReportsCommand.Format,
+                    sink: LabelSink, progress: (Int) -> Void) throws -> Summary {
+        var summary = Summary()
+        var workspace = ReportLabeler.Workspace()
+        if format == .csv { try sink.writeLine(LabelOutput.csvHeader) }
+        for result in ReportReader(paths: inputs) {
+            switch result {
+            case .success(let report):
+                let labels = labeler.label(report, workspace: &workspace)
+                try sink.writeLine(format == .csv ? LabelOutput.csvRow(labels) : LabelOutput.jsonLine(labels))
+                summary.labelled += 1
+                if summary.labelled & 1023 == 0 { progress(summary.labelled) }
+            case .failure(let error):
+                summary.failed += 1
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            }
+        }
+        progress(summary.labelled)
+        return summary
+    }
+}
