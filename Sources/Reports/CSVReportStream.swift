@@ -91,11 +91,11 @@ final class CSVReportStream {
             return .failure(ReportReadError(source: source, message: "row has \(row.fields.count) fields, the header has \(width)"))
         }
         let text = row.fields[reportColumn]
-        let id = idColumn.map { row.fields[$0].trimmingCharacters(in: .whitespaces) } ?? String(rowNumber)
+        let id = idColumn.map { row.fields[$0].trimmingASCIIWhitespace } ?? String(rowNumber)
         guard !id.isEmpty else {
             return .failure(ReportReadError(source: source, message: "empty id"))
         }
-        guard text.contains(where: { !$0.isWhitespace }) else {
+        guard text.hasNonWhitespace else {
             return .failure(ReportReadError(source: source, message: "empty report (id \(id))"))
         }
         return .success(Report(id: id, text: text, source: source))

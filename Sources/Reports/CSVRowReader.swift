@@ -74,9 +74,24 @@ final class CSVRowReader {
                     return decode(fields, line: startLine)
                 }
             }
+            sawAnything = true
+            // Copy the run of ordinary bytes up to the next special one in one step.
+            let runEnd = buffer.withUnsafeBufferPointer { bytes -> Int in
+                var j = position
+                if inQuotes {
+                    while j < bytes.count, bytes[j] != 34, bytes[j] != 10 { j += 1 }
+                } else {
+                    while j < bytes.count, bytes[j] != 44, bytes[j] != 10, bytes[j] != 13, bytes[j] != 34 { j += 1 }
+                }
+                return j
+            }
+            if runEnd > position {
+                field.append(contentsOf: buffer[position..<runEnd])
+                position = runEnd
+                continue
+            }
             let b = buffer[position]
             position += 1
-            sawAnything = true
             if inQuotes {
                 if b == 34 { // "
                     if position >= buffer.count { _ = try refill() }
@@ -85,8 +100,8 @@ final class CSVRowReader {
                     } else {
                         inQuotes = false
                     }
-                } else {
-                    if b == 10 { line += 1 }
+                } else { // a line break inside quotes
+                    line += 1
                     field.append(b)
                 }
                 continue

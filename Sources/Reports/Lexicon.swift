@@ -35,11 +35,10 @@ struct TriggerKind: OptionSet, Sendable, Hashable {
     ]
 }
 
-/// One element of a phrase: a word, or a gap of up to `n` words (written `...` or `...n`).
-enum PhraseElement: Sendable, Equatable {
-    case word(Int32)
-    case gap(Int)
-}
+/// One element of a phrase, packed into an `Int32` so that matching (run for every word of
+/// every report) touches only plain integers: a value ≥ 0 is a word id, a value −n < 0 is a
+/// gap of up to n words (written `...` or `...n`).
+typealias PhraseElement = Int32
 
 /// A compiled phrase of the vocabulary or the rules.
 struct Phrase: Sendable {
@@ -182,15 +181,15 @@ struct Lexicon: Sendable {
                 guard let count, count > 0, !elements.isEmpty else {
                     throw LexiconError(file: file, line: line, message: "bad gap '\(part)' in '\(original)': a gap is '...' or '...N' between words")
                 }
-                elements.append(.gap(count))
+                elements.append(PhraseElement(-count))
                 continue
             }
             // Split as the tokenizer would: letters form words; digits a number; , ; : ( ) / stand alone.
             var word = ""
-            func flush() { if !word.isEmpty { elements.append(.word(words.intern(word))); word = "" } }
+            func flush() { if !word.isEmpty { elements.append(words.intern(word)); word = "" } }
             for scalar in part.unicodeScalars {
                 if scalar.value < 128, let b = Optional(UInt8(scalar.value)), let p = Self.punctuationWord(b) {
-                    flush(); elements.append(.word(p))
+                    flush(); elements.append(p)
                 } else if scalar.properties.isAlphabetic {
                     word.unicodeScalars.append(scalar)
                 } else if scalar == "-" || scalar == "'" {
@@ -201,7 +200,7 @@ struct Lexicon: Sendable {
             }
             flush()
         }
-        guard case .word = elements.first, case .word = elements.last else {
+        guard let first = elements.first, let last = elements.last, first >= 0, last >= 0 else {
             throw LexiconError(file: file, line: line, message: "phrase '\(original)' must start and end with a word")
         }
         return elements
@@ -213,7 +212,7 @@ struct Lexicon: Sendable {
         mentionsByFirstWord = Array(repeating: [], count: words.count)
         let order = phrases.indices.sorted { phrases[$0].elements.count > phrases[$1].elements.count }
         for p in order {
-            guard case .word(let first) = phrases[p].elements[0] else { continue }
+            let first = phrases[p].elements[0]
             if case .trigger = phrases[p].role {
                 triggersByFirstWord[Int(first)].append(Int32(p))
             } else {

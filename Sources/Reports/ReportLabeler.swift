@@ -249,23 +249,35 @@ public struct ReportLabeler: Sendable {
     /// The end (exclusive token index) of `elements` matched at `start`, or nil.
     /// Gaps match as few words as possible and never cross punctuation.
     private func match(_ elements: [PhraseElement], tokens: [Token], from start: Int, limit: Int) -> Int? {
-        func go(_ e: Int, _ i: Int) -> Int? {
-            if e == elements.count { return i }
-            switch elements[e] {
-            case .word(let w):
-                guard i < limit, tokens[i].word == w else { return nil }
-                return go(e + 1, i + 1)
-            case .gap(let n):
-                var j = i
-                var skipped = 0
-                while true {
-                    if let end = go(e + 1, j) { return end }
-                    guard skipped < n, j < limit, !tokens[j].isPunctuation else { return nil }
-                    j += 1
-                    skipped += 1
-                }
+        elements.withUnsafeBufferPointer { e in
+            tokens.withUnsafeBufferPointer { t in
+                Self.match(e, 0, t, start, limit)
             }
         }
-        return go(0, start)
+    }
+
+    private static func match(_ elements: UnsafeBufferPointer<PhraseElement>, _ e: Int,
+                              _ tokens: UnsafeBufferPointer<Token>, _ i: Int, _ limit: Int) -> Int? {
+        var e = e
+        var i = i
+        while e < elements.count {
+            let element = elements[e]
+            if element >= 0 {
+                guard i < limit, tokens[i].word == element else { return nil }
+                e += 1
+                i += 1
+                continue
+            }
+            // A gap: try the rest of the phrase after 0, 1, … up to n skipped words.
+            let n = Int(-element)
+            var skipped = 0
+            while true {
+                if let end = match(elements, e + 1, tokens, i, limit) { return end }
+                guard skipped < n, i < limit, !tokens[i].isPunctuation else { return nil }
+                i += 1
+                skipped += 1
+            }
+        }
+        return i
     }
 }
