@@ -122,24 +122,24 @@ public struct LabelEvaluation: Sendable, Codable, Equatable {
     static func readTable(_ url: URL, idColumns: [String], allowNormal: Bool) throws -> Table {
         let reader: CSVRowReader
         do { reader = try CSVRowReader(url: url) } catch {
-            throw Failure(message: "\(url.path): cannot read file: \(error.localizedDescription)")
+            throw Failure(message: "\(url.relativePath): cannot read file: \(error.localizedDescription)")
         }
         func row() throws -> CSVRowReader.Row? {
             switch try reader.next() {
             case nil: return nil
-            case .failure(let e): throw Failure(message: "\(url.path):\(e.line): \(e.message)")
+            case .failure(let e): throw Failure(message: "\(url.relativePath):\(e.line): \(e.message)")
             case .success(let r): return r
             }
         }
-        guard let header = try row() else { throw Failure(message: "\(url.path): empty file") }
+        guard let header = try row() else { throw Failure(message: "\(url.relativePath): empty file") }
         let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
         guard let idColumn = names.firstIndex(where: { idColumns.contains($0.lowercased()) }) else {
-            throw Failure(message: "\(url.path):\(header.line): no id column (expected one of: \(idColumns.joined(separator: ", ")))")
+            throw Failure(message: "\(url.relativePath):\(header.line): no id column (expected one of: \(idColumns.joined(separator: ", ")))")
         }
         var findingColumns: [Int] = []
         for finding in Finding.allCases {
             guard let c = names.firstIndex(where: { Finding(name: $0) == finding }) else {
-                throw Failure(message: "\(url.path):\(header.line): no column for \(finding.rawValue)")
+                throw Failure(message: "\(url.relativePath):\(header.line): no column for \(finding.rawValue)")
             }
             findingColumns.append(c)
         }
@@ -149,16 +149,16 @@ public struct LabelEvaluation: Sendable, Codable, Equatable {
             let t = text.trimmingCharacters(in: .whitespaces)
             if t.isEmpty { return nil }
             guard let v = Double(t), [1, 0, -1].contains(v) else {
-                throw Failure(message: "\(url.path):\(r.line): column '\(names[column])' has '\(t)', expected 1, 0, -1 or empty")
+                throw Failure(message: "\(url.relativePath):\(r.line): column '\(names[column])' has '\(t)', expected 1, 0, -1 or empty")
             }
             return Int(v)
         }
         while let r = try row() {
             guard r.fields.count == names.count else {
-                throw Failure(message: "\(url.path):\(r.line): row has \(r.fields.count) fields, the header has \(names.count)")
+                throw Failure(message: "\(url.relativePath):\(r.line): row has \(r.fields.count) fields, the header has \(names.count)")
             }
             let id = r.fields[idColumn].trimmingCharacters(in: .whitespaces)
-            guard rows[id] == nil else { throw Failure(message: "\(url.path):\(r.line): id '\(id)' appears twice") }
+            guard rows[id] == nil else { throw Failure(message: "\(url.relativePath):\(r.line): id '\(id)' appears twice") }
             rows[id] = Row(findings: try findingColumns.map { try cell(r.fields[$0], r, $0) },
                            normal: try normalColumn.flatMap { try cell(r.fields[$0], r, $0) })
         }

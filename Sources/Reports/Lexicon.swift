@@ -70,7 +70,7 @@ public struct LexiconError: Error, Sendable, CustomStringConvertible {
 struct Lexicon: Sendable {
     static let unknownWord: Int32 = -1
     static let numberWord: Int32 = 0
-    private static let punctuation: [UInt8] = Array(",;:()/".utf8)
+    private static let punctuation: [UInt8] = Array(",;:()/?".utf8)
 
     /// The word id of a punctuation byte, or nil when the byte is no punctuation token.
     @inline(__always)
@@ -82,6 +82,7 @@ struct Lexicon: Sendable {
         case 40: return 4
         case 41: return 5
         case 47: return 6
+        case 63: return 7
         default: return nil
         }
     }

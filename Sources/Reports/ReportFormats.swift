@@ -66,9 +66,11 @@ enum ReportFormats {
         let delegate = OpenIXMLDelegate()
         let parser = XMLParser(data: data)
         parser.delegate = delegate
-        guard parser.parse() else {
-            let reason = parser.parserError.map { ($0 as NSError).localizedDescription } ?? "unknown error"
-            return .failure(ReportReadError(source: source, message: "malformed XML at line \(parser.lineNumber): \(reason)"))
+        // Some XMLParser versions report an error through the delegate yet return true.
+        guard parser.parse(), delegate.error == nil else {
+            let error = delegate.error ?? parser.parserError
+            let reason = error.map { ($0 as NSError).localizedDescription } ?? "unknown error"
+            return .failure(ReportReadError(source: source, message: "malformed XML at line \(delegate.errorLine ?? parser.lineNumber): \(reason)"))
         }
         guard let id = delegate.id, !id.isEmpty else {
             return .failure(ReportReadError(source: source, message: "no <uId id=\"…\"> element: not an OpenI report"))
@@ -88,6 +90,16 @@ private final class OpenIXMLDelegate: NSObject, XMLParserDelegate {
     var id: String?
     var sections: [(name: String?, text: String)] = []
     private var inAbstractText = false
+    var error: Error?
+    var errorLine: Int?
+
+    func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) {
+        if error == nil { error = parseError; errorLine = parser.lineNumber }
+    }
+
+    func parser(_ parser: XMLParser, validationErrorOccurred validationError: Error) {
+        if error == nil { error = validationError; errorLine = parser.lineNumber }
+    }
 
     func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
                 qualifiedName: String?, attributes: [String: String] = [:]) {

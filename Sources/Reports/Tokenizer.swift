@@ -25,7 +25,7 @@ struct Sentence: Sendable {
 ///   ends a sentence (reports often omit the period at a line's end); a line break before a
 ///   lower-case word is a wrapped line and does not;
 /// - words are runs of letters (non-ASCII bytes count as letters); hyphens and apostrophes split
-///   words ("x-XXXX" → "x", "xxxx"); digits form number tokens; `, ; : ( ) /` are punctuation
+///   words ("x-XXXX" → "x", "xxxx"); digits form number tokens; `, ; : ( ) / ?` are punctuation
 ///   tokens that phrases may use and gaps never cross.
 struct Tokenizer: Sendable {
     let lexicon: Lexicon
@@ -89,6 +89,8 @@ struct Tokenizer: Sendable {
                     endsSentence = (Self.isSpace(next) || next == 34 || next == 41 || next == 46)
                         && !followsAbbreviation(low, tokens: tokens, dotAt: i, sentenceTokenStart: sentenceTokenStart)
                 } else {
+                    // "?" stays as a token (an uncertainty trigger: "pneumonia?") before the end.
+                    if b == 63 { add(i, i + 1, Lexicon.punctuationWord(b)!, punctuation: true) }
                     endsSentence = true
                 }
                 i += 1
@@ -115,6 +117,8 @@ struct Tokenizer: Sendable {
                                      sentenceTokenStart: Int) -> Bool {
         guard let last = tokens.last, tokens.count > sentenceTokenStart, Int(last.end) == dotAt,
               !last.isPunctuation else { return false }
+        // A list marker: "1." as the first token of a sentence.
+        if last.word == Lexicon.numberWord, tokens.count == sentenceTokenStart + 1 { return true }
         let length = Int(last.end - last.start)
         if length == 1, Self.isLetter(low[Int(last.start)]),
            Int(last.start) >= 1, low[Int(last.start) - 1] == 46 { return true } // "e.g." "i.e."
