@@ -10,8 +10,9 @@ public struct Heatmap: Equatable, Sendable {
 
     /// Wraps `values` as a width × height map.
     ///
-    /// - Throws: `EvaluationError.invalidParameter` when a side is not positive or the count is not
-    ///   width × height; `EvaluationError.nonFiniteScore` naming the first NaN or infinite value.
+    /// - Throws: `EvaluationError.invalidParameter` when a side is not positive,
+    ///   `EvaluationError.lengthMismatch` when the count is not width × height,
+    ///   `EvaluationError.nonFiniteScore` naming the first NaN or infinite value.
     public init(width: Int, height: Int, values: [Float]) throws {
         guard width > 0, height > 0 else {
             throw EvaluationError.invalidParameter("heatmap size must be positive, got \(width)×\(height)")
@@ -83,7 +84,13 @@ public struct Heatmap: Equatable, Sendable {
     /// The map rescaled linearly so its minimum becomes 0 and its maximum 255 (the paper's
     /// "normalize to [0, 255]"). A constant map has no contrast to show and becomes all zeros.
     public func normalizedToByteRange() -> Heatmap {
-        guard let low = values.min(), let high = values.max(), high > low else {
+        // One pass for both extremes, one to rescale: this runs on every 1024 × 1024 frame.
+        var low = values[0], high = values[0]
+        for value in values {
+            if value < low { low = value }
+            if value > high { high = value }
+        }
+        guard high > low else {
             return Heatmap(unchecked: width, height: height, values: [Float](repeating: 0, count: values.count))
         }
         let scale = 255 / (high - low)
