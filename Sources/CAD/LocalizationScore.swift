@@ -58,6 +58,26 @@ public struct LocalizationCase: Equatable, Sendable, Codable {
     }
 }
 
+/// How well one detection overlaps the truth of its image and class: the largest IoU and the
+/// largest IoBB over the truth boxes (0 and 0 when there is none), e.g. for an overlay caption.
+public struct DetectionOverlap: Equatable, Sendable, Codable {
+    public var detection: BoundingBox
+    public var intersectionOverUnion: Double
+    public var intersectionOverDetectedBox: Double
+}
+
+extension LocalizationCase {
+    /// The best overlaps of each detection, in detection order.
+    public var detectionOverlaps: [DetectionOverlap] {
+        detections.map { detected in
+            DetectionOverlap(
+                detection: detected,
+                intersectionOverUnion: truthBoxes.map { $0.intersectionOverUnion(with: detected) }.max() ?? 0,
+                intersectionOverDetectedBox: truthBoxes.map { $0.intersectionOverDetectedBox(detected) }.max() ?? 0)
+        }
+    }
+}
+
 /// Accuracy and average false positives of one class at one threshold.
 public struct ClassLocalization: Equatable, Sendable, Codable {
     public var className: String

@@ -60,6 +60,20 @@ final class LocalizationScoreTests: XCTestCase {
         }
     }
 
+    func testDetectionOverlapsGiveTheBestTruthForEachDetection() {
+        let second = BoundingBox(x: 240, y: 240, width: 120, height: 120)  // holds all of `corner`
+        let scored = LocalizationCase(imageName: "a.png", className: "Atelectasis", truthBoxes: [truth, second],
+                                      detections: [corner, far])
+        let overlaps = scored.detectionOverlaps
+        XCTAssertEqual(overlaps.map(\.detection), [corner, far])
+        // corner against truth: IoU 2,500 / 47,500, IoBB 0.25; against second: overlap 100 × 100,
+        // IoU 10,000 / 14,400, IoBB 1.
+        XCTAssertEqual(overlaps[0].intersectionOverUnion, 10_000.0 / 14_400.0, accuracy: 1e-12)
+        XCTAssertEqual(overlaps[0].intersectionOverDetectedBox, 1)
+        XCTAssertEqual(overlaps[1].intersectionOverUnion, 0)
+        XCTAssertEqual(overlaps[1].intersectionOverDetectedBox, 0)
+    }
+
     func testEverySecondaryDetectionMayLocalize() throws {
         // The matching box is the last of three: it still localizes the truth.
         let scored = LocalizationCase(imageName: "c.png", className: "Nodule", truthBoxes: [truth], detections: [far, far, inside])
