@@ -26,6 +26,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CCharLS", path: "Sources/CCharLS"),
         .systemLibrary(name: "COpenJPEG", path: "Sources/COpenJPEG"),
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
 
         // The report labeller: pure Swift, Foundation only.
         .target(name: "Reports", resources: [.copy("Resources")]),
@@ -38,7 +39,10 @@ let package = Package(
 
         // Images and the database.
         .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG", "CZlib", "CCharLS", "COpenJPEG"]),
-        .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), "Reports"]),
+        .target(name: "Store", dependencies: [
+            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            "CCrypto", "Reports",
+        ]),
         .target(name: "Loader", dependencies: ["Imaging", "Store"]),
 
         // The paper's pipeline: head, loss, training, evaluation, localization.
@@ -62,7 +66,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "SafeTensors", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoaderTests", dependencies: ["Loader", "TestSupport"]),
         .testTarget(name: "CADTests", dependencies: ["CAD", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThoraxCLITests", dependencies: ["thorax", "Models", "SafeTensors", "TestSupport"]),

@@ -17,6 +17,7 @@ struct Thorax: ParsableCommand {
             BenchCommand.self,
             ImageCommand.self,
             LabelCommand.self,
+            DbCommand.self,
         ]
     )
 }

@@ -1,0 +1,81 @@
+import Foundation
+import GRDB
+
+extension ThoraxDatabase {
+    /// The NIH Data_Entry header, byte for byte (its unquoted commas included).
+    public static let dataEntryHeader = "Image Index,Finding Labels,Follow-up #,Patient ID,Patient Age,Patient Gender,View Position,OriginalImage[Width,Height],OriginalImagePixelSpacing[x,y]"
+
+    /// Writes the images of `split`'s `part` (every image when `split` is nil; every part when
+    /// `part` is nil) in the NIH Data_Entry format, ordered by image name: the positive image
+    /// labels of `source` joined by `|` in Thorax class order, or "No Finding" when there are
+    /// none. Numbers are written as the NIH file writes them, so exporting an imported release
+    /// reproduces its rows.
+    ///
+    /// The file is written atomically (temporary file, then rename). Returns the row count.
+    /// Throws `notFound` for an unknown split or part, `cannotWrite` naming the file.
+    @discardableResult
+    public func exportDataEntry(split: String?, part: String?, source: String = "nih", to url: URL) throws -> Int {
+        var text = Self.dataEntryHeader + "\n"
+        let count = try queue.read { db -> Int in
+            var filter = ""
+            var arguments: StatementArguments = [source]
+            if let split {
+                let known = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM splits WHERE name = ?)",
+                                              arguments: [split]) ?? false
+                guard known else { throw StoreError.notFound("no split named '\(split)'") }
+                filter = "WHERE i.id IN (SELECT image_id FROM splits WHERE name = ?"
+                arguments += [split]
+                if let part {
+                    let parts = try String.fetchAll(db, sql: "SELECT DISTINCT part FROM splits WHERE name = ?",
+                                                    arguments: [split])
+                    guard parts.contains(part) else {
+                        throw StoreError.notFound("split '\(split)' has no part '\(part)' (it has \(parts.sorted().joined(separator: ", ")))")
+                    }
+                    filter += " AND part = ?"
+                    arguments += [part]
+                }
+                filter += ")"
+            }
+            let order = Dictionary(uniqueKeysWithValues: Findings.classes.enumerated().map { ($1, $0) })
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT i.name, group_concat(l.class, '|'), i.follow_up, p.identifier, i.age, i.sex,
+                       i.view, i.original_width, i.original_height, i.pixel_spacing_x,
+                       i.pixel_spacing_y
+                FROM images i JOIN patients p ON p.id = i.patient_id
+                LEFT JOIN labels l ON l.image_id = i.id AND l.source = ? AND l.value = 1
+                    AND l.class <> 'No Finding'
+                \(filter)
+                GROUP BY i.id ORDER BY i.name
+                """, arguments: arguments)
+            var count = 0
+            while let row = try rows.next() {
+                var findings = "No Finding"
+                if let joined: String = row[1] {
+                    findings = joined.split(separator: "|").map(String.init)
+                        .sorted { order[$0, default: 99] < order[$1, default: 99] }.joined(separator: "|")
+                }
+                func field(_ index: Int) -> String {
+                    let value: DatabaseValue = row[index]
+                    switch value.storage {
+                    case .null: return ""
+                    case let .int64(number): return String(number)
+                    case let .double(number): return "\(number)"
+                    case let .string(string): return string
+                    case .blob: return ""
+                    }
+                }
+                text += [field(0), findings, field(2), field(3), field(4), field(5), field(6),
+                         field(7), field(8), field(9), field(10)].joined(separator: ",")
+                text += "\n"
+                count += 1
+            }
+            return count
+        }
+        do {
+            try Data(text.utf8).write(to: url, options: .atomic)
+        } catch {
+            throw StoreError.cannotWrite(file: url.path, reason: error.localizedDescription)
+        }
+        return count
+    }
+}
