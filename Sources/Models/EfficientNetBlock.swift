@@ -1,0 +1,83 @@
+import NN
+import Tensor
+
+/// The mobile inverted bottleneck (MBConv) block of EfficientNet-Lite, as the package's
+/// `MBConvBlock` without squeeze-and-excitation: 1×1 expansion convolution (absent when the
+/// expansion is 1), batch norm, ReLU6; k×k depthwise convolution with TensorFlow "same"
+/// padding, batch norm, ReLU6; 1×1 projection, batch norm; plus the input when the stride is 1
+/// and the channel count is unchanged. Children `_expand_conv`, `_bn0`, `_depthwise_conv`,
+/// `_bn1`, `_project_conv`, `_bn2`; convolutions without bias.
+public final class EfficientNetBlock: Layer {
+    public let inputChannels: Int
+    public let outputChannels: Int
+    public let stride: Int
+    /// Whether the input is added to the output (identity skip).
+    public let hasSkip: Bool
+    let expansion: (convolution: Conv2d, norm: BatchNorm2d, activation: ReLU6)?
+    let depthwise: SamePaddingConv2d
+    let depthwiseNorm: BatchNorm2d
+    let depthwiseActivation = ReLU6()
+    let projection: Conv2d
+    let projectionNorm: BatchNorm2d
+    let add = Add()
+    public var isTraining = true
+
+    public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int, expansion ratio: Int,
+                seed: UInt64) throws {
+        self.inputChannels = inputChannels
+        self.outputChannels = outputChannels
+        self.stride = stride
+        hasSkip = stride == 1 && inputChannels == outputChannels
+        let epsilon = EfficientNetLite0.batchNormEpsilon, momentum = EfficientNetLite0.batchNormMomentum
+        let expanded = inputChannels * ratio
+        if ratio != 1 {
+            expansion = (try Conv2d(inputChannels: inputChannels, outputChannels: expanded, kernelSize: 1, bias: false, seed: seed),
+                         try BatchNorm2d(featureCount: expanded, epsilon: epsilon, momentum: momentum), ReLU6())
+        } else {
+            expansion = nil
+        }
+        depthwise = try SamePaddingConv2d(inputChannels: expanded, outputChannels: expanded, kernelSize: kernelSize,
+                                          stride: stride, groups: expanded, seed: seed &+ 1)
+        depthwiseNorm = try BatchNorm2d(featureCount: expanded, epsilon: epsilon, momentum: momentum)
+        projection = try Conv2d(inputChannels: expanded, outputChannels: outputChannels, kernelSize: 1, bias: false,
+                                seed: seed &+ 2)
+        projectionNorm = try BatchNorm2d(featureCount: outputChannels, epsilon: epsilon, momentum: momentum)
+    }
+
+    public var namedChildren: [(name: String, module: Module)] {
+        var children: [(name: String, module: Module)] = []
+        if let expansion { children += [("_expand_conv", expansion.convolution), ("_bn0", expansion.norm)] }
+        children += [("_depthwise_conv", depthwise), ("_bn1", depthwiseNorm), ("_project_conv", projection),
+                     ("_bn2", projectionNorm)]
+        return children
+    }
+
+    // x: (N, C_in, H, W) -> (N, C_out, ceil(H/stride), ceil(W/stride))
+    public func forward(_ input: Tensor) throws -> Tensor {
+        var x = input
+        if let expansion {
+            x = try expansion.activation.forward(expansion.norm.forward(expansion.convolution.forward(x)))
+        }
+        x = try depthwiseActivation.forward(depthwiseNorm.forward(depthwise.forward(x)))
+        x = try projectionNorm.forward(projection.forward(x))
+        return hasSkip ? try add.forward(x, input) : x
+    }
+
+    // dy: (N, C_out, H', W') -> dx: (N, C_in, H, W)
+    public func backward(_ gradientOutput: Tensor) throws -> Tensor {
+        var gradient = gradientOutput
+        var skipGradient: Tensor?
+        if hasSkip { (gradient, skipGradient) = try add.backward(gradientOutput) }
+        gradient = try projection.backward(projectionNorm.backward(gradient))
+        gradient = try depthwise.backward(depthwiseNorm.backward(depthwiseActivation.backward(gradient)))
+        if let expansion {
+            gradient = try expansion.convolution.backward(expansion.norm.backward(expansion.activation.backward(gradient)))
+        }
+        if let skipGradient {
+            // Without an expansion the depthwise input gradient is the block's; it is a buffer
+            // the depthwise convolution owns, so adding the skip's gradient into it is safe.
+            try gradient.accumulate(skipGradient)
+        }
+        return gradient
+    }
+}

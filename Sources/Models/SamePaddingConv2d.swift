@@ -1,0 +1,138 @@
+import CDNNL
+import NN
+import Tensor
+
+/// A convolution padded as TensorFlow's "same" (the package's `Conv2dDynamicSamePadding`):
+/// the output is ceil(input / stride) and the padding needed for it, p = max((out − 1)·s + k − in, 0),
+/// goes p/2 before and the rest after — asymmetric for stride 2 on even sizes (k = 3: 0 and 1;
+/// k = 5: 1 and 2).
+///
+/// Stride 1 (symmetric for odd kernels) uses `Conv2d`'s own padding. Otherwise the input is
+/// copied into the interior of a zero-bordered buffer by a oneDNN reorder into a sub-memory view
+/// (exact; the border is zeroed once per shape), and the convolution runs unpadded; backward
+/// takes the interior of the padded input's gradient the same way. `Conv2d` takes one padding
+/// for both sides; this wrapper can go once it takes separate start and end padding.
+/// Parameter names are the convolution's (`weight`, and `bias` if any).
+public final class SamePaddingConv2d: Layer {
+    public let convolution: Conv2d
+    public let kernelSize: Int
+    public let stride: Int
+    public var isTraining = true {
+        didSet { convolution.isTraining = isTraining }
+    }
+
+    private var plan: PaddingPlan?
+    private var usedPadding = false
+
+    public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int, groups: Int = 1,
+                bias: Bool = false, seed: UInt64 = 0) throws {
+        self.kernelSize = kernelSize
+        self.stride = stride
+        let padding = stride == 1 ? (kernelSize - 1) / 2 : 0
+        guard stride > 1 || kernelSize % 2 == 1 else {
+            throw TensorError.invalidArgument("SamePaddingConv2d with stride 1 needs an odd kernel, got \(kernelSize)")
+        }
+        convolution = try Conv2d(inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernelSize,
+                                 stride: stride, padding: padding, groups: groups, bias: bias, seed: seed)
+    }
+
+    public var localParameters: [(name: String, parameter: Parameter)] { convolution.localParameters }
+
+    /// TensorFlow's "same" padding (before, after) along one axis of `size`.
+    public static func padding(size: Int, kernelSize: Int, stride: Int) -> (before: Int, after: Int) {
+        let output = (size + stride - 1) / stride
+        let total = max((output - 1) * stride + kernelSize - size, 0)
+        return (total / 2, total - total / 2)
+    }
+
+    // x: (N, C_in, H, W) -> y: (N, C_out, ceil(H/stride), ceil(W/stride))
+    public func forward(_ input: Tensor) throws -> Tensor {
+        guard stride > 1 else { return try convolution.forward(input) }
+        guard input.shape.count == 4 else {
+            throw TensorError.shapeMismatch("SamePaddingConv2d expects a rank-4 input, got shape \(input.shape)")
+        }
+        let vertical = Self.padding(size: input.shape[2], kernelSize: kernelSize, stride: stride)
+        let horizontal = Self.padding(size: input.shape[3], kernelSize: kernelSize, stride: stride)
+        if vertical == (0, 0) && horizontal == (0, 0) {
+            usedPadding = false
+            return try convolution.forward(input)
+        }
+        if plan == nil || !MemoryDescriptor.equal(plan!.inputDescriptor, input.descriptor) {
+            plan = try PaddingPlan(input: input, vertical: vertical, horizontal: horizontal)
+        }
+        try plan!.fill.run(from: input, to: plan!.interior)
+        usedPadding = true
+        return try convolution.forward(plan!.padded)
+    }
+
+    // dy: (N, C_out, H', W') -> dx: (N, C_in, H, W)
+    public func backward(_ gradientOutput: Tensor) throws -> Tensor {
+        let gradient = try convolution.backward(gradientOutput)
+        guard usedPadding, let plan else { return gradient }
+        return try plan.interiorGradient(of: gradient)
+    }
+
+    /// Buffers and reorders for one input shape and layout.
+    final class PaddingPlan {
+        let inputDescriptor: dnnl_memory_desc_t
+        /// Zero-bordered input in the input's channel blocking, and a view of its interior.
+        let padded: Tensor
+        let interior: Tensor
+        let fill: Reorder
+        let offsets: [Int64]
+        private var gradientExtraction: (source: dnnl_memory_desc_t, view: Tensor, reorder: Reorder)?
+        private let inputGradient: Tensor
+
+        init(input: Tensor, vertical: (before: Int, after: Int), horizontal: (before: Int, after: Int)) throws {
+            inputDescriptor = input.descriptor
+            let shape = input.shape
+            let paddedShape = [shape[0], shape[1], shape[2] + vertical.before + vertical.after,
+                               shape[3] + horizontal.before + horizontal.after]
+            let paddedDescriptor = input.isPlain ? try MemoryDescriptor.plain(paddedShape)
+                : try MemoryDescriptor.channelBlocked(paddedShape, block: 16)
+            padded = try Tensor(descriptor: paddedDescriptor)  // zero-filled: the border stays zero
+            offsets = [0, 0, Int64(vertical.before), Int64(horizontal.before)]
+            interior = try Tensor(partOf: padded, descriptor: Self.submemory(of: paddedDescriptor, shape: shape, offsets: offsets))
+            fill = try Reorder(from: input.descriptor, to: interior.descriptor)
+            inputGradient = try Tensor(descriptor: input.descriptor)
+        }
+
+        static func submemory(of parent: dnnl_memory_desc_t, shape: [Int], offsets: [Int64]) throws -> dnnl_memory_desc_t {
+            var parent = parent
+            var result = dnnl_memory_desc_t()
+            var dimensions = dnnl_dims_t()
+            var starts = dnnl_dims_t()
+            withUnsafeMutableBytes(of: &dimensions) { buffer in
+                for (index, size) in shape.enumerated() { buffer.storeBytes(of: Int64(size), toByteOffset: index * 8, as: Int64.self) }
+            }
+            withUnsafeMutableBytes(of: &starts) { buffer in
+                for (index, start) in offsets.enumerated() { buffer.storeBytes(of: start, toByteOffset: index * 8, as: Int64.self) }
+            }
+            try checkDNNL(withUnsafePointer(to: &dimensions) { dims in
+                withUnsafePointer(to: &starts) { offs in
+                    dnnl_memory_desc_init_submemory(&result, &parent,
+                                                    UnsafeRawPointer(dims).assumingMemoryBound(to: Int64.self),
+                                                    UnsafeRawPointer(offs).assumingMemoryBound(to: Int64.self))
+                }
+            }, "dnnl_memory_desc_init_submemory")
+            return result
+        }
+
+        /// The gradient of the unpadded input: the interior of the padded input's gradient.
+        func interiorGradient(of gradient: Tensor) throws -> Tensor {
+            if gradientExtraction == nil || !MemoryDescriptor.equal(gradientExtraction!.source, gradient.descriptor) {
+                let view = try Tensor(partOf: gradient, descriptor: Self.submemory(of: gradient.descriptor,
+                                                                                   shape: inputGradient.shape, offsets: offsets))
+                gradientExtraction = (gradient.descriptor, view, try Reorder(from: view.descriptor, to: inputGradient.descriptor))
+            }
+            let extraction = gradientExtraction!
+            if extraction.view.data != gradient.data {
+                // A new gradient buffer with the same layout: view it afresh.
+                let view = try Tensor(partOf: gradient, descriptor: extraction.view.descriptor)
+                gradientExtraction = (gradient.descriptor, view, extraction.reorder)
+            }
+            try gradientExtraction!.reorder.run(from: gradientExtraction!.view, to: inputGradient)
+            return inputGradient
+        }
+    }
+}
