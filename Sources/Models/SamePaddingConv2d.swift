@@ -100,21 +100,13 @@ public final class SamePaddingConv2d: Layer {
         static func submemory(of parent: dnnl_memory_desc_t, shape: [Int], offsets: [Int64]) throws -> dnnl_memory_desc_t {
             var parent = parent
             var result = dnnl_memory_desc_t()
-            var dimensions = dnnl_dims_t()
-            var starts = dnnl_dims_t()
-            withUnsafeMutableBytes(of: &dimensions) { buffer in
-                for (index, size) in shape.enumerated() { buffer.storeBytes(of: Int64(size), toByteOffset: index * 8, as: Int64.self) }
-            }
-            withUnsafeMutableBytes(of: &starts) { buffer in
-                for (index, start) in offsets.enumerated() { buffer.storeBytes(of: start, toByteOffset: index * 8, as: Int64.self) }
-            }
-            try checkDNNL(withUnsafePointer(to: &dimensions) { dims in
-                withUnsafePointer(to: &starts) { offs in
-                    dnnl_memory_desc_init_submemory(&result, &parent,
-                                                    UnsafeRawPointer(dims).assumingMemoryBound(to: Int64.self),
-                                                    UnsafeRawPointer(offs).assumingMemoryBound(to: Int64.self))
-                }
-            }, "dnnl_memory_desc_init_submemory")
+            // dnnl_dims_t holds DNNL_MAX_NDIMS (12) entries.
+            var dimensions = [Int64](repeating: 0, count: 12)
+            var starts = [Int64](repeating: 0, count: 12)
+            for (index, size) in shape.enumerated() { dimensions[index] = Int64(size) }
+            for (index, start) in offsets.enumerated() { starts[index] = start }
+            try checkDNNL(dnnl_memory_desc_init_submemory(&result, &parent, &dimensions, &starts),
+                          "dnnl_memory_desc_init_submemory")
             return result
         }
 

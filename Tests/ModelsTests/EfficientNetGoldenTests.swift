@@ -65,8 +65,8 @@ final class EfficientNetGoldenTests: XCTestCase {
         XCTAssertTrue(SamePaddingConv2d.padding(size: 7, kernelSize: 5, stride: 1) == (2, 2))
     }
 
-    /// The real network's parameter names and shapes are the ImageNet checkpoint's (when the
-    /// converted weights are installed, by scripts/fetch-weights).
+    /// The real network with the converted ImageNet weights (installed by scripts/fetch-weights,
+    /// not committed) gives PyTorch's 1000 logits: names, shapes, converter and padding end to end.
     func testLite0LoadsTheImageNetCheckpointWhenInstalled() throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Models/pretrained/efficientnet-lite0-imagenet.safetensors")
@@ -76,5 +76,10 @@ final class EfficientNetGoldenTests: XCTestCase {
         let model = try EfficientNetLite0(classCount: 1000)
         XCTAssertEqual(model.namedParameters().reduce(0) { $0 + $1.parameter.value.count }, 4_652_008)
         try Checkpoint.load(into: model, from: url)
+        model.setTraining(false)
+        let golden = try GoldenModelTests.fixture("efficientnet-lite0-imagenet.golden.safetensors")
+        let input = try golden.tensor("input")
+        let output = try model.forward(Tensor(shape: input.shape, values: input.values))
+        XCTAssertLessThanOrEqual(GoldenModelTests.relativeError(try output.toArray(), try golden.tensor("output.eval").values), 1e-4)
     }
 }

@@ -15,6 +15,11 @@ Writes Tests/ModelsTests/Fixtures/tiny-efficientnet-lite0.{weights,golden}.safet
            grad.train.<parameter> for every parameter, running_after.<buffer> after the train pass,
            f32error.grad.train.<parameter> (PyTorch's own float32 error against float64).
 The reference values are computed in float64 from the float32 weights and input.
+
+When the ImageNet weights are installed (scripts/fetch-weights), also writes
+Tests/ModelsTests/Fixtures/efficientnet-lite0-imagenet.golden.safetensors: an input (1, 3, 64, 64)
+and the 1000 ImageNet logits of the real network in eval mode (the weights themselves stay out
+of the repository; the test skips without them).
 """
 import os
 
@@ -88,5 +93,23 @@ def main():
     print("wrote tiny-efficientnet-lite0 fixtures: %.0f KiB" % (size / 1024))
 
 
+def imagenet_case():
+    path = os.path.join(ROOT, "Models", "pretrained", "efficientnet-lite0-imagenet.safetensors")
+    if not os.path.exists(path):
+        print("ImageNet weights not installed; skipping the ImageNet case")
+        return
+    from safetensors.torch import load_file
+    model = EfficientNet.from_name("efficientnet-lite0", image_size=64).double().eval()
+    missing, unexpected = model.load_state_dict({k: v.double() for k, v in load_file(path).items()}, strict=False)
+    assert not unexpected and all(k.endswith("num_batches_tracked") for k in missing), (missing, unexpected)
+    x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        y = model(x.double()).float()
+    save_file({"input": x.contiguous(), "output.eval": y.contiguous()},
+              os.path.join(FIXTURES, "efficientnet-lite0-imagenet.golden.safetensors"),
+              metadata={"source": "make-efficientnet-fixture.py"})
+
+
 if __name__ == "__main__":
     main()
+    imagenet_case()

@@ -1,0 +1,47 @@
+import Foundation
+import Imaging
+
+/// The trained chest model as the runners of predict, eval and localize use it.
+extension ChestModel: ChestClassifier {
+    public var classNames: [String] { card.classes }
+    public var thresholds: [Float] { card.thresholds }
+    public var preferredBatchSize: Int { 8 }
+
+    /// How images are prepared for this model: resized straight to the card's square input
+    /// size (chest films are near square; a centre crop would cut lung edges), area
+    /// resampling, normalized with the card's statistics.
+    /// - Throws: `ChestModelError.invalidCard` for statistics Imaging cannot apply (three
+    ///   channels other than ImageNet's).
+    public static func preprocessing(for card: ModelCard) throws -> Preprocessing {
+        let p = card.preprocessing
+        let normalization: Normalization
+        if p.channels == 1 {
+            normalization = .singleChannel(mean: p.mean[0], standardDeviation: p.standardDeviation[0])
+        } else if p.channels == 3, p.mean == Normalization.imageNetMean, p.standardDeviation == Normalization.imageNetStandardDeviation {
+            normalization = .imageNet
+        } else {
+            throw ChestModelError.invalidCard("preprocessing with \(p.channels) channels, mean \(p.mean) is not supported (1 channel, or 3 with ImageNet statistics)")
+        }
+        return Preprocessing(outputSize: p.inputSize, resizeSize: nil, method: .area, normalization: normalization)
+    }
+
+    /// Preprocesses `images` as the card says and runs them in one batch.
+    public func classify(_ images: [GrayscaleImage], heatmaps: Bool) throws -> [Classification] {
+        guard !images.isEmpty else { return [] }
+        let preprocessing = try Self.preprocessing(for: card)
+        let perImage = preprocessing.valuesPerImage
+        var values = [Float](repeating: 0, count: images.count * perImage)
+        values.withUnsafeMutableBufferPointer { buffer in
+            for (index, image) in images.enumerated() {
+                preprocessing.apply(image, into: UnsafeMutableBufferPointer(rebasing: buffer[index * perImage ..< (index + 1) * perImage]))
+            }
+        }
+        let prediction = try predict(images: values, count: images.count, heatmaps: heatmaps)
+        return try (0 ..< images.count).map { n in
+            Classification(probabilities: prediction.probabilities[n],
+                           heatmaps: heatmaps ? try prediction.heatmaps[n].map {
+                               try Heatmap(width: prediction.heatmapSize, height: prediction.heatmapSize, values: $0)
+                           } : [])
+        }
+    }
+}
