@@ -31,10 +31,11 @@ public final class ChestModel {
             throw ChestModelError.invalidCard("transition channels must be positive, got \(card.head.transitionChannels)")
         }
         self.card = card
+        let pooling = try Self.pooling(card.head)
         network = try WeaklySupervisedModel(backbone: Self.makeBackbone(card.architecture, seed: seed),
                                             classCount: card.classes.count,
                                             transitionChannels: card.head.transitionChannels,
-                                            pooling: Self.pooling(card.head), seed: seed &+ 7)
+                                            pooling: pooling, seed: seed &+ 7)
     }
 
     /// The head's pooling from the card (`avg`, `max`, `lse` with `lseR`).
