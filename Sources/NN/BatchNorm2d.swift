@@ -8,10 +8,14 @@ import Tensor
 /// unbiased variance (·n/(n−1), n = N·H·W) in the running variance. Evaluation: normalizes with
 /// the running statistics (oneDNN's use_global_stats), and backward then treats them as constants.
 /// Checkpoint names: weight, bias, running_mean, running_var.
+///
+/// With `fusesReLU` the layer computes relu(batchnorm(x)) in one pass (oneDNN's fuse_norm_relu;
+/// the ReLU mask is kept in a workspace, so backward stays exact).
 public final class BatchNorm2d: Layer {
     public let featureCount: Int
     public let epsilon: Float
     public let momentum: Float
+    public let fusesReLU: Bool
     public let weight: Parameter
     public let bias: Parameter
     public let runningMean: Tensor
@@ -22,11 +26,12 @@ public final class BatchNorm2d: Layer {
     private var lastInput: Tensor?
     private var lastWasTraining = true
 
-    public init(featureCount: Int, epsilon: Float = 1e-5, momentum: Float = 0.1) throws {
+    public init(featureCount: Int, epsilon: Float = 1e-5, momentum: Float = 0.1, fusesReLU: Bool = false) throws {
         guard featureCount > 0 else { throw TensorError.invalidArgument("BatchNorm2d needs at least one feature") }
         self.featureCount = featureCount
         self.epsilon = epsilon
         self.momentum = momentum
+        self.fusesReLU = fusesReLU
         weight = try Parameter(shape: [featureCount], values: Array(repeating: 1, count: featureCount))
         bias = try Parameter(shape: [featureCount], values: Array(repeating: 0, count: featureCount))
         runningMean = try Tensor(zeros: [featureCount])
@@ -51,6 +56,7 @@ public final class BatchNorm2d: Layer {
         } else {
             arguments += [(DNNL_ARG_MEAN, runningMean), (DNNL_ARG_VARIANCE, runningVariance)]
         }
+        if let workspace = plan.workspace { arguments.append((DNNL_ARG_WORKSPACE, workspace)) }
         try plan.forward.execute(arguments)
         if isTraining { try updateRunningStatistics(plan, count: count) }
         lastInput = input
@@ -69,11 +75,13 @@ public final class BatchNorm2d: Layer {
         let mean = lastWasTraining ? plan.mean : runningMean
         let variance = lastWasTraining ? plan.variance : runningVariance
         // oneDNN 2.6 wants the shift as an input of backward too when scale and shift are separate.
-        try backward.primitive.execute([(DNNL_ARG_SRC, input), (DNNL_ARG_MEAN, mean), (DNNL_ARG_VARIANCE, variance),
-                                        (DNNL_ARG_DIFF_DST, gradient), (DNNL_ARG_SCALE, weight.value),
-                                        (DNNL_ARG_SHIFT, bias.value), (DNNL_ARG_DIFF_SRC, backward.inputGradient),
-                                        (DNNL_ARG_DIFF_SCALE, backward.scaleGradient),
-                                        (DNNL_ARG_DIFF_SHIFT, backward.shiftGradient)])
+        var arguments: [(Int32, Tensor)] = [(DNNL_ARG_SRC, input), (DNNL_ARG_MEAN, mean), (DNNL_ARG_VARIANCE, variance),
+                                            (DNNL_ARG_DIFF_DST, gradient), (DNNL_ARG_SCALE, weight.value),
+                                            (DNNL_ARG_SHIFT, bias.value), (DNNL_ARG_DIFF_SRC, backward.inputGradient),
+                                            (DNNL_ARG_DIFF_SCALE, backward.scaleGradient),
+                                            (DNNL_ARG_DIFF_SHIFT, backward.shiftGradient)]
+        if let workspace = plan.workspace { arguments.append((DNNL_ARG_WORKSPACE, workspace)) }
+        try backward.primitive.execute(arguments)
         try accumulate(backward.scaleGradient, into: weight)
         try accumulate(backward.shiftGradient, into: bias)
         return backward.inputGradient
@@ -104,6 +112,7 @@ public final class BatchNorm2d: Layer {
 
     private var flags: UInt32 {
         dnnl_use_scale.rawValue | dnnl_use_shift.rawValue | (isTraining ? 0 : dnnl_use_global_stats.rawValue)
+            | (fusesReLU ? dnnl_fuse_norm_relu.rawValue : 0)
     }
 
     private func plan(for input: Tensor) throws -> Plan {
@@ -121,6 +130,8 @@ public final class BatchNorm2d: Layer {
         let output: Tensor
         let mean: Tensor
         let variance: Tensor
+        /// The fused ReLU's mask, written by forward and read by backward.
+        let workspace: Tensor?
         private var backward: BackwardPlan?
 
         init(input: Tensor, epsilon: Float, flags: UInt32, training: Bool) throws {
@@ -135,6 +146,8 @@ public final class BatchNorm2d: Layer {
                           "dnnl_batch_normalization_forward_desc_init")
             forward = try Primitive("batch normalization forward", operation: operation)
             output = try Tensor(descriptor: forward.memoryDescriptor(dnnl_query_dst_md))
+            let workspaceDescriptor = forward.memoryDescriptor(dnnl_query_workspace_md)
+            workspace = workspaceDescriptor.ndims > 0 ? try Tensor(descriptor: workspaceDescriptor) : nil
             let channels = input.shape[1]
             mean = try Tensor(zeros: [channels])
             variance = try Tensor(zeros: [channels])

@@ -27,8 +27,8 @@ public final class Tensor {
     public let isPlain: Bool
     /// The tensor whose buffer this one views (kept alive by this reference), or nil when it owns its buffer.
     public let base: Tensor?
-    /// The reorder `accumulate(_:)` used last, kept for the next call.
-    var accumulateReorder: Reorder?
+    /// The primitive `accumulate(_:)` used last, kept for the next call.
+    var accumulator: Accumulator?
 
     /// Number of logical elements (product of the shape).
     public var count: Int { shape.reduce(1, *) }

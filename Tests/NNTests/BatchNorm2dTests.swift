@@ -33,6 +33,32 @@ final class BatchNorm2dTests: XCTestCase {
         }
     }
 
+    func testFusedReLUMatchesBatchNormThenReLU() throws {
+        var random = TestRandom(24)
+        for training in [true, false] {
+            let shape = [2, 16, 5, 3]
+            let layer = try BatchNorm2d(featureCount: 16, fusesReLU: true)
+            layer.setTraining(training)
+            let gamma = random.values(16, 0.5, 1.5), beta = random.values(16)
+            try layer.weight.setValues(floats(gamma))
+            try layer.bias.setValues(floats(beta))
+            let reference = ReferenceBatchNorm2d(shape: shape, epsilon: 1e-5)
+            let x = random.values(shape.reduce(1, *), -2, 2)
+            let ones = [Double](repeating: 1, count: 16), zeros = [Double](repeating: 0, count: 16)
+            let frozenMean: [Double]? = training ? nil : zeros, frozenVariance: [Double]? = training ? nil : ones
+            let normalized = reference.forward(x, gamma: gamma, beta: beta, mean: frozenMean, variance: frozenVariance)
+            let y = try layer.forward(Tensor(shape: shape, values: floats(x)).reordered(to: MemoryDescriptor.channelBlocked(shape)))
+            assertClose(try doubles(y), normalized.map { max(0, $0) }, tolerance: 1e-5, "fused training \(training) forward")
+            let dy = random.values(x.count)
+            let dx = try layer.backward(Tensor(shape: shape, values: floats(dy)))
+            let masked = zip(normalized, dy).map { $0 > 0 ? $1 : 0 }
+            let expected = reference.backward(x, gamma: gamma, gradientOutput: masked, frozenMean: frozenMean, frozenVariance: frozenVariance)
+            assertClose(try doubles(dx), expected.input, tolerance: 1e-4, "fused training \(training) dx")
+            assertClose(try doubles(layer.weight.gradient), expected.gamma, tolerance: 1e-4, "fused training \(training) dγ")
+            assertClose(try doubles(layer.bias.gradient), expected.beta, tolerance: 1e-4, "fused training \(training) dβ")
+        }
+    }
+
     func testEvaluationUsesRunningStatistics() throws {
         var random = TestRandom(22)
         let shape = [2, 16, 5, 3]

@@ -35,6 +35,9 @@ final class CombineTests: XCTestCase {
         let blocked = try Tensor(shape: shape, values: (0..<12).map(Float.init)).reordered(to: MemoryDescriptor.channelBlocked(shape))
         try target.accumulate(blocked)
         XCTAssertEqual(try target.toArray(), (0..<12).map { Float($0) + 1 })
+        // Same layout: the in-place sum path.
+        try target.accumulate(Tensor(shape: shape, repeating: 2))
+        XCTAssertEqual(try target.toArray(), (0..<12).map { Float($0) + 3 })
         XCTAssertThrowsError(try target.accumulate(Tensor(zeros: [1, 3, 2, 3])))
     }
 
