@@ -1,8 +1,9 @@
 import CDNNL
 import Tensor
 
-/// 2-D convolution on oneDNN (`jit:avx512_core` and friends), as `torch.nn.Conv2d`: stride,
-/// zero padding, dilation, groups (depthwise when groups == inputChannels) and optional bias.
+/// 2-D convolution on oneDNN (`jit:avx2`, `jit:avx512_core`, …), as `torch.nn.Conv2d`: stride,
+/// zero padding (optionally asymmetric, as TensorFlow's "same" padding with stride 2), dilation,
+/// groups (depthwise when groups == inputChannels) and optional bias.
 /// Parameters `weight` (O, I/groups, kH, kW) and `bias` (O) use torchvision's names.
 ///
 /// The output is in the layout oneDNN prefers (blocked, e.g. nChw16c); an input in another
@@ -13,7 +14,10 @@ public final class Conv2d: Layer {
     public let outputChannels: Int
     public let kernelSize: (height: Int, width: Int)
     public let stride: (height: Int, width: Int)
+    /// Zero padding before (top, left) …
     public let padding: (height: Int, width: Int)
+    /// … and after (bottom, right) the input; equal to `padding` unless given.
+    public let paddingEnd: (height: Int, width: Int)
     public let dilation: (height: Int, width: Int)
     public let groups: Int
     public let weight: Parameter
@@ -32,14 +36,17 @@ public final class Conv2d: Layer {
                 dilation: Int = 1, groups: Int = 1, bias: Bool = true, fusesReLU: Bool = false, seed: UInt64 = 0) throws {
         try self.init(inputChannels: inputChannels, outputChannels: outputChannels,
                       kernelSize: (kernelSize, kernelSize), stride: (stride, stride), padding: (padding, padding),
-                      dilation: (dilation, dilation), groups: groups, bias: bias, fusesReLU: fusesReLU, seed: seed)
+                      paddingEnd: nil, dilation: (dilation, dilation), groups: groups, bias: bias,
+                      fusesReLU: fusesReLU, seed: seed)
     }
 
     public init(inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
-                padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true,
+                padding: (Int, Int) = (0, 0), paddingEnd: (Int, Int)? = nil, dilation: (Int, Int) = (1, 1),
+                groups: Int = 1, bias: Bool = true,
                 fusesReLU: Bool = false, seed: UInt64 = 0) throws {
         guard inputChannels > 0, outputChannels > 0, groups > 0, kernelSize.0 > 0, kernelSize.1 > 0,
-              stride.0 > 0, stride.1 > 0, padding.0 >= 0, padding.1 >= 0, dilation.0 > 0, dilation.1 > 0 else {
+              stride.0 > 0, stride.1 > 0, padding.0 >= 0, padding.1 >= 0, (paddingEnd?.0 ?? 0) >= 0,
+              (paddingEnd?.1 ?? 0) >= 0, dilation.0 > 0, dilation.1 > 0 else {
             throw TensorError.invalidArgument("Conv2d sizes must be positive (padding non-negative)")
         }
         guard inputChannels % groups == 0, outputChannels % groups == 0 else {
@@ -50,6 +57,7 @@ public final class Conv2d: Layer {
         self.kernelSize = (kernelSize.0, kernelSize.1)
         self.stride = (stride.0, stride.1)
         self.padding = (padding.0, padding.1)
+        self.paddingEnd = paddingEnd.map { ($0.0, $0.1) } ?? (padding.0, padding.1)
         self.dilation = (dilation.0, dilation.1)
         self.groups = groups
         self.fusesReLU = fusesReLU
@@ -70,10 +78,10 @@ public final class Conv2d: Layer {
     public func outputSize(height: Int, width: Int) -> (height: Int, width: Int) {
         func size(_ input: Int, _ kernel: Int, _ stride: Int, _ padding: Int, _ dilation: Int) -> Int {
             let span = dilation * (kernel - 1) + 1
-            return input + 2 * padding < span ? 0 : (input + 2 * padding - span) / stride + 1
+            return input + padding < span ? 0 : (input + padding - span) / stride + 1
         }
-        return (size(height, kernelSize.height, stride.height, padding.height, dilation.height),
-                size(width, kernelSize.width, stride.width, padding.width, dilation.width))
+        return (size(height, kernelSize.height, stride.height, padding.height + paddingEnd.height, dilation.height),
+                size(width, kernelSize.width, stride.width, padding.width + paddingEnd.width, dilation.width))
     }
 
     // x: (N, C_in, H, W) -> y: (N, C_out, H_out, W_out)
@@ -160,7 +168,8 @@ public final class Conv2d: Layer {
                                 weights: primitiveWeightShape, hasBias: bias != nil,
                                 strides: [stride.height, stride.width].map(Int64.init),
                                 dilates: [dilation.height - 1, dilation.width - 1].map(Int64.init),
-                                padding: [padding.height, padding.width].map(Int64.init))
+                                padding: [padding.height, padding.width].map(Int64.init),
+                                paddingEnd: [paddingEnd.height, paddingEnd.width].map(Int64.init))
         plan = try Plan(input: input, geometry: geometry, fusesReLU: fusesReLU)
         return plan!
     }
@@ -168,7 +177,7 @@ public final class Conv2d: Layer {
     struct Geometry {
         let input, output, weights: [Int]
         let hasBias: Bool
-        let strides, dilates, padding: [Int64]
+        let strides, dilates, padding, paddingEnd: [Int64]
     }
 
     /// Primitives and buffers for one input shape and layout.
@@ -195,7 +204,7 @@ public final class Conv2d: Layer {
                 try checkDNNL(dnnl_dilated_convolution_forward_desc_init(
                     &operation, dnnl_forward_training, dnnl_convolution_direct, &source, &weights,
                     bias, &destination, geometry.strides, geometry.dilates,
-                    geometry.padding, geometry.padding), "dnnl_dilated_convolution_forward_desc_init")
+                    geometry.padding, geometry.paddingEnd), "dnnl_dilated_convolution_forward_desc_init")
             }
             let attributes = try PrimitiveAttributes(fusesReLU ? [.eltwise(dnnl_eltwise_relu, alpha: 0, beta: 0)] : [])
             forward = try Primitive("convolution forward", operation: operation, attributes: attributes.handle)
@@ -235,7 +244,7 @@ public final class Conv2d: Layer {
             var dataOperation = dnnl_convolution_desc_t()
             try checkDNNL(dnnl_dilated_convolution_backward_data_desc_init(
                 &dataOperation, dnnl_convolution_direct, &diffSource, &weightsAny, &diffDestination,
-                geometry.strides, geometry.dilates, geometry.padding, geometry.padding),
+                geometry.strides, geometry.dilates, geometry.padding, geometry.paddingEnd),
                 "dnnl_dilated_convolution_backward_data_desc_init")
             data = try Primitive("convolution backward data", operation: dataOperation, hint: plan.forward)
 
@@ -248,7 +257,7 @@ public final class Conv2d: Layer {
                 try checkDNNL(dnnl_dilated_convolution_backward_weights_desc_init(
                     &weightsOperation, dnnl_convolution_direct, &source, &diffWeights,
                     diffBias, &diffDestination2,
-                    geometry.strides, geometry.dilates, geometry.padding, geometry.padding),
+                    geometry.strides, geometry.dilates, geometry.padding, geometry.paddingEnd),
                     "dnnl_dilated_convolution_backward_weights_desc_init")
             }
             weights = try Primitive("convolution backward weights", operation: weightsOperation, hint: plan.forward)

@@ -53,6 +53,32 @@ final class Conv2dTests: XCTestCase {
         }
     }
 
+    func testAsymmetricPaddingMatchesReferenceTwin() throws {
+        var random = TestRandom(13)
+        // TensorFlow "same" with stride 2: k3 pads (0, 1), k5 pads (1, 2); depthwise as in EfficientNet.
+        for (kernel, start, end, channels, size) in [(3, 0, 1, 8, 9), (5, 1, 2, 8, 10), (3, 0, 1, 3, 7)] {
+            let groups = channels == 3 ? 1 : channels
+            let layer = try Conv2d(inputChannels: channels, outputChannels: channels, kernelSize: (kernel, kernel), stride: (2, 2),
+                                   padding: (start, start), paddingEnd: (end, end), groups: groups, bias: false, seed: 3)
+            let reference = ReferenceConv2d(inputShape: [2, channels, size, size], outputChannels: channels, kernel: (kernel, kernel),
+                                            stride: (2, 2), padding: (start, start), dilation: (1, 1), groups: groups,
+                                            paddingEnd: (end, end))
+            let x = random.values(reference.inputShape.reduce(1, *))
+            let weight = try doubles(layer.weight.value)
+            let y = try layer.forward(Tensor(shape: reference.inputShape, values: floats(x)))
+            XCTAssertEqual(y.shape, reference.outputShape)
+            assertClose(try doubles(y), reference.forward(input: x, weight: weight, bias: nil), tolerance: 1e-5, "k\(kernel) forward")
+            let dy = random.values(reference.outputShape.reduce(1, *))
+            let dx = try layer.backward(Tensor(shape: reference.outputShape, values: floats(dy)))
+            let expected = reference.backward(input: x, weight: weight, gradientOutput: dy)
+            assertClose(try doubles(dx), expected.input, tolerance: 1e-5, "k\(kernel) dx")
+            assertClose(try doubles(layer.weight.gradient), expected.weight, tolerance: 1e-5, "k\(kernel) dW")
+            assertGradientMatchesFiniteDifferences(input: x, weights: dy, analytic: expected.input, "k\(kernel) reference dx") {
+                reference.forward(input: $0, weight: weight, bias: nil)
+            }
+        }
+    }
+
     func testReferenceGradientsMatchFiniteDifferences() {
         var random = TestRandom(11)
         for item in cases.prefix(3) {

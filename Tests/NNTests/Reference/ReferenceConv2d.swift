@@ -8,10 +8,13 @@ struct ReferenceConv2d {
     let padding: (Int, Int)
     let dilation: (Int, Int)
     let groups: Int
+    /// Padding after (bottom, right) when it differs from `padding` (TensorFlow's "same").
+    var paddingEnd: (Int, Int)? = nil
 
     var outputShape: [Int] {
-        let h = (inputShape[2] + 2 * padding.0 - dilation.0 * (kernel.0 - 1) - 1) / stride.0 + 1
-        let w = (inputShape[3] + 2 * padding.1 - dilation.1 * (kernel.1 - 1) - 1) / stride.1 + 1
+        let end = paddingEnd ?? padding
+        let h = (inputShape[2] + padding.0 + end.0 - dilation.0 * (kernel.0 - 1) - 1) / stride.0 + 1
+        let w = (inputShape[3] + padding.1 + end.1 - dilation.1 * (kernel.1 - 1) - 1) / stride.1 + 1
         return [inputShape[0], outputChannels, h, w]
     }
 
