@@ -22,4 +22,20 @@ final class UncertaintyRuleTests: XCTestCase {
         XCTAssertEqual(value(.atelectasis, in: s), .uncertain)
         XCTAssertEqual(value(.pneumonia, in: s), .uncertain)
     }
+
+    func testHedgesAfterTheMention() {
+        XCTAssertEqual(value(.edema, in: "Aspiration or edema are also possible."), .uncertain)
+        XCTAssertEqual(value(.edema, in: "Mild pulmonary edema difficult to entirely exclude."), .uncertain)
+        XCTAssertEqual(value(.pneumonia, in: "Right lower lobe pneumonia?"), .uncertain)
+    }
+
+    func testRecommendationsAreUncertain() {
+        XCTAssertEqual(value(.pneumonia, in: "Please correlate clinically for pneumonia."), .uncertain)
+        XCTAssertEqual(value(.fibrosis, in: "Probable interstitial edema, less likely fibrosis."), .uncertain)
+    }
+
+    func testBorderlineGradesAndIsNoDoubt() {
+        XCTAssertEqual(value(.cardiomegaly, in: "Borderline cardiomegaly."), .positive)
+        XCTAssertEqual(value(.cardiomegaly, in: "The heart is borderline in size."), .positive)
+    }
 }
