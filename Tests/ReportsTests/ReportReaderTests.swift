@@ -128,4 +128,21 @@ final class ReportReaderTests: XCTestCase {
         XCTAssertEqual(reports.map(\.id), ["r1"])
         XCTAssertEqual(errors.map(\.description), ["\(path):3: a quoted field opened here is never closed"])
     }
+
+    func testTenThousandRowsWithOneBrokenGiveAllOthers() throws {
+        var data = Data("id,report\n".utf8)
+        for row in 1...10_000 {
+            if row == 5_000 {
+                data.append(contentsOf: Array("r5000,No eff".utf8) + [0xFF] + Array("usion.\n".utf8))
+            } else {
+                data.append(contentsOf: "r\(row),\"FINDINGS: Small left effusion, row \(row).\"\n".utf8)
+            }
+        }
+        let url = folder.appendingPathComponent("many.csv")
+        try data.write(to: url)
+        let (reports, errors) = read([url.path])
+        XCTAssertEqual(reports.count, 9_999)
+        XCTAssertEqual(errors.map(\.description), ["\(url.path):5001: field 2 is not valid UTF-8"])
+        XCTAssertEqual(reports.last?.id, "r10000")
+    }
 }
