@@ -67,7 +67,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "LoaderTests", dependencies: ["Loader", "TestSupport"]),
+        .testTarget(name: "LoaderTests", dependencies: ["Loader", "Store", "Imaging", "TestSupport"]),
         .testTarget(name: "CADTests", dependencies: ["CAD", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThoraxCLITests", dependencies: ["thorax", "Models", "SafeTensors", "TestSupport"]),
     ],

@@ -15,6 +15,7 @@ struct DbCommand: ParsableCommand {
         """,
         subcommands: [
             DbImportNIHCommand.self, DbSplitCommand.self, DbStatsCommand.self, DbExportCommand.self,
+            DbBenchLoaderCommand.self,
         ]
     )
 }

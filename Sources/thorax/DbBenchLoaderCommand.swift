@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import Imaging
+import Loader
+import Store
+
+/// `thorax db bench-loader`: the data loader's throughput on a split part, against a serial
+/// decode-and-preprocess loop on one thread (the baseline) in the same run.
+struct DbBenchLoaderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-loader",
+        abstract: "Measure the data loader's images per second (median of passes) against a serial baseline.",
+        discussion: """
+        Each pass reads every image of the part that has a file (images without one are left
+        out and counted). The baseline decodes and preprocesses the same images one after the
+        other on one thread; the loader uses its threads and prefetch queue.
+
+        Example:
+          thorax db bench-loader --split official --part train_val --images ../shared/data/nih/images-256
+        """
+    )
+
+    @OptionGroup var options: DatabaseOptions
+
+    @Option(name: .long, help: "The split.")
+    var split: String = "official"
+
+    @Option(name: .long, help: "The split's part.")
+    var part: String = "train_val"
+
+    @Option(name: .long, help: "Read images from this directory instead of the recorded paths.")
+    var images: String?
+
+    @Option(name: .long, help: "Output side (square).")
+    var size: Int = 224
+
+    @Option(name: .long, help: "Shorter side before the centre crop; 0 resizes straight to --size.")
+    var resize: Int = 256
+
+    @Option(name: .long, help: "Images per batch.")
+    var batchSize: Int = 16
+
+    @Option(name: .long, help: "Loader threads.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(name: .long, help: "Apply training augmentation.")
+    var augment = false
+
+    @Option(name: .long, help: "Timed passes of each (the median is reported).")
+    var passes: Int = 5
+
+    func validate() throws {
+        guard size > 0, resize == 0 || resize >= size else { throw ValidationError("--resize must be 0 or at least --size") }
+        guard batchSize > 0, threads > 0, passes > 0 else { throw ValidationError("counts must be positive") }
+    }
+
+    func run() throws {
+        var preprocessing = Preprocessing(outputSize: size, resizeSize: resize == 0 ? nil : resize)
+        if augment { preprocessing.augmentation = Augmentation() }
+        let configuration = LoaderConfiguration(
+            batchSize: batchSize, preprocessing: preprocessing, seed: 1, threads: threads,
+            imageDirectory: images.map { URL(fileURLWithPath: $0, isDirectory: true) })
+        let loader = try DataLoader(database: options.open(), split: split, part: part,
+                                    configuration: configuration)
+        let count = loader.images.count
+        guard count > 0 else {
+            throw ValidationError("no image of \(split)/\(part) has a file on disk (import with --images, or pass --images)")
+        }
+        print("\(count) images with a file (\(loader.skippedCount) without), \(preprocessing.normalization.channels)×\(size)×\(size), batch \(batchSize)")
+
+        // Baseline: the same work, serially, on this thread.
+        var buffer = [Float](repeating: 0, count: preprocessing.valuesPerImage)
+        var baseline: [Double] = []
+        for _ in 0..<passes {
+            let start = Date()
+            for index in 0..<count {
+                let image = try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: loader.pathForBenchmark(index)))
+                buffer.withUnsafeMutableBufferPointer { output in
+                    if preprocessing.augmentation != nil {
+                        var generator = SeededGenerator(seed: UInt64(index))
+                        preprocessing.apply(image, into: output, generator: &generator)
+                    } else {
+                        preprocessing.apply(image, into: output)
+                    }
+                }
+            }
+            baseline.append(Double(count) / Date().timeIntervalSince(start))
+        }
+
+        var loaded: [Double] = []
+        var checksum = 0.0
+        for pass in 0..<passes {
+            let start = Date()
+            var seen = 0
+            for batch in loader.batches(epoch: pass) {
+                seen += batch.count
+                checksum += Double(batch.images[0])
+            }
+            loaded.append(Double(seen) / Date().timeIntervalSince(start))
+        }
+        let baselineMedian = median(baseline), loaderMedian = median(loaded)
+        print(String(format: "baseline (serial decode + preprocess, 1 thread): %.0f images/s (median of %d)", baselineMedian, passes))
+        print(String(format: "loader (%d threads, prefetch %d batches): %.0f images/s (median of %d), %.2f× the baseline",
+                     threads, configuration.prefetchBatches, loaderMedian, passes, loaderMedian / baselineMedian))
+        if checksum.isNaN { print("warning: NaN in the loaded images") }
+    }
+
+    private func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+}
