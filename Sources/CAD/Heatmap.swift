@@ -84,16 +84,31 @@ public struct Heatmap: Equatable, Sendable {
     /// The map rescaled linearly so its minimum becomes 0 and its maximum 255 (the paper's
     /// "normalize to [0, 255]"). A constant map has no contrast to show and becomes all zeros.
     public func normalizedToByteRange() -> Heatmap {
-        // One pass for both extremes, one to rescale: this runs on every 1024 × 1024 frame.
-        var low = values[0], high = values[0]
-        for value in values {
-            if value < low { low = value }
-            if value > high { high = value }
+        // One pass for both extremes, one to rescale, on raw buffers: this runs on every
+        // 1024 × 1024 frame, also in debug builds (tests, CLI tests) where `map` is slow.
+        let normalized = values.withUnsafeBufferPointer { input -> [Float] in
+            var low = input[0], high = input[0]
+            for i in 0..<input.count {
+                if input[i] < low { low = input[i] }
+                if input[i] > high { high = input[i] }
+            }
+            guard high > low else { return [Float](repeating: 0, count: input.count) }
+            let scale = 255 / (high - low)
+            return [Float](unsafeUninitializedCapacity: input.count) { output, initialized in
+                for i in 0..<input.count { output[i] = (input[i] - low) * scale }
+                initialized = input.count
+            }
         }
-        guard high > low else {
-            return Heatmap(unchecked: width, height: height, values: [Float](repeating: 0, count: values.count))
+        return Heatmap(unchecked: width, height: height, values: normalized)
+    }
+
+    /// (height, width) row-major: whether each value is at least `threshold`.
+    public func mask(atLeast threshold: Float) -> [Bool] {
+        values.withUnsafeBufferPointer { input in
+            [Bool](unsafeUninitializedCapacity: input.count) { output, initialized in
+                for i in 0..<input.count { output[i] = input[i] >= threshold }
+                initialized = input.count
+            }
         }
-        let scale = 255 / (high - low)
-        return Heatmap(unchecked: width, height: height, values: values.map { ($0 - low) * scale })
     }
 }

@@ -70,7 +70,7 @@ public struct BoxExtraction: Equatable, Sendable {
     public func boxes(inNormalizedFrameMap map: Heatmap) -> [DetectedBox] {
         var candidates: [(region: ConnectedRegion, threshold: Float)] = []
         for threshold in thresholds {
-            let mask = map.values.map { $0 >= threshold }
+            let mask = map.mask(atLeast: threshold)
             for region in connectedRegions(mask: mask, width: map.width, height: map.height) {
                 candidates.append((region, threshold))
             }

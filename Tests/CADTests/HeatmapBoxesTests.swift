@@ -56,6 +56,11 @@ final class HeatmapBoxesTests: XCTestCase {
         XCTAssertEqual(constant.values, [0, 0, 0, 0])
     }
 
+    func testMaskIncludesTheThresholdItself() throws {
+        let map = try Heatmap(width: 4, height: 1, values: [0, 59.99, 60, 255])
+        XCTAssertEqual(map.mask(atLeast: 60), [false, false, true, true])
+    }
+
     func testHeatmapRefusesBadShapesAndValues() {
         XCTAssertThrowsError(try Heatmap(width: 2, height: 2, values: [1, 2, 3]))
         XCTAssertThrowsError(try Heatmap(width: 0, height: 2, values: []))
