@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "SafeTensors", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Reports", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoaderTests", dependencies: ["Loader", "Store", "Imaging", "TestSupport"]),
         .testTarget(name: "CADTests", dependencies: ["CAD", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThoraxCLITests", dependencies: ["thorax", "Models", "SafeTensors", "TestSupport"]),

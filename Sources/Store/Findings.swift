@@ -1,18 +1,16 @@
-/// The 14 disease classes of ChestX-ray14 in the paper's order, plus "No Finding".
+import Reports
+
+/// The class names the database stores: the 14 ChestX-ray14 classes in Thorax order (the
+/// Reports module's `Finding`), plus "No Finding".
 ///
-/// Labels and boxes name their class by these exact strings in the database, so a row reads
-/// the same in SQL as in the NIH files. Class index `i` in a loader's label vector is
-/// `Findings.classes[i]`.
+/// Labels and boxes name their class by these exact strings, so a row reads the same in SQL
+/// as in the NIH files. Class index `i` in a loader's label vector is `Findings.classes[i]`.
 public enum Findings {
     /// The 14 classes, in the order every part of Thorax uses.
-    public static let classes: [String] = [
-        "Atelectasis", "Cardiomegaly", "Effusion", "Infiltration", "Mass", "Nodule", "Pneumonia",
-        "Pneumothorax", "Consolidation", "Edema", "Emphysema", "Fibrosis", "Pleural_Thickening",
-        "Hernia",
-    ]
+    public static let classes: [String] = Finding.allCases.map(\.rawValue)
 
     /// The label of an image or report with none of the 14 findings.
-    public static let noFinding = "No Finding"
+    public static let noFinding = Finding.noFindingName
 
     /// The 14 classes and "No Finding": every class name a label row may hold.
     public static let labelClasses: [String] = classes + [noFinding]

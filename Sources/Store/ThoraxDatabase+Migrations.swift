@@ -8,6 +8,9 @@ extension ThoraxDatabase {
         migrator.registerMigration("v1: patients, studies, images, reports, labels, splits, boxes, models, predictions") { db in
             try createVersion1(db)
         }
+        migrator.registerMigration("v2: the file (and row) each report was read from") { db in
+            try db.alter(table: "reports") { t in t.add(column: "file", .text) }
+        }
         return migrator
     }()
 

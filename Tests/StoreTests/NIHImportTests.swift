@@ -160,8 +160,27 @@ final class NIHImportTests: XCTestCase {
             try database.importNIH(try NIHFixture.read())
         }
         let reopened = try ThoraxDatabase(path: path)
-        XCTAssertEqual(try reopened.appliedMigrations().count, 1)
+        XCTAssertEqual(try reopened.appliedMigrations().count, 2)
         XCTAssertEqual(try reopened.statistics().images, 22)
+    }
+
+    /// A file made by the first schema version opens upgraded, its rows kept.
+    func testVersion1FileIsUpgradedInPlace() throws {
+        let directory = try SharedData.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("old.sqlite").path
+        do {
+            let queue = try DatabaseQueue(path: path)
+            let first = ThoraxDatabase.migrator.migrations[0]
+            try ThoraxDatabase.migrator.migrate(queue, upTo: first)
+            try queue.write { db in
+                try db.execute(sql: "INSERT INTO reports (source, identifier, text) VALUES ('openi', 'CXR1', 'Normal.')")
+            }
+        }
+        let database = try ThoraxDatabase(path: path)
+        XCTAssertEqual(try database.appliedMigrations(), ThoraxDatabase.migrator.migrations)
+        let row = try database.queue.read { db in try Row.fetchOne(db, sql: "SELECT identifier, file FROM reports") }
+        XCTAssertEqual(row, ["identifier": "CXR1", "file": nil])
     }
 
     func testNotADatabaseIsNamed() throws {

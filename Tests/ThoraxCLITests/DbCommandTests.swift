@@ -2,6 +2,40 @@ import Foundation
 import TestSupport
 import XCTest
 
+/// What a run of the `thorax` binary printed and returned.
+struct ThoraxOutput {
+    var status: Int32
+    var standardOutput: String
+    var standardError: String
+}
+
+/// Runs the `thorax` binary built next to the tests, in `directory`.
+func runThorax(_ arguments: [String], in directory: URL) throws -> ThoraxOutput {
+    // The products directory holds the test bundle (macOS) or the test executable (Linux).
+    let candidates = [
+        Bundle(for: DbCommandTests.self).bundleURL.deletingLastPathComponent(),
+        Bundle.main.bundleURL,
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+    ].map { $0.appendingPathComponent("thorax") }
+    guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+        throw XCTSkip("thorax is not built next to the tests (looked at \(candidates.map(\.path)))")
+    }
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    process.currentDirectoryURL = directory
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return ThoraxOutput(status: process.terminationStatus,
+                        standardOutput: String(decoding: outData, as: UTF8.self),
+                        standardError: String(decoding: errData, as: UTF8.self))
+}
+
 /// Exact-output tests of `thorax db …`, running the built binary on the committed NIH excerpt.
 final class DbCommandTests: XCTestCase {
     private let fixture = SharedData.repositoryRoot.appendingPathComponent("Tests/StoreTests/Fixtures/nih-small")
@@ -16,37 +50,8 @@ final class DbCommandTests: XCTestCase {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    private struct Output {
-        var status: Int32
-        var standardOutput: String
-        var standardError: String
-    }
-
-    /// Runs the `thorax` binary built next to the test bundle.
-    private func thorax(_ arguments: [String]) throws -> Output {
-        // The products directory holds the test bundle (macOS) or the test executable (Linux).
-        let candidates = [
-            Bundle(for: DbCommandTests.self).bundleURL.deletingLastPathComponent(),
-            Bundle.main.bundleURL,
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-        ].map { $0.appendingPathComponent("thorax") }
-        guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("thorax is not built next to the tests (looked at \(candidates.map(\.path)))")
-        }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus,
-                      standardOutput: String(decoding: outData, as: UTF8.self),
-                      standardError: String(decoding: errData, as: UTF8.self))
+    private func thorax(_ arguments: [String]) throws -> ThoraxOutput {
+        try runThorax(arguments, in: directory)
     }
 
     private func importArguments(dataEntry: String? = nil) -> [String] {
@@ -161,5 +166,28 @@ final class DbCommandTests: XCTestCase {
             XCTAssertEqual(help.status, 0)
             XCTAssertTrue(help.standardOutput.contains("Example:\n  thorax db \(command)"), command)
         }
+    }
+}
+
+/// `thorax db import-reports` on the 50 bundled OpenI reports.
+final class DbImportReportsCommandTests: XCTestCase {
+    func testImportTwice() throws {
+        let directory = try SharedData.temporaryDirectory("thorax-db-reports")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let samples = SharedData.repositoryRoot.appendingPathComponent("Samples/openi/reports").path
+        let database = directory.appendingPathComponent("thorax.sqlite").path
+        let first = try runThorax(["db", "import-reports", "--database", database, samples], in: directory)
+        XCTAssertEqual(first.status, 0, first.standardError)
+        XCTAssertTrue(first.standardOutput.hasPrefix("read 50 reports: added 50, updated 0, unchanged 0; wrote "),
+                      first.standardOutput)
+        let second = try runThorax(["db", "import-reports", "--database", database, samples], in: directory)
+        XCTAssertEqual(second.standardOutput, "read 50 reports: added 0, updated 0, unchanged 50; wrote 0 labels\n")
+        let broken = directory.appendingPathComponent("broken.xml")
+        try "<eCitation>".write(to: broken, atomically: true, encoding: .utf8)
+        let third = try runThorax(["db", "import-reports", "--database", database, samples, broken.path], in: directory)
+        XCTAssertEqual(third.status, 1)
+        XCTAssertEqual(third.standardOutput, "read 50 reports: added 0, updated 0, unchanged 50; wrote 0 labels\n")
+        XCTAssertTrue(third.standardError.hasPrefix("error: \(broken.path)"), third.standardError)
+        XCTAssertTrue(third.standardError.hasSuffix("\n1 inputs could not be stored\n"), third.standardError)
     }
 }
