@@ -32,8 +32,8 @@ public struct DetectedBox: Equatable, Sendable, Codable {
 ///    finding, the high one its core; scoring may match either). Identical rectangles are
 ///    kept once. The `maximumBoxes` (3) regions with the most pixels are kept — ties by the
 ///    lower threshold, then raster order — so tiny specks do not count as detections.
-///    A non-constant map always has at least one region at each threshold ≤ 255, so it yields
-///    one to three boxes: the paper's "1–3 boxes per heatmap".
+///    A non-constant map reaches 255 (up to rounding), so it has a region at 60 and at 180
+///    and yields one to three boxes: the paper's "1–3 boxes per heatmap".
 public struct BoxExtraction: Equatable, Sendable {
     /// Thresholds on the 0–255 map, each applied on its own (the paper's 60 and 180).
     public var thresholds: [Float]
