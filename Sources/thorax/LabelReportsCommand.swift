@@ -111,17 +111,20 @@ enum LabelPipeline {
         var summary = Summary()
         var workspace = ReportLabeler.Workspace()
         if format == .csv { try sink.writeLine(LabelOutput.csvHeader) }
-        for result in ReportReader(paths: inputs) {
-            switch result {
-            case .success(let report):
-                let labels = labeler.label(report, workspace: &workspace)
-                try sink.writeLine(format == .csv ? LabelOutput.csvRow(labels) : LabelOutput.jsonLine(labels))
-                summary.labelled += 1
-                if summary.labelled & 1023 == 0 { progress(summary.labelled) }
-            case .failure(let error):
-                summary.failed += 1
-                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        // Reading and parsing run on a second thread, a few batches ahead (bounded memory).
+        for batch in ReportReader(paths: inputs).prefetchedBatches() {
+            for result in batch {
+                switch result {
+                case .success(let report):
+                    let labels = labeler.label(report, workspace: &workspace)
+                    try sink.writeLine(format == .csv ? LabelOutput.csvRow(labels) : LabelOutput.jsonLine(labels))
+                    summary.labelled += 1
+                case .failure(let error):
+                    summary.failed += 1
+                    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                }
             }
+            progress(summary.labelled)
         }
         progress(summary.labelled)
         return summary

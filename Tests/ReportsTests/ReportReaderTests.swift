@@ -145,4 +145,19 @@ final class ReportReaderTests: XCTestCase {
         XCTAssertEqual(errors.map(\.description), ["\(url.path):5001: field 2 is not valid UTF-8"])
         XCTAssertEqual(reports.last?.id, "r10000")
     }
+
+    func testPrefetchedBatchesKeepOrderAndErrors() throws {
+        var csv = "id,report\n"
+        for row in 1...1_000 { csv += row == 500 ? "r500\n" : "r\(row),Small effusion.\n" }
+        let path = try write("p.csv", csv)
+        let missing = folder.appendingPathComponent("missing.txt").path
+        let plain = ReportReader(paths: [path, missing]).map { "\($0)" }
+        let batches = Array(ReportReader(paths: [path, missing]).prefetchedBatches(batchSize: 64, depth: 2))
+        XCTAssertEqual(batches.map(\.count), Array(repeating: 64, count: 15) + [41])
+        XCTAssertEqual(batches.flatMap { $0 }.map { "\($0)" }, plain)
+        // Released after one batch, the reader thread stops instead of blocking forever.
+        var early: ReportReader.PrefetchedBatches? = ReportReader(paths: [path]).prefetchedBatches(batchSize: 8, depth: 1)
+        XCTAssertEqual(early?.next()?.count, 8)
+        early = nil
+    }
 }
