@@ -159,6 +159,10 @@ struct LosslessJPEGDecoder {
                       length >= 8 + 3 * count else {
                     throw Failure(reason: "invalid SOF3 (precision \(precision), \(width)x\(height), \(count) components)")
                 }
+                // Every sample costs at least one bit of Huffman code: refuse sizes the data cannot hold.
+                guard width * height * count <= 8 * data.count else {
+                    throw Failure(reason: "\(data.count) bytes cannot hold a \(width)x\(height) lossless image (corrupt or truncated)")
+                }
                 components = (0..<count).map { Component(identifier: Int(data[position + 8 + 3 * $0])) }
                 samples = [UInt32](repeating: 0, count: width * height * count)
             case 0xC0, 0xC1, 0xC2, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF:

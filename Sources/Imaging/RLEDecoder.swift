@@ -18,6 +18,10 @@ enum RLEDecoder {
             throw failure("header lists \(segmentCount) segments, \(expected) expected for \(m.samplesPerPixel) samples of \(m.bitsAllocated) bits")
         }
         let pixelCount = m.rows * m.columns
+        // A PackBits run of 2 bytes yields at most 128: a larger image cannot come from this frame.
+        guard pixelCount * segmentCount <= 64 * frame.count else {
+            throw failure("\(frame.count) bytes cannot hold a \(m.columns)x\(m.rows) image (corrupt header or truncated data)")
+        }
         var samples = [UInt32](repeating: 0, count: pixelCount * m.samplesPerPixel)
         var plane = [UInt8](repeating: 0, count: pixelCount)
         for segment in 0..<segmentCount {
