@@ -105,11 +105,11 @@ static inline int thorax_png_decode(const unsigned char *data, size_t size,
     return 0;
 }
 
-/// Encodes 8-bit gray (channels 1) or RGB (3) or RGBA (4) rows, or 16-bit gray (bitDepth 16,
-/// host order), to PNG in memory with the simplified API (no longjmp). Returns 0 and a malloc'd
-/// buffer in *out / *outSize, or -1 and a message.
+/// Encodes 8-bit gray (channels 1), RGB (3) or RGBA (4) rows to PNG in memory with the
+/// simplified API (no longjmp). Returns 0 and a malloc'd buffer in *out / *outSize, or -1 and
+/// a message.
 static inline int thorax_png_encode(const void *pixels, int width, int height, int channels,
-                                    int bitDepth, unsigned char **out, size_t *outSize,
+                                    unsigned char **out, size_t *outSize,
                                     char *message, size_t messageCapacity) {
     png_image image;
     memset(&image, 0, sizeof(image));
@@ -121,10 +121,6 @@ static inline int thorax_png_encode(const void *pixels, int width, int height, i
     case 3: image.format = PNG_FORMAT_RGB; break;
     case 4: image.format = PNG_FORMAT_RGBA; break;
     default: snprintf(message, messageCapacity, "cannot encode %d channels", channels); return -1;
-    }
-    if (bitDepth == 16) {
-        if (channels != 1) { snprintf(message, messageCapacity, "16-bit encoding is gray only"); return -1; }
-        image.format = PNG_FORMAT_LINEAR_Y;
     }
     png_alloc_size_t size = 0;
     if (!png_image_write_to_memory(&image, NULL, &size, 0, pixels, 0, NULL)) {

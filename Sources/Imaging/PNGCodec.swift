@@ -7,35 +7,25 @@ public enum PNGCodec {
     /// palettes are expanded to RGB(A) and gray below 8 bits to 8 bits.
     /// Throws `ImagingError` naming `name` when the data is not a PNG, truncated or corrupt.
     public static func decodeSamples(_ data: Data, name: String) throws -> SampleImage {
-        var width: Int32 = 0, height: Int32 = 0, channels: Int32 = 0, bitDepth: Int32 = 0
-        var pixels: UnsafeMutablePointer<UInt8>? = nil
-        var message = [CChar](repeating: 0, count: 256)
-        let status = data.withUnsafeBytes { raw -> Int32 in
-            thorax_png_decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &pixels,
-                              &width, &height, &channels, &bitDepth, &message, message.count)
-        }
-        guard status == 0, let pixels else {
-            throw ImagingError(file: name, reason: "PNG: \(String(cString: message))")
-        }
-        defer { free(pixels) }
-        let count = Int(width) * Int(height) * Int(channels)
-        var samples = [UInt16](repeating: 0, count: count)
-        samples.withUnsafeMutableBufferPointer { destination in
-            if bitDepth == 16 {
-                pixels.withMemoryRebound(to: UInt16.self, capacity: count) { source in
-                    for i in 0..<count { destination[i] = source[i] }
-                }
-            } else {
-                for i in 0..<count { destination[i] = UInt16(pixels[i]) }
-            }
-        }
-        return SampleImage(width: Int(width), height: Int(height), channels: Int(channels),
-                           bitDepth: Int(bitDepth), samples: samples)
+        try withDecoded(data, name: name) { sampleImage($0, $1, $2, $3, $4) }
     }
 
     /// Decodes a PNG to 8-bit gray (see `SampleImage.grayscale()` for colour and 16-bit).
     /// 8-bit gray files, the common case, skip the intermediate copy.
     public static func decode(_ data: Data, name: String) throws -> GrayscaleImage {
+        try withDecoded(data, name: name) { pixels, width, height, channels, bitDepth in
+            if channels == 1 && bitDepth == 8 {
+                let gray = [UInt8](UnsafeBufferPointer(start: pixels, count: width * height))
+                return GrayscaleImage(width: width, height: height, pixels: gray)
+            }
+            return sampleImage(pixels, width, height, channels, bitDepth).grayscale()
+        }
+    }
+
+    /// Runs libpng through the shim and hands `body` the decoded buffer (freed afterwards):
+    /// pixels, width, height, channels, bit depth.
+    private static func withDecoded<T>(_ data: Data, name: String,
+                                       _ body: (UnsafeMutablePointer<UInt8>, Int, Int, Int, Int) -> T) throws -> T {
         var width: Int32 = 0, height: Int32 = 0, channels: Int32 = 0, bitDepth: Int32 = 0
         var pixels: UnsafeMutablePointer<UInt8>? = nil
         var message = [CChar](repeating: 0, count: 256)
@@ -47,12 +37,13 @@ public enum PNGCodec {
             throw ImagingError(file: name, reason: "PNG: \(String(cString: message))")
         }
         defer { free(pixels) }
-        let pixelCount = Int(width) * Int(height)
-        if channels == 1 && bitDepth == 8 {
-            let gray = [UInt8](UnsafeBufferPointer(start: pixels, count: pixelCount))
-            return GrayscaleImage(width: Int(width), height: Int(height), pixels: gray)
-        }
-        let count = pixelCount * Int(channels)
+        return body(pixels, Int(width), Int(height), Int(channels), Int(bitDepth))
+    }
+
+    /// Copies a decoded buffer (16-bit samples in host order) into a `SampleImage`.
+    private static func sampleImage(_ pixels: UnsafeMutablePointer<UInt8>, _ width: Int, _ height: Int,
+                                    _ channels: Int, _ bitDepth: Int) -> SampleImage {
+        let count = width * height * channels
         var samples = [UInt16](repeating: 0, count: count)
         samples.withUnsafeMutableBufferPointer { destination in
             if bitDepth == 16 {
@@ -63,33 +54,31 @@ public enum PNGCodec {
                 for i in 0..<count { destination[i] = UInt16(pixels[i]) }
             }
         }
-        return SampleImage(width: Int(width), height: Int(height), channels: Int(channels),
-                           bitDepth: Int(bitDepth), samples: samples).grayscale()
+        return SampleImage(width: width, height: height, channels: channels, bitDepth: bitDepth, samples: samples)
     }
 
     /// Encodes an 8-bit gray image as PNG.
     public static func encode(_ image: GrayscaleImage) throws -> Data {
         try image.pixels.withUnsafeBytes {
-            try encode($0.baseAddress!, width: image.width, height: image.height, channels: 1, bitDepth: 8)
+            try encode($0.baseAddress!, width: image.width, height: image.height, channels: 1)
         }
     }
 
     /// Encodes an 8-bit RGB image as PNG.
     public static func encode(_ image: RGBImage) throws -> Data {
         try image.pixels.withUnsafeBytes {
-            try encode($0.baseAddress!, width: image.width, height: image.height, channels: 3, bitDepth: 8)
+            try encode($0.baseAddress!, width: image.width, height: image.height, channels: 3)
         }
     }
 
-    static func encode(_ pixels: UnsafeRawPointer, width: Int, height: Int, channels: Int,
-                       bitDepth: Int) throws -> Data {
+    static func encode(_ pixels: UnsafeRawPointer, width: Int, height: Int, channels: Int) throws -> Data {
         guard width > 0 && height > 0 else {
             throw ImagingError(file: "<png>", reason: "cannot encode an empty \(width)x\(height) image")
         }
         var output: UnsafeMutablePointer<UInt8>? = nil
         var size = 0
         var message = [CChar](repeating: 0, count: 256)
-        let status = thorax_png_encode(pixels, Int32(width), Int32(height), Int32(channels), Int32(bitDepth),
+        let status = thorax_png_encode(pixels, Int32(width), Int32(height), Int32(channels),
                                        &output, &size, &message, message.count)
         guard status == 0, let output else {
             throw ImagingError(file: "<png>", reason: "PNG encoding failed: \(String(cString: message))")
