@@ -14,7 +14,6 @@ public final class Add: Module {
     private var output: Tensor?
     private var reluBackward: Primitive?
     private var reluHint: Primitive?
-    private var gradient: Tensor?
     private var gradientAdapter: LayoutAdapter?
 
     public init(fusesReLU: Bool = false) { self.fusesReLU = fusesReLU }
@@ -32,7 +31,6 @@ public final class Add: Module {
             output = try Tensor(descriptor: a.descriptor)
             gradientAdapter = LayoutAdapter(target: a.descriptor)
             reluBackward = nil
-            gradient = nil
             inputDescriptor = a.descriptor
         }
         let second = try secondAdapter!.adapt(b)
@@ -57,10 +55,10 @@ public final class Add: Module {
             try checkDNNL(dnnl_eltwise_backward_desc_init(&operation, dnnl_eltwise_relu_use_dst_for_bwd, &data, &data, 0, 0),
                           "dnnl_eltwise_backward_desc_init")
             reluBackward = try Primitive("relu backward", operation: operation, hint: reluHint)
-            gradient = try Tensor(descriptor: output.descriptor)
         }
         let incoming = try gradientAdapter.adapt(gradientOutput)
-        try reluBackward!.execute([(DNNL_ARG_DST, output), (DNNL_ARG_DIFF_DST, incoming), (DNNL_ARG_DIFF_SRC, gradient!)])
-        return (gradient!, gradient!)
+        let gradient = try Tensor(descriptor: output.descriptor, zeroed: false)
+        try reluBackward!.execute([(DNNL_ARG_DST, output), (DNNL_ARG_DIFF_DST, incoming), (DNNL_ARG_DIFF_SRC, gradient)])
+        return (gradient, gradient)
     }
 }

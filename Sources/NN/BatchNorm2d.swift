@@ -75,16 +75,17 @@ public final class BatchNorm2d: Layer {
         let mean = lastWasTraining ? plan.mean : runningMean
         let variance = lastWasTraining ? plan.variance : runningVariance
         // oneDNN 2.6 wants the shift as an input of backward too when scale and shift are separate.
+        let inputGradient = try Tensor(descriptor: backward.inputGradientDescriptor, zeroed: false)
         var arguments: [(Int32, Tensor)] = [(DNNL_ARG_SRC, input), (DNNL_ARG_MEAN, mean), (DNNL_ARG_VARIANCE, variance),
                                             (DNNL_ARG_DIFF_DST, gradient), (DNNL_ARG_SCALE, weight.value),
-                                            (DNNL_ARG_SHIFT, bias.value), (DNNL_ARG_DIFF_SRC, backward.inputGradient),
+                                            (DNNL_ARG_SHIFT, bias.value), (DNNL_ARG_DIFF_SRC, inputGradient),
                                             (DNNL_ARG_DIFF_SCALE, backward.scaleGradient),
                                             (DNNL_ARG_DIFF_SHIFT, backward.shiftGradient)]
         if let workspace = plan.workspace { arguments.append((DNNL_ARG_WORKSPACE, workspace)) }
         try backward.primitive.execute(arguments)
         try accumulate(backward.scaleGradient, into: weight)
         try accumulate(backward.shiftGradient, into: bias)
-        return backward.inputGradient
+        return inputGradient
     }
 
     private func accumulate(_ gradient: Tensor, into parameter: Parameter) throws {
@@ -163,7 +164,7 @@ public final class BatchNorm2d: Layer {
     final class BackwardPlan {
         let primitive: Primitive
         let gradientAdapter: LayoutAdapter
-        let inputGradient: Tensor
+        let inputGradientDescriptor: dnnl_memory_desc_t
         let scaleGradient: Tensor
         let shiftGradient: Tensor
 
@@ -175,7 +176,7 @@ public final class BatchNorm2d: Layer {
                           "dnnl_batch_normalization_backward_desc_init")
             primitive = try Primitive("batch normalization backward", operation: operation, hint: plan.forward)
             gradientAdapter = LayoutAdapter(target: primitive.memoryDescriptor(dnnl_query_diff_dst_md))
-            inputGradient = try Tensor(descriptor: primitive.memoryDescriptor(dnnl_query_diff_src_md))
+            inputGradientDescriptor = primitive.memoryDescriptor(dnnl_query_diff_src_md)
             let channels = plan.mean.shape[0]
             scaleGradient = try Tensor(zeros: [channels])
             shiftGradient = try Tensor(zeros: [channels])

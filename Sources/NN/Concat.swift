@@ -14,12 +14,12 @@ public final class Concat: Module {
     /// One input's part of the gradient: a sub-memory view of the gradient and a reorder to the input's layout.
     private final class Slice {
         let view: dnnl_memory_desc_t
-        let gradient: Tensor
+        let target: dnnl_memory_desc_t
         var reorder: Reorder?
         var gradientDescriptor: dnnl_memory_desc_t?
-        init(view: dnnl_memory_desc_t, target: dnnl_memory_desc_t) throws {
+        init(view: dnnl_memory_desc_t, target: dnnl_memory_desc_t) {
             self.view = view
-            gradient = try Tensor(descriptor: target)
+            self.target = target
         }
     }
 
@@ -52,7 +52,7 @@ public final class Concat: Module {
         return output!
     }
 
-    /// The gradient of each input, in the input's layout.
+    /// The gradient of each input, in the input's layout (new tensors each call, buffers pooled).
     public func backward(_ gradientOutput: Tensor) throws -> [Tensor] {
         guard let output else { throw LayerError.backwardBeforeForward("Concat") }
         guard gradientOutput.shape == output.shape else {
@@ -70,9 +70,10 @@ public final class Concat: Module {
         var results: [Tensor] = []
         for slice in slices {
             let view = try Tensor(partOf: source, descriptor: slice.view)
-            if slice.reorder == nil { slice.reorder = try Reorder(from: slice.view, to: slice.gradient.descriptor) }
-            try slice.reorder!.run(from: view, to: slice.gradient)
-            results.append(slice.gradient)
+            if slice.reorder == nil { slice.reorder = try Reorder(from: slice.view, to: slice.target) }
+            let gradient = try Tensor(descriptor: slice.target, zeroed: false)
+            try slice.reorder!.run(from: view, to: gradient)
+            results.append(gradient)
         }
         return results
     }
@@ -106,7 +107,7 @@ public final class Concat: Module {
     }
 
     private func makeSlices(of descriptor: dnnl_memory_desc_t) throws -> [Slice] {
-        try zip(makeViews(of: descriptor), inputDescriptors).map { try Slice(view: $0, target: $1) }
+        try zip(makeViews(of: descriptor), inputDescriptors).map { Slice(view: $0, target: $1) }
     }
 }
 

@@ -89,8 +89,8 @@ public final class Conv2d: Layer {
         try requireShape(input, rank: 4, channels: inputChannels, layer: "Conv2d")
         let plan = try self.plan(for: input)
         let source = try plan.sourceAdapter.adapt(input)
-        try plan.weightsForForward.adapt(weightViewPlain())
-        var arguments: [(Int32, Tensor)] = [(DNNL_ARG_SRC, source), (DNNL_ARG_WEIGHTS, plan.weightsForForward.buffer),
+        let weights = try plan.weightsForForward.adapt(weightViewPlain())
+        var arguments: [(Int32, Tensor)] = [(DNNL_ARG_SRC, source), (DNNL_ARG_WEIGHTS, weights),
                                             (DNNL_ARG_DST, plan.output)]
         if let bias { arguments.append((DNNL_ARG_BIAS, bias.value)) }
         try plan.forward.execute(arguments)
@@ -98,7 +98,9 @@ public final class Conv2d: Layer {
         return plan.output
     }
 
-    // dy: (N, C_out, H_out, W_out) -> dx: (N, C_in, H, W); dW, db accumulate
+    // dy: (N, C_out, H_out, W_out) -> dx: (N, C_in, H, W); dW, db accumulate.
+    // dx is a new tensor each call (its buffer recycled through the pool once the caller drops it);
+    // zeros when `computesInputGradient` is false.
     public func backward(_ gradientOutput: Tensor) throws -> Tensor {
         guard let plan, let input = lastInput else { throw LayerError.backwardBeforeForward("Conv2d") }
         guard gradientOutput.shape == plan.output.shape else {
@@ -108,29 +110,32 @@ public final class Conv2d: Layer {
         var gradient = try backward.gradientAdapter.adapt(gradientOutput)
         if let relu = backward.reluBackward {
             // The fused ReLU's gradient, from the stored output: dy · (y > 0).
-            try relu.execute([(DNNL_ARG_DST, plan.output), (DNNL_ARG_DIFF_DST, gradient), (DNNL_ARG_DIFF_SRC, backward.reluGradient!)])
-            gradient = backward.reluGradient!
+            let masked = try Tensor(descriptor: plan.output.descriptor, zeroed: false)
+            try relu.execute([(DNNL_ARG_DST, plan.output), (DNNL_ARG_DIFF_DST, gradient), (DNNL_ARG_DIFF_SRC, masked)])
+            gradient = masked
         }
         if weight.isTrainable || (bias?.isTrainable ?? false) {
             let source = try backward.sourceAdapterForWeights.adapt(input)
             let gradientForWeights = try backward.gradientAdapterForWeights.adapt(gradient)
+            let weightGradient = try Tensor(descriptor: backward.weightGradientDescriptor, zeroed: false)
             var arguments: [(Int32, Tensor)] = [(DNNL_ARG_SRC, source), (DNNL_ARG_DIFF_DST, gradientForWeights),
-                                                (DNNL_ARG_DIFF_WEIGHTS, backward.weightGradient)]
+                                                (DNNL_ARG_DIFF_WEIGHTS, weightGradient)]
             if let biasGradient = backward.biasGradient { arguments.append((DNNL_ARG_DIFF_BIAS, biasGradient)) }
             try backward.weights.execute(arguments)
             if weight.isTrainable {
-                try backward.accumulateWeights.run(from: backward.weightGradient, to: gradientViewPlain())
+                try backward.accumulateWeights.run(from: weightGradient, to: gradientViewPlain())
             }
             if let bias, bias.isTrainable, let biasGradient = backward.biasGradient {
                 try backward.accumulateBias!.run(from: biasGradient, to: bias.gradient)
             }
         }
-        guard computesInputGradient else { return backward.inputGradient }
+        guard computesInputGradient else { return try Tensor(descriptor: backward.inputGradientDescriptor) }
+        let inputGradient = try Tensor(descriptor: backward.inputGradientDescriptor, zeroed: false)
         let gradientForData = try backward.gradientAdapterForData.adapt(gradient)
-        try backward.weightsForData.adapt(weightViewPlain())
-        try backward.data.execute([(DNNL_ARG_DIFF_DST, gradientForData), (DNNL_ARG_WEIGHTS, backward.weightsForData.buffer),
-                                   (DNNL_ARG_DIFF_SRC, backward.inputGradient)])
-        return backward.inputGradient
+        let weights = try backward.weightsForData.adapt(weightViewPlain())
+        try backward.data.execute([(DNNL_ARG_DIFF_DST, gradientForData), (DNNL_ARG_WEIGHTS, weights),
+                                   (DNNL_ARG_DIFF_SRC, inputGradient)])
+        return inputGradient
     }
 
     // MARK: plan
@@ -209,7 +214,7 @@ public final class Conv2d: Layer {
             let attributes = try PrimitiveAttributes(fusesReLU ? [.eltwise(dnnl_eltwise_relu, alpha: 0, beta: 0)] : [])
             forward = try Primitive("convolution forward", operation: operation, attributes: attributes.handle)
             sourceAdapter = LayoutAdapter(target: forward.memoryDescriptor(dnnl_query_src_md))
-            weightsForForward = try WeightAdapter(target: forward.memoryDescriptor(dnnl_query_weights_md))
+            weightsForForward = WeightAdapter(target: forward.memoryDescriptor(dnnl_query_weights_md))
             output = try Tensor(descriptor: forward.memoryDescriptor(dnnl_query_dst_md))
         }
 
@@ -224,14 +229,13 @@ public final class Conv2d: Layer {
         let data: Primitive
         let weights: Primitive
         let reluBackward: Primitive?
-        let reluGradient: Tensor?
         let gradientAdapter: LayoutAdapter
         let gradientAdapterForData: LayoutAdapter
         let gradientAdapterForWeights: LayoutAdapter
         let sourceAdapterForWeights: LayoutAdapter
         let weightsForData: WeightAdapter
-        let inputGradient: Tensor
-        let weightGradient: Tensor
+        let inputGradientDescriptor: dnnl_memory_desc_t
+        let weightGradientDescriptor: dnnl_memory_desc_t
         let biasGradient: Tensor?
         let accumulateWeights: Reorder
         let accumulateBias: Reorder?
@@ -274,19 +278,17 @@ public final class Conv2d: Layer {
                                                              &descriptor, 0, 0), "dnnl_eltwise_forward_desc_init")
                 let hint = try Primitive("relu forward hint", operation: forwardOperation)
                 reluBackward = try Primitive("relu backward", operation: eltwise, hint: hint)
-                reluGradient = try Tensor(descriptor: outputDescriptor)
             } else {
                 reluBackward = nil
-                reluGradient = nil
             }
             gradientAdapterForData = LayoutAdapter(target: data.memoryDescriptor(dnnl_query_diff_dst_md))
             gradientAdapterForWeights = LayoutAdapter(target: weights.memoryDescriptor(dnnl_query_diff_dst_md))
             sourceAdapterForWeights = LayoutAdapter(target: weights.memoryDescriptor(dnnl_query_src_md))
-            weightsForData = try WeightAdapter(target: data.memoryDescriptor(dnnl_query_weights_md))
-            inputGradient = try Tensor(descriptor: data.memoryDescriptor(dnnl_query_diff_src_md))
-            weightGradient = try Tensor(descriptor: weights.memoryDescriptor(dnnl_query_diff_weights_md))
+            weightsForData = WeightAdapter(target: data.memoryDescriptor(dnnl_query_weights_md))
+            inputGradientDescriptor = data.memoryDescriptor(dnnl_query_diff_src_md)
+            weightGradientDescriptor = weights.memoryDescriptor(dnnl_query_diff_weights_md)
             let plainWeights = try MemoryDescriptor.plain(geometry.weights)
-            accumulateWeights = try Reorder(from: weightGradient.descriptor, to: plainWeights, accumulate: true)
+            accumulateWeights = try Reorder(from: weightGradientDescriptor, to: plainWeights, accumulate: true)
             if geometry.hasBias {
                 let biasDescriptor = weights.memoryDescriptor(dnnl_query_diff_weights_md, index: 1)
                 biasGradient = try Tensor(descriptor: biasDescriptor)
@@ -299,21 +301,21 @@ public final class Conv2d: Layer {
     }
 }
 
-/// Keeps a copy of a plain weight tensor in the layout a primitive wants, reordered on every
-/// call because optimizers change the weights between steps.
+/// Gives a plain weight tensor in the layout a primitive wants: the weight itself when the
+/// layouts agree, else a reordered copy made on every call (optimizers change the weights
+/// between steps) in a pooled buffer, so layers of equal shape share the memory.
 final class WeightAdapter {
-    let buffer: Tensor
+    let target: dnnl_memory_desc_t
     private var reorder: Reorder?
 
-    init(target: dnnl_memory_desc_t) throws { buffer = try Tensor(descriptor: target) }
+    init(target: dnnl_memory_desc_t) { self.target = target }
 
-    func adapt(_ plain: Tensor) throws {
-        if MemoryDescriptor.equal(plain.descriptor, buffer.descriptor) {
-            buffer.data.copyMemory(from: plain.data, byteCount: buffer.byteCount)
-            return
-        }
-        if reorder == nil { reorder = try Reorder(from: plain.descriptor, to: buffer.descriptor) }
+    func adapt(_ plain: Tensor) throws -> Tensor {
+        if MemoryDescriptor.equal(plain.descriptor, target) { return plain }
+        if reorder == nil { reorder = try Reorder(from: plain.descriptor, to: target) }
+        let buffer = try Tensor(descriptor: target, zeroed: false)
         try reorder!.run(from: plain, to: buffer)
+        return buffer
     }
 }
 

@@ -13,7 +13,6 @@ final class ElementwiseKernel {
     private var backward: Primitive?
     private var inputDescriptor: dnnl_memory_desc_t?
     private(set) var output: Tensor?
-    private var inputGradient: Tensor?
     private var gradientAdapter: LayoutAdapter?
 
     init(_ name: String, algorithm: dnnl_alg_kind_t, alpha: Float = 0, beta: Float = 0) {
@@ -32,7 +31,6 @@ final class ElementwiseKernel {
             forward = try Primitive("\(name) forward", operation: operation)
             output = try Tensor(descriptor: forward!.memoryDescriptor(dnnl_query_dst_md))
             backward = nil
-            inputGradient = nil
             gradientAdapter = LayoutAdapter(target: output!.descriptor)
             inputDescriptor = input.descriptor
         }
@@ -51,11 +49,11 @@ final class ElementwiseKernel {
             try checkDNNL(dnnl_eltwise_backward_desc_init(&operation, algorithm, &data, &data, alpha, beta),
                           "dnnl_eltwise_backward_desc_init(\(name))")
             backward = try Primitive("\(name) backward", operation: operation, hint: forward)
-            inputGradient = try Tensor(descriptor: backward!.memoryDescriptor(dnnl_query_diff_src_md))
         }
         let gradient = try gradientAdapter.adapt(gradientOutput)
-        try backward!.execute([(DNNL_ARG_DST, output), (DNNL_ARG_DIFF_DST, gradient), (DNNL_ARG_DIFF_SRC, inputGradient!)])
-        return inputGradient!
+        let inputGradient = try Tensor(descriptor: backward!.memoryDescriptor(dnnl_query_diff_src_md), zeroed: false)
+        try backward!.execute([(DNNL_ARG_DST, output), (DNNL_ARG_DIFF_DST, gradient), (DNNL_ARG_DIFF_SRC, inputGradient)])
+        return inputGradient
     }
 }
 

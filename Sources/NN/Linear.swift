@@ -37,8 +37,8 @@ public final class Linear: Layer {
         if plan == nil || plan!.batch != input.shape[0] { plan = try Plan(batch: input.shape[0], layer: self) }
         let plan = plan!
         let source = try plan.sourceAdapter.adapt(input)
-        try plan.weightsForForward.adapt(weight.value)
-        var arguments: [(Int32, Tensor)] = [(DNNL_ARG_SRC, source), (DNNL_ARG_WEIGHTS, plan.weightsForForward.buffer),
+        let weights = try plan.weightsForForward.adapt(weight.value)
+        var arguments: [(Int32, Tensor)] = [(DNNL_ARG_SRC, source), (DNNL_ARG_WEIGHTS, weights),
                                             (DNNL_ARG_DST, plan.output)]
         if let bias { arguments.append((DNNL_ARG_BIAS, bias.value)) }
         try plan.forward.execute(arguments)
@@ -61,8 +61,8 @@ public final class Linear: Layer {
             if weight.isTrainable { try weight.gradient.accumulate(plan.weightGradient) }
             if let bias, bias.isTrainable, let biasGradient = plan.biasGradient { try bias.gradient.accumulate(biasGradient) }
         }
-        try plan.weightsForData.adapt(weight.value)
-        try plan.backwardData.execute([(DNNL_ARG_DIFF_DST, gradient), (DNNL_ARG_WEIGHTS, plan.weightsForData.buffer),
+        let weights = try plan.weightsForData.adapt(weight.value)
+        try plan.backwardData.execute([(DNNL_ARG_DIFF_DST, gradient), (DNNL_ARG_WEIGHTS, weights),
                                        (DNNL_ARG_DIFF_SRC, plan.inputGradient)])
         return plan.inputGradient
     }
@@ -108,8 +108,8 @@ public final class Linear: Layer {
             backwardWeights = try Primitive("inner product backward weights", operation: weightsOperation, hint: forward)
             sourceAdapter = LayoutAdapter(target: source)
             gradientAdapter = LayoutAdapter(target: destination)
-            weightsForForward = try WeightAdapter(target: forward.memoryDescriptor(dnnl_query_weights_md))
-            weightsForData = try WeightAdapter(target: backwardData.memoryDescriptor(dnnl_query_weights_md))
+            weightsForForward = WeightAdapter(target: forward.memoryDescriptor(dnnl_query_weights_md))
+            weightsForData = WeightAdapter(target: backwardData.memoryDescriptor(dnnl_query_weights_md))
             output = try Tensor(descriptor: destination)
             inputGradient = try Tensor(descriptor: source)
             weightGradient = try Tensor(descriptor: backwardWeights.memoryDescriptor(dnnl_query_diff_weights_md))

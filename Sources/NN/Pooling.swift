@@ -12,7 +12,6 @@ final class PoolingKernel {
     private var backward: Primitive?
     private(set) var output: Tensor?
     private var workspace: Tensor?
-    private var inputGradient: Tensor?
     private var gradientAdapter: LayoutAdapter?
 
     init(_ name: String, algorithm: dnnl_alg_kind_t) {
@@ -55,7 +54,6 @@ final class PoolingKernel {
                                                              strideDims, kernelDims, dilation, paddingDims, paddingDims),
                           "dnnl_pooling_v2_backward_desc_init(\(name))")
             backward = try Primitive("\(name) backward", operation: backwardOperation, hint: forward)
-            inputGradient = try Tensor(descriptor: backward!.memoryDescriptor(dnnl_query_diff_src_md))
             gradientAdapter = LayoutAdapter(target: backward!.memoryDescriptor(dnnl_query_diff_dst_md))
             inputDescriptor = input.descriptor
             self.window = window
@@ -68,11 +66,13 @@ final class PoolingKernel {
 
     // dy: (N, C, H', W') -> dx: (N, C, H, W)
     func backward(_ gradientOutput: Tensor) throws -> Tensor {
-        guard let backward, let output, let gradientAdapter, let inputGradient else { throw LayerError.backwardBeforeForward(name) }
+        guard let backward, let output, let gradientAdapter else { throw LayerError.backwardBeforeForward(name) }
         guard gradientOutput.shape == output.shape else {
             throw TensorError.shapeMismatch("\(name).backward expects a gradient of shape \(output.shape), got \(gradientOutput.shape)")
         }
         let gradient = try gradientAdapter.adapt(gradientOutput)
+        // Average pooling's backward writes every element; max pooling's only the arg-max ones, so zero it.
+        let inputGradient = try Tensor(descriptor: backward.memoryDescriptor(dnnl_query_diff_src_md), zeroed: algorithm == dnnl_pooling_max)
         var arguments: [(Int32, Tensor)] = [(DNNL_ARG_DIFF_DST, gradient), (DNNL_ARG_DIFF_SRC, inputGradient)]
         if let workspace { arguments.append((DNNL_ARG_WORKSPACE, workspace)) }
         try backward.execute(arguments)

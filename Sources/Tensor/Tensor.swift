@@ -33,20 +33,21 @@ public final class Tensor {
     /// Number of logical elements (product of the shape).
     public var count: Int { shape.reduce(1, *) }
 
-    /// A zero-filled tensor with the given descriptor (any layout).
-    public init(descriptor: dnnl_memory_desc_t) throws {
+    /// A tensor with the given descriptor (any layout), zero-filled unless `zeroed` is false —
+    /// for outputs a primitive overwrites entirely; the padding of blocked layouts is zeroed anyway.
+    /// Its buffer comes from and returns to a pool of recycled buffers.
+    public init(descriptor: dnnl_memory_desc_t, zeroed: Bool = true) throws {
         var descriptor = descriptor
         let shape = MemoryDescriptor.shape(of: descriptor)
         let bytes = max(dnnl_memory_desc_get_size(&descriptor), 4)
-        var raw: UnsafeMutableRawPointer?
-        guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
+        guard let raw = BufferPool.acquire(bytes) else {
             throw TensorError.invalidArgument("could not allocate \(bytes) bytes for a tensor of shape \(shape)")
         }
-        memset(raw, 0, bytes)
+        if zeroed || bytes != shape.reduce(1, *) * MemoryLayout<Float>.stride { memset(raw, 0, bytes) }
         var memory: dnnl_memory_t?
         let status = dnnl_memory_create(&memory, &descriptor, Context.shared.engine, raw)
         if status != dnnl_success {
-            free(raw)
+            BufferPool.release(raw, bytes: bytes)
             throw TensorError.oneDNN(call: "dnnl_memory_create(\(shape))", status: Int(status.rawValue))
         }
         self.shape = shape
@@ -96,7 +97,7 @@ public final class Tensor {
 
     deinit {
         dnnl_memory_destroy(memory)
-        if base == nil { free(data) }
+        if base == nil { BufferPool.release(data, bytes: byteCount) }
     }
 
     /// A zero-filled plain (row-major) tensor.
