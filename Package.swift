@@ -46,7 +46,8 @@ let package = Package(
         .target(name: "Loader", dependencies: ["Imaging", "Store"]),
 
         // The paper's pipeline: head, loss, training, evaluation, localization.
-        .target(name: "CAD", dependencies: ["Models", "Imaging", "Store", "Loader", "Reports"]),
+        .target(name: "CAD", dependencies: ["Models", "Imaging", "Store", "Loader", "Reports",
+                                            .product(name: "GRDB", package: "GRDB.swift")]),
 
         .executableTarget(
             name: "thorax",

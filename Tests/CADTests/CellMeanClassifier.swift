@@ -16,9 +16,9 @@ final class CellMeanClassifier: ChestClassifier {
     /// Sizes of the batches it was given, in order.
     private(set) var batchSizes: [Int] = []
 
-    init(classNames: [String] = CellMeanClassifier.fourteen, side: Int = 8, batchSize: Int = 2) {
+    init(classNames: [String] = CellMeanClassifier.fourteen, side: Int = 8, batchSize: Int = 2, thresholds: [Float]? = nil) {
         self.classNames = classNames
-        self.thresholds = classNames.map { _ in 0.5 }
+        self.thresholds = thresholds ?? classNames.map { _ in 0.5 }
         self.side = side
         self.preferredBatchSize = batchSize
     }

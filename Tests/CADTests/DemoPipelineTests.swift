@@ -1,0 +1,57 @@
+import XCTest
+import TestSupport
+@testable import CAD
+
+final class DemoPipelineTests: XCTestCase {
+    func testDemoOnTheBundledSamplesReplacesAStaleDatabaseAndWritesTheWholePage() throws {
+        let output = try SharedData.temporaryDirectory("demo-pipeline")
+        defer { try? FileManager.default.removeItem(at: output) }
+        var pipeline = DemoPipeline(samplesDirectory: SharedData.repositoryRoot.appendingPathComponent("Samples"),
+                                    outputDirectory: output, classifier: CellMeanClassifier(batchSize: 4, thresholds: [0] + Array(repeating: 2, count: 13)),
+                                    modelName: "cells")
+        pipeline.resamples = 20
+        var steps: [String] = []
+        // A stale database from an earlier run is replaced, not added to.
+        try Data("stale".utf8).write(to: output.appendingPathComponent("thorax.sqlite"))
+        let summary = try pipeline.run(log: { steps.append($0) })
+
+        XCTAssertEqual(steps, ["labelling the sample reports", "building the database", "predicting the sample images",
+                               "evaluating on the sample test images", "localizing on the boxed images", "writing the HTML page"])
+        XCTAssertEqual(summary.timings.map(\.step), steps)
+        XCTAssertEqual(summary.reportsLabelled, 50)
+        XCTAssertEqual(summary.imagesImported, 11)
+        XCTAssertEqual(summary.boxesImported, 5)
+        XCTAssertEqual(summary.prediction.predictions.count, 11)
+        XCTAssertEqual(summary.evaluation?.table.imageCount, 5)
+        XCTAssertEqual(summary.localization.cases.map(\.imageName),
+                       ["00001153_004.png", "00001369_000.png", "00002578_000.png", "00022084_000.png", "00026911_000.png"])
+        let truthCounts = summary.localization.table.rows[0].classes.map(\.truthBoxes)
+        XCTAssertEqual(truthCounts, [1, 1, 0, 1, 0, 1, 1, 0], "Atelectasis, Cardiomegaly, Infiltration, Nodule, Pneumonia")
+
+        let html = try String(contentsOf: summary.page, encoding: .utf8)
+        XCTAssertTrue(html.hasPrefix("<!DOCTYPE html>\n"))
+        XCTAssertTrue(html.hasSuffix("</body>\n</html>\n"))
+        for section in ["<h2>Images</h2>", "<h2>Classification</h2>", "<h2>ROC curves</h2>", "<h2>Localization</h2>",
+                        "Report labelling: 50 bundled OpenI reports labelled"] {
+            XCTAssertTrue(html.contains(section), section)
+        }
+        XCTAssertTrue(html.contains("<h3>00022084_000.png</h3>\n<p>Labels: Pneumonia, Edema</p>"), "labels in class order")
+        let sources = html.components(separatedBy: "src=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        XCTAssertEqual(sources.filter { $0.hasPrefix("images/") }.count, 11)
+        XCTAssertEqual(sources.filter { $0.hasPrefix("localization/") }.count, 5)
+        XCTAssertEqual(sources.filter { $0.hasPrefix("heatmaps/") }.count, 11, "Atelectasis is always present")
+        for source in sources {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent(source).path), source)
+        }
+    }
+
+    func testMissingSamplesAreNamed() throws {
+        let output = try SharedData.temporaryDirectory("demo-pipeline")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let pipeline = DemoPipeline(samplesDirectory: output.appendingPathComponent("nothing"), outputDirectory: output,
+                                    classifier: CellMeanClassifier(), modelName: "cells")
+        XCTAssertThrowsError(try pipeline.run()) { error in
+            XCTAssertTrue(String(describing: error).contains("nothing/nih/Data_Entry_2017_v2020.csv"), "\(error)")
+        }
+    }
+}
