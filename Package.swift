@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "Reports", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoaderTests", dependencies: ["Loader", "Store", "Imaging", "TestSupport"]),
         .testTarget(name: "CADTests", dependencies: ["CAD", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ThoraxCLITests", dependencies: ["thorax", "Models", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "ThoraxCLITests", dependencies: ["thorax", "CAD", "Store", "Models", "SafeTensors", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -18,6 +18,10 @@ struct Thorax: ParsableCommand {
             ImageCommand.self,
             LabelCommand.self,
             DbCommand.self,
+            PredictCommand.self,
+            EvalCommand.self,
+            LocalizeCommand.self,
+            DemoCommand.self,
         ]
     )
 }

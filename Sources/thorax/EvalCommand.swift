@@ -1,0 +1,76 @@
+import ArgumentParser
+import CAD
+import Foundation
+import Store
+
+/// `thorax eval`: the paper's classification benchmark on a split part of the database.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "ROC AUC per class with 95% bootstrap intervals on a split of the database.",
+        discussion: """
+        Classifies every image of the split part that is on disk and compares the probabilities
+        with the images' labels: AUC per class with a percentile bootstrap interval over images,
+        the mean over classes with a defined AUC, the number of positives, and the table in the
+        paper's layout. A class without positives (or negatives) has an undefined AUC. Images
+        missing on disk are skipped and counted; unreadable files are named on standard error
+        (exit status 1).
+
+        Example:
+          thorax eval --model default --database thorax.sqlite --split official:test --roc roc.svg
+        """)
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(help: "The database file.")
+    var database: String = ThoraxDatabase.defaultFileName
+
+    @Option(help: "Split and part to evaluate on, NAME:PART (e.g. official:test).")
+    var split: String
+
+    @Option(help: "Whose labels are the truth: nih, labeller or human.")
+    var labels: String = "nih"
+
+    @Flag(help: "Print JSON (table, ROC curve points, counts) instead of tables.")
+    var json = false
+
+    @Option(help: "Write the ROC curves as an SVG image to this file.")
+    var roc: String?
+
+    @Option(help: "Bootstrap resamples for the intervals.")
+    var resamples: Int = 1000
+
+    @Option(help: "Seed of the bootstrap.")
+    var seed: UInt64 = 0
+
+    func validate() throws {
+        let parts = split.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw ValidationError("--split must be NAME:PART, e.g. official:test; got '\(split)'")
+        }
+        guard resamples > 0 else { throw ValidationError("--resamples must be positive") }
+    }
+
+    func run() throws {
+        try requireDatabase(database)
+        let parts = split.split(separator: ":").map(String.init)
+        let images = try ThoraxDatabase(path: database).labelledImages(split: parts[0], part: parts[1], labelSource: labels)
+        let (model, name) = try modelOptions.load()
+        let runner = EvaluationRunner(classifier: model, modelName: name,
+                                      bootstrap: BootstrapOptions(resamples: resamples, seed: seed))
+        let progress = ProgressLine("eval", total: images.count, unit: "images")
+        let report = try runner.run(images: images, progress: { done, _ in progress.update(done) })
+        progress.finish()
+        if let roc {
+            try ROCCurveSVG(title: "ROC curves: \(name) on \(split)", evaluation: report.evaluation)
+                .write(to: URL(fileURLWithPath: roc))
+        }
+        if json {
+            try printJSON(report.json)
+        } else {
+            print(report.text, terminator: "")
+        }
+        printFailures(report.failures)
+        if !report.failures.isEmpty { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import CAD
+import Foundation
+import Store
+
+/// `thorax localize`: the paper's localization benchmark on the database's hand-drawn boxes.
+struct LocalizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "localize",
+        abstract: "Score heatmap boxes against the hand-drawn boxes (IoU, IoBB), as the paper's Table 3.",
+        discussion: """
+        For every image with hand-drawn boxes that is on disk: the CAM heatmap of each boxed
+        class, resized to the 1024-pixel frame of the boxes, normalized to 0-255, thresholded at
+        60 and at 180; a box around each connected region (the 3 largest kept). A truth box is
+        localized when any box of its image and class overlaps it by more than T; every box
+        that localizes nothing is a false positive. Accuracy and average false positives per
+        heatmap are given per class at T(IoU) = 0.1 ... 0.7 and T(IoBB) = 0.1 ... 0.9.
+        With --output, writes a figure per (image, class): heatmap, truth in green, boxes in red.
+
+        Example:
+          thorax localize --model default --database thorax.sqlite --output localization
+        """)
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(help: "The database file.")
+    var database: String = ThoraxDatabase.defaultFileName
+
+    @Option(help: "Directory for the figures (created if needed).")
+    var output: String?
+
+    @Flag(help: "Print JSON (table, and each image's truth and generated boxes) instead of the table.")
+    var json = false
+
+    func run() throws {
+        try requireDatabase(database)
+        let images = try ThoraxDatabase(path: database).boxedImages()
+        let (model, name) = try modelOptions.load()
+        let runner = LocalizationRunner(classifier: model, modelName: name, figureDirectory: output)
+        let progress = ProgressLine("localize", total: images.count, unit: "images")
+        let report = try runner.run(images: images, progress: { done, _ in progress.update(done) })
+        progress.finish()
+        if json {
+            try printJSON(report)
+        } else {
+            print(report.text, terminator: "")
+        }
+        printFailures(report.failures)
+        if !report.failures.isEmpty { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import CAD
+import Foundation
+import Tensor
+
+/// The `--model` and `--threads` options of the commands that run a trained model.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "A model directory (model.json + model.safetensors), or `default` for the bundled model.")
+    var model: String = ModelDirectory.defaultName
+
+    @Option(help: "Threads for oneDNN (default: all cores).")
+    var threads: Int?
+
+    /// Loads the model and names it for reports: the `--model` value and the architecture.
+    func load() throws -> (model: ChestModel, name: String) {
+        if let threads { try Context.setThreadCount(threads) }
+        let model = try ChestModel.load(named: model)
+        return (model, "\(self.model) (\(model.card.architecture))")
+    }
+}
+
+/// Encodes `value` as pretty, key-sorted JSON and prints it with a final newline.
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+/// Writes "error: <text>" to standard error for each failure (standard output stays for results).
+func printFailures(_ failures: [FileFailure]) {
+    for failure in failures {
+        FileHandle.standardError.write(Data("error: \(failure)\n".utf8))
+    }
+}
+
+/// A problem with a command's input files, stated in words (printed as "Error: <text>").
+struct InputFileError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Checks that the database file `path` exists (opening a missing one would create it empty).
+func requireDatabase(_ path: String) throws {
+    guard FileManager.default.fileExists(atPath: path) else { throw InputFileError("\(path): no such database file") }
+}
