@@ -150,7 +150,7 @@ public struct DemoPipeline {
                     path: "localization/" + HeatmapFigure.fileName(imageName: image.name, className: scored.className),
                     caption: Self.localizationCaption(scored)))
             }
-            let labels = classifier.classNames.filter { image.positiveClasses.contains($0) }
+            let labels = Findings.classes.indices.filter { image.labels[$0] == 1 }.map { Findings.classes[$0] }
             images.append(HTMLReport.Image(
                 name: image.name, path: copy, labels: labels.isEmpty ? ["No Finding"] : labels,
                 probabilities: (predicted?.classes ?? []).map {

@@ -54,7 +54,7 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         try requireDatabase(database)
         let parts = split.split(separator: ":").map(String.init)
-        let images = try ThoraxDatabase(path: database).labelledImages(split: parts[0], part: parts[1], labelSource: labels)
+        let images = try ThoraxDatabase(path: database).labelledImages(split: parts[0], part: parts[1], source: labels)
         let (model, name) = try modelOptions.load()
         let runner = EvaluationRunner(classifier: model, modelName: name,
                                       bootstrap: BootstrapOptions(resamples: resamples, seed: seed))
