@@ -85,10 +85,14 @@ public final class WeaklySupervisedModel: Layer {
 }
 
 extension Checkpoint {
-    /// Loads torchvision backbone weights (e.g. ImageNet's) into `model.backbone`, ignoring the
-    /// file's classifier (`fc.*` / `classifier.*`); the head keeps its initialization.
+    /// The classifier prefixes of the supported architectures' checkpoints (torchvision's ResNet
+    /// `fc.`, DenseNet `classifier.`, EfficientNet-Lite0 `_fc.`).
+    public static let classifierPrefixes = ["fc.", "classifier.", "_fc."]
+
+    /// Loads ImageNet-style backbone weights into `model.backbone`, ignoring the file's
+    /// classifier (`classifierPrefixes`); the head keeps its initialization.
     /// - Throws: `TensorNameMismatch` naming every backbone tensor missing or mis-shaped.
     public static func loadBackbone(into model: WeaklySupervisedModel, from file: SafeTensorsFile) throws {
-        try load(into: model.backbone, from: file) { $0.hasPrefix("fc.") || $0.hasPrefix("classifier.") }
+        try load(into: model.backbone, from: file) { name in classifierPrefixes.contains { name.hasPrefix($0) } }
     }
 }
