@@ -99,14 +99,16 @@ enum Resampler {
             horizontal.weights.withUnsafeBufferPointer { hWeights in
             vertical.weights.withUnsafeBufferPointer { vWeights in
                 let hTaps = horizontal.taps, vTaps = vertical.taps
+                // Only the source columns the window's horizontal taps read.
+                let columns = (hStarts.min() ?? 0)..<min(width, (hStarts.max() ?? 0) + hTaps)
                 for oy in 0..<windowHeight {
-                    for x in 0..<width { row[x] = 0 }
+                    for x in columns { row[x] = 0 }
                     let start = vertical.starts[oy]
                     for k in 0..<vTaps {
                         let weight = vWeights[oy * vTaps + k]
                         if weight == 0 { continue }
                         let sourceRow = source.baseAddress! + (start + k) * width
-                        for x in 0..<width { row[x] += weight * sourceRow[x].resamplingValue }
+                        for x in columns { row[x] += weight * sourceRow[x].resamplingValue }
                     }
                     let outputRow = output.baseAddress! + oy * windowWidth
                     for ox in 0..<windowWidth {

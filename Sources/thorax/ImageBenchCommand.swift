@@ -32,6 +32,12 @@ struct ImageBenchCommand: ParsableCommand {
     @Option(help: "Timed passes over the files.")
     var repeats = 3
 
+    func validate() throws {
+        guard size > 0 else { throw ValidationError("--size must be positive, got \(size)") }
+        guard resize == 0 || resize >= size else { throw ValidationError("--resize \(resize) is smaller than --size \(size)") }
+        guard count > 0, repeats > 0 else { throw ValidationError("--count and --repeats must be positive") }
+    }
+
     func run() throws {
         let directory = URL(fileURLWithPath: images)
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
