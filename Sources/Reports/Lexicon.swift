@@ -93,6 +93,9 @@ struct Lexicon: Sendable {
     var triggersByFirstWord: [[Int32]] = []
     /// For each word id, the mention and exclusion phrases that start with it, longest first.
     var mentionsByFirstWord: [[Int32]] = []
+    /// For each word id, whether any mention or exclusion starts with it: a flat table that
+    /// lets the labeller skip the many words that start nothing without touching the lists.
+    var startsMention: [Bool] = []
     var abbreviations: Set<Int32> = []
     /// How many words a trigger's scope reaches before (after) a mention at most.
     var scopeBefore = 12
@@ -211,6 +214,7 @@ struct Lexicon: Sendable {
     private mutating func index() {
         triggersByFirstWord = Array(repeating: [], count: words.count)
         mentionsByFirstWord = Array(repeating: [], count: words.count)
+        startsMention = Array(repeating: false, count: words.count)
         let order = phrases.indices.sorted { phrases[$0].elements.count > phrases[$1].elements.count }
         for p in order {
             let first = phrases[p].elements[0]
@@ -218,6 +222,7 @@ struct Lexicon: Sendable {
                 triggersByFirstWord[Int(first)].append(Int32(p))
             } else {
                 mentionsByFirstWord[Int(first)].append(Int32(p))
+                startsMention[Int(first)] = true
             }
         }
     }

@@ -111,9 +111,10 @@ public struct ReportLabeler: Sendable {
         // Mentions and exclusions first: most sentences have no mention and stop here.
         workspace.candidates.removeAll(keepingCapacity: true)
         workspace.exclusions.removeAll(keepingCapacity: true)
+        let startsMention = lexicon.startsMention
         for i in range {
             let word = tokens[i].word
-            guard word >= 0, Int(word) < lexicon.mentionsByFirstWord.count else { continue }
+            guard word >= 0, Int(word) < startsMention.count, startsMention[Int(word)] else { continue }
             for p in lexicon.mentionsByFirstWord[Int(word)] {
                 let phrase = lexicon.phrases[Int(p)]
                 guard let end = match(phrase.elements, tokens: tokens, from: i, limit: range.upperBound) else { continue }
