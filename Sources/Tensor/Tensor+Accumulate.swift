@@ -3,7 +3,7 @@ import CDNNL
 extension Tensor {
     /// self += other, element by element over the logical shape; the layouts may differ.
     ///
-    /// Same layouts run as oneDNN's sum primitive in place (a vectorized pass); different layouts
+    /// Same layouts run as oneDNN's binary add in place (a JIT-vectorized pass); different layouts
     /// as a reorder with a sum post-operation. The primitive is kept on this tensor for the next
     /// call with the same source layout.
     /// - Throws: `TensorError.shapeMismatch` when the shapes differ.
@@ -21,8 +21,9 @@ extension Tensor {
     }
 }
 
-/// target += source as one oneDNN primitive: an in-place sum for equal layouts, else a reorder
-/// with a sum post-operation.
+/// target += source as one oneDNN primitive: an in-place binary add for equal layouts (oneDNN 2.6's
+/// sum primitive has only a generic implementation for blocked layouts), else a reorder with a sum
+/// post-operation.
 final class Accumulator {
     let source: dnnl_memory_desc_t
     private let sum: Primitive?
@@ -31,13 +32,10 @@ final class Accumulator {
     init(from source: dnnl_memory_desc_t, into target: dnnl_memory_desc_t) throws {
         self.source = source
         if MemoryDescriptor.equal(source, target) {
-            var descriptors = [target, source]
-            var destination = target
-            let scales: [Float] = [1, 1]
-            var descriptor: dnnl_primitive_desc_t?
-            try checkDNNL(dnnl_sum_primitive_desc_create(&descriptor, &destination, 2, scales, &descriptors, nil, Context.shared.engine),
-                          "dnnl_sum_primitive_desc_create")
-            sum = try Primitive("sum", descriptor: descriptor!)
+            var data = target
+            var operation = dnnl_binary_desc_t()
+            try checkDNNL(dnnl_binary_desc_init(&operation, dnnl_binary_add, &data, &data, &data), "dnnl_binary_desc_init(add)")
+            sum = try Primitive("in-place add", operation: operation)
             reorder = nil
         } else {
             sum = nil
@@ -47,7 +45,7 @@ final class Accumulator {
 
     func run(_ other: Tensor, into target: Tensor) throws {
         if let sum {
-            try sum.execute([(DNNL_ARG_MULTIPLE_SRC, target), (DNNL_ARG_MULTIPLE_SRC + 1, other), (DNNL_ARG_DST, target)])
+            try sum.execute([(DNNL_ARG_SRC_0, target), (DNNL_ARG_SRC_1, other), (DNNL_ARG_DST, target)])
         } else {
             try reorder!.run(from: other, to: target)
         }

@@ -62,36 +62,32 @@ public final class Tensor {
     /// A view of `base`'s buffer under another descriptor of the same byte size, e.g. a plain
     /// (O, I, kH, kW) weight seen as plain (G, O/G, I/G, kH, kW) for grouped convolution.
     /// - Throws: `TensorError.shapeMismatch` when the byte sizes differ.
-    public init(viewing base: Tensor, as descriptor: dnnl_memory_desc_t) throws {
+    public convenience init(viewing base: Tensor, as descriptor: dnnl_memory_desc_t) throws {
         var descriptor = descriptor
         let bytes = dnnl_memory_desc_get_size(&descriptor)
         guard bytes == base.byteCount else {
             throw TensorError.shapeMismatch("cannot view a tensor of shape \(base.shape) (\(base.byteCount) bytes) as shape \(MemoryDescriptor.shape(of: descriptor)) (\(bytes) bytes)")
         }
+        try self.init(sharing: base, descriptor: descriptor, isPlain: MemoryDescriptor.isPlain(descriptor))
+    }
+
+    /// A view of a part of `base` described by a sub-memory descriptor
+    /// (`dnnl_memory_desc_init_submemory` of base's descriptor; the offset is inside the descriptor).
+    /// Only primitives should read or write it: `data` and `byteCount` are base's.
+    public convenience init(partOf base: Tensor, descriptor: dnnl_memory_desc_t) throws {
+        try self.init(sharing: base, descriptor: descriptor, isPlain: false)
+    }
+
+    private init(sharing base: Tensor, descriptor: dnnl_memory_desc_t, isPlain: Bool) throws {
+        var descriptor = descriptor
         var memory: dnnl_memory_t?
         try checkDNNL(dnnl_memory_create(&memory, &descriptor, Context.shared.engine, base.data), "dnnl_memory_create(view)")
         self.shape = MemoryDescriptor.shape(of: descriptor)
         self.descriptor = descriptor
         self.memory = memory!
         self.data = base.data
-        self.byteCount = bytes
-        self.isPlain = MemoryDescriptor.isPlain(descriptor)
-        self.base = base
-    }
-
-    /// A view of a part of `base` described by a sub-memory descriptor
-    /// (`dnnl_memory_desc_init_submemory` of base's descriptor; the offset is inside the descriptor).
-    /// Only primitives should read or write it: `data` and `byteCount` are base's.
-    public init(partOf base: Tensor, descriptor: dnnl_memory_desc_t) throws {
-        var descriptor = descriptor
-        var memory: dnnl_memory_t?
-        try checkDNNL(dnnl_memory_create(&memory, &descriptor, Context.shared.engine, base.data), "dnnl_memory_create(sub-memory)")
-        self.shape = MemoryDescriptor.shape(of: descriptor)
-        self.descriptor = descriptor
-        self.memory = memory!
-        self.data = base.data
         self.byteCount = base.byteCount
-        self.isPlain = false
+        self.isPlain = isPlain
         self.base = base
     }
 

@@ -38,6 +38,8 @@ final class CombineTests: XCTestCase {
         // Same layout: the in-place sum path.
         try target.accumulate(Tensor(shape: shape, repeating: 2))
         XCTAssertEqual(try target.toArray(), (0..<12).map { Float($0) + 3 })
+        try blocked.accumulate(blocked.reordered(to: blocked.descriptor))
+        XCTAssertEqual(try blocked.toArray(), (0..<12).map { 2 * Float($0) })
         XCTAssertThrowsError(try target.accumulate(Tensor(zeros: [1, 3, 2, 3])))
     }
 
