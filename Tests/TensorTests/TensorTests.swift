@@ -61,3 +61,24 @@ final class TensorTests: XCTestCase {
         XCTAssertTrue(Context.oneDNNVersion.hasPrefix("2."))
     }
 }
+
+final class BufferPoolTests: XCTestCase {
+    func testLiveTensorsNeverShareBuffersAndReleasedOnesAreReused() throws {
+        let descriptor = try MemoryDescriptor.plain([3, 5, 7])
+        var first: Tensor? = try Tensor(descriptor: descriptor, zeroed: false)
+        let second = try Tensor(descriptor: descriptor, zeroed: false)
+        XCTAssertNotEqual(first!.data, second.data, "two live tensors must own different buffers")
+        let released = first!.data
+        first = nil
+        let third = try Tensor(descriptor: descriptor)
+        XCTAssertEqual(third.data, released, "a released buffer of the same size is reused")
+        XCTAssertTrue(try third.toArray().allSatisfy { $0 == 0 }, "zeroed: true clears a recycled buffer")
+        // A view keeps its base alive: the base's buffer is not recycled while the view exists.
+        var base: Tensor? = try Tensor(shape: [4, 6], values: (0..<24).map(Float.init))
+        let view = try Tensor(viewing: base!, as: MemoryDescriptor.plain([2, 2, 6]))
+        base = nil
+        let other = try Tensor(zeros: [4, 6])
+        XCTAssertNotEqual(other.data, view.data)
+        XCTAssertEqual(try view.toArray(), (0..<24).map(Float.init))
+    }
+}
