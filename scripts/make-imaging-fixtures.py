@@ -150,6 +150,13 @@ def write_dicom_fixtures(source):
     values_png((signed.astype(np.int32) + 32768).astype(np.uint16), "signed16.values-plus-32768.png")
     save(dataset(base8, 8, "monochrome1", PhotometricInterpretation="MONOCHROME1"), "monochrome1.dcm")
     save(dataset(np.stack([base8, 255 - base8]), 8, "two-frames"), "two-frames.dcm")
+    # Hostile numbers: a window centre that is not finite and a slope that overflows to infinity.
+    config = pydicom.config
+    config.settings.writing_validation_mode = config.IGNORE
+    hostile = dataset(base8, 8, "hostile-numbers", WindowWidth=100, RescaleSlope="1e308", RescaleIntercept="1e308")
+    hostile.add_new(0x00281050, "DS", "nan")
+    save(hostile, "hostile-numbers.dcm")
+    config.settings.writing_validation_mode = config.WARN
 
     def convert(tool, flag, source_name, name):
         run(tool, *([flag] if flag else []), os.path.join(OUT, source_name), os.path.join(OUT, name))
@@ -160,16 +167,17 @@ def write_dicom_fixtures(source):
     convert("dcmcrle", None, "base16.dcm", "rle16.dcm")
     convert("dcmcrle", None, "base8.dcm", "rle8.dcm")
     convert("dcmcrle", None, "two-frames.dcm", "rle-two-frames.dcm")
-    convert("dcmcjpeg", "+eb", "base8.dcm", "jpeg-baseline8.dcm")
-    convert("dcmcjpeg", "+ee", "base8.dcm", "jpeg-extended8.dcm")
-    convert("dcmcjpeg", "+ee", "base16.dcm", "jpeg-extended12.dcm")
+    # +un keeps the SOP Instance UID on lossy compression, so reruns give the same files.
+    run("dcmcjpeg", "+eb", "+un", os.path.join(OUT, "base8.dcm"), os.path.join(OUT, "jpeg-baseline8.dcm"))
+    run("dcmcjpeg", "+ee", "+un", os.path.join(OUT, "base8.dcm"), os.path.join(OUT, "jpeg-extended8.dcm"))
+    run("dcmcjpeg", "+ee", "+un", os.path.join(OUT, "base16.dcm"), os.path.join(OUT, "jpeg-extended12.dcm"))
     run("dcmcjpeg", "+el", "+sv", "6", os.path.join(OUT, "base16.dcm"), os.path.join(OUT, "jpeg-lossless-sv6-16.dcm"))
     run("dcmcjpeg", "+el", "+sv", "7", os.path.join(OUT, "base8.dcm"), os.path.join(OUT, "jpeg-lossless-sv7-8.dcm"))
     run("dcmcjpeg", "+el", "+sv", "4", "+pt", "2", os.path.join(OUT, "base16.dcm"), os.path.join(OUT, "jpeg-lossless-sv4-pt2-16.dcm"))
     convert("dcmcjpeg", "+e1", "base16.dcm", "jpeg-lossless-sv1-16.dcm")
     convert("dcmcjpeg", "+e1", "two-frames.dcm", "jpeg-lossless-two-frames.dcm")
     convert("dcmcjpls", "+el", "base16.dcm", "jpeg-ls-lossless16.dcm")
-    convert("dcmcjpls", "+en", "base16.dcm", "jpeg-ls-near16.dcm")
+    run("dcmcjpls", "+en", "+un", os.path.join(OUT, "base16.dcm"), os.path.join(OUT, "jpeg-ls-near16.dcm"))
     convert("gdcmconv", "--j2k", "base16.dcm", "j2k-lossless16.dcm")
     run("gdcmconv", "--j2k", "--lossy", "-q", "40", os.path.join(OUT, "base16.dcm"), os.path.join(OUT, "j2k-lossy16.dcm"))
     # What other implementations decode from the lossy files (dcmtk's IJG, dcmtk's CharLS, GDCM's OpenJPEG).

@@ -220,7 +220,7 @@ struct DICOMWindow {
         case .minimumMaximum:
             y = width > 0 ? (x - (center - width / 2)) / width : 0
         }
-        y = min(max(y, 0), 1)
+        y = y.isNaN ? 0 : min(max(y, 0), 1)   // NaN from overflowing slopes renders black, never traps
         let value = UInt8((y * 255).rounded())
         return invert ? 255 - value : value
     }

@@ -49,7 +49,7 @@ public struct DICOMFile: Sendable {
             return value.isEmpty ? nil : value
         }
         func numbers(_ group: UInt16, _ element: UInt16) -> [Double]? {
-            text(group, element).map { $0.split(separator: "\\").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
+            text(group, element).map { $0.split(separator: "\\").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }.filter { $0.isFinite } }
         }
         func unsigned(_ group: UInt16, _ element: UInt16) throws -> Int? {
             guard let e = elements[DICOMTag(group, element)] else { return nil }

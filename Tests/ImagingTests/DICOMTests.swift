@@ -100,6 +100,18 @@ final class DICOMTests: XCTestCase {
         XCTAssertEqual(m.windowWidth, 4000)
     }
 
+    /// A window centre of "nan" is not a number to use, and a slope of 1e308 overflows the
+    /// Modality LUT to infinity: the image still renders (black), nothing traps.
+    func testHostileNumbersDoNotTrap() throws {
+        let file = try DICOMFile(contentsOf: Fixture.url("hostile-numbers.dcm"))
+        XCTAssertNil(file.metadata.windowCenter)
+        XCTAssertEqual(file.metadata.windowWidth, 100)
+        XCTAssertEqual(file.metadata.rescaleSlope, 1e308)
+        let image = try file.image()
+        XCTAssertEqual(image.width, 64)
+        XCTAssertEqual(image.height, 48)
+    }
+
     func testUnsupportedSyntaxesAreNamed() {
         XCTAssertImagingError(try ImageDecoder.decode(contentsOf: Fixture.url("mpeg2-labelled.dcm")),
                               contains: ["mpeg2-labelled.dcm", "unsupported transfer syntax 1.2.840.10008.1.2.4.100 (MPEG2 Main Profile / Main Level)"])
