@@ -32,7 +32,6 @@ public final class DenseNet: Backbone {
     /// conv0 … norm5, named as torchvision's `features`.
     public let features: Sequential
     let conv0: Conv2d
-    let relu = ReLU()
     let avgpool: GlobalAveragePool2d?
     /// The classifier; nil for a backbone.
     public let classifier: Linear?
@@ -47,8 +46,7 @@ public final class DenseNet: Backbone {
                            padding: 3, bias: false, seed: seed)
         var layers: [(name: String, layer: Layer)] = [
             ("conv0", conv0),
-            ("norm0", try BatchNorm2d(featureCount: configuration.initialChannels)),
-            ("relu0", ReLU()),
+            ("norm0", try BatchNorm2d(featureCount: configuration.initialChannels, fusesReLU: true)),
             ("pool0", try MaxPool2d(kernelSize: 3, stride: 2, padding: 1)),
         ]
         var channels = configuration.initialChannels
@@ -61,8 +59,7 @@ public final class DenseNet: Backbone {
             channels = block.outputChannels
             if index != configuration.blockLayers.count - 1 {
                 layers.append(("transition\(index + 1)", Sequential(named: [
-                    ("norm", try BatchNorm2d(featureCount: channels)),
-                    ("relu", ReLU()),
+                    ("norm", try BatchNorm2d(featureCount: channels, fusesReLU: true)),
                     ("conv", try Conv2d(inputChannels: channels, outputChannels: channels / 2, kernelSize: 1, bias: false,
                                         seed: blockSeed &+ 500)),
                     ("pool", try AvgPool2d(kernelSize: 2, stride: 2)),
@@ -70,7 +67,8 @@ public final class DenseNet: Backbone {
                 channels /= 2
             }
         }
-        layers.append(("norm5", try BatchNorm2d(featureCount: channels)))
+        // norm5 and the final ReLU that torchvision applies in forward, fused.
+        layers.append(("norm5", try BatchNorm2d(featureCount: channels, fusesReLU: true)))
         features = Sequential(named: layers)
         featureChannels = channels
         if let classCount {
@@ -88,14 +86,14 @@ public final class DenseNet: Backbone {
     }
 
     public var namedChildren: [(name: String, module: Module)] {
-        var children: [(name: String, module: Module)] = [("features", features), ("relu", relu)]
+        var children: [(name: String, module: Module)] = [("features", features)]
         if let avgpool, let classifier { children += [("avgpool", avgpool), ("classifier", classifier)] }
         return children
     }
 
     // x: (N, 3, H, W) -> (N, classCount) logits, or (N, featureChannels, H/32, W/32) for a backbone
     public func forward(_ input: Tensor) throws -> Tensor {
-        var x = try relu.forward(features.forward(input))
+        var x = try features.forward(input)
         if let avgpool, let classifier { x = try classifier.forward(avgpool.forward(x)) }
         return x
     }
@@ -103,12 +101,13 @@ public final class DenseNet: Backbone {
     public func backward(_ gradientOutput: Tensor) throws -> Tensor {
         var gradient = gradientOutput
         if let avgpool, let classifier { gradient = try avgpool.backward(classifier.backward(gradient)) }
-        return try features.backward(relu.backward(gradient))
+        return try features.backward(gradient)
     }
 }
 
-/// One dense layer: norm1, relu1, conv1 (1×1 to bottleneckFactor × growthRate), norm2, relu2,
-/// conv2 (3×3 to growthRate), as torchvision's `_DenseLayer` (no dropout).
+/// One dense layer: norm1+relu1, conv1 (1×1 to bottleneckFactor × growthRate), norm2+relu2,
+/// conv2 (3×3 to growthRate), as torchvision's `_DenseLayer` (no dropout); each ReLU is fused
+/// into its batch norm.
 final class DenseLayer: Layer {
     let sequence: Sequential
     var isTraining = true
@@ -116,11 +115,9 @@ final class DenseLayer: Layer {
     init(inputChannels: Int, growthRate: Int, bottleneckFactor: Int, seed: UInt64) throws {
         let bottleneck = bottleneckFactor * growthRate
         sequence = Sequential(named: [
-            ("norm1", try BatchNorm2d(featureCount: inputChannels)),
-            ("relu1", ReLU()),
+            ("norm1", try BatchNorm2d(featureCount: inputChannels, fusesReLU: true)),
             ("conv1", try Conv2d(inputChannels: inputChannels, outputChannels: bottleneck, kernelSize: 1, bias: false, seed: seed)),
-            ("norm2", try BatchNorm2d(featureCount: bottleneck)),
-            ("relu2", ReLU()),
+            ("norm2", try BatchNorm2d(featureCount: bottleneck, fusesReLU: true)),
             ("conv2", try Conv2d(inputChannels: bottleneck, outputChannels: growthRate, kernelSize: 3, padding: 1, bias: false,
                                  seed: seed &+ 1)),
         ])

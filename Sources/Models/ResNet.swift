@@ -24,8 +24,8 @@ public final class ResNet: Backbone {
     }
 
     public let conv1: Conv2d
+    /// Batch norm with the stem's ReLU fused.
     public let bn1: BatchNorm2d
-    let relu = ReLU()
     let maxpool: MaxPool2d
     public let stages: [Sequential]
     let avgpool: GlobalAveragePool2d?
@@ -46,7 +46,7 @@ public final class ResNet: Backbone {
         let counts = blockCounts ?? depth.blockCounts
         let kind = depth.blockKind
         conv1 = try Conv2d(inputChannels: 3, outputChannels: width, kernelSize: 7, stride: 2, padding: 3, bias: false, seed: seed)
-        bn1 = try BatchNorm2d(featureCount: width)
+        bn1 = try BatchNorm2d(featureCount: width, fusesReLU: true)
         maxpool = try MaxPool2d(kernelSize: 3, stride: 2, padding: 1)
         var channels = width
         var stages: [Sequential] = []
@@ -80,7 +80,7 @@ public final class ResNet: Backbone {
     }
 
     public var namedChildren: [(name: String, module: Module)] {
-        var children: [(name: String, module: Module)] = [("conv1", conv1), ("bn1", bn1), ("relu", relu), ("maxpool", maxpool)]
+        var children: [(name: String, module: Module)] = [("conv1", conv1), ("bn1", bn1), ("maxpool", maxpool)]
         children += stages.enumerated().map { ("layer\($0.offset + 1)", $0.element as Module) }
         if let avgpool, let fc { children += [("avgpool", avgpool), ("fc", fc)] }
         return children
@@ -88,7 +88,7 @@ public final class ResNet: Backbone {
 
     // x: (N, 3, H, W) -> (N, classCount) logits, or (N, featureChannels, H/32, W/32) for a backbone
     public func forward(_ input: Tensor) throws -> Tensor {
-        var x = try maxpool.forward(relu.forward(bn1.forward(conv1.forward(input))))
+        var x = try maxpool.forward(bn1.forward(conv1.forward(input)))
         for stage in stages { x = try stage.forward(x) }
         if let avgpool, let fc { x = try fc.forward(avgpool.forward(x)) }
         return x
@@ -98,6 +98,6 @@ public final class ResNet: Backbone {
         var gradient = gradientOutput
         if let avgpool, let fc { gradient = try avgpool.backward(fc.backward(gradient)) }
         for stage in stages.reversed() { gradient = try stage.backward(gradient) }
-        return try conv1.backward(bn1.backward(relu.backward(maxpool.backward(gradient))))
+        return try conv1.backward(bn1.backward(maxpool.backward(gradient)))
     }
 }

@@ -17,7 +17,8 @@ public final class ResidualBlock: Layer {
     }
 
     public let kind: Kind
-    /// conv1, bn1, relu1, conv2, bn2, (relu2, conv3, bn3) in order, named as torchvision.
+    /// conv1, bn1, conv2, bn2, (conv3, bn3) in order, named as torchvision; every batch norm but
+    /// the last applies the block's inner ReLU itself (fused, one pass over the activations).
     let main: [(name: String, layer: Layer)]
     public let downsample: Sequential?
     /// relu(main + shortcut), the ReLU fused into the sum.
@@ -37,8 +38,7 @@ public final class ResidualBlock: Layer {
             main = [
                 ("conv1", try Conv2d(inputChannels: inputChannels, outputChannels: width, kernelSize: 3, stride: stride,
                                      padding: 1, bias: false, seed: seed)),
-                ("bn1", try BatchNorm2d(featureCount: width)),
-                ("relu1", ReLU()),
+                ("bn1", try BatchNorm2d(featureCount: width, fusesReLU: true)),
                 ("conv2", try Conv2d(inputChannels: width, outputChannels: width, kernelSize: 3, padding: 1, bias: false,
                                      seed: seed &+ 1)),
                 ("bn2", try BatchNorm2d(featureCount: width)),
@@ -46,12 +46,10 @@ public final class ResidualBlock: Layer {
         case .bottleneck:
             main = [
                 ("conv1", try Conv2d(inputChannels: inputChannels, outputChannels: width, kernelSize: 1, bias: false, seed: seed)),
-                ("bn1", try BatchNorm2d(featureCount: width)),
-                ("relu1", ReLU()),
+                ("bn1", try BatchNorm2d(featureCount: width, fusesReLU: true)),
                 ("conv2", try Conv2d(inputChannels: width, outputChannels: width, kernelSize: 3, stride: stride, padding: 1,
                                      bias: false, seed: seed &+ 1)),
-                ("bn2", try BatchNorm2d(featureCount: width)),
-                ("relu2", ReLU()),
+                ("bn2", try BatchNorm2d(featureCount: width, fusesReLU: true)),
                 ("conv3", try Conv2d(inputChannels: width, outputChannels: outputChannels, kernelSize: 1, bias: false,
                                      seed: seed &+ 2)),
                 ("bn3", try BatchNorm2d(featureCount: outputChannels)),
