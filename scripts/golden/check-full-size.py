@@ -47,7 +47,7 @@ def torch_pass(model, weights, x, grad_output, mode, dtype):
     model.to(dtype)
     model.train(mode == "train")
     model.zero_grad()
-    xi = x.to(dtype).requires_grad_(True)
+    xi = x.detach().to(dtype).clone().requires_grad_(True)
     y = model(xi)
     y.backward(grad_output.to(dtype))
     result = {"output": y.detach(), "grad.input": xi.grad}
