@@ -4,8 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Recycles tensor buffers by byte size: a tensor's buffer goes back here when the tensor is
-/// released, and the next tensor of that size takes it instead of a fresh allocation.
+/// Recycles tensor buffers: a tensor's buffer goes back here when the tensor is released, and
+/// the next tensor of that size (or a little smaller) takes it instead of a fresh allocation.
 ///
 /// Backward passes make one gradient tensor per layer, used once by the layer before; with the
 /// pool only a few gradients are alive at a time (peak memory stays near PyTorch's, which frees
@@ -19,23 +19,33 @@ enum BufferPool {
         return true
     }()
 
-    /// A 64-byte aligned buffer of `bytes` bytes, recycled when one is free (contents undefined).
-    static func acquire(_ bytes: Int) -> UnsafeMutableRawPointer? {
+    /// A 64-byte aligned buffer of at least `bytes` bytes and its capacity: the smallest free
+    /// buffer that fits and wastes at most a quarter, else a fresh one (contents undefined).
+    /// Reuse across nearby sizes matters for DenseNet, whose concatenations all differ in size.
+    static func acquire(_ bytes: Int) -> (pointer: UnsafeMutableRawPointer, capacity: Int)? {
         _ = lockReady
         pthread_mutex_lock(&lock)
-        let recycled = free[bytes]?.popLast()
+        var best: Int?
+        for capacity in free.keys where capacity >= bytes && capacity <= bytes + bytes / 4 {
+            if best == nil || capacity < best! { best = capacity }
+        }
+        var recycled: UnsafeMutableRawPointer?
+        if let best {
+            recycled = free[best]!.popLast()
+            if free[best]!.isEmpty { free[best] = nil }
+        }
         pthread_mutex_unlock(&lock)
-        if let recycled { return recycled }
+        if let recycled, let best { return (recycled, best) }
         var raw: UnsafeMutableRawPointer?
-        guard posix_memalign(&raw, 64, bytes) == 0 else { return nil }
-        return raw
+        guard posix_memalign(&raw, 64, bytes) == 0, let raw else { return nil }
+        return (raw, bytes)
     }
 
-    /// Returns a buffer for reuse.
-    static func release(_ pointer: UnsafeMutableRawPointer, bytes: Int) {
+    /// Returns a buffer of the given capacity for reuse.
+    static func release(_ pointer: UnsafeMutableRawPointer, capacity: Int) {
         _ = lockReady
         pthread_mutex_lock(&lock)
-        free[bytes, default: []].append(pointer)
+        free[capacity, default: []].append(pointer)
         pthread_mutex_unlock(&lock)
     }
 

@@ -23,6 +23,8 @@ public final class Tensor {
     /// Start of the buffer; `byteCount` bytes, padding of blocked layouts included.
     public let data: UnsafeMutableRawPointer
     public let byteCount: Int
+    /// Bytes actually allocated (≥ byteCount when the buffer was recycled from a larger tensor).
+    private let capacity: Int
     /// Whether the layout is dense row-major, so element i of the flat logical order is at index i.
     public let isPlain: Bool
     /// The tensor whose buffer this one views (kept alive by this reference), or nil when it owns its buffer.
@@ -40,14 +42,14 @@ public final class Tensor {
         var descriptor = descriptor
         let shape = MemoryDescriptor.shape(of: descriptor)
         let bytes = max(dnnl_memory_desc_get_size(&descriptor), 4)
-        guard let raw = BufferPool.acquire(bytes) else {
+        guard let (raw, capacity) = BufferPool.acquire(bytes) else {
             throw TensorError.invalidArgument("could not allocate \(bytes) bytes for a tensor of shape \(shape)")
         }
         if zeroed || bytes != shape.reduce(1, *) * MemoryLayout<Float>.stride { memset(raw, 0, bytes) }
         var memory: dnnl_memory_t?
         let status = dnnl_memory_create(&memory, &descriptor, Context.shared.engine, raw)
         if status != dnnl_success {
-            BufferPool.release(raw, bytes: bytes)
+            BufferPool.release(raw, capacity: capacity)
             throw TensorError.oneDNN(call: "dnnl_memory_create(\(shape))", status: Int(status.rawValue))
         }
         self.shape = shape
@@ -55,6 +57,7 @@ public final class Tensor {
         self.memory = memory!
         self.data = raw
         self.byteCount = bytes
+        self.capacity = capacity
         self.isPlain = MemoryDescriptor.isPlain(descriptor)
         self.base = nil
     }
@@ -87,13 +90,14 @@ public final class Tensor {
         self.memory = memory!
         self.data = base.data
         self.byteCount = base.byteCount
+        self.capacity = 0
         self.isPlain = isPlain
         self.base = base
     }
 
     deinit {
         dnnl_memory_destroy(memory)
-        if base == nil { BufferPool.release(data, bytes: byteCount) }
+        if base == nil { BufferPool.release(data, capacity: capacity) }
     }
 
     /// A zero-filled plain (row-major) tensor.

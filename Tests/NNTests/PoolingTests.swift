@@ -52,7 +52,7 @@ final class PoolingTests: XCTestCase {
                                                  kernelWidth: shape[3])
                 let y = try layer.forward(blocked)
                 XCTAssertEqual(y.shape, [shape[0], shape[1]])
-                XCTAssertTrue(y.isPlain)
+                XCTAssertTrue(y.isPlain, "layout \(y.layoutName) shape \(y.shape)")
                 assertClose(try doubles(y), reference.forward(x), tolerance: 1e-6, "global \(kind) \(shape)")
                 let dx = try layer.backward(Tensor(shape: y.shape, values: floats(dy)))
                 XCTAssertEqual(dx.shape, shape)
