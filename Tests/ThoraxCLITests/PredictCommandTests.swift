@@ -7,11 +7,23 @@ import XCTest
 /// same model and files.
 final class PredictCommandTests: XCTestCase {
     var directory: URL!
-    var model: URL!
+    /// One model for the class: building and saving it takes seconds in a debug build.
+    static var modelDirectory: URL?
+    var model: URL { Self.modelDirectory! }
+
+    override class func setUp() {
+        super.setUp()
+        modelDirectory = try? BenchmarkCommandFixture.makeModel(in: SharedData.temporaryDirectory("predict-command-model"))
+    }
+
+    override class func tearDown() {
+        if let modelDirectory { try? FileManager.default.removeItem(at: modelDirectory.deletingLastPathComponent()) }
+        super.tearDown()
+    }
 
     override func setUpWithError() throws {
         directory = try SharedData.temporaryDirectory("predict-command")
-        model = try BenchmarkCommandFixture.makeModel(in: directory)
+        XCTAssertNotNil(Self.modelDirectory, "the test model could not be written")
     }
 
     override func tearDownWithError() throws {
