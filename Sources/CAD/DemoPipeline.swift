@@ -61,13 +61,8 @@ public struct DemoPipeline {
             if let name { log(name) }
         }
         let fileManager = FileManager.default
-        do {
-            for folder in ["images", "heatmaps", "localization"] {
-                try fileManager.createDirectory(at: outputDirectory.appendingPathComponent(folder),
-                                                withIntermediateDirectories: true)
-            }
-        } catch {
-            throw EvaluationError.cannotWrite(path: outputDirectory.path, reason: error.localizedDescription)
+        for folder in ["images", "heatmaps", "localization"] {
+            try FigureFile.createDirectory(outputDirectory.appendingPathComponent(folder).path)
         }
 
         // 1. Reports: label the sample reports.

@@ -82,13 +82,7 @@ public struct LocalizationRunner {
     /// - Throws: `EvaluationError.cannotWrite` when a figure cannot be written; scoring errors
     ///   (an image listed twice gives a repeated (image, class) pair, named).
     public func run(images: [BoxedImage], progress: ((Int, Int) -> Void)? = nil) throws -> LocalizationReport {
-        if let figureDirectory {
-            do {
-                try FileManager.default.createDirectory(atPath: figureDirectory, withIntermediateDirectories: true)
-            } catch {
-                throw EvaluationError.cannotWrite(path: figureDirectory, reason: error.localizedDescription)
-            }
-        }
+        if let figureDirectory { try FigureFile.createDirectory(figureDirectory) }
         let classIndex = Dictionary(classifier.classNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let onDisk = images.filter { image in image.path.map { FileManager.default.fileExists(atPath: $0) } ?? false }
         var cases: [LocalizationCase] = []

@@ -89,13 +89,7 @@ public struct PredictionRunner {
     /// - Throws: `EvaluationError.cannotWrite` when the heatmap directory cannot be created
     ///   or a figure cannot be written (an output problem stops the run).
     public func run(paths: [String], progress: ((Int, Int) -> Void)? = nil) throws -> PredictionReport {
-        if let heatmapDirectory {
-            do {
-                try FileManager.default.createDirectory(atPath: heatmapDirectory, withIntermediateDirectories: true)
-            } catch {
-                throw EvaluationError.cannotWrite(path: heatmapDirectory, reason: error.localizedDescription)
-            }
-        }
+        if let heatmapDirectory { try FigureFile.createDirectory(heatmapDirectory) }
         var report = PredictionReport(model: modelName, predictions: [], failures: [])
         var usedStems: [String: Int] = [:]
         try classifier.classifyFiles(paths, heatmaps: heatmapDirectory != nil, progress: progress) { index, result in
@@ -146,6 +140,16 @@ public struct PredictionRunner {
 
 /// Writing figures as PNG with the error type the runners report.
 enum FigureFile {
+    /// Creates `path` and its parents if needed.
+    /// - Throws: `EvaluationError.cannotWrite` naming the folder.
+    static func createDirectory(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw EvaluationError.cannotWrite(path: path, reason: error.localizedDescription)
+        }
+    }
+
     /// Writes `figure` to `url` as PNG, atomically.
     /// - Throws: `EvaluationError.cannotWrite` naming the file.
     static func write(_ figure: RGBImage, to url: URL) throws {

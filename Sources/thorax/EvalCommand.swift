@@ -65,12 +65,6 @@ struct EvalCommand: ParsableCommand {
             try ROCCurveSVG(title: "ROC curves: \(name) on \(split)", evaluation: report.evaluation)
                 .write(to: URL(fileURLWithPath: roc))
         }
-        if json {
-            try printJSON(report.json)
-        } else {
-            print(report.text, terminator: "")
-        }
-        printFailures(report.failures)
-        if !report.failures.isEmpty { throw ExitCode(1) }
+        try printResult(report.json, json: json, text: report.text, failures: report.failures)
     }
 }

@@ -40,12 +40,6 @@ struct LocalizeCommand: ParsableCommand {
         let progress = ProgressLine("localize", total: images.count, unit: "images")
         let report = try runner.run(images: images, progress: { done, _ in progress.update(done) })
         progress.finish()
-        if json {
-            try printJSON(report)
-        } else {
-            print(report.text, terminator: "")
-        }
-        printFailures(report.failures)
-        if !report.failures.isEmpty { throw ExitCode(1) }
+        try printResult(report, json: json, text: report.text, failures: report.failures)
     }
 }

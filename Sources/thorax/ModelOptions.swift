@@ -26,6 +26,18 @@ func printJSON<T: Encodable>(_ value: T) throws {
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
+/// Prints `value` as JSON or `text` as it is, then an "error: FILE: reason" line on standard
+/// error per failure; exits with status 1 when there was any.
+func printResult<T: Encodable>(_ value: T, json: Bool, text: String, failures: [FileFailure]) throws {
+    if json {
+        try printJSON(value)
+    } else {
+        print(text, terminator: "")
+    }
+    printFailures(failures)
+    if !failures.isEmpty { throw ExitCode(1) }
+}
+
 /// Writes "error: <text>" to standard error for each failure (standard output stays for results).
 func printFailures(_ failures: [FileFailure]) {
     for failure in failures {

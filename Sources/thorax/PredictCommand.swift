@@ -39,13 +39,6 @@ struct PredictCommand: ParsableCommand {
         let progress = ProgressLine("predict", total: images.count, unit: "images")
         let report = try runner.run(paths: images, progress: { done, _ in progress.update(done) })
         progress.finish()
-        if json {
-            try printJSON(report)
-        } else {
-            print("Model: \(report.model)")
-            print(report.text, terminator: "")
-        }
-        printFailures(report.failures)
-        if !report.failures.isEmpty { throw ExitCode(1) }
+        try printResult(report, json: json, text: "Model: \(report.model)\n" + report.text, failures: report.failures)
     }
 }
