@@ -8,9 +8,9 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Run the pipeline on the bundled samples and write an HTML report.",
         discussion: """
-        Labels the bundled OpenI reports, builds a database from the bundled NIH images and
-        their Data_Entry and box rows, predicts every image with the model (heatmaps and boxes
-        for the present classes), evaluates on the sample test images, localizes the boxed
+        Labels the bundled OpenI reports, builds a database from the bundled NIH images and \
+        their Data_Entry and box rows, predicts every image with the model (heatmaps and boxes \
+        for the present classes), evaluates on the sample test images, localizes the boxed \
         findings, and writes OUTPUT/report.html with everything (figures beside it).
 
         Example:

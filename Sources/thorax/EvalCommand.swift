@@ -9,15 +9,15 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "ROC AUC per class with 95% bootstrap intervals on a split of the database.",
         discussion: """
-        Classifies every image of the split part that is on disk and compares the probabilities
-        with the images' labels: AUC per class with a percentile bootstrap interval over images,
-        the mean over classes with a defined AUC, the number of positives, and the table in the
-        paper's layout. A class without positives (or negatives) has an undefined AUC. Images
-        missing on disk are skipped and counted; unreadable files are named on standard error
+        Classifies every image of the split part that is on disk and compares the probabilities \
+        with the images' labels: AUC per class with a percentile bootstrap interval over images, \
+        the mean over classes with a defined AUC, the number of positives, and the table in the \
+        paper's layout. A class without positives (or negatives) has an undefined AUC. Images \
+        missing on disk are skipped and counted; unreadable files are named on standard error \
         (exit status 1).
 
         Example:
-          thorax eval --model default --database thorax.sqlite --split official:test --roc roc.svg
+          thorax eval --database thorax.sqlite --split official:test --roc roc.svg
         """)
 
     @OptionGroup var modelOptions: ModelOptions

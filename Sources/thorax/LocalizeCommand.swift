@@ -9,12 +9,12 @@ struct LocalizeCommand: ParsableCommand {
         commandName: "localize",
         abstract: "Score heatmap boxes against the hand-drawn boxes (IoU, IoBB), as the paper's Table 3.",
         discussion: """
-        For every image with hand-drawn boxes that is on disk: the CAM heatmap of each boxed
-        class, resized to the 1024-pixel frame of the boxes, normalized to 0-255, thresholded at
-        60 and at 180; a box around each connected region (the 3 largest kept). A truth box is
-        localized when any box of its image and class overlaps it by more than T; every box
-        that localizes nothing is a false positive. Accuracy and average false positives per
-        heatmap are given per class at T(IoU) = 0.1 ... 0.7 and T(IoBB) = 0.1 ... 0.9.
+        For every image with hand-drawn boxes that is on disk: the CAM heatmap of each boxed \
+        class, resized to the 1024-pixel frame of the boxes, normalized to 0-255, thresholded at \
+        60 and at 180; a box around each connected region (the 3 largest kept). A truth box is \
+        localized when any box of its image and class overlaps it by more than T; every box \
+        that localizes nothing is a false positive. Accuracy and average false positives per \
+        heatmap are given per class at T(IoU) = 0.1 ... 0.7 and T(IoBB) = 0.1 ... 0.9. \
         With --output, writes a figure per (image, class): heatmap, truth in green, boxes in red.
 
         Example:

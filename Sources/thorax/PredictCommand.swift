@@ -8,14 +8,14 @@ struct PredictCommand: ParsableCommand {
         commandName: "predict",
         abstract: "Predict the 14 findings on chest X-ray images (PNG, JPEG, DICOM).",
         discussion: """
-        Prints each image's probability per class, its threshold (from the model card) and
-        whether the class is present. With --heatmaps, writes for each present class a PNG of
-        the image with the class's CAM heatmap and the boxes drawn around its hot regions
-        (normalized to 0-255, thresholds 60 and 180). A file that cannot be read gets an error
+        Prints each image's probability per class, its threshold (from the model card) and \
+        whether the class is present. With --heatmaps, writes for each present class a PNG of \
+        the image with the class's CAM heatmap and the boxes drawn around its hot regions \
+        (normalized to 0-255, thresholds 60 and 180). A file that cannot be read gets an error \
         on standard error naming it; the others are still predicted, and the exit status is 1.
 
         Example:
-          thorax predict --model default Samples/nih/images/00001369_000.png --heatmaps heatmaps
+          thorax predict --heatmaps heatmaps chest.png film.jpg study.dcm
         """)
 
     @OptionGroup var modelOptions: ModelOptions
