@@ -42,8 +42,8 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     rows = []
     load_before = os.getloadavg()
-    print("| model | mode | batch | size | thorax s/iter | PyTorch s/iter | ratio | thorax img/s | PyTorch img/s | thorax peak RSS | PyTorch peak RSS |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| model | mode | batch | size | thorax s/iter | PyTorch s/iter | ratio | CPU-s ratio | thorax img/s | PyTorch img/s | thorax peak RSS | PyTorch peak RSS |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for arch, mode, batch, size, iterations in CONFIGURATIONS:
         if args.only and arch not in args.only:
             continue
@@ -56,8 +56,9 @@ def main():
         theirs = run([sys.executable, os.path.join(here, "bench-pytorch.py")] + common)
         ratio = ours["seconds_per_iteration"] / theirs["seconds_per_iteration"]
         rows.append((arch, mode, batch, size, ours, theirs, ratio))
-        print("| %s | %s | %d | %d | %.4f | %.4f | **%.2f** | %.1f | %.1f | %.0f MB | %.0f MB |" % (
-            arch, mode, batch, size, ours["seconds_per_iteration"], theirs["seconds_per_iteration"], ratio,
+        cpu_ratio = ours["cpu_seconds_per_iteration"] / theirs["cpu_seconds_per_iteration"]
+        print("| %s | %s | %d | %d | %.4f | %.4f | **%.2f** | %.2f | %.1f | %.1f | %.0f MB | %.0f MB |" % (
+            arch, mode, batch, size, ours["seconds_per_iteration"], theirs["seconds_per_iteration"], ratio, cpu_ratio,
             ours["images_per_second"], theirs["images_per_second"],
             ours["peak_rss_bytes"] / 2**20, theirs["peak_rss_bytes"] / 2**20), flush=True)
     print("\n%s, %d threads, %s, load average before the run: %s" % (

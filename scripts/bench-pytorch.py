@@ -7,7 +7,8 @@
 Model: torchvision's topology (scripts/golden/torch_models.py) with a 14-class classifier,
 channels_last memory format (the fastest on this CPU), torch.set_num_threads(--threads).
 Two warm-up iterations, then --iterations timed ones; prints the median seconds per
-iteration and images per second, or with --json the same keys as `thorax bench --json`.
+iteration (wall, and the process's CPU seconds) and images per second, or with --json the same
+keys as `thorax bench --json`.
 Peak RSS is the process's maximum resident set (ru_maxrss), Python and torch included.
 
 Usage: python3 scripts/bench-pytorch.py --arch resnet50 --batch 16 --size 224 --mode train [--iterations 10] [--threads 2] [--json]
@@ -55,23 +56,26 @@ def main():
                 model(x)
 
     model.train(args.mode == "train")
-    times = []
+    times, cpu_times = [], []
     for i in range(args.iterations + 2):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         iteration()
         if i >= 2:
             times.append(time.perf_counter() - started)
+            cpu_times.append(time.process_time() - cpu_started)
     seconds = statistics.median(times)
     result = {
         "arch": args.arch, "mode": args.mode, "batch": args.batch, "size": args.size,
         "seconds_per_iteration": seconds, "images_per_second": args.batch / seconds,
         "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "cpu_seconds_per_iteration": statistics.median(cpu_times),
     }
     if args.json:
         print(json.dumps(result))
     else:
-        print("pytorch %s %s batch %d size %d: %.4f s/iteration (median of %d), %.1f images/s, peak RSS %.0f MB" % (
-            args.arch, args.mode, args.batch, args.size, seconds, args.iterations, result["images_per_second"],
+        print("pytorch %s %s batch %d size %d: %.4f s/iteration (median of %d; %.4f CPU s), %.1f images/s, peak RSS %.0f MB" % (
+            args.arch, args.mode, args.batch, args.size, seconds, args.iterations, result["cpu_seconds_per_iteration"],
+            result["images_per_second"],
             result["peak_rss_bytes"] / 2**20))
 
 

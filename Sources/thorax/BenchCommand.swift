@@ -13,7 +13,8 @@ struct BenchCommand: ParsableCommand {
         train: forward, BCE-with-logits loss on 14 random labels, backward, SGD step (lr 0.01,
         momentum 0.9, weight decay 1e-4); infer: forward in eval mode. The model is the
         torchvision classifier with 14 classes. Two warm-up iterations, then the median of
-        --iterations timed ones. scripts/bench-pytorch.py measures the same in PyTorch.
+        --iterations timed ones (wall seconds, and the process's CPU seconds, which a busy
+        machine disturbs less). scripts/bench-pytorch.py measures the same in PyTorch.
 
         Example:
           thorax bench --arch resnet50 --batch 16 --size 224 --mode train --iterations 10 --json
@@ -67,8 +68,10 @@ struct BenchCommand: ParsableCommand {
 
         let progress = ProgressLine("bench \(architecture.rawValue) \(mode.rawValue)", total: iterations + 2, unit: "iterations")
         var times: [Double] = []
+        var cpuTimes: [Double] = []
         for iteration in 0 ..< iterations + 2 {
             let started = DispatchTime.now().uptimeNanoseconds
+            let cpuStarted = BenchCommand.processCPUSeconds()
             let logits = try model.forward(input)
             if mode == .train {
                 let result = try loss(logits: try logits.toArray(), targets: labels)
@@ -79,19 +82,24 @@ struct BenchCommand: ParsableCommand {
                 _ = try logits.toArray()
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            if iteration >= 2 { times.append(seconds) }
+            if iteration >= 2 {
+                times.append(seconds)
+                cpuTimes.append(BenchCommand.processCPUSeconds() - cpuStarted)
+            }
             progress.update(iteration + 1, detail: String(format: "%.3f s", seconds))
         }
         progress.finish()
         let median = BenchCommand.median(times)
         let imagesPerSecond = Double(batch) / median
         let peak = BenchCommand.peakResidentBytes()
+        let cpuMedian = BenchCommand.median(cpuTimes)
         if json {
             print(#"{"arch": "\#(architecture.rawValue)", "mode": "\#(mode.rawValue)", "batch": \#(batch), "size": \#(size), "#
-                + #""seconds_per_iteration": \#(median), "images_per_second": \#(imagesPerSecond), "peak_rss_bytes": \#(peak)}"#)
+                + #""seconds_per_iteration": \#(median), "images_per_second": \#(imagesPerSecond), "peak_rss_bytes": \#(peak), "#
+                + #""cpu_seconds_per_iteration": \#(cpuMedian)}"#)
         } else {
-            print(String(format: "thorax %@ %@ batch %d size %d: %.4f s/iteration (median of %d), %.1f images/s, peak RSS %.0f MB",
-                         architecture.rawValue, mode.rawValue, batch, size, median, iterations, imagesPerSecond,
+            print(String(format: "thorax %@ %@ batch %d size %d: %.4f s/iteration (median of %d; %.4f CPU s), %.1f images/s, peak RSS %.0f MB",
+                         architecture.rawValue, mode.rawValue, batch, size, median, iterations, cpuMedian, imagesPerSecond,
                          Double(peak) / 1_048_576))
         }
     }
@@ -101,6 +109,14 @@ struct BenchCommand: ParsableCommand {
         let sorted = values.sorted()
         let middle = sorted.count / 2
         return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+
+    /// CPU seconds used by the process so far, all threads (less sensitive than wall time to
+    /// other processes on a busy machine).
+    static func processCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     /// The process's peak resident set size in bytes (Linux reports ru_maxrss in kilobytes).

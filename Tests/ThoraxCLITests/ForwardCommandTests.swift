@@ -103,5 +103,6 @@ final class ForwardCommandTests: XCTestCase {
         XCTAssertGreaterThan(object?["seconds_per_iteration"] as? Double ?? 0, 0)
         XCTAssertGreaterThan(object?["images_per_second"] as? Double ?? 0, 0)
         XCTAssertGreaterThan(object?["peak_rss_bytes"] as? Int ?? 0, 10_000_000)
+        XCTAssertGreaterThan(object?["cpu_seconds_per_iteration"] as? Double ?? 0, 0)
     }
 }
