@@ -3,7 +3,7 @@ import Reports
 import Store
 
 /// The README's first command, in process: from the bundled samples, build a database, label
-/// the sample reports, predict every sample image with heatmaps, evaluate on the sample test
+/// the sample reports into it, predict every sample image with heatmaps, evaluate on the sample test
 /// images, localize on the boxed ones, and write one HTML page with all of it.
 ///
 /// Samples layout (the repository's `Samples/`):
@@ -65,19 +65,7 @@ public struct DemoPipeline {
             try FigureFile.createDirectory(outputDirectory.appendingPathComponent(folder).path)
         }
 
-        // 1. Reports: label the sample reports.
-        step("labelling the sample reports")
-        let labeler = try ReportLabeler()
-        var labelled: [ReportLabels] = []
-        var reportFailures: [String] = []
-        for result in ReportReader(paths: [samplesDirectory.appendingPathComponent("openi/reports").path]) {
-            switch result {
-            case .success(let report): labelled.append(labeler.label(report))
-            case .failure(let error): reportFailures.append(error.description)
-            }
-        }
-
-        // 2. Database from the NIH sample rows and images.
+        // 1. Database from the NIH sample rows and images.
         step("building the database")
         let nih = samplesDirectory.appendingPathComponent("nih")
         let databaseURL = outputDirectory.appendingPathComponent("thorax.sqlite")
@@ -89,6 +77,13 @@ public struct DemoPipeline {
             testList: nih.appendingPathComponent("test_list.txt"))
         let database = try ThoraxDatabase(path: databaseURL.path)
         let imported = try database.importNIH(release, imagesDirectory: nih.appendingPathComponent("images"))
+
+        // 2. The sample reports, labelled by the labeller, into the same database.
+        step("labelling the sample reports")
+        let reports = try database.importReports(
+            ReportReader(paths: [samplesDirectory.appendingPathComponent("openi/reports").path]),
+            source: "openi", labeler: ReportLabeler())
+        let reportLabels = try database.statistics().labelsBySource["labeller"] ?? [:]
 
         // 3. Predict every sample image on disk, with heatmaps of the present classes.
         step("predicting the sample images")
@@ -157,7 +152,7 @@ public struct DemoPipeline {
             "Model: \(modelName). Images: \(onDisk.count) bundled NIH ChestX-ray14 images "
                 + "(\(imported.imagesAdded) imported with \(imported.boxesAdded) hand-drawn boxes); "
                 + "probabilities at or above the model's thresholds are highlighted, and each gets a heatmap with its boxes.",
-            Self.labellingNote(labelled, failures: reportFailures),
+            Self.labellingNote(reports, positives: reportLabels),
         ]
         if let evaluation {
             notes.append("Classification: ROC AUC on the \(evaluation.table.imageCount) sample images of the official test list. "
@@ -174,7 +169,7 @@ public struct DemoPipeline {
             rocCurves: evaluation.map { ROCCurveSVG(title: "ROC curves on the sample test images", evaluation: $0.evaluation) })
         try report.write(to: page)
         step(nil)
-        return Summary(reportsLabelled: labelled.count, reportFailures: reportFailures,
+        return Summary(reportsLabelled: reports.read - reports.failures.count, reportFailures: reports.failures,
                        imagesImported: imported.imagesAdded, boxesImported: imported.boxesAdded,
                        prediction: prediction, evaluation: evaluation, evaluationProblem: evaluationProblem,
                        localization: localization, page: page, timings: timings)
@@ -190,17 +185,13 @@ public struct DemoPipeline {
         return caption
     }
 
-    /// One line on the labelled reports: how many, how many with no finding, positives per class.
-    static func labellingNote(_ labelled: [ReportLabels], failures: [String]) -> String {
-        var counts: [Finding: Int] = [:]
-        for labels in labelled {
-            for finding in labels.positiveFindings { counts[finding, default: 0] += 1 }
-        }
-        let positives = Finding.allCases.compactMap { finding in counts[finding].map { "\(finding.rawValue) \($0)" } }
-        var note = "Report labelling: \(labelled.count) bundled OpenI reports labelled, "
-            + "\(labelled.filter(\.noFinding).count) with No Finding"
-        if !positives.isEmpty { note += "; positive mentions: " + positives.joined(separator: ", ") }
-        if !failures.isEmpty { note += "; \(failures.count) unreadable" }
+    /// One line on the labelled reports: how many, and the positive labels per class (the 14
+    /// in order, then No Finding), as the database counts them.
+    static func labellingNote(_ reports: ReportImportSummary, positives: [String: Int]) -> String {
+        let counts = (Findings.classes + [Findings.noFinding]).compactMap { name in positives[name].map { "\(name) \($0)" } }
+        var note = "Report labelling: \(reports.read - reports.failures.count) bundled OpenI reports labelled into the database"
+        if !counts.isEmpty { note += "; positive labels: " + counts.joined(separator: ", ") }
+        if !reports.failures.isEmpty { note += "; \(reports.failures.count) unreadable" }
         return note + "."
     }
 }

@@ -15,7 +15,7 @@ final class DemoPipelineTests: XCTestCase {
         try Data("stale".utf8).write(to: output.appendingPathComponent("thorax.sqlite"))
         let summary = try pipeline.run(log: { steps.append($0) })
 
-        XCTAssertEqual(steps, ["labelling the sample reports", "building the database", "predicting the sample images",
+        XCTAssertEqual(steps, ["building the database", "labelling the sample reports", "predicting the sample images",
                                "evaluating on the sample test images", "localizing on the boxed images", "writing the HTML page"])
         XCTAssertEqual(summary.timings.map(\.step), steps)
         XCTAssertEqual(summary.reportsLabelled, 50)
@@ -32,7 +32,7 @@ final class DemoPipelineTests: XCTestCase {
         XCTAssertTrue(html.hasPrefix("<!DOCTYPE html>\n"))
         XCTAssertTrue(html.hasSuffix("</body>\n</html>\n"))
         for section in ["<h2>Images</h2>", "<h2>Classification</h2>", "<h2>ROC curves</h2>", "<h2>Localization</h2>",
-                        "Report labelling: 50 bundled OpenI reports labelled"] {
+                        "Report labelling: 50 bundled OpenI reports labelled into the database; positive labels: "] {
             XCTAssertTrue(html.contains(section), section)
         }
         XCTAssertTrue(html.contains("<h3>00022084_000.png</h3>\n<p>Labels: Pneumonia, Edema</p>"), "labels in class order")
