@@ -24,7 +24,7 @@ public final class SGD: Optimizer {
     public let nesterov: Bool
     public let weightDecay: Float
     /// Momentum buffers, one per parameter, created on that parameter's first step.
-    public private(set) var momentumBuffers: [[Float]?]
+    public var momentumBuffers: [[Float]?]
 
     /// - Precondition: Nesterov needs a positive momentum and zero dampening (PyTorch's rule).
     public init(parameters: [Parameter], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
@@ -70,9 +70,9 @@ public final class Adam: Optimizer {
     public let weightDecay: Float
     public let decoupledWeightDecay: Bool
     /// Per parameter: steps taken, first and second moments (created on its first step).
-    public private(set) var steps: [Int]
-    public private(set) var firstMoments: [[Float]]
-    public private(set) var secondMoments: [[Float]]
+    public var steps: [Int]
+    public var firstMoments: [[Float]]
+    public var secondMoments: [[Float]]
 
     public init(parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
                 epsilon: Float = 1e-8, weightDecay: Float = 0, decoupledWeightDecay: Bool = false) {

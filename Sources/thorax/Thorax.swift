@@ -22,6 +22,7 @@ struct Thorax: ParsableCommand {
             EvalCommand.self,
             LocalizeCommand.self,
             DemoCommand.self,
+            TrainCommand.self,
         ]
     )
 }

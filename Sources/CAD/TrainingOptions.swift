@@ -1,0 +1,86 @@
+import Foundation
+
+/// Everything `thorax train` was asked for; saved with the checkpoint so that `--resume`
+/// continues the same run.
+public struct TrainingOptions: Codable, Equatable, Sendable {
+    /// Backbone: resnet18, resnet50, densenet121, efficientnet-lite0, …
+    public var architecture = "efficientnet-lite0"
+    /// Backbone weights to start from (torchvision-named or the EfficientNet package's
+    /// safetensors; their classifier is dropped). nil: random initialization.
+    public var initialWeights: String?
+    /// The head: D, pooling (avg | max | lse) and r of LSE.
+    public var transitionChannels = 512
+    public var pooling = "lse"
+    public var lseR: Float = 10
+    /// wcel (the paper's weighted cross-entropy) or bce.
+    public var loss = "wcel"
+    /// Network input side (224, 512, 1024, or smaller for tests).
+    public var inputSize = 224
+    public var batchSize = 16
+    /// Micro-batches per optimizer step (effective batch = batchSize × accumulation).
+    public var accumulation = 1
+    /// sgd (momentum, weight decay) or adam.
+    public var optimizer = "adam"
+    public var learningRate: Double = 1e-4
+    public var momentum: Double = 0.9
+    public var weightDecay: Double = 0
+    /// constant, step (×gamma every stepEpochs), cosine (to 0 over the epochs), plateau (×gamma
+    /// when the validation mean AUC has not improved for `patience` epochs).
+    public var schedule = "constant"
+    public var stepEpochs = 10
+    public var gamma: Double = 0.1
+    public var patience = 2
+    public var epochs = 10
+    /// Stop after this many optimizer steps in total (nil: run all epochs).
+    public var iterations: Int?
+    public var seed: UInt64 = 1
+    /// Random resized crop, small rotation, brightness/contrast on training images.
+    public var augment = true
+    /// Keep decoded images in memory between epochs.
+    public var cacheImages = true
+
+    public init() {}
+
+    /// Checks ranges and names.
+    /// - Throws: `TrainingError.invalidOptions` saying what is wrong.
+    public func validate() throws {
+        func fail(_ message: String) -> TrainingError { .invalidOptions(message) }
+        guard ChestModel.architectureNames.contains(architecture) else {
+            throw fail("unknown architecture '\(architecture)'; choose one of: \(ChestModel.architectureNames.joined(separator: ", "))")
+        }
+        guard ["avg", "max", "lse"].contains(pooling) else { throw fail("--pooling must be avg, max or lse, not '\(pooling)'") }
+        guard lseR > 0, lseR.isFinite else { throw fail("--lse-r must be positive") }
+        guard ["wcel", "bce"].contains(loss) else { throw fail("--loss must be wcel or bce, not '\(loss)'") }
+        guard ["sgd", "adam"].contains(optimizer) else { throw fail("--optimizer must be sgd or adam, not '\(optimizer)'") }
+        guard ["constant", "step", "cosine", "plateau"].contains(schedule) else {
+            throw fail("--schedule must be constant, step, cosine or plateau, not '\(schedule)'")
+        }
+        guard inputSize >= 32, inputSize % 32 == 0 else { throw fail("--size must be a multiple of 32 (at least 32), got \(inputSize)") }
+        guard batchSize >= 2 else { throw fail("--batch-size must be at least 2 (batch norm needs two images), got \(batchSize)") }
+        guard accumulation >= 1, epochs >= 1, transitionChannels >= 1 else {
+            throw fail("--accumulation, --epochs and --transition-channels must be positive")
+        }
+        guard learningRate > 0, learningRate.isFinite else { throw fail("--learning-rate must be positive") }
+        if let iterations, iterations < 1 { throw fail("--iterations must be positive") }
+    }
+}
+
+/// What stops training with a message.
+public enum TrainingError: Error, CustomStringConvertible, LocalizedError, Equatable {
+    case invalidOptions(String)
+    case noImages(String)
+    case nonFiniteLoss(epoch: Int, batch: Int, images: [String])
+    case resume(String)
+
+    public var description: String {
+        switch self {
+        case .invalidOptions(let message): return message
+        case .noImages(let message): return message
+        case let .nonFiniteLoss(epoch, batch, images):
+            return "the loss became NaN or infinite in epoch \(epoch), batch \(batch) (images \(images.prefix(4).joined(separator: ", "))\(images.count > 4 ? ", …" : "")); lower the learning rate or check these images"
+        case .resume(let message): return "cannot resume: \(message)"
+        }
+    }
+
+    public var errorDescription: String? { description }
+}
