@@ -17,10 +17,7 @@ public final class ChestModel {
     public let network: WeaklySupervisedModel
 
     /// The architecture names `card.architecture` may hold.
-    public static var architectureNames: [String] {
-        Architecture.allCases.map(\.rawValue) + (Architecture.allCases.contains { $0.rawValue == EfficientNetName.lite0 }
-            ? [] : [EfficientNetName.lite0])
-    }
+    public static var architectureNames: [String] { Architecture.allCases.map(\.rawValue) }
 
     /// A freshly initialized model (seeded, so equal seeds give equal weights) for `card`.
     /// - Throws: `ChestModelError.unknownArchitecture`, or an invalid head (pooling not
@@ -52,21 +49,10 @@ public final class ChestModel {
 
     /// The backbone (no classifier) called `name` on the command line.
     public static func makeBackbone(_ name: String, seed: UInt64) throws -> Backbone {
-        if name == EfficientNetName.lite0 { return try EfficientNetLite0(classCount: nil, seed: seed) }
         guard let architecture = Architecture(rawValue: name) else {
             throw ChestModelError.unknownArchitecture(name, known: architectureNames)
         }
         return try architecture.makeBackbone(seed: seed)
-    }
-
-    /// The prefix of the ImageNet classifier in a checkpoint of `architecture` (dropped when
-    /// initial weights are loaded).
-    static func classifierPrefix(_ architecture: String) -> String {
-        switch architecture {
-        case EfficientNetName.lite0: return "_fc."
-        case "densenet121": return "classifier."
-        default: return "fc."
-        }
     }
 
     // MARK: weights
@@ -77,7 +63,7 @@ public final class ChestModel {
     /// - Throws: `TensorNameMismatch` naming every missing, unexpected or mis-shaped tensor, or
     ///   `SafeTensorsError` for an unreadable file.
     public func loadInitialWeights(from url: URL) throws {
-        let prefix = Self.classifierPrefix(card.architecture)
+        let prefix = (Architecture(rawValue: card.architecture)?.classifierName ?? "fc") + "."
         try Checkpoint.load(into: network.backbone, from: SafeTensorsFile(contentsOf: url)) { $0.hasPrefix(prefix) }
     }
 
@@ -168,11 +154,6 @@ public final class ChestModel {
         /// S.
         public var heatmapSize: Int
     }
-}
-
-/// Names of the architectures Models builds outside `Architecture`.
-enum EfficientNetName {
-    static let lite0 = "efficientnet-lite0"
 }
 
 /// Why a model could not be built, read or run.

@@ -121,8 +121,10 @@ extension Trainer {
             let labels = validation.images.map { $0.labels[c] }
             return Trainer.youdenThreshold(scores: scores.map { $0[c] }, labels: labels) ?? 0.5
         }
+        card.notes = options.notes
         model.card = card
-        try model.save(directory: outputDirectory.appendingPathComponent(Trainer.modelFolder), storage: .float32)
+        try model.save(directory: outputDirectory.appendingPathComponent(Trainer.modelFolder),
+                       storage: options.modelStorage == "f16" ? .float16 : .float32)
     }
 
     /// The score threshold maximizing sensitivity + specificity − 1 (labels 1 positive, 0

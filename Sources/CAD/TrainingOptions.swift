@@ -38,6 +38,11 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var augment = true
     /// Keep decoded images in memory between epochs.
     public var cacheImages = true
+    /// Storage of the best model's weights in `<output>/model`: f32 or f16 (half the size; the
+    /// resume checkpoint is always f32).
+    public var modelStorage = "f32"
+    /// Free text for the model card's `notes`.
+    public var notes: String?
 
     public init() {}
 
@@ -50,6 +55,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         }
         guard ["avg", "max", "lse"].contains(pooling) else { throw fail("--pooling must be avg, max or lse, not '\(pooling)'") }
         guard lseR > 0, lseR.isFinite else { throw fail("--lse-r must be positive") }
+        guard ["f32", "f16"].contains(modelStorage) else { throw fail("--model-format must be f32 or f16, not '\(modelStorage)'") }
         guard ["wcel", "bce"].contains(loss) else { throw fail("--loss must be wcel or bce, not '\(loss)'") }
         guard ["sgd", "adam"].contains(optimizer) else { throw fail("--optimizer must be sgd or adam, not '\(optimizer)'") }
         guard ["constant", "step", "cosine", "plateau"].contains(schedule) else {

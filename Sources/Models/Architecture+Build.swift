@@ -18,6 +18,7 @@ extension Architecture {
         case .resnet50: return try ResNet(depth: .resNet50, classCount: classCount, seed: seed)
         case .resnet101: return try ResNet(depth: .resNet101, classCount: classCount, seed: seed)
         case .densenet121: return try DenseNet(configuration: .denseNet121, classCount: classCount, seed: seed)
+        case .efficientnetLite0: return try EfficientNetLite0(classCount: classCount, seed: seed)
         }
     }
 }

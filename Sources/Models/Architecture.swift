@@ -1,7 +1,8 @@
 /// The classifier architectures Thorax builds, by the names the command line uses
-/// (torchvision's function names).
+/// (torchvision's function names; `efficientnet-lite0` as the EfficientNet package names it).
 public enum Architecture: String, CaseIterable, Sendable {
     case resnet18, resnet34, resnet50, resnet101, densenet121
+    case efficientnetLite0 = "efficientnet-lite0"
 
     /// Parses a command-line name.
     /// - Throws: `ArchitectureError.unknown` listing the valid names.
@@ -12,8 +13,15 @@ public enum Architecture: String, CaseIterable, Sendable {
         self = architecture
     }
 
-    /// The name of the final classifier layer in torchvision (`fc` or `classifier`).
-    public var classifierName: String { self == .densenet121 ? "classifier" : "fc" }
+    /// The name of the final classifier layer in torchvision (`fc` or `classifier`; `_fc` in
+    /// the EfficientNet package).
+    public var classifierName: String {
+        switch self {
+        case .densenet121: return "classifier"
+        case .efficientnetLite0: return "_fc"
+        default: return "fc"
+        }
+    }
 }
 
 /// An architecture name that Thorax does not know.

@@ -7,12 +7,12 @@ import Tensor
 /// goes p/2 before and the rest after — asymmetric for stride 2 on even sizes (k = 3: 0 and 1;
 /// k = 5: 1 and 2).
 ///
-/// Stride 1 (symmetric for odd kernels) uses `Conv2d`'s own padding. Otherwise the input is
+/// Stride 1 (symmetric for odd kernels) uses `Conv2d`'s padding; stride 2 uses its separate
+/// start and end padding set for even sizes (every stride-2 input when the image side is a
+/// multiple of 32). An odd size needs one more zero row or column before the image: it is
 /// copied into the interior of a zero-bordered buffer by a oneDNN reorder into a sub-memory view
-/// (exact; the border is zeroed once per shape), and the convolution runs unpadded; backward
-/// takes the interior of the padded input's gradient the same way. `Conv2d` takes one padding
-/// for both sides; this wrapper can go once it takes separate start and end padding.
-/// Parameter names are the convolution's (`weight`, and `bias` if any).
+/// (exact; the border is zeroed once per shape), and backward takes the interior of the padded
+/// input's gradient the same way. Parameter names are the convolution's (`weight`, `bias`).
 public final class SamePaddingConv2d: Layer {
     public let convolution: Conv2d
     public let kernelSize: Int
@@ -24,16 +24,20 @@ public final class SamePaddingConv2d: Layer {
     private var plan: PaddingPlan?
     private var usedPadding = false
 
+    /// - Throws: `TensorError.invalidArgument` for a stride other than 1 or 2, or an even kernel.
     public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int, groups: Int = 1,
                 bias: Bool = false, seed: UInt64 = 0) throws {
+        guard stride == 1 || stride == 2, kernelSize % 2 == 1 else {
+            throw TensorError.invalidArgument("SamePaddingConv2d takes stride 1 or 2 and an odd kernel, got stride \(stride), kernel \(kernelSize)")
+        }
         self.kernelSize = kernelSize
         self.stride = stride
-        let padding = stride == 1 ? (kernelSize - 1) / 2 : 0
-        guard stride > 1 || kernelSize % 2 == 1 else {
-            throw TensorError.invalidArgument("SamePaddingConv2d with stride 1 needs an odd kernel, got \(kernelSize)")
-        }
-        convolution = try Conv2d(inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernelSize,
-                                 stride: stride, padding: padding, groups: groups, bias: bias, seed: seed)
+        // Padding for stride 1, or for an even size at stride 2.
+        let before = stride == 1 ? (kernelSize - 1) / 2 : Self.padding(size: 2, kernelSize: kernelSize, stride: 2).before
+        let after = stride == 1 ? before : Self.padding(size: 2, kernelSize: kernelSize, stride: 2).after
+        convolution = try Conv2d(inputChannels: inputChannels, outputChannels: outputChannels,
+                                 kernelSize: (kernelSize, kernelSize), stride: (stride, stride), padding: (before, before),
+                                 paddingEnd: (after, after), groups: groups, bias: bias, seed: seed)
     }
 
     public var localParameters: [(name: String, parameter: Parameter)] { convolution.localParameters }
@@ -47,16 +51,13 @@ public final class SamePaddingConv2d: Layer {
 
     // x: (N, C_in, H, W) -> y: (N, C_out, ceil(H/stride), ceil(W/stride))
     public func forward(_ input: Tensor) throws -> Tensor {
-        guard stride > 1 else { return try convolution.forward(input) }
-        guard input.shape.count == 4 else {
-            throw TensorError.shapeMismatch("SamePaddingConv2d expects a rank-4 input, got shape \(input.shape)")
-        }
-        let vertical = Self.padding(size: input.shape[2], kernelSize: kernelSize, stride: stride)
-        let horizontal = Self.padding(size: input.shape[3], kernelSize: kernelSize, stride: stride)
-        if vertical == (0, 0) && horizontal == (0, 0) {
+        guard stride == 2, input.shape.count == 4, input.shape[2] % 2 == 1 || input.shape[3] % 2 == 1 else {
             usedPadding = false
             return try convolution.forward(input)
         }
+        // An odd side needs (k − 1)/2 on both sides; the convolution pads (k − 3)/2 before and
+        // (k − 1)/2 after, so one extra zero row/column goes before.
+        let vertical = (input.shape[2] % 2, 0), horizontal = (input.shape[3] % 2, 0)
         if plan == nil || !MemoryDescriptor.equal(plan!.inputDescriptor, input.descriptor) {
             plan = try PaddingPlan(input: input, vertical: vertical, horizontal: horizontal)
         }

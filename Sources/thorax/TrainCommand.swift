@@ -77,6 +77,10 @@ struct TrainCommand: ParsableCommand {
     var noAugmentation = false
     @Option(help: "Threads for oneDNN (default: all cores).")
     var threads: Int?
+    @Option(help: "Weights of the best model in --output/model: f32 or f16.")
+    var modelFormat: String = "f32"
+    @Option(help: "Text for the model card's notes (what the model is and is not fit for).")
+    var notes: String?
     @Option(help: "Output directory.")
     var output: String
     @Flag(help: "Continue the run saved in --output (its options are kept; --epochs/--iterations may extend it).")
@@ -104,6 +108,8 @@ struct TrainCommand: ParsableCommand {
         options.iterations = iterations
         options.seed = seed
         options.augment = !noAugmentation
+        options.modelStorage = modelFormat
+        options.notes = notes
         do {
             try options.validate()
         } catch let error as TrainingError {

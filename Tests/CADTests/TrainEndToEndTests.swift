@@ -1,0 +1,132 @@
+import CAD
+import Foundation
+import Store
+import TestSupport
+import XCTest
+
+/// Tiny real training runs (EfficientNet-Lite0 at 32×32 on a few real NIH images): the loss
+/// falls, the documented outputs are written, a resumed run equals an uninterrupted one, and a
+/// diverging run stops with a clear error.
+final class TrainEndToEndTests: XCTestCase {
+    /// The first `count` images of images-256 (MANIFEST.csv order) with their NIH labels.
+    static func items(_ range: Range<Int>) throws -> [LabeledImage] {
+        guard let folder = SharedData.url("nih/images-256"),
+              let manifest = try? String(contentsOf: folder.appendingPathComponent("MANIFEST.csv"), encoding: .utf8) else {
+            throw XCTSkip("../shared/data/nih/images-256 is not available")
+        }
+        let rows = manifest.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        return rows[range].map { row in
+            let findings = Set(row[6].split(separator: "|").map { $0 == "Infiltrate" ? "Infiltration" : String($0) })
+            return LabeledImage(name: row[0], patient: row[8], path: folder.appendingPathComponent(row[0]).path,
+                                labels: Findings.classes.map { findings.contains($0) ? 1 : 0 })
+        }
+    }
+
+    static func options(epochs: Int = 2) -> TrainingOptions {
+        var options = TrainingOptions()
+        options.architecture = "efficientnet-lite0"
+        options.transitionChannels = 8
+        options.inputSize = 32
+        options.batchSize = 2
+        options.epochs = epochs
+        options.learningRate = 1e-3
+        options.seed = 3
+        return options
+    }
+
+    static let source = TrainingSource(database: "test", split: "test", trainPart: "train", validationPart: "validation")
+
+    func trainer(_ options: TrainingOptions, output: URL, resume: Bool = false, train: Range<Int> = 0 ..< 4) throws -> Trainer {
+        try Trainer(options: options, source: Self.source, trainingItems: Self.items(train), validationItems: Self.items(20 ..< 26),
+                    output: output, resume: resume, thoraxVersion: "test")
+    }
+
+    func testLossFallsAndOutputsAreWritten() throws {
+        let output = try SharedData.temporaryDirectory("train-e2e")
+        defer { try? FileManager.default.removeItem(at: output) }
+        var options = Self.options(epochs: 4)
+        options.augment = false
+        var reports = 0
+        let records = try trainer(options, output: output).run { _ in reports += 1 }
+        XCTAssertEqual(records.count, 4)
+        XCTAssertGreaterThan(reports, 8)
+        XCTAssertLessThan(records[3].trainLoss, records[0].trainLoss, "training loss falls on 4 images: \(records.map(\.trainLoss))")
+        XCTAssertEqual(records.map(\.steps), [2, 4, 6, 8])
+
+        let model = try ChestModel.load(directory: output.appendingPathComponent("model"))
+        XCTAssertEqual(model.card.architecture, "efficientnet-lite0")
+        XCTAssertEqual(model.card.training?.trainImages, 4)
+        XCTAssertEqual(model.card.training?.validationImages, 6)
+        XCTAssertEqual(model.card.metrics?.auc.count, 14)
+        let best = try XCTUnwrap(model.card.training?.bestEpoch)
+        XCTAssertEqual(model.card.metrics?.meanAUC, records[best - 1].meanAUC)
+
+        let csv = try String(contentsOf: output.appendingPathComponent("metrics.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(csv.count, 5)
+        XCTAssertTrue(csv[0].hasPrefix("epoch,steps,learning_rate,train_loss,validation_loss,mean_auc,images_per_second,seconds,auc_Atelectasis,"))
+        XCTAssertEqual(csv[1].split(separator: ",", omittingEmptySubsequences: false).count, 8 + 14)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("metrics.json"))) as! [String: Any]
+        XCTAssertEqual((json["epochs"] as! [[String: Any]]).count, 4)
+        XCTAssertEqual(json["best_epoch"] as? Int, best)
+        XCTAssertEqual((json["classes"] as! [String]).first, "Atelectasis")
+        let svg = try String(contentsOf: output.appendingPathComponent("curves.svg"), encoding: .utf8)
+        XCTAssertTrue(svg.hasPrefix("<svg"))
+        XCTAssertEqual(svg.components(separatedBy: "<polyline").count - 1, 3, "training loss, validation loss, mean AUC")
+        XCTAssertTrue(svg.hasSuffix("</svg>\n"))
+    }
+
+    /// One uninterrupted run of 2 epochs against one stopped by --iterations in the middle of
+    /// the second epoch and resumed: equal weights, equal records.
+    func testResumedRunEqualsUninterruptedRun() throws {
+        let straight = try SharedData.temporaryDirectory("train-straight")
+        let interrupted = try SharedData.temporaryDirectory("train-resumed")
+        defer {
+            try? FileManager.default.removeItem(at: straight)
+            try? FileManager.default.removeItem(at: interrupted)
+        }
+        var options = Self.options(epochs: 2)
+        options.optimizer = "sgd"
+        options.learningRate = 0.01
+        let expected = try trainer(options, output: straight).run()
+
+        var stopped = options
+        stopped.iterations = 3
+        let partial = try trainer(stopped, output: interrupted).run()
+        XCTAssertEqual(partial.count, 1)
+        let resumed = try trainer(options, output: interrupted, resume: true).run()
+        XCTAssertEqual(resumed.map(\.trainLoss), expected.map(\.trainLoss))
+        XCTAssertEqual(resumed.map(\.validationAUC), expected.map(\.validationAUC))
+        let a = try Data(contentsOf: straight.appendingPathComponent("checkpoint/state.safetensors"))
+        let b = try Data(contentsOf: interrupted.appendingPathComponent("checkpoint/state.safetensors"))
+        XCTAssertEqual(a.count, b.count)
+        // Same tensors byte for byte after the header (the header holds a per-save token).
+        let headerEnd = 8 + Int(a.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        XCTAssertEqual(a.suffix(from: headerEnd), b.suffix(from: headerEnd))
+    }
+
+    func testDivergingRunStopsWithAClearError() throws {
+        let output = try SharedData.temporaryDirectory("train-nan")
+        defer { try? FileManager.default.removeItem(at: output) }
+        var options = Self.options(epochs: 3)
+        options.optimizer = "sgd"
+        options.learningRate = 1e30
+        XCTAssertThrowsError(try trainer(options, output: output).run()) { error in
+            guard case TrainingError.nonFiniteLoss = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(String(describing: error).contains("NaN or infinite"), "\(error)")
+        }
+    }
+
+    func testBadOptionsAndResumeWithoutCheckpointAreNamed() throws {
+        var options = Self.options()
+        options.pooling = "median"
+        XCTAssertThrowsError(try options.validate()) { XCTAssertTrue(String(describing: $0).contains("--pooling")) }
+        options = Self.options()
+        options.inputSize = 100
+        XCTAssertThrowsError(try options.validate()) { XCTAssertTrue(String(describing: $0).contains("multiple of 32")) }
+        let output = try SharedData.temporaryDirectory("train-noresume")
+        defer { try? FileManager.default.removeItem(at: output) }
+        XCTAssertThrowsError(try trainer(Self.options(), output: output, resume: true)) { error in
+            XCTAssertTrue(String(describing: error).contains("cannot resume"), "\(error)")
+        }
+    }
+}
