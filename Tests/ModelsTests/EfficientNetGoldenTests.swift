@@ -56,6 +56,26 @@ final class EfficientNetGoldenTests: XCTestCase {
         }
     }
 
+    /// An odd input side (33): symmetric "same" padding at stride 2, through the extra-row path.
+    func testOddInputSizeMatchesPyTorch() throws {
+        let weights = try GoldenModelTests.fixture("tiny-efficientnet-lite0.weights.safetensors")
+        let golden = try GoldenModelTests.fixture("tiny-efficientnet-lite0.golden.safetensors")
+        let model = try EfficientNetLite0(configuration: Self.tiny, classCount: 5)
+        let input = try golden.tensor("odd.input")
+        let gradientOutput = try golden.tensor("odd.grad_output")
+        for mode in ["eval", "train"] {
+            try Checkpoint.load(into: model, from: weights)
+            model.setTraining(mode == "train")
+            let output = try model.forward(Tensor(shape: input.shape, values: input.values))
+            XCTAssertLessThanOrEqual(GoldenModelTests.relativeError(try output.toArray(), try golden.tensor("odd.output." + mode).values),
+                                     1e-4, "\(mode) output")
+            let gradientInput = try model.backward(Tensor(shape: gradientOutput.shape, values: gradientOutput.values))
+            XCTAssertLessThanOrEqual(GoldenModelTests.relativeError(try gradientInput.toArray(),
+                                                                    try golden.tensor("odd.grad.\(mode).input").values),
+                                     1e-3, "\(mode) grad.input")
+        }
+    }
+
     /// TensorFlow's "same" padding, as the package computes it, on the sizes that matter.
     func testSamePaddingSplitsLikeTensorFlow() {
         XCTAssertTrue(SamePaddingConv2d.padding(size: 224, kernelSize: 3, stride: 2) == (0, 1))

@@ -13,7 +13,8 @@ Writes Tests/ModelsTests/Fixtures/tiny-efficientnet-lite0.{weights,golden}.safet
   weights: the state dict (num_batches_tracked dropped);
   golden:  input (2, 3, 64, 64), grad_output, output.eval / output.train, grad.<mode>.input,
            grad.train.<parameter> for every parameter, running_after.<buffer> after the train pass,
-           f32error.grad.train.<parameter> (PyTorch's own float32 error against float64).
+           f32error.grad.train.<parameter> (PyTorch's own float32 error against float64);
+           odd.input (2, 3, 33, 33), odd.grad_output, odd.output.<mode>, odd.grad.<mode>.input.
 The reference values are computed in float64 from the float32 weights and input.
 
 When the ImageNet weights are installed (scripts/fetch-weights), also writes
@@ -30,11 +31,12 @@ from efficientnet_lite_pytorch import EfficientNet
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 FIXTURES = os.path.join(ROOT, "Tests", "ModelsTests", "Fixtures")
 SIZE = 64
+ODD = 33
 
 
-def make_model(dtype):
+def make_model(dtype, size=SIZE):
     torch.manual_seed(0)
-    model = EfficientNet.from_name("efficientnet-lite0", width_coefficient=0.25, image_size=SIZE, num_classes=5,
+    model = EfficientNet.from_name("efficientnet-lite0", width_coefficient=0.25, image_size=size, num_classes=5,
                                    drop_connect_rate=0.0, dropout_rate=0.0)
     # Random, non-trivial batch-norm statistics and affine parameters so that eval mode is tested.
     g = torch.Generator().manual_seed(1)
@@ -75,6 +77,21 @@ def main():
             for name, buffer in reference.named_buffers():
                 if not name.endswith("num_batches_tracked"):
                     golden["running_after." + name] = buffer.detach().float().clone()
+    # An odd input side (33): TensorFlow "same" padding is then symmetric at stride 2 (the
+    # package computes it per size), so the odd-size path is checked too.
+    xo = torch.randn(2, 3, ODD, ODD, generator=g)
+    golden["odd.input"] = xo
+    for mode in ["eval", "train"]:
+        reference = make_model(torch.float64, size=ODD)
+        reference.load_state_dict({k: v.double() for k, v in weights.items()}, strict=False)
+        reference.train(mode == "train")
+        xi = xo.double().clone().requires_grad_(True)
+        y = reference(xi)
+        if "odd.grad_output" not in golden:
+            golden["odd.grad_output"] = torch.randn(y.shape, generator=g)
+        y.backward(golden["odd.grad_output"].double())
+        golden["odd.output." + mode] = y.detach().float()
+        golden["odd.grad.%s.input" % mode] = xi.grad.float()
     # PyTorch's own float32 error against the float64 reference, per parameter gradient.
     model.train(True)
     model(x).backward(golden["grad_output"])
