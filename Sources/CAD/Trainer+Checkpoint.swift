@@ -107,19 +107,18 @@ extension Trainer {
     /// Saves the model of this epoch as the best one, with a card saying what it was trained on
     /// and what it measured; thresholds per class maximize Youden's J (sensitivity + specificity
     /// − 1) on the validation scores (0.5 where a class's AUC is undefined).
-    func saveBestModel(record: EpochRecord, scores: [[Float]]) throws {
+    func saveBestModel(record: EpochRecord, scores: [[Float]], labels: [[Float]]) throws {
         var card = model.card
         card.training = ModelCard.Training(
             database: source.database, split: source.split, trainPart: source.trainPart, validationPart: source.validationPart,
-            trainImages: training.count, validationImages: validation.count, initialWeights: options.initialWeights.map {
+            trainImages: training.images.count, validationImages: validation.images.count, initialWeights: options.initialWeights.map {
                 URL(fileURLWithPath: $0).lastPathComponent
             }, loss: options.loss, optimizer: options.optimizer, learningRate: options.learningRate, batchSize: options.batchSize,
             gradientAccumulation: options.accumulation, epochs: options.epochs, bestEpoch: record.epoch, seed: options.seed)
-        card.metrics = ModelCard.Metrics(evaluatedOn: "\(source.split):\(source.validationPart) (\(validation.count) images, epoch \(record.epoch))",
+        card.metrics = ModelCard.Metrics(evaluatedOn: "\(source.split):\(source.validationPart) (\(validation.images.count) images, epoch \(record.epoch))",
                                          auc: record.validationAUC, meanAUC: record.meanAUC)
         card.thresholds = (0 ..< card.classes.count).map { c in
-            let labels = validation.images.map { $0.labels[c] }
-            return Trainer.youdenThreshold(scores: scores.map { $0[c] }, labels: labels) ?? 0.5
+            Trainer.youdenThreshold(scores: scores.map { $0[c] }, labels: labels.map { Int($0[c]) }) ?? 0.5
         }
         card.notes = options.notes
         model.card = card

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Loader
 import Models
 import NN
 import Store
@@ -49,8 +50,11 @@ public final class Trainer {
     public let options: TrainingOptions
     public let source: TrainingSource
     public let model: ChestModel
-    public let training: TrainingBatches
-    public let validation: TrainingBatches
+    /// The training part: shuffled per epoch from the seed, augmented, the last incomplete
+    /// batch dropped (a new order each epoch, so every image is seen).
+    public let training: DataLoader
+    /// The validation part in name order, without augmentation.
+    public let validation: DataLoader
     public let outputDirectory: URL
     public let thoraxVersion: String
     let optimizer: Optimizer
@@ -58,14 +62,15 @@ public final class Trainer {
 
     /// Sets up a run (or, with `resume`, the run saved in `output`/checkpoint).
     /// - Parameters:
-    ///   - trainingItems, validationItems: the two parts' images (files missing on disk are
-    ///     left out and counted in `training.missing` / `validation.missing`).
+    ///   - trainingImages, validationImages: the two parts' images (`ThoraxDatabase.labelledImages`);
+    ///     files missing on disk or that cannot be decoded are left out and reported to `warning`.
     ///   - resume: continue the run in `output`; the saved options are used, except `epochs`
     ///     and `iterations`, which may be raised to train longer.
     /// - Throws: `TrainingError` for bad options, no images or an unusable checkpoint;
     ///   errors naming the initial-weights file.
-    public init(options: TrainingOptions, source: TrainingSource, trainingItems: [LabeledImage],
-                validationItems: [LabeledImage], output: URL, resume: Bool, thoraxVersion: String) throws {
+    public init(options: TrainingOptions, source: TrainingSource, trainingImages: [Store.LabelledImage],
+                validationImages: [Store.LabelledImage], output: URL, resume: Bool, thoraxVersion: String,
+                warning: @escaping @Sendable (LoaderWarning) -> Void = { _ in }) throws {
         var options = options
         var savedState: TrainingState?
         if resume {
@@ -83,15 +88,21 @@ public final class Trainer {
         outputDirectory = output
         let card = Trainer.card(options: options, classes: Findings.classes, version: thoraxVersion)
         model = try ChestModel(card: card, seed: options.seed)
-        var preprocessing = try ChestModel.preprocessing(for: card)
-        if options.augment { preprocessing.augmentation = Augmentation() }
-        training = TrainingBatches(items: trainingItems, preprocessing: preprocessing, keepDecoded: options.cacheImages)
-        validation = TrainingBatches(items: validationItems, preprocessing: preprocessing, keepDecoded: options.cacheImages)
-        guard training.count >= 2 else {
-            throw TrainingError.noImages("the training part has \(training.count) usable images (\(training.missing.count) missing on disk); at least 2 are needed")
+        let preprocessing = try ChestModel.preprocessing(for: card)
+        var augmented = preprocessing
+        if options.augment { augmented.augmentation = Augmentation() }
+        // One background thread decodes and augments the next batches while the engine computes.
+        training = DataLoader(images: trainingImages, configuration: LoaderConfiguration(
+            batchSize: options.batchSize, preprocessing: augmented, seed: options.seed, shuffle: true, dropLast: true,
+            threads: 1, prefetchBatches: 2, cacheDecodedImages: options.cacheImages), warning: warning)
+        validation = DataLoader(images: validationImages, configuration: LoaderConfiguration(
+            batchSize: options.batchSize, preprocessing: preprocessing, seed: options.seed, shuffle: false, dropLast: false,
+            threads: 1, prefetchBatches: 2, cacheDecodedImages: options.cacheImages), warning: warning)
+        guard training.images.count >= options.batchSize else {
+            throw TrainingError.noImages("the training part has \(training.images.count) images with a file, fewer than one batch of \(options.batchSize)")
         }
-        guard validation.count >= 1 else {
-            throw TrainingError.noImages("the validation part has no usable images (\(validation.missing.count) missing on disk)")
+        guard !validation.images.isEmpty else {
+            throw TrainingError.noImages("the validation part has no images with a file")
         }
         let parameters = model.network.namedParameters().map(\.parameter)
         switch options.optimizer {
@@ -126,12 +137,8 @@ public final class Trainer {
                   thresholds: Array(repeating: 0.5, count: classes.count), thoraxVersion: version)
     }
 
-    /// Batches per epoch: full batches plus a last partial one of at least two images (batch
-    /// norm needs two); a single leftover image waits for the next epoch's order.
-    public var batchesPerEpoch: Int {
-        let full = training.count / options.batchSize
-        return full + (training.count % options.batchSize >= 2 ? 1 : 0)
-    }
+    /// Batches per epoch (full ones only).
+    public var batchesPerEpoch: Int { training.batchCount }
 
     /// The schedule for the options, advanced through the epochs already recorded.
     func schedule() -> LearningRateSchedule {
@@ -165,42 +172,46 @@ public final class Trainer {
             let schedule = schedule()
             optimizer.learningRate = schedule.learningRate
             model.network.setTraining(true)
-            let order = training.order(epoch: state.epoch, seed: options.seed)
             var pending = 0
+            // Dropped at the end of the epoch, which stops its prefetch thread.
+            let batches = training.batches(epoch: state.epoch, startingAt: state.batch)
+            var started = DispatchTime.now().uptimeNanoseconds
             while state.batch < batchesPerEpoch {
                 if let limit = options.iterations, state.steps >= limit { break }
-                let started = DispatchTime.now().uptimeNanoseconds
-                let indices = Array(order[state.batch * options.batchSize ..< min((state.batch + 1) * options.batchSize, order.count)])
-                let batch = try training.batch(indices, epoch: state.epoch, seed: options.seed, augment: options.augment)
-                let input = try Tensor(shape: [batch.count, 3, options.inputSize, options.inputSize], values: batch.images)
-                let logits = try model.network.forward(input)
-                let targets = MultiLabelTargets(values: batch.labels, mask: batch.mask)
-                let result: LossResult
-                do {
-                    result = try Trainer.loss(lossFunction, logits: logits.toArray(), targets: targets)
-                } catch is LossError {
-                    throw TrainingError.nonFiniteLoss(epoch: state.epoch + 1, batch: state.batch + 1, images: batch.names)
+                guard let batch = batches.next() else { break }
+                state.batch = batch.index + 1
+                // A batch shrunk below two images by unreadable files cannot be batch-normalized.
+                if batch.count >= 2 {
+                    let input = try Tensor(shape: [batch.count, batch.channels, batch.height, batch.width], values: batch.images)
+                    let logits = try model.network.forward(input)
+                    let result: LossResult
+                    do {
+                        result = try Trainer.loss(lossFunction, logits: logits.toArray(), targets: Trainer.targets(batch.labels))
+                    } catch is LossError {
+                        throw TrainingError.nonFiniteLoss(epoch: state.epoch + 1, batch: state.batch, images: batch.names)
+                    }
+                    guard result.value.isFinite else {
+                        throw TrainingError.nonFiniteLoss(epoch: state.epoch + 1, batch: state.batch, images: batch.names)
+                    }
+                    let scale = 1 / Float(options.accumulation)
+                    _ = try model.network.backward(Tensor(shape: [batch.count, classCount], values: result.gradient.map { $0 * scale }))
+                    pending += 1
+                    state.lossSum += Double(result.value)
+                    state.lossBatches += 1
                 }
-                guard result.value.isFinite else {
-                    throw TrainingError.nonFiniteLoss(epoch: state.epoch + 1, batch: state.batch + 1, images: batch.names)
-                }
-                let scale = 1 / Float(options.accumulation)
-                _ = try model.network.backward(Tensor(shape: [batch.count, classCount], values: result.gradient.map { $0 * scale }))
-                pending += 1
-                state.batch += 1
-                if pending == options.accumulation || state.batch == batchesPerEpoch {
+                if pending > 0 && (pending == options.accumulation || state.batch == batchesPerEpoch) {
                     try optimizer.step()
                     model.network.zeroGradients()
                     pending = 0
                     state.steps += 1
                 }
-                state.lossSum += Double(result.value)
-                state.lossBatches += 1
                 timedImages += batch.count
-                timedSeconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                let now = DispatchTime.now().uptimeNanoseconds
+                timedSeconds += Double(now - started) / 1e9
+                started = now
                 let rate = Double(timedImages) / max(timedSeconds, 1e-9)
                 progress(TrainingProgress(phase: .training, epoch: state.epoch + 1, epochs: options.epochs, batch: state.batch,
-                                          batches: batchesPerEpoch, loss: state.lossSum / Double(state.lossBatches),
+                                          batches: batchesPerEpoch, loss: state.lossSum / Double(max(state.lossBatches, 1)),
                                           imagesPerSecond: rate, remainingSeconds: remainingSeconds(imagesPerSecond: rate)))
             }
             if state.batch < batchesPerEpoch {
@@ -208,7 +219,7 @@ public final class Trainer {
                 try saveCheckpoint()
                 break
             }
-            let (validationLoss, auc, scores) = try validate(progress: progress)
+            let (validationLoss, auc, scores, labels) = try validate(progress: progress)
             let meanAUC = AUC.mean(auc)
             let record = EpochRecord(epoch: state.epoch + 1, steps: state.steps, learningRate: Double(schedule.learningRate),
                                      trainLoss: state.lossSum / Double(max(state.lossBatches, 1)), validationLoss: validationLoss,
@@ -223,7 +234,7 @@ public final class Trainer {
             if state.bestEpoch == nil || (meanAUC ?? -1) > (state.bestMeanAUC ?? -1) {
                 state.bestEpoch = record.epoch
                 state.bestMeanAUC = meanAUC
-                try saveBestModel(record: record, scores: scores)
+                try saveBestModel(record: record, scores: scores, labels: labels)
             }
             try TrainingReport.write(state.history, classes: model.card.classes, bestEpoch: state.bestEpoch,
                                      title: "\(options.architecture) \(options.inputSize)px, \(options.loss), \(options.optimizer)",
@@ -243,44 +254,46 @@ public final class Trainer {
         return Double(max(batchesLeft, 0) * options.batchSize) / imagesPerSecond
     }
 
+    /// Targets from loader labels: 1/0, and −1 (uncertain or unknown) masked out.
+    static func targets(_ labels: [Float]) -> MultiLabelTargets {
+        guard labels.contains(where: { $0 < 0 }) else { return MultiLabelTargets(values: labels) }
+        return MultiLabelTargets(values: labels.map { max($0, 0) }, mask: labels.map { $0 < 0 ? 0 : 1 })
+    }
+
     static func loss(_ name: String, logits: [Float], targets: MultiLabelTargets) throws -> LossResult {
         name == "bce" ? try BinaryCrossEntropyWithLogits()(logits: logits, targets: targets)
             : try WeightedCrossEntropy(reduction: .mean)(logits: logits, targets: targets)
     }
 
-    /// The validation part in evaluation mode: mean loss, AUC per class, and the scores.
-    func validate(progress: (TrainingProgress) -> Void) throws -> (loss: Double, auc: [AUC], scores: [[Float]]) {
+    /// The validation part in evaluation mode: mean loss, AUC per class, scores and labels.
+    func validate(progress: (TrainingProgress) -> Void) throws -> (loss: Double, auc: [AUC], scores: [[Float]], labels: [[Float]]) {
         model.network.setTraining(false)
         defer { model.network.setTraining(true) }
         let classCount = model.card.classes.count
         var scores: [[Float]] = []
-        var labels: [[Int]] = []
+        var labels: [[Float]] = []
         var lossSum = 0.0
         var batches = 0
-        let count = validation.count
-        let batchCount = (count + options.batchSize - 1) / options.batchSize
-        for start in stride(from: 0, to: count, by: options.batchSize) {
-            let indices = Array(start ..< min(start + options.batchSize, count))
-            let batch = try validation.batch(indices, epoch: 0, seed: options.seed, augment: false)
-            let logits = try model.network.forward(Tensor(shape: [batch.count, 3, options.inputSize, options.inputSize],
+        for batch in validation.batches(epoch: 0) {
+            let logits = try model.network.forward(Tensor(shape: [batch.count, batch.channels, batch.height, batch.width],
                                                           values: batch.images)).toArray()
-            if let result = try? Trainer.loss(options.loss, logits: logits, targets: MultiLabelTargets(values: batch.labels, mask: batch.mask)) {
+            if let result = try? Trainer.loss(options.loss, logits: logits, targets: Trainer.targets(batch.labels)) {
                 lossSum += Double(result.value)
                 batches += 1
             }
             for row in 0 ..< batch.count {
                 scores.append((0 ..< classCount).map { ChestModel.sigmoid(logits[row * classCount + $0]) })
-                labels.append(validation.images[indices[row]].labels)
+                labels.append(Array(batch.labels[row * classCount ..< (row + 1) * classCount]))
             }
-            progress(TrainingProgress(phase: .validation, epoch: state.epoch + 1, epochs: options.epochs, batch: start / options.batchSize + 1,
-                                      batches: batchCount, loss: state.lossSum / Double(max(state.lossBatches, 1)),
+            progress(TrainingProgress(phase: .validation, epoch: state.epoch + 1, epochs: options.epochs, batch: batch.index + 1,
+                                      batches: validation.batchCount, loss: state.lossSum / Double(max(state.lossBatches, 1)),
                                       imagesPerSecond: 0, remainingSeconds: nil))
         }
         let auc = try (0 ..< classCount).map { c -> AUC in
-            // Uncertain labels (−1) take no part in the AUC.
+            // Uncertain or unknown labels (−1) take no part in the AUC.
             let kept = labels.indices.filter { labels[$0][c] >= 0 }
             return try AUC(scores: kept.map { Double(scores[$0][c]) }, labels: kept.map { labels[$0][c] == 1 })
         }
-        return (batches > 0 ? lossSum / Double(batches) : .nan, auc, scores)
+        return (batches > 0 ? lossSum / Double(batches) : .nan, auc, scores, labels)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CAD
 import Foundation
+import Loader
 import Store
 import Tensor
 
@@ -116,17 +117,17 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError(error.description)
         }
         let store = try database.open()
-        let trainingItems = try store.labeledImages(split: split, part: trainPart, source: labels)
-        let validationItems = try store.labeledImages(split: split, part: validationPart, source: labels)
+        let trainingImages = try store.labelledImages(split: split, part: trainPart, source: labels)
+        let validationImages = try store.labelledImages(split: split, part: validationPart, source: labels)
+        let warnings = WarningCounter()
         let trainer = try Trainer(options: options,
                                   source: TrainingSource(database: URL(fileURLWithPath: database.database).lastPathComponent,
                                                          split: split, trainPart: trainPart, validationPart: validationPart),
-                                  trainingItems: trainingItems, validationItems: validationItems,
-                                  output: URL(fileURLWithPath: output), resume: resume, thoraxVersion: ThoraxVersion.string)
-        for (part, batches) in [(trainPart, trainer.training), (validationPart, trainer.validation)] where !batches.missing.isEmpty {
-            printWarning("\(batches.missing.count) images of \(split):\(part) have no file on disk and are left out (first: \(batches.missing[0]))")
-        }
-        print("training \(trainer.options.architecture) on \(trainer.training.count) images of \(split):\(trainPart), validating on \(trainer.validation.count) of \(split):\(validationPart); \(trainer.batchesPerEpoch) batches per epoch")
+                                  trainingImages: trainingImages, validationImages: validationImages,
+                                  output: URL(fileURLWithPath: output), resume: resume, thoraxVersion: ThoraxVersion.string,
+                                  warning: { warnings.record($0) })
+        warnings.report()
+        print("training \(trainer.options.architecture) on \(trainer.training.images.count) images of \(split):\(trainPart), validating on \(trainer.validation.images.count) of \(split):\(validationPart); \(trainer.batchesPerEpoch) batches per epoch")
         var line: ProgressLine?
         var lineEpoch = 0
         var linePhase = TrainingProgress.Phase.training
@@ -146,11 +147,40 @@ struct TrainCommand: ParsableCommand {
             line?.update(progress.batch, detail: detail)
         }
         line?.finish()
+        warnings.report()
         for record in records {
             print(String(format: "epoch %d: train loss %.4f, validation loss %.4f, mean AUC %@, %.1f images/s",
                          record.epoch, record.trainLoss, record.validationLoss,
                          record.meanAUC.map { String(format: "%.4f", $0) } ?? "undefined", record.imagesPerSecond))
         }
         print("best model: \(output)/model; metrics: \(output)/metrics.csv, metrics.json, curves.svg")
+    }
+}
+
+/// Collects the loader's warnings: missing files are summarized in one line (a split of the full
+/// release with only some images on disk misses thousands), unreadable files named one each.
+final class WarningCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var missing: [String] = []
+    private var unreadable: [String] = []
+    private var reportedMissing = 0
+    private var reportedUnreadable = 0
+
+    func record(_ warning: LoaderWarning) {
+        lock.lock()
+        defer { lock.unlock() }
+        if case .missing(let name, _) = warning { missing.append(name) } else { unreadable.append(warning.description) }
+    }
+
+    /// Prints what came in since the last report.
+    func report() {
+        lock.lock()
+        defer { lock.unlock() }
+        if missing.count > reportedMissing {
+            printWarning("\(missing.count - reportedMissing) images have no file on disk and are left out (first: \(missing[reportedMissing]))")
+            reportedMissing = missing.count
+        }
+        for line in unreadable[reportedUnreadable...] { printWarning(line) }
+        reportedUnreadable = unreadable.count
     }
 }

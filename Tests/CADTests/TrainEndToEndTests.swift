@@ -8,18 +8,31 @@ import XCTest
 /// falls, the documented outputs are written, a resumed run equals an uninterrupted one, and a
 /// diverging run stops with a clear error.
 final class TrainEndToEndTests: XCTestCase {
-    /// The first `count` images of images-256 (MANIFEST.csv order) with their NIH labels.
-    static func items(_ range: Range<Int>) throws -> [LabeledImage] {
-        guard let folder = SharedData.url("nih/images-256"),
-              let manifest = try? String(contentsOf: folder.appendingPathComponent("MANIFEST.csv"), encoding: .utf8) else {
-            throw XCTSkip("../shared/data/nih/images-256 is not available")
+    /// A database of real NIH images from images-256: MANIFEST rows `train` as the official
+    /// train_val part, rows `validation` as its test part (only these images are imported).
+    static func database(train: Range<Int>, validation: Range<Int>, in folder: URL) throws -> ThoraxDatabase {
+        guard let images = SharedData.url("nih/images-256"), let entries = SharedData.url("nih/Data_Entry_2017_v2020.csv"),
+              let manifest = try? String(contentsOf: images.appendingPathComponent("MANIFEST.csv"), encoding: .utf8) else {
+            throw XCTSkip("../shared/data/nih is not available")
         }
-        let rows = manifest.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        return rows[range].map { row in
-            let findings = Set(row[6].split(separator: "|").map { $0 == "Infiltrate" ? "Infiltration" : String($0) })
-            return LabeledImage(name: row[0], patient: row[8], path: folder.appendingPathComponent(row[0]).path,
-                                labels: Findings.classes.map { findings.contains($0) ? 1 : 0 })
+        let names = manifest.split(whereSeparator: \.isNewline).dropFirst().map { String($0.prefix { $0 != "," }) }
+        let trainNames = names[train], validationNames = names[validation]
+        let wanted = Set(trainNames + validationNames)
+        let lines = try String(contentsOf: entries, encoding: .utf8).split(whereSeparator: \.isNewline)
+        let rows = lines.dropFirst().filter { wanted.contains(String($0.prefix { $0 != "," })) }
+        func write(_ name: String, _ text: String) throws -> URL {
+            let url = folder.appendingPathComponent(name)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+            return url
         }
+        let release = try NIHRelease.read(
+            dataEntry: write("entries.csv", ([String(lines[0])] + rows.map(String.init)).joined(separator: "\n") + "\n"),
+            boxes: write("boxes.csv", "Image Index,Finding Label,Bbox [x,y,w,h],,,\n"),
+            trainValidationList: write("train.txt", trainNames.joined(separator: "\n") + "\n"),
+            testList: write("test.txt", validationNames.joined(separator: "\n") + "\n"))
+        let database = try ThoraxDatabase(path: folder.appendingPathComponent("test.sqlite").path)
+        try database.importNIH(release, imagesDirectory: images)
+        return database
     }
 
     static func options(epochs: Int = 2) -> TrainingOptions {
@@ -36,8 +49,23 @@ final class TrainEndToEndTests: XCTestCase {
 
     static let source = TrainingSource(database: "test", split: "test", trainPart: "train", validationPart: "validation")
 
-    func trainer(_ options: TrainingOptions, output: URL, resume: Bool = false, train: Range<Int> = 0 ..< 4) throws -> Trainer {
-        try Trainer(options: options, source: Self.source, trainingItems: Self.items(train), validationItems: Self.items(20 ..< 26),
+    var folder: URL!
+    var database: ThoraxDatabase!
+
+    override func setUpWithError() throws {
+        folder = try SharedData.temporaryDirectory("train-e2e-data")
+        database = try Self.database(train: 0 ..< 4, validation: 20 ..< 26, in: folder)
+    }
+
+    override func tearDownWithError() throws {
+        database = nil
+        if let folder { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    func trainer(_ options: TrainingOptions, output: URL, resume: Bool = false) throws -> Trainer {
+        try Trainer(options: options, source: Self.source,
+                    trainingImages: database.labelledImages(split: "official", part: "train_val"),
+                    validationImages: database.labelledImages(split: "official", part: "test"),
                     output: output, resume: resume, thoraxVersion: "test")
     }
 
@@ -61,7 +89,7 @@ final class TrainEndToEndTests: XCTestCase {
         let best = try XCTUnwrap(model.card.training?.bestEpoch)
         XCTAssertEqual(model.card.metrics?.meanAUC, records[best - 1].meanAUC)
 
-        let csv = try String(contentsOf: output.appendingPathComponent("metrics.csv"), encoding: .utf8).split(separator: "\n")
+        let csv = try String(contentsOf: output.appendingPathComponent("metrics.csv"), encoding: .utf8).split(whereSeparator: \.isNewline)
         XCTAssertEqual(csv.count, 5)
         XCTAssertTrue(csv[0].hasPrefix("epoch,steps,learning_rate,train_loss,validation_loss,mean_auc,images_per_second,seconds,auc_Atelectasis,"))
         XCTAssertEqual(csv[1].split(separator: ",", omittingEmptySubsequences: false).count, 8 + 14)
