@@ -39,7 +39,7 @@ final class ForwardCommandTests: XCTestCase {
     func testUnknownArchitectureIsNamed() throws {
         let result = try Self.run(["forward", "--arch", "vgg16", "--weights", "w", "--input", "x", "--output", "y"])
         XCTAssertNotEqual(result.status, 0)
-        XCTAssertEqual(result.error, "Error: unknown architecture 'vgg16'; choose one of: resnet18, resnet34, resnet50, resnet101, densenet121\n")
+        XCTAssertEqual(result.error, "Error: unknown architecture 'vgg16'; choose one of: resnet18, resnet34, resnet50, resnet101, densenet121, efficientnet-lite0\n")
     }
 
     func testCorruptWeightsFileIsNamed() throws {
