@@ -36,13 +36,15 @@ extension ThoraxDatabase {
                 }
                 filter += ")"
             }
+            // The unary + keeps SQLite on the per-image label index: left to itself it picks
+            // `labels_positive` (source, class) and scans every label once per image.
             let order = Dictionary(uniqueKeysWithValues: Findings.classes.enumerated().map { ($1, $0) })
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT i.name, group_concat(l.class, '|'), i.follow_up, p.identifier, i.age, i.sex,
                        i.view, i.original_width, i.original_height, i.pixel_spacing_x,
                        i.pixel_spacing_y
                 FROM images i JOIN patients p ON p.id = i.patient_id
-                LEFT JOIN labels l ON l.image_id = i.id AND l.source = ? AND l.value = 1
+                LEFT JOIN labels l ON l.image_id = i.id AND +l.source = ? AND +l.value = 1
                     AND l.class <> 'No Finding'
                 \(filter)
                 GROUP BY i.id ORDER BY i.name

@@ -24,7 +24,7 @@ extension ThoraxDatabase {
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT i.id, i.name, i.path, l.class, l.value
                 FROM splits s JOIN images i ON i.id = s.image_id
-                LEFT JOIN labels l ON l.image_id = i.id AND l.source = ?
+                LEFT JOIN labels l ON l.image_id = i.id AND +l.source = ?
                 WHERE s.name = ? AND s.part = ?
                 ORDER BY i.name, i.id
                 """, arguments: [source, split, part])

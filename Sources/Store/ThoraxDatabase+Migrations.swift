@@ -11,6 +11,13 @@ extension ThoraxDatabase {
         migrator.registerMigration("v2: the file (and row) each report was read from") { db in
             try db.alter(table: "reports") { t in t.add(column: "file", .text) }
         }
+        migrator.registerMigration("v3: indexes for counting positives per class and images per split part") { db in
+            // `stats` groups by these; without them SQLite sorts every label and split row.
+            try db.execute(sql: """
+                CREATE INDEX labels_positive ON labels(source, class) WHERE value = 1;
+                CREATE INDEX splits_by_part ON splits(name, part);
+                """)
+        }
         return migrator
     }()
 

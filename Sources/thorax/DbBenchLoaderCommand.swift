@@ -71,8 +71,10 @@ struct DbBenchLoaderCommand: ParsableCommand {
         // Baseline: the same work, serially, on this thread.
         var buffer = [Float](repeating: 0, count: preprocessing.valuesPerImage)
         var baseline: [Double] = []
+        var baselineProcessor: [Double] = []
         for _ in 0..<passes {
             let start = Date()
+            let processorStart = clock()
             for index in 0..<count {
                 let image = try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: loader.pathForBenchmark(index)))
                 buffer.withUnsafeMutableBufferPointer { output in
@@ -85,23 +87,33 @@ struct DbBenchLoaderCommand: ParsableCommand {
                 }
             }
             baseline.append(Double(count) / Date().timeIntervalSince(start))
+            baselineProcessor.append(Double(clock() - processorStart) / Double(CLOCKS_PER_SEC) / Double(count))
         }
 
         var loaded: [Double] = []
+        var loadedProcessor: [Double] = []
         var checksum = 0.0
         for pass in 0..<passes {
             let start = Date()
+            let processorStart = clock()
             var seen = 0
             for batch in loader.batches(epoch: pass) {
                 seen += batch.count
                 checksum += Double(batch.images[0])
             }
             loaded.append(Double(seen) / Date().timeIntervalSince(start))
+            loadedProcessor.append(Double(clock() - processorStart) / Double(CLOCKS_PER_SEC) / Double(max(seen, 1)))
         }
         let baselineMedian = median(baseline), loaderMedian = median(loaded)
         print(String(format: "baseline (serial decode + preprocess, 1 thread): %.0f images/s (median of %d)", baselineMedian, passes))
         print(String(format: "loader (%d threads, prefetch %d batches): %.0f images/s (median of %d), %.2f× the baseline",
                      threads, configuration.prefetchBatches, loaderMedian, passes, loaderMedian / baselineMedian))
+        // On a shared machine wall-clock rates reflect the other load; processor time per
+        // image (all threads) does not, and bounds what the cores would give when idle.
+        let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
+        print(String(format: "processor time per image: baseline %.2f ms, loader %.2f ms (median); %d cores idle would give at most %.0f images/s",
+                     1000 * median(baselineProcessor), 1000 * median(loadedProcessor), Int(cores),
+                     cores / median(loadedProcessor)))
         if checksum.isNaN { print("warning: NaN in the loaded images") }
     }
 

@@ -161,7 +161,7 @@ final class DbCommandTests: XCTestCase {
     }
 
     func testHelpShowsExamples() throws {
-        for command in ["import-nih", "split", "stats", "export"] {
+        for command in ["import-nih", "import-reports", "split", "stats", "export", "bench-loader"] {
             let help = try thorax(["db", command, "--help"])
             XCTAssertEqual(help.status, 0)
             XCTAssertTrue(help.standardOutput.contains("Example:\n  thorax db \(command)"), command)
