@@ -65,6 +65,15 @@ public struct NIHRelease: Sendable {
                           trainValidation: trainValidation.map(\.name), test: test.map(\.name))
     }
 
+    /// Throws unless `line` (a header) starts with `start`, so a wrong file is named at once.
+    static func checkHeader(_ line: CommaSeparatedFile.Line, of file: CommaSeparatedFile,
+                            startsWith start: String, kind: String) throws {
+        guard line.text.hasPrefix(start) else {
+            throw StoreError.badLine(file: file.file, line: line.number,
+                                     reason: "not a \(kind) file: the header must start with \"\(start)\"")
+        }
+    }
+
     static func readDataEntry(_ url: URL) throws -> [Entry] {
         let file = try CommaSeparatedFile(url)
         var entries: [Entry] = []
@@ -75,11 +84,7 @@ public struct NIHRelease: Sendable {
         try file.forEachLine { line in
             if !sawHeader {
                 sawHeader = true
-                guard line.text.hasPrefix(dataEntryHeaderStart) else {
-                    throw StoreError.badLine(file: file.file, line: line.number,
-                        reason: "not a Data_Entry file: the header must start with \"\(dataEntryHeaderStart)\"")
-                }
-                return
+                return try checkHeader(line, of: file, startsWith: dataEntryHeaderStart, kind: "Data_Entry")
             }
             guard line.count == 11 else {
                 throw StoreError.badLine(file: file.file, line: line.number,
@@ -155,11 +160,7 @@ public struct NIHRelease: Sendable {
         try file.forEachLine { line in
             if !sawHeader {
                 sawHeader = true
-                guard line.text.hasPrefix(boxHeaderStart) else {
-                    throw StoreError.badLine(file: file.file, line: line.number,
-                        reason: "not a BBox_List file: the header must start with \"\(boxHeaderStart)\"")
-                }
-                return
+                return try checkHeader(line, of: file, startsWith: boxHeaderStart, kind: "BBox_List")
             }
             func bad(_ what: String) -> StoreError { .badLine(file: file.file, line: line.number, reason: what) }
             // Some copies of the file carry three empty trailing columns; nothing else may follow.
