@@ -166,6 +166,7 @@ public final class Trainer {
         let classCount = model.card.classes.count
         var timedImages = 0
         var timedSeconds = 0.0
+        var warmedUp = false
         while state.epoch < options.epochs {
             if let limit = options.iterations, state.steps >= limit { break }
             let epochStarted = Date()
@@ -205,9 +206,14 @@ public final class Trainer {
                     pending = 0
                     state.steps += 1
                 }
-                timedImages += batch.count
                 let now = DispatchTime.now().uptimeNanoseconds
-                timedSeconds += Double(now - started) / 1e9
+                // The run's first batch builds the primitives (as `thorax bench`'s warm-up
+                // iterations): it is left out of images/s.
+                if warmedUp {
+                    timedImages += batch.count
+                    timedSeconds += Double(now - started) / 1e9
+                }
+                warmedUp = true
                 started = now
                 let rate = Double(timedImages) / max(timedSeconds, 1e-9)
                 progress(TrainingProgress(phase: .training, epoch: state.epoch + 1, epochs: options.epochs, batch: state.batch,

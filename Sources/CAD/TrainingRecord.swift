@@ -15,7 +15,8 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var validationAUC: [Double?]
     /// Mean of the defined AUCs.
     public var meanAUC: Double?
-    /// Training images per second (forward, loss, backward, update, batch preparation).
+    /// Training images per second (forward, loss, backward, update, waiting for the loader;
+    /// the run's first batch, which builds the primitives, excluded).
     public var imagesPerSecond: Double
     /// Wall-clock seconds of the epoch, validation included.
     public var seconds: Double
