@@ -51,7 +51,7 @@ public struct ReportReader: Sequence, Sendable {
                             .map { (path as NSString).appendingPathComponent($0) }
                             .filter { child in
                                 var childIsDirectory: ObjCBool = false
-                                FileManager.default.fileExists(atPath: child, isDirectory: &childIsDirectory)
+                                _ = FileManager.default.fileExists(atPath: child, isDirectory: &childIsDirectory)
                                 return childIsDirectory.boolValue
                                     || ["xml", "csv", "txt"].contains((child as NSString).pathExtension.lowercased())
                             }
