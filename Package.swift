@@ -28,30 +28,34 @@ let package = Package(
         .systemLibrary(name: "COpenJPEG", path: "Sources/COpenJPEG"),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
 
+        // The one seeded random generator every module draws from.
+        .target(name: "Random"),
+
         // The report labeller: pure Swift, Foundation only.
         .target(name: "Reports", resources: [.copy("Resources")]),
 
         // The tensor engine on oneDNN.
         .target(name: "Tensor", dependencies: ["CDNNL"]),
-        .target(name: "NN", dependencies: ["Tensor", "CDNNL"]),
+        .target(name: "NN", dependencies: ["Tensor", "CDNNL", "Random"]),
         .target(name: "SafeTensors"),
         .target(name: "Models", dependencies: ["NN", "SafeTensors"]),
 
         // Images and the database.
-        .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG", "CZlib", "CCharLS", "COpenJPEG"]),
-        .target(name: "Store", dependencies: [
+        .target(name: "Imaging", dependencies: ["Random", "CPNG", "CTurboJPEG", "CZlib", "CCharLS", "COpenJPEG"]),
+        .target(name: "Store", dependencies: ["Random", 
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
             "CCrypto", "Reports",
         ]),
         .target(name: "Loader", dependencies: ["Imaging", "Store"]),
 
         // The paper's pipeline: head, loss, training, evaluation, localization.
-        .target(name: "CAD", dependencies: ["Models", "Imaging", "Store", "Loader", "Reports",
+        .target(name: "CAD", dependencies: ["Random", "Models", "Imaging", "Store", "Loader", "Reports",
                                             .product(name: "GRDB", package: "GRDB.swift")]),
 
         .executableTarget(
             name: "thorax",
             dependencies: [
+                "Random",
                 "CAD", "Reports", "Store", "Imaging", "Loader", "Models", "NN", "Tensor", "SafeTensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -63,13 +67,13 @@ let package = Package(
 
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Random", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "SafeTensors", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Reports", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Random", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Random", "Reports", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoaderTests", dependencies: ["Loader", "Store", "Imaging", "TestSupport"]),
-        .testTarget(name: "CADTests", dependencies: ["CAD", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CADTests", dependencies: ["CAD", "Random", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThoraxCLITests", dependencies: ["thorax", "CAD", "Store", "Models", "SafeTensors", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,3 +1,4 @@
+import Random
 import Foundation
 import Imaging
 
@@ -89,13 +90,13 @@ public enum Bootstrap {
         }
 
         let definedCount = definedOnFullData.filter { $0 }.count
-        var generator = SeededGenerator(seed: options.seed)
+        var generator = SplitMix64(seed: options.seed)
         var counts = [Int](repeating: 0, count: imageCount)
         var classSamples = [[Double]](repeating: [], count: scores.count)
         var meanSamples: [Double] = []
         for resample in 0..<options.resamples {
             for i in counts.indices { counts[i] = 0 }
-            for _ in 0..<imageCount { counts[generator.nextIndex(below: imageCount)] += 1 }
+            for _ in 0..<imageCount { counts[generator.below(imageCount)] += 1 }
             var sum = 0.0
             var allDefined = true
             for classIndex in sortedClasses.indices where definedOnFullData[classIndex] {

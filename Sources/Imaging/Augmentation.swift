@@ -1,6 +1,7 @@
+import Random
 import Foundation
 
-/// Training-time augmentation, drawn from a `SeededGenerator` so that a seed fixes every draw.
+/// Training-time augmentation, drawn from a `SplitMix64` so that a seed fixes every draw.
 /// Horizontal flips are off unless asked for: on a chest X-ray a flip moves the heart to the
 /// wrong side.
 public struct Augmentation: Sendable, Equatable {
@@ -43,7 +44,7 @@ public struct Augmentation: Sendable, Equatable {
     /// Draws crop, angle, flip, brightness and contrast for a `width` × `height` source, in a
     /// fixed order (so a seed reproduces them). Like torchvision, ten tries for a crop that
     /// fits, then the largest centred crop with the nearest allowed ratio.
-    func draw(width: Int, height: Int, generator: inout SeededGenerator) -> Draw {
+    func draw(width: Int, height: Int, generator: inout SplitMix64) -> Draw {
         let area = Float(width * height)
         var crop: (Float, Float, Float, Float)? = nil
         for _ in 0..<10 {

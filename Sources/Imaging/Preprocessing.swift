@@ -1,3 +1,4 @@
+import Random
 import Foundation
 
 /// Turns a decoded gray image into a normalized (C, S, S) float input for the network.
@@ -54,7 +55,7 @@ public struct Preprocessing: Sendable, Equatable {
     /// Training preprocessing: a fresh augmentation draw from `generator` (none when
     /// `augmentation` is nil, then equal to evaluation). Writes `valuesPerImage` floats.
     public func apply(_ image: GrayscaleImage, into output: UnsafeMutableBufferPointer<Float>,
-                      generator: inout SeededGenerator) {
+                      generator: inout SplitMix64) {
         guard let augmentation else { return apply(image, into: output) }
         precondition(output.count >= valuesPerImage, "output holds \(output.count) < \(valuesPerImage) floats")
         precondition(image.width > 0 && image.height > 0, "empty image")
@@ -72,7 +73,7 @@ public struct Preprocessing: Sendable, Equatable {
     }
 
     /// Training preprocessing as a new (C, S, S) image.
-    public func callAsFunction(_ image: GrayscaleImage, generator: inout SeededGenerator) -> FloatImage {
+    public func callAsFunction(_ image: GrayscaleImage, generator: inout SplitMix64) -> FloatImage {
         var values = [Float](repeating: 0, count: valuesPerImage)
         values.withUnsafeMutableBufferPointer { apply(image, into: $0, generator: &generator) }
         return FloatImage(channels: normalization.channels, width: outputSize, height: outputSize, pixels: values)

@@ -1,3 +1,4 @@
+import Random
 import Foundation
 import Imaging
 import Store
@@ -128,8 +129,8 @@ public final class DataLoader: @unchecked Sendable {
     }
 
     /// The generator for `image`'s augmentation in `epoch`.
-    func generator(epoch: Int, image: Int) -> SeededGenerator {
-        SeededGenerator(seed: Self.mix(configuration.seed, UInt64(truncatingIfNeeded: epoch), UInt64(image)))
+    func generator(epoch: Int, image: Int) -> SplitMix64 {
+        SplitMix64(seed: Self.mix(configuration.seed, UInt64(truncatingIfNeeded: epoch), UInt64(image)))
     }
 
     /// Decodes (or takes from the cache) and preprocesses image `index` into `output`.

@@ -1,3 +1,4 @@
+import Random
 import CDNNL
 import Tensor
 
@@ -63,7 +64,7 @@ public final class Conv2d: Layer {
         self.fusesReLU = fusesReLU
         let fanIn = inputChannels / groups * kernelSize.0 * kernelSize.1
         let bound = 1 / Float(fanIn).squareRoot()
-        var random = SeededGenerator(seed: seed)
+        var random = SplitMix64(layerSeed: seed)
         let weightShape = [outputChannels, inputChannels / groups, kernelSize.0, kernelSize.1]
         weight = try Parameter(shape: weightShape, values: random.values(count: weightShape.reduce(1, *), bound: bound))
         self.bias = bias ? try Parameter(shape: [outputChannels], values: random.values(count: outputChannels, bound: bound)) : nil

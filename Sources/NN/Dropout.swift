@@ -1,3 +1,4 @@
+import Random
 import Tensor
 
 /// Zeroes each element with probability p in training and scales the rest by 1/(1 − p), as
@@ -10,7 +11,7 @@ public final class Dropout: Layer {
     public let probability: Float
     public var isTraining = true
 
-    private var random: SeededGenerator
+    private var random: SplitMix64
     private var mask: [Float] = []
     private var output: Tensor?
     private var inputGradient: Tensor?
@@ -23,7 +24,7 @@ public final class Dropout: Layer {
             throw TensorError.invalidArgument("Dropout probability must be in [0, 1), got \(probability)")
         }
         self.probability = probability
-        random = SeededGenerator(seed: seed)
+        random = SplitMix64(layerSeed: seed)
     }
 
     /// The mask of the last training forward, one scale (0 or 1/(1 − p)) per stored element.
@@ -42,7 +43,7 @@ public final class Dropout: Layer {
         if mask.count != count { mask = [Float](repeating: 0, count: count) }
         let scale = 1 / (1 - probability)
         let keep = Double(1 - probability)
-        for index in 0..<count { mask[index] = random.uniform() < keep ? scale : 0 }
+        for index in 0..<count { mask[index] = random.unit() < keep ? scale : 0 }
         let x = input.data.assumingMemoryBound(to: Float.self), y = output!.data.assumingMemoryBound(to: Float.self)
         for index in 0..<count { y[index] = x[index] * mask[index] }
         return output!

@@ -1,3 +1,4 @@
+import Random
 import CDNNL
 import Tensor
 
@@ -20,7 +21,7 @@ public final class Linear: Layer {
         }
         self.inputFeatures = inputFeatures
         self.outputFeatures = outputFeatures
-        var random = SeededGenerator(seed: seed)
+        var random = SplitMix64(layerSeed: seed)
         let bound = 1 / Float(inputFeatures).squareRoot()
         weight = try Parameter(shape: [outputFeatures, inputFeatures],
                                values: random.values(count: outputFeatures * inputFeatures, bound: bound))

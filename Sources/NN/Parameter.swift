@@ -1,3 +1,4 @@
+import Random
 import Tensor
 
 /// A learnable tensor of a layer and the gradient accumulated for it.
@@ -37,23 +38,10 @@ public final class Parameter {
     }
 }
 
-/// A seeded random generator (SplitMix64 — hand-written because the standard library has no
-/// seedable one), for weight initialization and dropout masks, so runs repeat.
-struct SeededGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-
-    mutating func next() -> UInt64 {
-        state = state &+ 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
+extension SplitMix64 {
+    /// The generator of weight initialization and dropout masks for `seed`, so runs repeat.
+    /// The offset keeps the streams the layers have always drawn for a given seed.
+    init(layerSeed seed: UInt64) { self.init(seed: seed &+ 0x9E37_79B9_7F4A_7C15) }
 
     /// U(−bound, bound) values: the initialization PyTorch gives convolution and linear layers is
     /// kaiming_uniform with a = √5, which is U(−1/√fanIn, 1/√fanIn).

@@ -1,3 +1,4 @@
+import Random
 import GRDB
 
 /// How to make a random patient-level split.

@@ -1,3 +1,4 @@
+import Random
 import ArgumentParser
 import Foundation
 import Models
@@ -60,8 +61,8 @@ struct BenchCommand: ParsableCommand {
         model.setTraining(mode == .train)
         var generator = SplitMix64(seed: 42)
         let input = try Tensor(shape: [batch, 3, size, size],
-                               values: (0 ..< batch * 3 * size * size).map { _ in generator.nextFloat() * 2 - 1 })
-        let labels = MultiLabelTargets(values: (0 ..< batch * classCount).map { _ in generator.nextFloat() < 0.3 ? 1 : 0 })
+                               values: (0 ..< batch * 3 * size * size).map { _ in generator.uniform(0...1) * 2 - 1 })
+        let labels = MultiLabelTargets(values: (0 ..< batch * classCount).map { _ in generator.uniform(0...1) < 0.3 ? 1 : 0 })
         let optimizer = SGD(parameters: model.namedParameters().map(\.parameter), learningRate: 0.01, momentum: 0.9,
                             weightDecay: 1e-4)
         let loss = BinaryCrossEntropyWithLogits()
@@ -125,23 +126,4 @@ struct BenchCommand: ParsableCommand {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Int(usage.ru_maxrss) * 1024
     }
-}
-
-/// SplitMix64, for repeatable random benchmark data (the standard library has no seedable
-/// generator).
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state = state &+ 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    mutating func nextFloat() -> Float { Float(next() >> 40) / Float(1 << 24) }
 }

@@ -1,3 +1,4 @@
+import Random
 import ArgumentParser
 import Foundation
 import Imaging
@@ -79,7 +80,7 @@ struct DbBenchLoaderCommand: ParsableCommand {
                 let image = try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: loader.pathForBenchmark(index)))
                 buffer.withUnsafeMutableBufferPointer { output in
                     if preprocessing.augmentation != nil {
-                        var generator = SeededGenerator(seed: UInt64(index))
+                        var generator = SplitMix64(seed: UInt64(index))
                         preprocessing.apply(image, into: output, generator: &generator)
                     } else {
                         preprocessing.apply(image, into: output)

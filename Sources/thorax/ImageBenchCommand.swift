@@ -1,3 +1,4 @@
+import Random
 import ArgumentParser
 import Foundation
 import Imaging
@@ -66,7 +67,7 @@ struct ImageBenchCommand: ParsableCommand {
         var training = evaluation
         training.augmentation = Augmentation()
         var output = [Float](repeating: 0, count: evaluation.valuesPerImage)
-        var generator = SeededGenerator(seed: 1)
+        var generator = SplitMix64(seed: 1)
         var evaluationTimes: [Double] = [], trainingTimes: [Double] = []
         for _ in 0..<repeats {
             for image in decoded {

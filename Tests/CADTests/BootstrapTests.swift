@@ -1,3 +1,4 @@
+import Random
 import XCTest
 import Imaging
 @testable import CAD
@@ -16,7 +17,7 @@ final class BootstrapTests: XCTestCase {
     /// resampled arrays explicitly and compute the AUC from the ROC curve.
     func testWeightedAUCEqualsAUCOfTheExplicitResample() throws {
         let fixture = try ReferenceFixture.load()
-        var generator = SeededGenerator(seed: 7)
+        var generator = SplitMix64(seed: 7)
         for reference in fixture.auc where reference.auc != .undefined {
             let sorted = SortedScores(scores: reference.scores, labels: reference.labels)
             for _ in 0..<5 {
@@ -24,7 +25,7 @@ final class BootstrapTests: XCTestCase {
                 var resampledScores: [Double] = []
                 var resampledLabels: [Bool] = []
                 for _ in reference.scores.indices {
-                    let index = generator.nextIndex(below: reference.scores.count)
+                    let index = generator.below(reference.scores.count)
                     weights[index] += 1
                     resampledScores.append(reference.scores[index])
                     resampledLabels.append(reference.labels[index])

@@ -1,3 +1,4 @@
+import Random
 import XCTest
 import TestSupport
 import Imaging
@@ -33,9 +34,9 @@ final class HTMLReportTests: XCTestCase {
     func testLongCurvesAreThinnedToVisiblePoints() throws {
         // 20,000 images with distinct scores: thousands of ROC points, at most ~2 per pixel of
         // the 420-pixel plot's path remain, and the curve still starts at (0, 0) and ends at (1, 1).
-        var generator = SeededGenerator(seed: 5)
-        let labels = (0..<20_000).map { _ in generator.nextIndex(below: 10) < 3 }
-        let scores = labels.map { Double(generator.nextIndex(below: 1 << 30)) / Double(1 << 30) + ($0 ? 0.3 : 0) }
+        var generator = SplitMix64(seed: 5)
+        let labels = (0..<20_000).map { _ in generator.below(10) < 3 }
+        let scores = labels.map { Double(generator.below(1 << 30)) / Double(1 << 30) + ($0 ? 0.3 : 0) }
         let curve = try XCTUnwrap(try ROCCurve(scores: scores, labels: labels))
         XCTAssertGreaterThan(curve.falsePositiveRates.count, 3000)
         let svg = ROCCurveSVG(title: "ROC", series: [.init(name: "A", curve: curve, auc: curve.area)]).render()

@@ -1,3 +1,4 @@
+import Random
 import XCTest
 import Imaging
 @testable import CAD
@@ -28,9 +29,9 @@ final class HeatmapBoxesTests: XCTestCase {
     }
 
     func testConnectedRegionsMatchTheirPlainTwinOnRandomMasks() {
-        var generator = SeededGenerator(seed: 11)
+        var generator = SplitMix64(seed: 11)
         for (width, height, density) in [(1, 1, 5), (1, 37, 5), (53, 1, 5), (64, 48, 3), (64, 48, 5), (97, 31, 7), (40, 40, 9)] {
-            let mask = (0..<(width * height)).map { _ in generator.nextIndex(below: 10) < density }
+            let mask = (0..<(width * height)).map { _ in generator.below(10) < density }
             XCTAssertEqual(connectedRegions(mask: mask, width: width, height: height),
                            connectedRegionsReference(mask: mask, width: width, height: height),
                            "\(width)×\(height) at \(density)0%")

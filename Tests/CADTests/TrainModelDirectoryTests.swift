@@ -1,3 +1,4 @@
+import Random
 import CAD
 import Foundation
 import Imaging
@@ -16,7 +17,7 @@ final class TrainModelDirectoryTests: XCTestCase {
     }
 
     static func images(_ count: Int, size: Int) -> [Float] {
-        var generator = Imaging.SeededGenerator(seed: 5)
+        var generator = Random.SplitMix64(seed: 5)
         return (0 ..< count * 3 * size * size).map { _ in generator.uniform(-2 ... 2) }
     }
 

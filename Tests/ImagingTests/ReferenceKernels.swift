@@ -1,3 +1,4 @@
+import Random
 import Foundation
 @testable import Imaging
 
@@ -53,7 +54,7 @@ enum ReferenceKernels {
 
     /// A reproducible pseudo-random image.
     static func randomImage(width: Int, height: Int, seed: UInt64) -> GrayscaleImage {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         return GrayscaleImage(width: width, height: height,
                               pixels: (0..<(width * height)).map { _ in UInt8(truncatingIfNeeded: generator.next()) })
     }

@@ -1,3 +1,4 @@
+import Random
 import NN
 import XCTest
 

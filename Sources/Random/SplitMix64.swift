@@ -1,5 +1,6 @@
-/// A seeded pseudo-random generator (SplitMix64, Steele, Lea and Flood 2014), and a shuffle
-/// whose result depends only on the seed.
+/// The project's one seeded pseudo-random generator (SplitMix64, Steele, Lea and Flood 2014),
+/// with a shuffle whose result depends only on the seed: weight initialization, dropout,
+/// augmentation, splits, epoch orders, bootstrap resamples and benchmark data all use it.
 ///
 /// Hand-written because the standard library has no seedable generator, and its `shuffle`
 /// does not promise the same order across Swift versions — a split or an epoch order must be
@@ -30,6 +31,13 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     /// A uniform double in [0, 1) from the top 53 bits.
     public mutating func unit() -> Double {
         Double(next() >> 11) * 0x1.0p-53
+    }
+
+    /// A uniform Float in `range`, from the top 24 bits (platform-independent, unlike
+    /// `Float.random(in:using:)` whose algorithm the standard library may change).
+    public mutating func uniform(_ range: ClosedRange<Float>) -> Float {
+        let unit = Float(next() >> 40) / Float(1 << 24)
+        return range.lowerBound + (range.upperBound - range.lowerBound) * unit
     }
 
     /// Fisher–Yates shuffle of `array` in place, from the last element down.
