@@ -13,6 +13,8 @@ public struct EvaluationReport: Sendable {
     public var unlabelled: Int
     /// Files that exist but could not be decoded or classified, skipped and named.
     public var failures: [FileFailure]
+    /// The probabilities of each evaluated image, by database image id (for storing them).
+    public var probabilities: [ImageProbabilities] = []
 
     /// The paper's one-row table, the per-class details, and a line on skipped images.
     public var text: String {
@@ -74,12 +76,14 @@ public struct EvaluationRunner {
         var scores: [[Float]] = []
         var labels: [[Bool]] = []
         var failures: [FileFailure] = []
+        var probabilities: [ImageProbabilities] = []
         try classifier.classifyFiles(onDisk.map { $0.path! }, heatmaps: false, progress: progress) { index, result in
             switch result {
             case .failure(let failure):
                 failures.append(failure)
             case .success(let (_, classification)):
                 scores.append(classification.probabilities)
+                probabilities.append(ImageProbabilities(imageID: onDisk[index].id, probabilities: classification.probabilities))
                 labels.append(labelIndex.map { c in c.map { onDisk[index].labels[$0] == 1 } ?? false })
             }
         }
@@ -92,6 +96,7 @@ public struct EvaluationRunner {
                                                       bootstrap: bootstrap, progress: bootstrapProgress)
         return EvaluationReport(evaluation: evaluation, table: ClassificationTable(model: modelName, evaluation: evaluation),
                                 requested: images.count, missing: labelled.count - onDisk.count,
-                                unlabelled: images.count - labelled.count, failures: failures)
+                                unlabelled: images.count - labelled.count, failures: failures,
+                                probabilities: probabilities)
     }
 }

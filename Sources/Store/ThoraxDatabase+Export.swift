@@ -7,18 +7,24 @@ extension ThoraxDatabase {
 
     /// Writes the images of `split`'s `part` (every image when `split` is nil; every part when
     /// `part` is nil) in the NIH Data_Entry format, ordered by image name: the positive image
-    /// labels of `source` joined by `|` in Thorax class order, or "No Finding" when there are
+    /// labels of `source` (of model `modelID` when given: source `model`) joined by `|` in Thorax class order, or "No Finding" when there are
     /// none. Numbers are written as the NIH file writes them, so exporting an imported release
     /// reproduces its rows.
     ///
     /// The file is written atomically (temporary file, then rename). Returns the row count.
-    /// Throws `notFound` for an unknown split or part, `cannotWrite` naming the file.
+    /// Throws `notFound` for an unknown split, part or model, `cannotWrite` naming the file.
     @discardableResult
-    public func exportDataEntry(split: String?, part: String?, source: String = "nih", to url: URL) throws -> Int {
+    public func exportDataEntry(split: String?, part: String?, source: String = "nih", modelID: Int64? = nil,
+                                to url: URL) throws -> Int {
         var text = Self.dataEntryHeader + "\n"
         let count = try queue.read { db -> Int in
             var filter = ""
-            var arguments: StatementArguments = [source]
+            var arguments: StatementArguments = [source, modelID]
+            if let modelID {
+                let known = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM models WHERE id = ?)",
+                                              arguments: [modelID]) ?? false
+                guard known else { throw StoreError.notFound("no model with id \(modelID)") }
+            }
             if let split {
                 let known = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM splits WHERE name = ?)",
                                               arguments: [split]) ?? false
@@ -44,7 +50,7 @@ extension ThoraxDatabase {
                        i.view, i.original_width, i.original_height, i.pixel_spacing_x,
                        i.pixel_spacing_y
                 FROM images i JOIN patients p ON p.id = i.patient_id
-                LEFT JOIN labels l ON l.image_id = i.id AND +l.source = ? AND +l.value = 1
+                LEFT JOIN labels l ON l.image_id = i.id AND +l.source = ? AND +l.model_id IS ? AND +l.value = 1
                     AND l.class <> 'No Finding'
                 \(filter)
                 GROUP BY i.id ORDER BY i.name

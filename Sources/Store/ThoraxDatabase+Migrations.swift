@@ -18,6 +18,22 @@ extension ThoraxDatabase {
                 CREATE INDEX splits_by_part ON splits(name, part);
                 """)
         }
+        migrator.registerMigration("v4: what a model is (weights hash, classes, card); image lookup by file") { db in
+            // `studies_by_patient` repeats the first column of the (patient_id, identifier)
+            // key's index, which serves the same lookups; the NIH import adds 112,120 studies.
+            // A model is identified by the SHA-256 of its weights file: registering the same
+            // weights again finds the same row, whatever their directory is called.
+            try db.alter(table: "models") { t in
+                t.add(column: "content_hash", .text)
+                t.add(column: "classes", .text)
+                t.add(column: "card", .text)
+            }
+            try db.execute(sql: """
+                CREATE UNIQUE INDEX models_by_content ON models(content_hash) WHERE content_hash IS NOT NULL;
+                CREATE INDEX images_by_path ON images(path) WHERE path IS NOT NULL;
+                DROP INDEX studies_by_patient;
+                """)
+        }
         return migrator
     }()
 
@@ -164,7 +180,7 @@ extension ThoraxDatabase {
         }
 
         // Indexes for lookups by owner, and so that deleting a row does not scan its children.
-        // Partial where most rows have no owner: NIH images have no study.
+        // Partial where many rows have no owner (reports without a study).
         try db.execute(sql: """
             CREATE INDEX studies_by_patient ON studies(patient_id);
             CREATE INDEX images_by_patient ON images(patient_id);

@@ -4,6 +4,10 @@ import GRDB
 /// What an NIH import changed. Re-importing the same files gives all zeros.
 public struct NIHImportSummary: Equatable, Sendable {
     public var patientsAdded = 0
+    /// Studies added: one per patient and follow-up number.
+    public var studiesAdded = 0
+    /// Studies left without images (or reports) when their images moved to another study.
+    public var studiesRemoved = 0
     public var imagesAdded = 0
     public var imagesUpdated = 0
     public var labelsAdded = 0
@@ -23,7 +27,7 @@ public struct NIHImportSummary: Equatable, Sendable {
 
     /// Whether the import wrote anything.
     public var changedAnything: Bool {
-        patientsAdded + imagesAdded + imagesUpdated + labelsAdded + labelsRemoved + boxesAdded
+        patientsAdded + studiesAdded + studiesRemoved + imagesAdded + imagesUpdated + labelsAdded + labelsRemoved + boxesAdded
             + boxesRemoved + splitChanges + filesUpdated > 0
     }
 }
@@ -34,7 +38,18 @@ extension ThoraxDatabase {
     public static let officialTrainValidation = "train_val"
     public static let officialTest = "test"
 
-    /// Stores the NIH release: one patient per "Patient ID", one image per Data_Entry row with
+    /// The identifier of the NIH study (visit) of a Data_Entry "Follow-up #": the number with
+    /// at least three digits ("000" for a patient's first visit), so that text order is number
+    /// order. The release has no study ids; each patient's follow-up number names one visit
+    /// (all 112,120 (patient, follow-up) pairs are distinct). It is the column, not the number
+    /// in the image name: the two differ on 24,106 rows of Data_Entry_2017_v2020.
+    public static func nihStudyIdentifier(followUp: Int) -> String {
+        let digits = String(followUp)
+        return digits.count >= 3 ? digits : String(repeating: "0", count: 3 - digits.count) + digits
+    }
+
+    /// Stores the NIH release: one patient per "Patient ID", one study per patient and
+    /// "Follow-up #" (`nihStudyIdentifier`), one image per Data_Entry row with
     /// its positive classes as `nih` labels ("No Finding" as its own label), the boxes as `nih`
     /// boxes, and the two lists as split `official` parts `train_val` and `test`. With
     /// `imagesDirectory`, also records which images exist there (path, size, dimensions) and,
@@ -71,7 +86,7 @@ extension ThoraxDatabase {
     private func dropSecondaryIndexes(_ db: Database) throws -> [String] {
         let indexes = try Row.fetchAll(db, sql: """
             SELECT name, sql FROM sqlite_master
-            WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('images', 'labels', 'splits')
+            WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('studies', 'images', 'labels', 'splits')
             ORDER BY name
             """)
         for index in indexes {
@@ -85,6 +100,7 @@ extension ThoraxDatabase {
     private struct StoredImage {
         var id: Int64
         var patientID: Int64
+        var studyID: Int64?
         var entry: NIHRelease.Entry
         var file: ImageFile?
     }
@@ -100,11 +116,16 @@ extension ThoraxDatabase {
         try Row.fetchCursor(db, sql: "SELECT identifier, id FROM patients").forEach { row in
             patients[row[0]] = row[1]
         }
+        var studies: [StudyKey: Int64] = [:]
+        studies.reserveCapacity(total)
+        try Row.fetchCursor(db, sql: "SELECT patient_id, identifier, id FROM studies").forEach { row in
+            studies[StudyKey(patient: row[0], identifier: row[1])] = row[2]
+        }
         var images: [String: StoredImage] = [:]
         images.reserveCapacity(total)
         let imageRows = try Row.fetchCursor(db, sql: """
             SELECT id, name, patient_id, follow_up, age, sex, view, original_width, original_height,
-                   pixel_spacing_x, pixel_spacing_y, path, file_size, width, height, content_hash
+                   pixel_spacing_x, pixel_spacing_y, path, file_size, width, height, content_hash, study_id
             FROM images
             """)
         var identifierOfPatient: [Int64: String] = [:]
@@ -122,7 +143,7 @@ extension ThoraxDatabase {
                 file = ImageFile(path: path, size: row[12] ?? -1, width: row[13] ?? -1, height: row[14] ?? -1,
                                  contentHash: row[15])
             }
-            images[name] = StoredImage(id: row[0], patientID: patientID, entry: entry, file: file)
+            images[name] = StoredImage(id: row[0], patientID: patientID, studyID: row[16], entry: entry, file: file)
         }
         var labels: [Int64: Set<String>] = [:]
         try Row.fetchCursor(db, sql: "SELECT image_id, class FROM labels WHERE source = 'nih' AND image_id IS NOT NULL").forEach { row in
@@ -130,14 +151,15 @@ extension ThoraxDatabase {
         }
 
         var insertPatient = try BulkStatement(db, sql: "INSERT INTO patients (identifier) VALUES (?)")
+        var insertStudy = try BulkStatement(db, sql: "INSERT INTO studies (patient_id, identifier) VALUES (?, ?)")
         var insertImage = try BulkStatement(db, sql: """
-            INSERT INTO images (name, patient_id, follow_up, age, sex, view, original_width,
+            INSERT INTO images (name, patient_id, study_id, follow_up, age, sex, view, original_width,
                                 original_height, pixel_spacing_x, pixel_spacing_y,
                                 path, file_size, width, height, content_hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         let updateImage = try db.makeStatement(sql: """
-            UPDATE images SET patient_id = ?, follow_up = ?, age = ?, sex = ?, view = ?,
+            UPDATE images SET patient_id = ?, study_id = ?, follow_up = ?, age = ?, sex = ?, view = ?,
                 original_width = ?, original_height = ?, pixel_spacing_x = ?, pixel_spacing_y = ?
             WHERE id = ?
             """)
@@ -153,6 +175,8 @@ extension ThoraxDatabase {
 
         var imageIDs: [String: Int64] = [:]
         imageIDs.reserveCapacity(total)
+        // Studies that updated images left; those left with no image and no report go.
+        var formerStudies: Set<Int64> = []
         for (number, entry) in release.entries.enumerated() {
             if number % 4096 == 0 { progress?("images", number, total) }
             let patientID: Int64
@@ -165,15 +189,28 @@ extension ThoraxDatabase {
                 patients[entry.patient] = patientID
                 summary.patientsAdded += 1
             }
+            let studyKey = StudyKey(patient: patientID, identifier: Self.nihStudyIdentifier(followUp: entry.followUp))
+            let studyID: Int64
+            if let id = studies[studyKey] {
+                studyID = id
+            } else {
+                insertStudy.bind(patientID)
+                insertStudy.bind(studyKey.identifier)
+                try insertStudy.step()
+                studyID = db.lastInsertedRowID
+                studies[studyKey] = studyID
+                summary.studiesAdded += 1
+            }
             let file = files[entry.name]
             let imageID: Int64
             if let stored = images[entry.name] {
                 imageID = stored.id
                 var comparable = entry
                 comparable.findings = []
-                if stored.patientID != patientID || stored.entry != comparable {
+                if stored.patientID != patientID || stored.studyID != studyID || stored.entry != comparable {
+                    if let former = stored.studyID, former != studyID { formerStudies.insert(former) }
                     try updateImage.execute(arguments: [
-                        patientID, entry.followUp, entry.age, entry.sex, entry.view,
+                        patientID, studyID, entry.followUp, entry.age, entry.sex, entry.view,
                         entry.originalWidth, entry.originalHeight, entry.pixelSpacingX,
                         entry.pixelSpacingY, imageID,
                     ])
@@ -193,6 +230,7 @@ extension ThoraxDatabase {
             } else {
                 insertImage.bind(entry.name)
                 insertImage.bind(patientID)
+                insertImage.bind(studyID)
                 insertImage.bind(entry.followUp)
                 insertImage.bind(entry.age)
                 insertImage.bind(entry.sex)
@@ -230,9 +268,23 @@ extension ThoraxDatabase {
             }
         }
         progress?("images", total, total)
+        let deleteStudy = try db.makeStatement(sql: """
+            DELETE FROM studies WHERE id = ? AND NOT EXISTS (SELECT 1 FROM images WHERE study_id = studies.id)
+                AND NOT EXISTS (SELECT 1 FROM reports WHERE study_id = studies.id)
+            """)
+        for id in formerStudies.sorted() {
+            try deleteStudy.execute(arguments: [id])
+            summary.studiesRemoved += db.changesCount
+        }
 
         try writeBoxes(release.boxes, imageIDs: imageIDs, into: db, summary: &summary)
         try writeOfficialSplit(release, imageIDs: imageIDs, into: db, summary: &summary)
+    }
+
+    /// A study as the import looks it up: its patient and identifier (the table's unique key).
+    private struct StudyKey: Hashable {
+        var patient: Int64
+        var identifier: String
     }
 
     private func writeBoxes(_ boxes: [NIHRelease.Box], imageIDs: [String: Int64], into db: Database,

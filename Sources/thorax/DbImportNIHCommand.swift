@@ -63,10 +63,11 @@ struct DbImportNIHCommand: ParsableCommand {
         print("read \(release.entries.count) images, \(release.boxes.count) boxes, "
             + "\(release.trainValidation.count) train_val and \(release.test.count) test names")
         if summary.changedAnything {
-            print("added \(summary.patientsAdded) patients, \(summary.imagesAdded) images, "
+            print("added \(summary.patientsAdded) patients, \(summary.studiesAdded) studies, \(summary.imagesAdded) images, "
                 + "\(summary.labelsAdded) labels, \(summary.boxesAdded) boxes; "
                 + "updated \(summary.imagesUpdated) images, \(summary.filesUpdated) files; "
-                + "removed \(summary.labelsRemoved) labels, \(summary.boxesRemoved) boxes; "
+                + "removed \(summary.labelsRemoved) labels, \(summary.boxesRemoved) boxes"
+                + (summary.studiesRemoved == 0 ? "" : ", \(summary.studiesRemoved) studies") + "; "
                 + "\(summary.splitChanges) split changes")
         } else {
             print("no changes: the database already holds these files")

@@ -19,7 +19,8 @@ struct DbStatsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let statistics = try options.open().statistics()
+        let database = try options.open()
+        let statistics = try database.statistics()
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -32,6 +33,10 @@ struct DbStatsCommand: ParsableCommand {
         print("reports: \(statistics.reports)")
         print("boxes: \(statistics.boxes)")
         print("models: \(statistics.models), predictions: \(statistics.predictions)")
+        for model in try database.models() {
+            print("  \(model.id) \(model.name) (\(model.architecture ?? "unknown architecture")): "
+                + "\(model.images) image\(model.images == 1 ? "" : "s") predicted")
+        }
         print("positive labels:")
         for finding in Findings.labelClasses {
             let bySource = statistics.labelsBySource.keys.sorted()

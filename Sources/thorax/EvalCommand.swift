@@ -14,7 +14,8 @@ struct EvalCommand: ParsableCommand {
         the mean over classes with a defined AUC, the number of positives, and the table in the \
         paper's layout. A class without positives (or negatives) has an undefined AUC. Images \
         missing on disk are skipped and counted; unreadable files are named on standard error \
-        (exit status 1).
+        (exit status 1). With --store-predictions, the probabilities of the evaluated images \
+        are also stored in the database, as `predict --database` stores them.
 
         Example:
           thorax eval --database thorax.sqlite --split official:test --roc roc.svg
@@ -43,6 +44,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Seed of the bootstrap.")
     var seed: UInt64 = 0
 
+    @Flag(help: "Store the evaluated images' probabilities, and the classes at or above their thresholds as labels of source model, in the database (one transaction; a rerun replaces them).")
+    var storePredictions = false
+
     func validate() throws {
         let parts = split.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
@@ -54,13 +58,17 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         try requireDatabase(database)
         let parts = split.split(separator: ":").map(String.init)
-        let images = try ThoraxDatabase(path: database).labelledImages(split: parts[0], part: parts[1], source: labels)
+        let store = try ThoraxDatabase(path: database)
+        let images = try store.labelledImages(split: parts[0], part: parts[1], source: labels)
         let (model, name) = try modelOptions.load()
         let runner = EvaluationRunner(classifier: model, modelName: name,
                                       bootstrap: BootstrapOptions(resamples: resamples, seed: seed))
         let progress = ProgressLine("eval", total: images.count, unit: "images")
         let report = try runner.run(images: images, progress: { done, _ in progress.update(done) })
         progress.finish()
+        if storePredictions {
+            try storeModelPredictions(report.probabilities, model: modelOptions.model, in: store, path: database)
+        }
         if let roc {
             try ROCCurveSVG(title: "ROC curves: \(name) on \(split)", evaluation: report.evaluation)
                 .write(to: URL(fileURLWithPath: roc))

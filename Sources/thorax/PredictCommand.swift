@@ -1,6 +1,7 @@
 import ArgumentParser
 import CAD
 import Foundation
+import Store
 
 /// `thorax predict`: class probabilities of image files and, when asked, heatmap figures.
 struct PredictCommand: ParsableCommand {
@@ -14,8 +15,16 @@ struct PredictCommand: ParsableCommand {
         (normalized to 0-255, thresholds 60 and 180). A file that cannot be read gets an error \
         on standard error naming it; the others are still predicted, and the exit status is 1.
 
+        With --database, the probabilities are also stored there (one transaction), with the \
+        classes at or above their thresholds as labels of source `model`; the model is \
+        registered by the SHA-256 of its weights, and predicting an image again replaces its \
+        rows. Each file must be an image of the database, found by the path an import \
+        recorded or by its file name (the NIH Image Index); a file that is not is predicted \
+        but not stored, and named in an error (exit status 1).
+
         Example:
           thorax predict --heatmaps heatmaps chest.png film.jpg study.dcm
+          thorax predict --database thorax.sqlite images/00000001_000.png
         """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -29,16 +38,39 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Directory for heatmap figures of the present classes (created if needed).")
     var heatmaps: String?
 
+    @Option(help: "Store the probabilities in this database file (it must exist and hold the images).")
+    var database: String?
+
     func validate() throws {
         if images.isEmpty { throw ValidationError("give at least one image file") }
     }
 
     func run() throws {
+        // The database is checked before the model runs, so a wrong path fails at once.
+        var store: (database: ThoraxDatabase, images: [String: StoredImageReference?])?
+        if let database {
+            try requireDatabase(database)
+            let opened = try ThoraxDatabase(path: database)
+            store = (opened, Dictionary(zip(images, try opened.images(forFiles: images)), uniquingKeysWith: { first, _ in first }))
+        }
         let (model, name) = try modelOptions.load()
         let runner = PredictionRunner(classifier: model, modelName: name, heatmapDirectory: heatmaps)
         let progress = ProgressLine("predict", total: images.count, unit: "images")
-        let report = try runner.run(paths: images, progress: { done, _ in progress.update(done) })
+        var report = try runner.run(paths: images, progress: { done, _ in progress.update(done) })
         progress.finish()
+        if let store, let database {
+            var results: [ImageProbabilities] = []
+            for prediction in report.predictions {
+                guard let image = store.images[prediction.path] ?? nil else {
+                    let name = URL(fileURLWithPath: prediction.path).lastPathComponent
+                    report.failures.append(FileFailure(path: prediction.path, reason:
+                        "not stored: \(database) has no image recorded at this path or named \(name)"))
+                    continue
+                }
+                results.append(ImageProbabilities(imageID: image.id, probabilities: prediction.classes.map(\.probability)))
+            }
+            try storeModelPredictions(results, model: modelOptions.model, in: store.database, path: database)
+        }
         try printResult(report, json: json, text: "Model: \(report.model)\n" + report.text, failures: report.failures)
     }
 }

@@ -43,6 +43,12 @@ final class NIHRealDataTests: XCTestCase {
         let statistics = try shared.database.statistics()
         XCTAssertEqual(statistics.images, 112_120)
         XCTAssertEqual(statistics.patients, 30_805)
+        // One study per (Patient ID, Follow-up #): every pair in Data_Entry is distinct.
+        XCTAssertEqual(statistics.studies, 112_120)
+        XCTAssertEqual(shared.first.studiesAdded, 112_120)
+        XCTAssertEqual(try shared.database.queue.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM images WHERE study_id IS NULL")
+        }, 0)
         XCTAssertEqual(statistics.boxes, 984)
         XCTAssertEqual(statistics.splits, ["official": ["train_val": 86_524, "test": 25_596]])
         XCTAssertEqual(statistics.imagesOnDisk, 200)

@@ -68,7 +68,7 @@ final class DbCommandTests: XCTestCase {
         XCTAssertEqual(first.status, 0, first.standardError)
         XCTAssertEqual(first.standardOutput, """
             read 22 images, 4 boxes, 4 train_val and 18 test names
-            added 5 patients, 22 images, 27 labels, 4 boxes; updated 0 images, 2 files; removed 0 labels, 0 boxes; 22 split changes
+            added 5 patients, 22 studies, 22 images, 27 labels, 4 boxes; updated 0 images, 2 files; removed 0 labels, 0 boxes; 22 split changes
             found 2 of the images on disk
 
             """)
@@ -85,7 +85,7 @@ final class DbCommandTests: XCTestCase {
         let labels = #"{"Atelectasis":7,"Cardiomegaly":3,"Consolidation":1,"Effusion":1,"Emphysema":1,"Hernia":3,"Infiltration":3,"No Finding":5,"Pneumothorax":3}"#
         XCTAssertEqual(stats.standardOutput, #"{"boxes":4,"boxes_by_class":{"Atelectasis":3,"Infiltration":1},"images":22,"images_on_disk":2,"#
             + #""labels":\#(labels),"labels_by_source":{"nih":\#(labels)},"models":0,"patients":5,"predictions":0,"reports":0,"#
-            + #""splits":{"official":{"test":18,"train_val":4}},"studies":0}"# + "\n")
+            + #""splits":{"official":{"test":18,"train_val":4}},"studies":22}"# + "\n")
     }
 
     func testStatsText() throws {
@@ -94,7 +94,7 @@ final class DbCommandTests: XCTestCase {
         XCTAssertEqual(stats.standardOutput, """
             images: 22 (2 on disk)
             patients: 5
-            studies: 0
+            studies: 22
             reports: 0
             boxes: 4
             models: 0, predictions: 0

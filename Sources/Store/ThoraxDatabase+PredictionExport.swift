@@ -1,0 +1,72 @@
+import Foundation
+import GRDB
+
+extension ThoraxDatabase {
+    /// Writes model `modelID`'s stored probabilities as CSV: a header `Image Index` then the
+    /// model's classes in its output order, and one row per image with predictions (of
+    /// `split`'s `part` when given), ordered by image name. Probabilities are written as the
+    /// shortest decimal that reads back as the stored 32-bit value.
+    ///
+    /// The file is written atomically (temporary file, then rename). Returns the row count.
+    /// Throws `notFound` for an unknown model, split or part; `cannotWrite` naming the file.
+    @discardableResult
+    public func exportPredictions(modelID: Int64, split: String? = nil, part: String? = nil, to url: URL) throws -> Int {
+        var text = ""
+        let count = try queue.read { db -> Int in
+            guard let classList = try String.fetchOne(db, sql: "SELECT ifnull(classes, '') FROM models WHERE id = ?",
+                                                      arguments: [modelID]) else {
+                throw StoreError.notFound("no model with id \(modelID)")
+            }
+            let classes = classList.split(separator: "|").map(String.init)
+            let column = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+            var filter = ""
+            var arguments: StatementArguments = [modelID]
+            if let split {
+                let parts = try String.fetchAll(db, sql: "SELECT DISTINCT part FROM splits WHERE name = ? ORDER BY part",
+                                                arguments: [split])
+                guard !parts.isEmpty else { throw StoreError.notFound("no split named '\(split)'") }
+                filter = "AND p.image_id IN (SELECT image_id FROM splits WHERE name = ?"
+                arguments += [split]
+                if let part {
+                    guard parts.contains(part) else {
+                        throw StoreError.notFound("split '\(split)' has no part '\(part)' (it has \(parts.joined(separator: ", ")))")
+                    }
+                    filter += " AND part = ?"
+                    arguments += [part]
+                }
+                filter += ")"
+            }
+            text = (["Image Index"] + classes).joined(separator: ",") + "\n"
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT i.name, p.class, p.probability FROM predictions p JOIN images i ON i.id = p.image_id
+                WHERE p.model_id = ? \(filter)
+                ORDER BY i.name, i.id
+                """, arguments: arguments)
+            var count = 0
+            var name: String?
+            var values = [String](repeating: "", count: classes.count)
+            func flush() {
+                guard let name else { return }
+                text += name + "," + values.joined(separator: ",") + "\n"
+                count += 1
+            }
+            while let row = try rows.next() {
+                let image: String = row[0]
+                if image != name {
+                    flush()
+                    name = image
+                    values = [String](repeating: "", count: classes.count)
+                }
+                if let c = column[row[1] as String] { values[c] = Float(row[2] as Double).description }
+            }
+            flush()
+            return count
+        }
+        do {
+            try Data(text.utf8).write(to: url, options: .atomic)
+        } catch {
+            throw StoreError.cannotWrite(file: url.path, reason: error.localizedDescription)
+        }
+        return count
+    }
+}
