@@ -3,7 +3,7 @@ import PackageDescription
 
 // Modules by concern; arrows point at what a module may import (DESIGN.md):
 // thorax (CLI) -> CAD -> Models -> NN -> Tensor -> CDNNL (oneDNN)
-//                   |-> Loader -> Imaging -> CPNG, CTurboJPEG, ...
+//                   |-> Loader -> Imaging -> CPNG, CISAL, CTurboJPEG, ...
 //                   |-> Store (GRDB / SQLite)
 //                   '-> Reports (pure Swift, no C)
 let package = Package(
@@ -27,6 +27,7 @@ let package = Package(
         .systemLibrary(name: "CCharLS", path: "Sources/CCharLS"),
         .systemLibrary(name: "COpenJPEG", path: "Sources/COpenJPEG"),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
+        .systemLibrary(name: "CISAL", path: "Sources/CISAL"),
 
         // The one seeded random generator every module draws from.
         .target(name: "Random"),
@@ -41,7 +42,7 @@ let package = Package(
         .target(name: "Models", dependencies: ["NN", "SafeTensors"]),
 
         // Images and the database.
-        .target(name: "Imaging", dependencies: ["Random", "CPNG", "CTurboJPEG", "CZlib", "CCharLS", "COpenJPEG"]),
+        .target(name: "Imaging", dependencies: ["Random", "CPNG", "CISAL", "CTurboJPEG", "CZlib", "CCharLS", "COpenJPEG"]),
         .target(name: "Store", dependencies: ["Random", 
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
             "CCrypto", "Reports",
@@ -70,7 +71,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "Random", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "SafeTensors", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Random", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Random", "TestSupport", "CZlib"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Random", "Reports", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoaderTests", dependencies: ["Loader", "Store", "Imaging", "TestSupport"]),
         .testTarget(name: "CADTests", dependencies: ["CAD", "Random", "TestSupport"], resources: [.copy("Fixtures")]),

@@ -1,18 +1,37 @@
 import CPNG
 import Foundation
 
-/// PNG decoding and encoding through libpng (the CPNG shim keeps libpng's longjmp in C).
+/// PNG decoding and encoding: the common layouts through `PNGDirectDecoder` (ISA-L inflate),
+/// everything else and all errors through libpng (the CPNG shim keeps libpng's longjmp in C).
 public enum PNGCodec {
     /// Decodes a PNG (any colour type, 1–16 bits, interlaced or not) to the samples it stores:
     /// palettes are expanded to RGB(A) and gray below 8 bits to 8 bits.
     /// Throws `ImagingError` naming `name` when the data is not a PNG, truncated or corrupt.
     public static func decodeSamples(_ data: Data, name: String) throws -> SampleImage {
-        try withDecoded(data, name: name) { sampleImage($0, $1, $2, $3, $4) }
+        if let direct = PNGDirectDecoder.decode(data) { return sampleImage(direct) }
+        return try decodeSamplesWithLibPNG(data, name: name)
     }
 
     /// Decodes a PNG to 8-bit gray (see `SampleImage.grayscale()` for colour and 16-bit).
     /// 8-bit gray files, the common case, skip the intermediate copy.
     public static func decode(_ data: Data, name: String) throws -> GrayscaleImage {
+        if let direct = PNGDirectDecoder.decode(data) {
+            let header = direct.header
+            if header.channels == 1 && header.bitDepth == 8 {
+                return GrayscaleImage(width: header.width, height: header.height, pixels: direct.bytes)
+            }
+            return sampleImage(direct).grayscale()
+        }
+        return try decodeWithLibPNG(data, name: name)
+    }
+
+    /// `decodeSamples` through libpng only: the reference the direct path is tested against.
+    static func decodeSamplesWithLibPNG(_ data: Data, name: String) throws -> SampleImage {
+        try withDecoded(data, name: name) { sampleImage($0, $1, $2, $3, $4) }
+    }
+
+    /// `decode` through libpng only.
+    static func decodeWithLibPNG(_ data: Data, name: String) throws -> GrayscaleImage {
         try withDecoded(data, name: name) { pixels, width, height, channels, bitDepth in
             if channels == 1 && bitDepth == 8 {
                 let gray = [UInt8](UnsafeBufferPointer(start: pixels, count: width * height))
@@ -55,6 +74,24 @@ public enum PNGCodec {
             }
         }
         return SampleImage(width: width, height: height, channels: channels, bitDepth: bitDepth, samples: samples)
+    }
+
+    /// A direct decode's bytes (16-bit samples big-endian) as a `SampleImage`.
+    private static func sampleImage(_ decoded: PNGDirectDecoder.Decoded) -> SampleImage {
+        let header = decoded.header
+        let count = header.width * header.height * header.channels
+        var samples = [UInt16](repeating: 0, count: count)
+        decoded.bytes.withUnsafeBufferPointer { source in
+            samples.withUnsafeMutableBufferPointer { destination in
+                if header.bitDepth == 16 {
+                    for i in 0..<count { destination[i] = UInt16(source[2 * i]) << 8 | UInt16(source[2 * i + 1]) }
+                } else {
+                    for i in 0..<count { destination[i] = UInt16(source[i]) }
+                }
+            }
+        }
+        return SampleImage(width: header.width, height: header.height, channels: header.channels,
+                           bitDepth: header.bitDepth, samples: samples)
     }
 
     /// Encodes an 8-bit gray image as PNG.
