@@ -150,43 +150,91 @@ enum PNGDirectDecoder {
                 let source = filtered + y * (rowBytes + 1) + 1
                 let row = output + y * rowBytes
                 let prior = y == 0 ? zeroRow.baseAddress! : UnsafePointer(output + (y - 1) * rowBytes)
-                switch source[-1] {
-                case 0:
-                    row.update(from: source, count: rowBytes)
-                case 1:
-                    for i in 0..<min(bpp, rowBytes) { row[i] = source[i] }
-                    var i = bpp
-                    while i < rowBytes { row[i] = source[i] &+ row[i - bpp]; i += 1 }
-                case 2:
-                    for i in 0..<rowBytes { row[i] = source[i] &+ prior[i] }
-                case 3:
-                    for i in 0..<min(bpp, rowBytes) { row[i] = source[i] &+ (prior[i] >> 1) }
-                    var i = bpp
-                    while i < rowBytes {
-                        row[i] = source[i] &+ UInt8(truncatingIfNeeded: (Int(row[i - bpp]) + Int(prior[i])) >> 1)
-                        i += 1
-                    }
-                case 4:
-                    for i in 0..<min(bpp, rowBytes) { row[i] = source[i] &+ prior[i] }
-                    var i = bpp
-                    while i < rowBytes {
-                        row[i] = source[i] &+ paeth(Int(row[i - bpp]), Int(prior[i]), Int(prior[i - bpp]))
-                        i += 1
-                    }
-                default:
-                    return false
+                let filter = source[-1]
+                guard filter <= 4 else { return false }
+                if bpp == 1 {
+                    unfilterOneBytePixels(filter, source, prior, row, rowBytes)
+                } else {
+                    unfilterRow(filter, source, prior, row, rowBytes, bpp)
                 }
             }
             return true
         }
     }
 
+    /// One row of 8-bit gray, the X-ray case: the byte to the left stays in a register, since
+    /// reading it back from the row just written costs a store-to-load round trip per byte.
+    @inline(__always)
+    private static func unfilterOneBytePixels(_ filter: UInt8, _ source: UnsafePointer<UInt8>,
+                                              _ prior: UnsafePointer<UInt8>, _ row: UnsafeMutablePointer<UInt8>,
+                                              _ count: Int) {
+        switch filter {
+        case 0:
+            row.update(from: source, count: count)
+        case 1:
+            var left: UInt8 = 0
+            for i in 0..<count { left = source[i] &+ left; row[i] = left }
+        case 2:
+            for i in 0..<count { row[i] = source[i] &+ prior[i] }
+        case 3:
+            var left: UInt16 = 0
+            for i in 0..<count {
+                let value = source[i] &+ UInt8(truncatingIfNeeded: (left &+ UInt16(prior[i])) >> 1)
+                row[i] = value
+                left = UInt16(value)
+            }
+        default:
+            var left: Int32 = 0, upperLeft: Int32 = 0
+            for i in 0..<count {
+                let above = Int32(prior[i])
+                let value = source[i] &+ paeth(left, above, upperLeft)
+                row[i] = value
+                left = Int32(value)
+                upperLeft = above
+            }
+        }
+    }
+
+    /// One row of any other pixel size (2–8 bytes): `bpp` independent chains interleave, so the
+    /// left byte is read back from the row.
+    @inline(__always)
+    private static func unfilterRow(_ filter: UInt8, _ source: UnsafePointer<UInt8>, _ prior: UnsafePointer<UInt8>,
+                                    _ row: UnsafeMutablePointer<UInt8>, _ count: Int, _ bpp: Int) {
+        let head = min(bpp, count)
+        switch filter {
+        case 0:
+            row.update(from: source, count: count)
+        case 1:
+            for i in 0..<head { row[i] = source[i] }
+            for i in head..<count { row[i] = source[i] &+ row[i - bpp] }
+        case 2:
+            for i in 0..<count { row[i] = source[i] &+ prior[i] }
+        case 3:
+            for i in 0..<head { row[i] = source[i] &+ (prior[i] >> 1) }
+            for i in head..<count {
+                row[i] = source[i] &+ UInt8(truncatingIfNeeded: (UInt16(row[i - bpp]) &+ UInt16(prior[i])) >> 1)
+            }
+        default:
+            for i in 0..<head { row[i] = source[i] &+ prior[i] }
+            for i in head..<count {
+                row[i] = source[i] &+ paeth(Int32(row[i - bpp]), Int32(prior[i]), Int32(prior[i - bpp]))
+            }
+        }
+    }
+
     /// The Paeth predictor: whichever of left `a`, above `b`, upper-left `c` is nearest to
     /// a + b − c, ties going to a, then b.
     @inline(__always)
-    private static func paeth(_ a: Int, _ b: Int, _ c: Int) -> UInt8 {
-        let pa = abs(b - c), pb = abs(a - c), pc = abs(a + b - 2 * c)
+    private static func paeth(_ a: Int32, _ b: Int32, _ c: Int32) -> UInt8 {
+        let pa = magnitude(b &- c), pb = magnitude(a &- c), pc = magnitude(a &+ b &- c &- c)
         return UInt8(truncatingIfNeeded: pa <= pb && pa <= pc ? a : (pb <= pc ? b : c))
+    }
+
+    /// |x| without the overflow trap of `abs` (inputs are within ±510 here).
+    @inline(__always)
+    private static func magnitude(_ x: Int32) -> Int32 {
+        let sign = x >> 31
+        return (x ^ sign) &- sign
     }
 
     /// Whether the CRC stored after the chunk at `chunk` (length, type, body, CRC) matches its
