@@ -58,12 +58,7 @@ public final class DenseNet: Backbone {
             layers.append(("denseblock\(index + 1)", block))
             channels = block.outputChannels
             if index != configuration.blockLayers.count - 1 {
-                layers.append(("transition\(index + 1)", Sequential(named: [
-                    ("norm", try BatchNorm2d(featureCount: channels, fusesReLU: true)),
-                    ("conv", try Conv2d(inputChannels: channels, outputChannels: channels / 2, kernelSize: 1, bias: false,
-                                        seed: blockSeed &+ 500)),
-                    ("pool", try AvgPool2d(kernelSize: 2, stride: 2)),
-                ])))
+                layers.append(("transition\(index + 1)", try Transition(channels: channels, seed: blockSeed &+ 500)))
                 channels /= 2
             }
         }
@@ -102,6 +97,41 @@ public final class DenseNet: Backbone {
         var gradient = gradientOutput
         if let avgpool, let classifier { gradient = try avgpool.backward(classifier.backward(gradient)) }
         return try features.backward(gradient)
+    }
+}
+
+/// A transition between dense blocks: norm+relu (fused), conv (1×1 halving the channels), pool
+/// (2×2 average), named as torchvision's `_Transition`.
+///
+/// In unrecorded evaluation (`GradientRecording`) it pools before the convolution: a 1×1
+/// convolution and an average pooling are both linear and per-position/per-channel, so they
+/// commute exactly (up to rounding) — and the convolution then runs on a quarter of the positions.
+/// Training and recorded evaluation keep torchvision's order.
+final class Transition: Layer {
+    let norm: BatchNorm2d
+    let conv: Conv2d
+    let pool: AvgPool2d
+    var isTraining = true
+    private var pooledFirst = false
+
+    init(channels: Int, seed: UInt64) throws {
+        norm = try BatchNorm2d(featureCount: channels, fusesReLU: true)
+        conv = try Conv2d(inputChannels: channels, outputChannels: channels / 2, kernelSize: 1, bias: false, seed: seed)
+        pool = try AvgPool2d(kernelSize: 2, stride: 2)
+    }
+
+    var namedChildren: [(name: String, module: Module)] { [("norm", norm), ("conv", conv), ("pool", pool)] }
+
+    // x: (N, C, H, W) -> (N, C/2, H/2, W/2)
+    func forward(_ input: Tensor) throws -> Tensor {
+        pooledFirst = !conv.isTraining && !GradientRecording.inEvaluation
+        if pooledFirst { return try conv.forward(pool.forward(norm.forward(input))) }
+        return try pool.forward(conv.forward(norm.forward(input)))
+    }
+
+    func backward(_ gradientOutput: Tensor) throws -> Tensor {
+        if pooledFirst { throw LayerError.backwardNotRecorded("Transition") }
+        return try norm.backward(conv.backward(pool.backward(gradientOutput)))
     }
 }
 

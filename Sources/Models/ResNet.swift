@@ -88,7 +88,11 @@ public final class ResNet: Backbone {
 
     // x: (N, 3, H, W) -> (N, classCount) logits, or (N, featureChannels, H/32, W/32) for a backbone
     public func forward(_ input: Tensor) throws -> Tensor {
-        var x = try maxpool.forward(bn1.forward(conv1.forward(input)))
+        // Unrecorded evaluation: the stem's batch norm and ReLU run fused into conv1.
+        let stem = try Conv2d.fusible(conv1, bn1) != nil
+            ? conv1.forward(input, fusing: ConvolutionFusion(batchNorm: bn1, relu: bn1.fusesReLU))
+            : bn1.forward(conv1.forward(input))
+        var x = try maxpool.forward(stem)
         for stage in stages { x = try stage.forward(x) }
         if let avgpool, let fc { x = try fc.forward(avgpool.forward(x)) }
         return x

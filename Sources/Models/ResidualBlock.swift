@@ -21,8 +21,9 @@ public final class ResidualBlock: Layer {
     /// the last applies the block's inner ReLU itself (fused, one pass over the activations).
     let main: [(name: String, layer: Layer)]
     public let downsample: Sequential?
-    /// relu(main + shortcut), the ReLU fused into the sum.
-    let add = Add(fusesReLU: true)
+    /// relu(main + shortcut), the ReLU fused into the sum, written over the last batch norm's
+    /// output (which its backward does not read), as torchvision's in-place `out += identity`.
+    let add = Add(fusesReLU: true, overwritesFirstInput: true)
     public var isTraining = true
     public let outputChannels: Int
 
@@ -72,14 +73,41 @@ public final class ResidualBlock: Layer {
 
     // x: (N, C_in, H, W) -> (N, C_out, H/stride, W/stride)
     public func forward(_ input: Tensor) throws -> Tensor {
+        if let pairs = fusiblePairs() {
+            // Unrecorded evaluation: each conv with its batch norm (and ReLU) in one primitive,
+            // the last one also adding the shortcut and applying the final ReLU.
+            ranFused = true
+            let shortcut = try downsample?.forward(input) ?? input
+            var x = input
+            for (index, (convolution, batchNorm)) in pairs.enumerated() {
+                let isLast = index == pairs.count - 1
+                x = try convolution.forward(x, fusing: ConvolutionFusion(batchNorm: batchNorm, residual: isLast ? shortcut : nil,
+                                                                       relu: isLast || batchNorm.fusesReLU))
+            }
+            return x
+        }
+        ranFused = false
         var x = input
         for (_, layer) in main { x = try layer.forward(x) }
         let shortcut = try downsample?.forward(input) ?? input
         return try add.forward(x, shortcut)
     }
 
+    private var ranFused = false
+
+    /// The (convolution, batch norm) pairs of the main path when they can run fused, else nil.
+    private func fusiblePairs() -> [(Conv2d, BatchNorm2d)]? {
+        var pairs: [(Conv2d, BatchNorm2d)] = []
+        for index in stride(from: 0, to: main.count, by: 2) {
+            guard let pair = Conv2d.fusible(main[index].layer, main[index + 1].layer) else { return nil }
+            pairs.append(pair)
+        }
+        return pairs
+    }
+
     // dy: (N, C_out, H', W') -> dx: (N, C_in, H, W)
     public func backward(_ gradientOutput: Tensor) throws -> Tensor {
+        if ranFused { throw LayerError.backwardNotRecorded("ResidualBlock") }
         let (mainGradient, shortcutGradient) = try add.backward(gradientOutput)
         let shortcutInputGradient = try downsample?.backward(shortcutGradient) ?? shortcutGradient
         var gradient = mainGradient

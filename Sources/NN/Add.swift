@@ -4,8 +4,13 @@ import Tensor
 /// Element-wise sum of two tensors of the same shape — the residual connection of ResNet —
 /// optionally followed by a ReLU (ResNet's relu(out + identity)) fused as a post-operation.
 /// The output has the first input's layout; the second is reordered to it when it differs.
+///
+/// With `overwritesFirstInput` the sum is written into the first input's buffer (as PyTorch's
+/// `out += identity`), saving one activation-sized buffer per call — for a first input that
+/// nothing reads afterwards, such as a batch norm's output (its backward needs only its input).
 public final class Add: Module {
     public let fusesReLU: Bool
+    public let overwritesFirstInput: Bool
     public var isTraining = true
 
     private var inputDescriptor: dnnl_memory_desc_t?
@@ -15,8 +20,12 @@ public final class Add: Module {
     private var reluBackward: Primitive?
     private var reluHint: Primitive?
     private var gradientAdapter: LayoutAdapter?
+    private var ranUnrecorded = false
 
-    public init(fusesReLU: Bool = false) { self.fusesReLU = fusesReLU }
+    public init(fusesReLU: Bool = false, overwritesFirstInput: Bool = false) {
+        self.fusesReLU = fusesReLU
+        self.overwritesFirstInput = overwritesFirstInput
+    }
 
     // a, b: same shape -> a + b (or relu(a + b)), a's layout
     public func forward(_ a: Tensor, _ b: Tensor) throws -> Tensor {
@@ -28,19 +37,28 @@ public final class Add: Module {
             let attributes = try PrimitiveAttributes(fusesReLU ? [.eltwise(dnnl_eltwise_relu, alpha: 0, beta: 0)] : [])
             forwardPrimitive = try Primitive("add", operation: operation, attributes: attributes.handle)
             secondAdapter = LayoutAdapter(target: a.descriptor)
-            output = try Tensor(descriptor: a.descriptor)
+            output = nil
             gradientAdapter = LayoutAdapter(target: a.descriptor)
             reluBackward = nil
             inputDescriptor = a.descriptor
         }
         let second = try secondAdapter!.adapt(b)
-        try forwardPrimitive!.execute([(DNNL_ARG_SRC_0, a), (DNNL_ARG_SRC_1, second), (DNNL_ARG_DST, output!)])
-        return output!
+        // Unrecorded evaluation: a new output each call (pooled), nothing kept for backward.
+        let recording = GradientRecording.isRecording(training: isTraining)
+        ranUnrecorded = !recording
+        // In place only without layout padding: oneDNN 2.6's in-place binary gave wrong sums on
+        // channel-padded blocked tensors (e.g. 4 channels in nChw8c; tiny golden ResNet-18).
+        let inPlace = overwritesFirstInput && a.byteCount == a.count * MemoryLayout<Float>.stride
+        if recording && !inPlace && (output == nil || output === a) { output = try Tensor(descriptor: a.descriptor) }
+        let output = inPlace ? a : recording ? self.output! : try Tensor(descriptor: a.descriptor, zeroed: false)
+        if recording { self.output = output }
+        try forwardPrimitive!.execute([(DNNL_ARG_SRC_0, a), (DNNL_ARG_SRC_1, second), (DNNL_ARG_DST, output)])
+        return output
     }
 
     /// The gradient for both inputs (one tensor, returned twice; with the fused ReLU, dy·(y > 0)).
     public func backward(_ gradientOutput: Tensor) throws -> (Tensor, Tensor) {
-        guard let output, let gradientAdapter else { throw LayerError.backwardBeforeForward("Add") }
+        guard let output, let gradientAdapter, !ranUnrecorded else { throw LayerError.backwardWithoutRecord("Add", ranUnrecorded) }
         guard gradientOutput.shape == output.shape else {
             throw TensorError.shapeMismatch("Add.backward expects a gradient of shape \(output.shape), got \(gradientOutput.shape)")
         }

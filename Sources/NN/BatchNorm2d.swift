@@ -25,6 +25,7 @@ public final class BatchNorm2d: Layer {
     private var plan: Plan?
     private var lastInput: Tensor?
     private var lastWasTraining = true
+    private var ranUnrecorded = false
 
     public init(featureCount: Int, epsilon: Float = 1e-5, momentum: Float = 0.1, fusesReLU: Bool = false) throws {
         guard featureCount > 0 else { throw TensorError.invalidArgument("BatchNorm2d needs at least one feature") }
@@ -49,7 +50,10 @@ public final class BatchNorm2d: Layer {
             throw TensorError.shapeMismatch("BatchNorm2d in training needs more than one value per channel, got input shape \(input.shape)")
         }
         let plan = try self.plan(for: input)
-        var arguments: [(Int32, Tensor)] = [(DNNL_ARG_SRC, input), (DNNL_ARG_DST, plan.output),
+        // Unrecorded evaluation: a new output each call (pooled), nothing kept for backward.
+        let recording = GradientRecording.isRecording(training: isTraining)
+        let output = recording ? try plan.recordedOutput() : try Tensor(descriptor: plan.outputDescriptor, zeroed: false)
+        var arguments: [(Int32, Tensor)] = [(DNNL_ARG_SRC, input), (DNNL_ARG_DST, output),
                                             (DNNL_ARG_SCALE, weight.value), (DNNL_ARG_SHIFT, bias.value)]
         if isTraining {
             arguments += [(DNNL_ARG_MEAN, plan.mean), (DNNL_ARG_VARIANCE, plan.variance)]
@@ -59,16 +63,17 @@ public final class BatchNorm2d: Layer {
         if let workspace = plan.workspace { arguments.append((DNNL_ARG_WORKSPACE, workspace)) }
         try plan.forward.execute(arguments)
         if isTraining { try updateRunningStatistics(plan, count: count) }
-        lastInput = input
+        lastInput = recording ? input : nil
+        ranUnrecorded = !recording
         lastWasTraining = isTraining
-        return plan.output
+        return output
     }
 
     // dy: (N, C, H, W) -> dx: (N, C, H, W); dγ, dβ accumulate
     public func backward(_ gradientOutput: Tensor) throws -> Tensor {
-        guard let plan, let input = lastInput else { throw LayerError.backwardBeforeForward("BatchNorm2d") }
-        guard gradientOutput.shape == plan.output.shape else {
-            throw TensorError.shapeMismatch("BatchNorm2d.backward expects a gradient of shape \(plan.output.shape), got \(gradientOutput.shape)")
+        guard let plan, let input = lastInput else { throw LayerError.backwardWithoutRecord("BatchNorm2d", ranUnrecorded) }
+        guard gradientOutput.shape == input.shape else {
+            throw TensorError.shapeMismatch("BatchNorm2d.backward expects a gradient of shape \(input.shape), got \(gradientOutput.shape)")
         }
         let backward = try plan.backwardPlan()
         let gradient = try backward.gradientAdapter.adapt(gradientOutput)
@@ -86,6 +91,13 @@ public final class BatchNorm2d: Layer {
         try accumulate(backward.scaleGradient, into: weight)
         try accumulate(backward.shiftGradient, into: bias)
         return inputGradient
+    }
+
+    /// Forgets the last forward's input: the layer ran fused into a convolution
+    /// (`Conv2d.forward(_:fusing:)`), so a backward now would use a stale input; it throws instead.
+    func skipRecording() {
+        lastInput = nil
+        ranUnrecorded = true
     }
 
     private func accumulate(_ gradient: Tensor, into parameter: Parameter) throws {
@@ -128,7 +140,9 @@ public final class BatchNorm2d: Layer {
         let epsilon: Float
         let flags: UInt32
         let forward: Primitive
-        let output: Tensor
+        let outputDescriptor: dnnl_memory_desc_t
+        /// The output kept for recorded forwards, allocated on the first one.
+        private var output: Tensor?
         let mean: Tensor
         let variance: Tensor
         /// The fused ReLU's mask, written by forward and read by backward.
@@ -146,12 +160,17 @@ public final class BatchNorm2d: Layer {
             try checkDNNL(dnnl_batch_normalization_forward_desc_init(&operation, dnnl_forward_training, &data, epsilon, flags),
                           "dnnl_batch_normalization_forward_desc_init")
             forward = try Primitive("batch normalization forward", operation: operation)
-            output = try Tensor(descriptor: forward.memoryDescriptor(dnnl_query_dst_md))
+            outputDescriptor = forward.memoryDescriptor(dnnl_query_dst_md)
             let workspaceDescriptor = forward.memoryDescriptor(dnnl_query_workspace_md)
             workspace = workspaceDescriptor.ndims > 0 ? try Tensor(descriptor: workspaceDescriptor) : nil
             let channels = input.shape[1]
             mean = try Tensor(zeros: [channels])
             variance = try Tensor(zeros: [channels])
+        }
+
+        func recordedOutput() throws -> Tensor {
+            if output == nil { output = try Tensor(descriptor: outputDescriptor) }
+            return output!
         }
 
         func backwardPlan() throws -> BackwardPlan {
@@ -170,7 +189,7 @@ public final class BatchNorm2d: Layer {
 
         init(_ plan: Plan) throws {
             var data = plan.inputDescriptor
-            var diff = plan.output.descriptor
+            var diff = plan.outputDescriptor
             var operation = dnnl_batch_normalization_desc_t()
             try checkDNNL(dnnl_batch_normalization_backward_desc_init(&operation, dnnl_backward, &diff, &data, plan.epsilon, plan.flags),
                           "dnnl_batch_normalization_backward_desc_init")

@@ -8,8 +8,11 @@ public final class Concat: Module {
 
     private var inputDescriptors: [dnnl_memory_desc_t] = []
     private var primitive: Primitive?
+    /// The output kept for backward (recorded forwards only, allocated on the first).
     private var output: Tensor?
+    private var outputDescriptor: dnnl_memory_desc_t?
     private var slices: [Slice] = []
+    private var ranUnrecorded = false
 
     /// One input's part of the gradient: a sub-memory view of the gradient and a reorder to the input's layout.
     private final class Slice {
@@ -42,19 +45,25 @@ public final class Concat: Module {
             try checkDNNL(dnnl_concat_primitive_desc_create(&descriptor, nil, Int32(sources.count), 1, &sources, nil,
                                                             Context.shared.engine), "dnnl_concat_primitive_desc_create")
             primitive = try Primitive("concat", descriptor: descriptor!)
-            output = try Tensor(descriptor: primitive!.memoryDescriptor(dnnl_query_dst_md))
+            outputDescriptor = primitive!.memoryDescriptor(dnnl_query_dst_md)
+            output = nil
             inputDescriptors = sources
             slices = []
         }
+        // Unrecorded evaluation: a new output each call (pooled), nothing kept for backward.
+        let recording = GradientRecording.isRecording(training: isTraining)
+        ranUnrecorded = !recording
+        if recording && output == nil { output = try Tensor(descriptor: outputDescriptor!) }
+        let output = recording ? self.output! : try Tensor(descriptor: outputDescriptor!, zeroed: false)
         var arguments: [(Int32, Tensor)] = inputs.enumerated().map { (DNNL_ARG_MULTIPLE_SRC + Int32($0.offset), $0.element) }
-        arguments.append((DNNL_ARG_DST, output!))
+        arguments.append((DNNL_ARG_DST, output))
         try primitive!.execute(arguments)
-        return output!
+        return output
     }
 
     /// The gradient of each input, in the input's layout (new tensors each call, buffers pooled).
     public func backward(_ gradientOutput: Tensor) throws -> [Tensor] {
-        guard let output else { throw LayerError.backwardBeforeForward("Concat") }
+        guard let output, !ranUnrecorded else { throw LayerError.backwardWithoutRecord("Concat", ranUnrecorded) }
         guard gradientOutput.shape == output.shape else {
             throw TensorError.shapeMismatch("Concat.backward expects a gradient of shape \(output.shape), got \(gradientOutput.shape)")
         }

@@ -30,7 +30,9 @@ public final class Conv2d: Layer {
     public var computesInputGradient = true
 
     private var plan: Plan?
-    private var lastInput: Tensor?
+    var lastInput: Tensor?
+    /// The evaluation-mode primitive with fused post-operations (Conv2d+Fusion.swift).
+    var fusedPlan: FusedPlan?
 
     /// - Throws: `TensorError.invalidArgument` for non-positive sizes or channels not divisible by groups.
     public convenience init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
@@ -87,6 +89,10 @@ public final class Conv2d: Layer {
 
     // x: (N, C_in, H, W) -> y: (N, C_out, H_out, W_out)
     public func forward(_ input: Tensor) throws -> Tensor {
+        guard GradientRecording.isRecording(training: isTraining) else {
+            lastInput = nil
+            return try forward(input, fusing: ConvolutionFusion(relu: fusesReLU))
+        }
         try requireShape(input, rank: 4, channels: inputChannels, layer: "Conv2d")
         let plan = try self.plan(for: input)
         let source = try plan.sourceAdapter.adapt(input)
@@ -103,7 +109,7 @@ public final class Conv2d: Layer {
     // dx is a new tensor each call (its buffer recycled through the pool once the caller drops it);
     // zeros when `computesInputGradient` is false.
     public func backward(_ gradientOutput: Tensor) throws -> Tensor {
-        guard let plan, let input = lastInput else { throw LayerError.backwardBeforeForward("Conv2d") }
+        guard let plan, let input = lastInput else { throw LayerError.backwardWithoutRecord("Conv2d", fusedPlan != nil) }
         guard gradientOutput.shape == plan.output.shape else {
             throw TensorError.shapeMismatch("Conv2d.backward expects a gradient of shape \(plan.output.shape), got \(gradientOutput.shape)")
         }
@@ -142,18 +148,18 @@ public final class Conv2d: Layer {
     // MARK: plan
 
     /// The weight (and its gradient) as oneDNN sees it: 5-D goihw when grouped.
-    private var plainWeightDescriptor: dnnl_memory_desc_t {
+    var plainWeightDescriptor: dnnl_memory_desc_t {
         get throws {
             groups == 1 ? try MemoryDescriptor.plain(weight.shape)
                 : try MemoryDescriptor.plain([groups, outputChannels / groups] + Array(weight.shape.dropFirst()))
         }
     }
-    private var primitiveWeightShape: [Int] {
+    var primitiveWeightShape: [Int] {
         groups == 1 ? weight.shape : [groups, outputChannels / groups] + Array(weight.shape.dropFirst())
     }
     private var weightView: Tensor?
     private var gradientView: Tensor?
-    private func weightViewPlain() throws -> Tensor {
+    func weightViewPlain() throws -> Tensor {
         if groups == 1 { return weight.value }
         if weightView == nil { weightView = try Tensor(viewing: weight.value, as: plainWeightDescriptor) }
         return weightView!
@@ -166,18 +172,23 @@ public final class Conv2d: Layer {
 
     private func plan(for input: Tensor) throws -> Plan {
         if let plan, MemoryDescriptor.equal(plan.inputDescriptor, input.descriptor) { return plan }
+        plan = try Plan(input: input, geometry: geometry(for: input), fusesReLU: fusesReLU)
+        return plan!
+    }
+
+    /// The shapes, strides and padding of the convolution of `input`.
+    /// - Throws: `TensorError.shapeMismatch` when the kernel does not fit the input.
+    func geometry(for input: Tensor) throws -> Geometry {
         let (height, width) = outputSize(height: input.shape[2], width: input.shape[3])
         guard height > 0, width > 0 else {
             throw TensorError.shapeMismatch("Conv2d input \(input.shape) is smaller than its kernel \(kernelSize) with padding \(padding)")
         }
-        let geometry = Geometry(input: input.shape, output: [input.shape[0], outputChannels, height, width],
+        return Geometry(input: input.shape, output: [input.shape[0], outputChannels, height, width],
                                 weights: primitiveWeightShape, hasBias: bias != nil,
                                 strides: [stride.height, stride.width].map(Int64.init),
                                 dilates: [dilation.height - 1, dilation.width - 1].map(Int64.init),
                                 padding: [padding.height, padding.width].map(Int64.init),
                                 paddingEnd: [paddingEnd.height, paddingEnd.width].map(Int64.init))
-        plan = try Plan(input: input, geometry: geometry, fusesReLU: fusesReLU)
-        return plan!
     }
 
     struct Geometry {

@@ -12,8 +12,11 @@ final class ElementwiseKernel {
     private var forward: Primitive?
     private var backward: Primitive?
     private var inputDescriptor: dnnl_memory_desc_t?
+    /// The output kept for backward (recorded forwards only, allocated on the first).
     private(set) var output: Tensor?
+    private var outputDescriptor: dnnl_memory_desc_t?
     private var gradientAdapter: LayoutAdapter?
+    private var ranUnrecorded = false
 
     init(_ name: String, algorithm: dnnl_alg_kind_t, alpha: Float = 0, beta: Float = 0) {
         self.name = name
@@ -22,24 +25,31 @@ final class ElementwiseKernel {
         self.beta = beta
     }
 
-    func forward(_ input: Tensor) throws -> Tensor {
+    /// - Parameter recording: false: the output is a new (pooled) tensor and backward is refused.
+    func forward(_ input: Tensor, recording: Bool = true) throws -> Tensor {
         if inputDescriptor == nil || !MemoryDescriptor.equal(inputDescriptor!, input.descriptor) {
             var data = input.descriptor
             var operation = dnnl_eltwise_desc_t()
             try checkDNNL(dnnl_eltwise_forward_desc_init(&operation, dnnl_forward_training, algorithm, &data, alpha, beta),
                           "dnnl_eltwise_forward_desc_init(\(name))")
             forward = try Primitive("\(name) forward", operation: operation)
-            output = try Tensor(descriptor: forward!.memoryDescriptor(dnnl_query_dst_md))
+            outputDescriptor = forward!.memoryDescriptor(dnnl_query_dst_md)
+            output = nil
             backward = nil
-            gradientAdapter = LayoutAdapter(target: output!.descriptor)
+            gradientAdapter = LayoutAdapter(target: outputDescriptor!)
             inputDescriptor = input.descriptor
         }
-        try forward!.execute([(DNNL_ARG_SRC, input), (DNNL_ARG_DST, output!)])
-        return output!
+        ranUnrecorded = !recording
+        if recording && output == nil { output = try Tensor(descriptor: outputDescriptor!) }
+        let output = recording ? self.output! : try Tensor(descriptor: outputDescriptor!, zeroed: false)
+        try forward!.execute([(DNNL_ARG_SRC, input), (DNNL_ARG_DST, output)])
+        return output
     }
 
     func backward(_ gradientOutput: Tensor) throws -> Tensor {
-        guard let forward, let output, let gradientAdapter else { throw LayerError.backwardBeforeForward(name) }
+        guard let forward, let output, let gradientAdapter, !ranUnrecorded else {
+            throw LayerError.backwardWithoutRecord(name, ranUnrecorded)
+        }
         guard gradientOutput.shape == output.shape else {
             throw TensorError.shapeMismatch("\(name).backward expects a gradient of shape \(output.shape), got \(gradientOutput.shape)")
         }
@@ -63,7 +73,9 @@ public final class ReLU: Layer {
     private let kernel = ElementwiseKernel("ReLU", algorithm: dnnl_eltwise_relu_use_dst_for_bwd)
     public init() {}
     // x: any shape -> y: same shape and layout
-    public func forward(_ input: Tensor) throws -> Tensor { try kernel.forward(input) }
+    public func forward(_ input: Tensor) throws -> Tensor {
+        try kernel.forward(input, recording: GradientRecording.isRecording(training: isTraining))
+    }
     public func backward(_ gradientOutput: Tensor) throws -> Tensor { try kernel.backward(gradientOutput) }
 }
 
@@ -73,7 +85,9 @@ public final class ReLU6: Layer {
     private let kernel = ElementwiseKernel("ReLU6", algorithm: dnnl_eltwise_clip_v2_use_dst_for_bwd, alpha: 0, beta: 6)
     public init() {}
     // x: any shape -> y: same shape and layout
-    public func forward(_ input: Tensor) throws -> Tensor { try kernel.forward(input) }
+    public func forward(_ input: Tensor) throws -> Tensor {
+        try kernel.forward(input, recording: GradientRecording.isRecording(training: isTraining))
+    }
     public func backward(_ gradientOutput: Tensor) throws -> Tensor { try kernel.backward(gradientOutput) }
 }
 
@@ -83,6 +97,8 @@ public final class Sigmoid: Layer {
     private let kernel = ElementwiseKernel("Sigmoid", algorithm: dnnl_eltwise_logistic_use_dst_for_bwd)
     public init() {}
     // x: any shape -> y: same shape and layout
-    public func forward(_ input: Tensor) throws -> Tensor { try kernel.forward(input) }
+    public func forward(_ input: Tensor) throws -> Tensor {
+        try kernel.forward(input, recording: GradientRecording.isRecording(training: isTraining))
+    }
     public func backward(_ gradientOutput: Tensor) throws -> Tensor { try kernel.backward(gradientOutput) }
 }

@@ -63,10 +63,20 @@ public protocol Layer: Module {
 /// Errors of layers used out of order.
 public enum LayerError: Error, CustomStringConvertible {
     case backwardBeforeForward(String)
+    /// The last forward ran in evaluation mode without `GradientRecording.inEvaluation`.
+    case backwardNotRecorded(String)
+
+    /// `.backwardNotRecorded` when the layer has run an unrecorded forward, else `.backwardBeforeForward`.
+    static func backwardWithoutRecord(_ layer: String, _ ranUnrecorded: Bool) -> LayerError {
+        ranUnrecorded ? .backwardNotRecorded(layer) : .backwardBeforeForward(layer)
+    }
 
     public var description: String {
         switch self {
         case .backwardBeforeForward(let layer): return "\(layer).backward called before forward"
+        case .backwardNotRecorded(let layer):
+            return "\(layer).backward after an evaluation-mode forward that kept nothing for backward; "
+                + "set GradientRecording.inEvaluation = true before that forward"
         }
     }
 }

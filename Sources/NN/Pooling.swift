@@ -10,9 +10,12 @@ final class PoolingKernel {
     private var window: [Int] = []
     private var forward: Primitive?
     private var backward: Primitive?
+    /// The output kept for backward (recorded forwards only, allocated on the first).
     private(set) var output: Tensor?
+    private var outputDescriptor: dnnl_memory_desc_t?
     private var workspace: Tensor?
     private var gradientAdapter: LayoutAdapter?
+    private var ranUnrecorded = false
 
     init(_ name: String, algorithm: dnnl_alg_kind_t) {
         self.name = name
@@ -26,7 +29,8 @@ final class PoolingKernel {
     }
 
     // x: (N, C, H, W) -> y: (N, C, H', W')
-    func forward(_ input: Tensor, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int)) throws -> Tensor {
+    /// - Parameter recording: false: the output is a new (pooled) tensor and backward is refused.
+    func forward(_ input: Tensor, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), recording: Bool = true) throws -> Tensor {
         guard input.shape.count == 4 else { throw TensorError.shapeMismatch("\(name) expects an (N, C, H, W) input, got \(input.shape)") }
         let height = Self.outputSize(input.shape[2], kernel: kernel.0, stride: stride.0, padding: padding.0)
         let width = Self.outputSize(input.shape[3], kernel: kernel.1, stride: stride.1, padding: padding.1)
@@ -44,11 +48,12 @@ final class PoolingKernel {
                                                             strideDims, kernelDims, dilation, paddingDims, paddingDims),
                           "dnnl_pooling_v2_forward_desc_init(\(name))")
             forward = try Primitive("\(name) forward", operation: operation)
-            output = try Tensor(descriptor: forward!.memoryDescriptor(dnnl_query_dst_md))
+            outputDescriptor = forward!.memoryDescriptor(dnnl_query_dst_md)
+            output = nil
             let workspaceDescriptor = forward!.memoryDescriptor(dnnl_query_workspace_md)
             workspace = workspaceDescriptor.ndims > 0 ? try Tensor(descriptor: workspaceDescriptor) : nil
             var diffSource = try MemoryDescriptor.any(input.shape)
-            var diffDestination = output!.descriptor
+            var diffDestination = outputDescriptor!
             var backwardOperation = dnnl_pooling_v2_desc_t()
             try checkDNNL(dnnl_pooling_v2_backward_desc_init(&backwardOperation, algorithm, &diffSource, &diffDestination,
                                                              strideDims, kernelDims, dilation, paddingDims, paddingDims),
@@ -58,15 +63,20 @@ final class PoolingKernel {
             inputDescriptor = input.descriptor
             self.window = window
         }
-        var arguments: [(Int32, Tensor)] = [(DNNL_ARG_SRC, input), (DNNL_ARG_DST, output!)]
+        ranUnrecorded = !recording
+        if recording && output == nil { output = try Tensor(descriptor: outputDescriptor!) }
+        let output = recording ? self.output! : try Tensor(descriptor: outputDescriptor!, zeroed: false)
+        var arguments: [(Int32, Tensor)] = [(DNNL_ARG_SRC, input), (DNNL_ARG_DST, output)]
         if let workspace { arguments.append((DNNL_ARG_WORKSPACE, workspace)) }
         try forward!.execute(arguments)
-        return output!
+        return output
     }
 
     // dy: (N, C, H', W') -> dx: (N, C, H, W)
     func backward(_ gradientOutput: Tensor) throws -> Tensor {
-        guard let backward, let output, let gradientAdapter else { throw LayerError.backwardBeforeForward(name) }
+        guard let backward, let output, let gradientAdapter, !ranUnrecorded else {
+            throw LayerError.backwardWithoutRecord(name, ranUnrecorded)
+        }
         guard gradientOutput.shape == output.shape else {
             throw TensorError.shapeMismatch("\(name).backward expects a gradient of shape \(output.shape), got \(gradientOutput.shape)")
         }
@@ -100,7 +110,8 @@ public final class MaxPool2d: Layer {
 
     // x: (N, C, H, W) -> y: (N, C, H', W'), x's layout
     public func forward(_ input: Tensor) throws -> Tensor {
-        try kernel.forward(input, kernel: kernelSize, stride: stride, padding: padding)
+        try kernel.forward(input, kernel: kernelSize, stride: stride, padding: padding,
+                           recording: GradientRecording.isRecording(training: isTraining))
     }
     // dy -> dx: the gradient goes to each window's arg-max
     public func backward(_ gradientOutput: Tensor) throws -> Tensor { try kernel.backward(gradientOutput) }
@@ -130,7 +141,8 @@ public final class AvgPool2d: Layer {
 
     // x: (N, C, H, W) -> y: (N, C, H', W'), x's layout
     public func forward(_ input: Tensor) throws -> Tensor {
-        try kernel.forward(input, kernel: kernelSize, stride: stride, padding: padding)
+        try kernel.forward(input, kernel: kernelSize, stride: stride, padding: padding,
+                           recording: GradientRecording.isRecording(training: isTraining))
     }
     public func backward(_ gradientOutput: Tensor) throws -> Tensor { try kernel.backward(gradientOutput) }
 }

@@ -66,6 +66,8 @@ struct ForwardCommand: ParsableCommand {
             throw ForwardError("\(input): 'input' has shape \(x.shape); expected (N, 3, H, W)")
         }
         model.setTraining(mode == .train)
+        // Evaluation-mode gradients need the layers to keep their inputs (and run unfused).
+        GradientRecording.inEvaluation = backward
         let y = try model.forward(Tensor(shape: x.shape, values: x.values))
         var results: [(name: String, tensor: StoredTensor)] = [("output", StoredTensor(shape: y.shape, values: try y.toArray()))]
 

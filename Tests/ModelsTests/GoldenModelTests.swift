@@ -31,8 +31,20 @@ final class GoldenModelTests: XCTestCase {
             try Checkpoint.load(into: model, from: weights)
             model.setTraining(mode == "train")
             model.zeroGradients()
-            let output = try model.forward(Tensor(shape: input.shape, values: input.values))
             let expected = try golden.tensor("output." + mode)
+            if mode == "eval" {
+                // Inference as it runs by default: unrecorded, convolutions fused with their batch
+                // norms, ReLUs and residual sums; backward refused.
+                let inferred = try model.forward(Tensor(shape: input.shape, values: input.values))
+                XCTAssertLessThanOrEqual(Self.relativeError(try inferred.toArray(), expected.values), 1e-4,
+                                         "\(name) fused inference output", line: line)
+                XCTAssertThrowsError(try model.backward(Tensor(shape: gradientOutput.shape, values: gradientOutput.values)),
+                                     "\(name): backward after unrecorded inference", line: line)
+                model.zeroGradients()
+                GradientRecording.inEvaluation = true
+            }
+            defer { GradientRecording.inEvaluation = false }
+            let output = try model.forward(Tensor(shape: input.shape, values: input.values))
             XCTAssertEqual(output.shape, expected.shape, "\(name) \(mode) output shape", line: line)
             XCTAssertLessThanOrEqual(Self.relativeError(try output.toArray(), expected.values), 1e-4,
                                      "\(name) \(mode) output", line: line)

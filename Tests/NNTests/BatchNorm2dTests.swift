@@ -35,6 +35,8 @@ final class BatchNorm2dTests: XCTestCase {
 
     func testFusedReLUMatchesBatchNormThenReLU() throws {
         var random = TestRandom(24)
+        GradientRecording.inEvaluation = true  // backward in evaluation mode too
+        defer { GradientRecording.inEvaluation = false }
         for training in [true, false] {
             let shape = [2, 16, 5, 3]
             let layer = try BatchNorm2d(featureCount: 16, fusesReLU: true)
@@ -74,6 +76,8 @@ final class BatchNorm2dTests: XCTestCase {
         try layer.weight.setValues(floats(gamma))
         try layer.bias.setValues(floats(beta))
         layer.setTraining(false)
+        GradientRecording.inEvaluation = true  // backward in evaluation mode below
+        defer { GradientRecording.inEvaluation = false }
         let reference = ReferenceBatchNorm2d(shape: shape, epsilon: 1e-5)
         let x = random.values(shape.reduce(1, *))
         let y = try layer.forward(Tensor(shape: shape, values: floats(x)))

@@ -29,6 +29,24 @@ final class CombineTests: XCTestCase {
         XCTAssertThrowsError(try Add().forward(second, Tensor(zeros: [2, 16, 5, 4])))
     }
 
+    /// The in-place sum (written over the first input) against the plain twin, with and without
+    /// channel padding of the blocked layout (4 or 16 channels in 8-blocks), forward and backward.
+    func testAddOverwritingFirstInputMatchesTwin() throws {
+        var random = TestRandom(72)
+        for channels in [4, 16] {
+            let shape = [2, channels, 5, 3]
+            let a = random.values(shape.reduce(1, *)), b = random.values(shape.reduce(1, *)), dy = random.values(shape.reduce(1, *))
+            let expected = zip(a, b).map { max(0, $0 + $1) }
+            let first = try Tensor(shape: shape, values: floats(a)).reordered(to: MemoryDescriptor.channelBlocked(shape, block: 8))
+            let second = try Tensor(shape: shape, values: floats(b)).reordered(to: MemoryDescriptor.channelBlocked(shape, block: 8))
+            let layer = Add(fusesReLU: true, overwritesFirstInput: true)
+            let y = try layer.forward(first, second)
+            assertClose(try doubles(y), expected, tolerance: 1e-6, "\(channels) channels: in-place sum")
+            let (dx, _) = try layer.backward(Tensor(shape: shape, values: floats(dy)))
+            assertClose(try doubles(dx), zip(dy, expected).map { $1 > 0 ? $0 : 0 }, tolerance: 1e-6, "\(channels) channels: gradient")
+        }
+    }
+
     func testAccumulateAddsAcrossLayouts() throws {
         let shape = [1, 3, 2, 2]
         let target = try Tensor(shape: shape, repeating: 1)
