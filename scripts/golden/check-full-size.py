@@ -102,6 +102,18 @@ def run(arch, args, directory):
             bound = OUTPUT_BOUND if key == "output" or key.startswith("buffer.") else GRADIENT_BOUND
             ok = versus_torch <= bound or (key.startswith("grad.") and ours64 <= max(bound, 4 * torch_error64))
             rows.append((versus_torch, ours64, torch_error64, ok, key, relative_l2(ours[key], reference)))
+        if mode == "eval":
+            # Inference as it runs without --backward: unrecorded, each convolution fused with its
+            # batch norm, ReLU and residual sum (DenseNet: transitions pool before their conv).
+            infer_path = os.path.join(directory, "%s.infer.output.safetensors" % arch)
+            infer_command = [args.thorax, "forward", "--arch", arch, "--weights", weights_path, "--input", input_path,
+                             "--output", infer_path, "--mode", "eval"]
+            subprocess.run(infer_command + (["--threads", str(args.threads)] if args.threads else []), check=True)
+            inferred = load_file(infer_path)["output"]
+            error = relative_error(inferred, torch32["output"])
+            rows.append((error, relative_error(inferred.double(), torch64["output"]),
+                         relative_error(torch32["output"].double(), torch64["output"]), error <= OUTPUT_BOUND,
+                         "inference output (fused, unrecorded)", relative_l2(inferred, torch32["output"])))
         failures = [row for row in rows if not row[3]]
         failed = failed or bool(failures)
         gradients = [row for row in rows if row[4].startswith("grad.")]
