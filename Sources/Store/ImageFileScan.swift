@@ -11,6 +11,14 @@ public struct ImageFile: Equatable, Sendable {
     public var height: Int
     /// SHA-256 of the file's bytes, when it was computed.
     public var contentHash: String?
+
+    public init(path: String, size: Int, width: Int, height: Int, contentHash: String? = nil) {
+        self.path = path
+        self.size = size
+        self.width = width
+        self.height = height
+        self.contentHash = contentHash
+    }
 }
 
 /// Finds which of a set of image names exist in a directory and reads their dimensions.

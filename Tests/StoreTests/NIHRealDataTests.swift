@@ -49,6 +49,7 @@ final class NIHRealDataTests: XCTestCase {
         XCTAssertEqual(try shared.database.queue.read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM images WHERE study_id IS NULL")
         }, 0)
+        XCTAssertEqual(try foreignKeyViolations(shared.database), [])
         XCTAssertEqual(statistics.boxes, 984)
         XCTAssertEqual(statistics.splits, ["official": ["train_val": 86_524, "test": 25_596]])
         XCTAssertEqual(statistics.imagesOnDisk, 200)

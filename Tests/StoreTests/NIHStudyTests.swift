@@ -59,6 +59,19 @@ final class NIHStudyTests: XCTestCase {
         XCTAssertEqual(try database.statistics().studies, 22)
     }
 
+    func testImportLeavesEveryReferenceValid() throws {
+        let directory = try SharedData.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = try ThoraxDatabase()
+        try database.importNIH(try NIHFixture.read(), imagesDirectory: NIHFixture.images)
+        let files = try NIHFixture.copy(to: directory, editing: "Data_Entry.csv") {
+            $0.replacingOccurrences(of: "00000003_002.png,Hernia,1,3,", with: "00000003_002.png,Hernia,9,3,")
+        }
+        try database.importNIH(try NIHFixture.read(files))
+        XCTAssertEqual(try foreignKeyViolations(database), [])
+        XCTAssertEqual(try database.queue.read { db in try Bool.fetchOne(db, sql: "PRAGMA foreign_keys") }, true)
+    }
+
     func testDatabaseImportedWithoutStudiesGetsThemOnReimport() throws {
         let database = try ThoraxDatabase()
         try database.importNIH(try NIHFixture.read())
@@ -71,5 +84,12 @@ final class NIHStudyTests: XCTestCase {
         XCTAssertEqual(summary.imagesUpdated, 22)
         XCTAssertFalse(try imageStudies(database).contains { $0[2] == "none" })
         XCTAssertFalse(try database.importNIH(try NIHFixture.read()).changedAnything)
+    }
+}
+
+/// SQLite's check of every foreign key in the database: (table, rowid, parent) per violation.
+func foreignKeyViolations(_ database: ThoraxDatabase) throws -> [String] {
+    try database.queue.read { db in
+        try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { "\($0[0] as String) \($0[1] as Int64?) \($0[2] as String)" }
     }
 }
