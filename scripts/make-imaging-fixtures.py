@@ -85,6 +85,14 @@ def write_jpeg_fixtures():
         decoded.save(os.path.join(OUT, name + ".pillow.png"))
     data = open(os.path.join(OUT, "gray-baseline.jpg"), "rb").read()
     open(os.path.join(OUT, "gray-baseline-truncated.jpg"), "wb").write(data[: len(data) * 2 // 3])
+    # Restart intervals (every 5 blocks: RSTn falls mid-row) and a 4:2:0 colour image with one
+    # restart per MCU row, for the Swift sequential decoder against libjpeg-turbo (8-bit twin).
+    Image.fromarray(gray).save(os.path.join(OUT, "gray-restart.jpg"), quality=90, restart_marker_blocks=5)
+    # Noise at quality 100: large coefficients, IDCT output clamped at 0 and 255.
+    noise = np.random.default_rng(7).integers(0, 256, size=(48, 64)).astype(np.uint8)
+    Image.fromarray(noise).save(os.path.join(OUT, "gray-noise-q100.jpg"), quality=100)
+    colour = np.dstack([gray, 255 - gray, np.roll(gray, 17, axis=1)])
+    Image.fromarray(colour).save(os.path.join(OUT, "rgb420-restart.jpg"), quality=85, subsampling=2, restart_marker_rows=1)
 
 
 def run(*command):
@@ -171,6 +179,21 @@ def write_dicom_fixtures(source):
     run("dcmcjpeg", "+eb", "+un", os.path.join(OUT, "base8.dcm"), os.path.join(OUT, "jpeg-baseline8.dcm"))
     run("dcmcjpeg", "+ee", "+un", os.path.join(OUT, "base8.dcm"), os.path.join(OUT, "jpeg-extended8.dcm"))
     run("dcmcjpeg", "+ee", "+un", os.path.join(OUT, "base16.dcm"), os.path.join(OUT, "jpeg-extended12.dcm"))
+    # 12-bit extended JPEG at quality 20 (quantization steps above 255: 16-bit DQT entries) and
+    # with two frames (the second inverted, so a wrong frame shows).
+    run("dcmcjpeg", "+ee", "+un", "+q", "20", os.path.join(OUT, "base16.dcm"), os.path.join(OUT, "jpeg-extended12-q20.dcm"))
+    two16 = os.path.join(OUT, "two-frames16.tmp.dcm")
+    dataset(np.stack([base16, 4095 - base16]), 12, "two-frames16").save_as(two16, enforce_file_format=True)
+    run("dcmcjpeg", "+ee", "+un", two16, os.path.join(OUT, "jpeg-extended12-two-frames.dcm"))
+    os.remove(two16)
+    # 12-bit noise with saturated pixels at quality 100 (every step 1): the largest
+    # coefficients and IDCT outputs clamped at 0 and 4095.
+    noise = np.random.default_rng(12).integers(0, 4096, size=(48, 64))
+    noise[::7, ::5], noise[3::7, 2::5] = 0, 4095
+    noise16 = os.path.join(OUT, "noise16.tmp.dcm")
+    dataset(noise.astype(np.uint16), 12, "noise16").save_as(noise16, enforce_file_format=True)
+    run("dcmcjpeg", "+ee", "+un", "+q", "100", noise16, os.path.join(OUT, "jpeg-extended12-noise.dcm"))
+    os.remove(noise16)
     run("dcmcjpeg", "+el", "+sv", "6", os.path.join(OUT, "base16.dcm"), os.path.join(OUT, "jpeg-lossless-sv6-16.dcm"))
     run("dcmcjpeg", "+el", "+sv", "7", os.path.join(OUT, "base8.dcm"), os.path.join(OUT, "jpeg-lossless-sv7-8.dcm"))
     run("dcmcjpeg", "+el", "+sv", "4", "+pt", "2", os.path.join(OUT, "base16.dcm"), os.path.join(OUT, "jpeg-lossless-sv4-pt2-16.dcm"))
@@ -181,11 +204,15 @@ def write_dicom_fixtures(source):
     convert("gdcmconv", "--j2k", "base16.dcm", "j2k-lossless16.dcm")
     run("gdcmconv", "--j2k", "--lossy", "-q", "40", os.path.join(OUT, "base16.dcm"), os.path.join(OUT, "j2k-lossy16.dcm"))
     # What other implementations decode from the lossy files (dcmtk's IJG, dcmtk's CharLS, GDCM's OpenJPEG).
+    # (dcmdjpeg decodes 12-bit JPEG with IJG 6b's libijg12: an independent 12-bit reference.)
     for name, tool in [("jpeg-baseline8", "dcmdjpeg"), ("jpeg-extended8", "dcmdjpeg"),
-                       ("jpeg-extended12", "dcmdjpeg"), ("jpeg-ls-near16", "dcmdjpls"), ("j2k-lossy16", "gdcmconv")]:
+                       ("jpeg-extended12", "dcmdjpeg"), ("jpeg-extended12-q20", "dcmdjpeg"),
+                       ("jpeg-extended12-two-frames", "dcmdjpeg"), ("jpeg-extended12-noise", "dcmdjpeg"),
+                       ("jpeg-ls-near16", "dcmdjpls"), ("j2k-lossy16", "gdcmconv")]:
         raw = os.path.join(OUT, name + ".raw.dcm")
         run(tool, *(["--raw"] if tool == "gdcmconv" else []), os.path.join(OUT, name + ".dcm"), raw)
-        values_png(pydicom.dcmread(raw).pixel_array, name + ".reference.png")
+        pixels = pydicom.dcmread(raw).pixel_array
+        values_png(pixels[0] if pixels.ndim == 3 else pixels, name + ".reference.png")  # first frame
         os.remove(raw)
 
     # A syntax nobody here decodes (MPEG2 labelled), a truncated file, a corrupt RLE frame.

@@ -4,7 +4,7 @@ import Foundation
 
 extension DICOMFile {
     /// Decodes one frame of encapsulated pixel data by transfer syntax: JPEG baseline/extended
-    /// 8-bit (libjpeg-turbo), JPEG lossless (Swift), JPEG-LS (CharLS), JPEG 2000 (OpenJPEG),
+    /// 8-bit (libjpeg-turbo), extended 12-bit monochrome (Swift), JPEG lossless (Swift), JPEG-LS (CharLS), JPEG 2000 (OpenJPEG),
     /// RLE (Swift). Anything else throws, naming the syntax.
     func decodeEncapsulated(_ frame: [UInt8]) throws -> DICOMFrameSamples {
         let syntax = metadata.transferSyntaxUID
@@ -13,7 +13,16 @@ extension DICOMFile {
         case DICOMTransferSyntax.jpegBaseline, DICOMTransferSyntax.jpegExtended:
             let data = Data(frame)
             if let sof = JPEGMarkers.startOfFrame(in: data), sof.precision != 8 {
-                throw error("transfer syntax \(label) with \(sof.precision)-bit samples is not supported: Debian's libjpeg-turbo 2.1 decodes 8-bit JPEG only (12-bit needs libjpeg-turbo 3)")
+                // libjpeg-turbo 2.1 decodes 8-bit only: 12-bit (Process 4) goes to the Swift decoder.
+                guard sof.precision == 12, sof.components == 1 else {
+                    throw error("transfer syntax \(label) with \(sof.precision)-bit samples and \(sof.components) components is not supported (12-bit monochrome is)")
+                }
+                let image: JPEGDecodedImage
+                do { image = try SequentialJPEGDecoder.decode(frame) } catch let failure as JPEGDecodingFailure {
+                    throw error("\(label) 12-bit frame: \(failure.reason)")
+                }
+                try checkSize(image.width, image.height, label)
+                return DICOMFrameSamples(channels: 1, samples: image.samples)
             }
             let image: GrayscaleImage
             do { image = try JPEGCodec.decode(data, name: name) } catch let failure as ImagingError {
@@ -21,8 +30,8 @@ extension DICOMFile {
             }
             return DICOMFrameSamples(channels: 1, samples: image.pixels.map { UInt32($0) })
         case DICOMTransferSyntax.jpegLossless, DICOMTransferSyntax.jpegLosslessFirstOrder:
-            let image: LosslessJPEGDecoder.Image
-            do { image = try LosslessJPEGDecoder.decode(frame) } catch let failure as LosslessJPEGDecoder.Failure {
+            let image: JPEGDecodedImage
+            do { image = try LosslessJPEGDecoder.decode(frame) } catch let failure as JPEGDecodingFailure {
                 throw error("\(label) frame: \(failure.reason)")
             }
             try checkSize(image.width, image.height, label)
