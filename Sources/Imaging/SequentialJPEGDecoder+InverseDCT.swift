@@ -35,6 +35,26 @@ extension SequentialJPEGDecoder {
         @inline(__always)
         static func descale(_ value: Int, _ bits: Int) -> Int { (value + (1 << (bits - 1))) >> bits }
 
+        /// One 8-point inverse DCT of jidctint.c on x0…x7, results scaled by 2^13 (before the
+        /// caller's descale), in output order 0…7. Both passes use it: IJG repeats the same code.
+        @inline(__always)
+        static func butterflies(_ x0: Int, _ x1: Int, _ x2: Int, _ x3: Int, _ x4: Int, _ x5: Int, _ x6: Int, _ x7: Int)
+            -> (Int, Int, Int, Int, Int, Int, Int, Int) {
+            // Even part: the reverse of the forward DCT's even part, rotator sqrt(2)·c(-6).
+            let z1 = (x2 + x6) * fix0_541196100
+            let even2 = z1 + x6 * -fix1_847759065, even3 = z1 + x2 * fix0_765366865
+            let even0 = (x0 + x4) << constantBits, even1 = (x0 - x4) << constantBits
+            let tmp10 = even0 + even3, tmp13 = even0 - even3, tmp11 = even1 + even2, tmp12 = even1 - even2
+            // Odd part (Loeffler et al.'s figure 8, the matrix being unitary, its own transpose).
+            let a1 = x7 + x1, a2 = x5 + x3, a3 = x7 + x3, a4 = x5 + x1
+            let z5 = (a3 + a4) * fix1_175875602
+            let b1 = a1 * -fix0_899976223, b2 = a2 * -fix2_562915447
+            let b3 = a3 * -fix1_961570560 + z5, b4 = a4 * -fix0_390180644 + z5
+            let tmp0 = x7 * fix0_298631336 + b1 + b3, tmp1 = x5 * fix2_053119869 + b2 + b4
+            let tmp2 = x3 * fix3_072711026 + b2 + b3, tmp3 = x1 * fix1_501321110 + b1 + b4
+            return (tmp10 + tmp3, tmp11 + tmp2, tmp12 + tmp1, tmp13 + tmp0, tmp13 - tmp0, tmp12 - tmp1, tmp11 - tmp2, tmp10 - tmp3)
+        }
+
         /// coefficients: (8, 8) quantized, natural order → output: 8 rows of 8 samples at `stride`.
         func transform(_ coefficients: UnsafeBufferPointer<Int32>, into output: UnsafeMutablePointer<UInt16>, stride: Int) {
             typealias C = InverseDCT
@@ -62,33 +82,16 @@ extension SequentialJPEGDecoder {
                         for row in 0..<8 { ws[row * 8 + column] = dc }
                         continue
                     }
-                    // Even part: the reverse of the forward DCT's even part, rotator sqrt(2)·c(-6).
-                    var z2 = input(2), z3 = input(6)
-                    var z1 = (z2 + z3) * C.fix0_541196100
-                    var tmp2 = z1 + z3 * -C.fix1_847759065
-                    var tmp3 = z1 + z2 * C.fix0_765366865
-                    z2 = input(0); z3 = input(4)
-                    var tmp0 = (z2 + z3) << bits
-                    var tmp1 = (z2 - z3) << bits
-                    let tmp10 = tmp0 + tmp3, tmp13 = tmp0 - tmp3, tmp11 = tmp1 + tmp2, tmp12 = tmp1 - tmp2
-                    // Odd part (Figure 8 of the paper; the matrix is unitary, so it is its own transpose).
-                    tmp0 = input(7); tmp1 = input(5); tmp2 = input(3); tmp3 = input(1)
-                    z1 = tmp0 + tmp3; z2 = tmp1 + tmp2; z3 = tmp0 + tmp2
-                    var z4 = tmp1 + tmp3
-                    let z5 = (z3 + z4) * C.fix1_175875602
-                    tmp0 *= C.fix0_298631336; tmp1 *= C.fix2_053119869; tmp2 *= C.fix3_072711026; tmp3 *= C.fix1_501321110
-                    z1 *= -C.fix0_899976223; z2 *= -C.fix2_562915447; z3 *= -C.fix1_961570560; z4 *= -C.fix0_390180644
-                    z3 += z5; z4 += z5
-                    tmp0 += z1 + z3; tmp1 += z2 + z4; tmp2 += z2 + z3; tmp3 += z1 + z4
                     let shift = bits - pass1
-                    ws[column] = Int32(truncatingIfNeeded: C.descale(tmp10 + tmp3, shift))
-                    ws[56 + column] = Int32(truncatingIfNeeded: C.descale(tmp10 - tmp3, shift))
-                    ws[8 + column] = Int32(truncatingIfNeeded: C.descale(tmp11 + tmp2, shift))
-                    ws[48 + column] = Int32(truncatingIfNeeded: C.descale(tmp11 - tmp2, shift))
-                    ws[16 + column] = Int32(truncatingIfNeeded: C.descale(tmp12 + tmp1, shift))
-                    ws[40 + column] = Int32(truncatingIfNeeded: C.descale(tmp12 - tmp1, shift))
-                    ws[24 + column] = Int32(truncatingIfNeeded: C.descale(tmp13 + tmp0, shift))
-                    ws[32 + column] = Int32(truncatingIfNeeded: C.descale(tmp13 - tmp0, shift))
+                    let r = C.butterflies(input(0), input(1), input(2), input(3), input(4), input(5), input(6), input(7))
+                    ws[column] = Int32(truncatingIfNeeded: C.descale(r.0, shift))
+                    ws[8 + column] = Int32(truncatingIfNeeded: C.descale(r.1, shift))
+                    ws[16 + column] = Int32(truncatingIfNeeded: C.descale(r.2, shift))
+                    ws[24 + column] = Int32(truncatingIfNeeded: C.descale(r.3, shift))
+                    ws[32 + column] = Int32(truncatingIfNeeded: C.descale(r.4, shift))
+                    ws[40 + column] = Int32(truncatingIfNeeded: C.descale(r.5, shift))
+                    ws[48 + column] = Int32(truncatingIfNeeded: C.descale(r.6, shift))
+                    ws[56 + column] = Int32(truncatingIfNeeded: C.descale(r.7, shift))
                 }
                 // Pass 2: rows of the workspace to samples, removing 2^pass1 and the factor 8.
                 let shift = bits + pass1 + 3
@@ -101,29 +104,11 @@ extension SequentialJPEGDecoder {
                         for x in 0..<8 { out[x] = value }
                         continue
                     }
-                    var z2 = Int(w[2]), z3 = Int(w[6])
-                    var z1 = (z2 + z3) * C.fix0_541196100
-                    var tmp2 = z1 + z3 * -C.fix1_847759065
-                    var tmp3 = z1 + z2 * C.fix0_765366865
-                    var tmp0 = (Int(w[0]) + Int(w[4])) << bits
-                    var tmp1 = (Int(w[0]) - Int(w[4])) << bits
-                    let tmp10 = tmp0 + tmp3, tmp13 = tmp0 - tmp3, tmp11 = tmp1 + tmp2, tmp12 = tmp1 - tmp2
-                    tmp0 = Int(w[7]); tmp1 = Int(w[5]); tmp2 = Int(w[3]); tmp3 = Int(w[1])
-                    z1 = tmp0 + tmp3; z2 = tmp1 + tmp2; z3 = tmp0 + tmp2
-                    var z4 = tmp1 + tmp3
-                    let z5 = (z3 + z4) * C.fix1_175875602
-                    tmp0 *= C.fix0_298631336; tmp1 *= C.fix2_053119869; tmp2 *= C.fix3_072711026; tmp3 *= C.fix1_501321110
-                    z1 *= -C.fix0_899976223; z2 *= -C.fix2_562915447; z3 *= -C.fix1_961570560; z4 *= -C.fix0_390180644
-                    z3 += z5; z4 += z5
-                    tmp0 += z1 + z3; tmp1 += z2 + z4; tmp2 += z2 + z3; tmp3 += z1 + z4
-                    out[0] = sample(C.descale(tmp10 + tmp3, shift))
-                    out[7] = sample(C.descale(tmp10 - tmp3, shift))
-                    out[1] = sample(C.descale(tmp11 + tmp2, shift))
-                    out[6] = sample(C.descale(tmp11 - tmp2, shift))
-                    out[2] = sample(C.descale(tmp12 + tmp1, shift))
-                    out[5] = sample(C.descale(tmp12 - tmp1, shift))
-                    out[3] = sample(C.descale(tmp13 + tmp0, shift))
-                    out[4] = sample(C.descale(tmp13 - tmp0, shift))
+                    let r = C.butterflies(Int(w[0]), Int(w[1]), Int(w[2]), Int(w[3]), Int(w[4]), Int(w[5]), Int(w[6]), Int(w[7]))
+                    out[0] = sample(C.descale(r.0, shift)); out[1] = sample(C.descale(r.1, shift))
+                    out[2] = sample(C.descale(r.2, shift)); out[3] = sample(C.descale(r.3, shift))
+                    out[4] = sample(C.descale(r.4, shift)); out[5] = sample(C.descale(r.5, shift))
+                    out[6] = sample(C.descale(r.6, shift)); out[7] = sample(C.descale(r.7, shift))
                 }
             }
             }

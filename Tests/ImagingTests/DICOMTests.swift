@@ -7,14 +7,6 @@ import XCTest
 /// (scripts/make-imaging-fixtures.py); expected values come from pydicom or from dcmtk/GDCM's
 /// own decoders (*.values.png, *.reference.png), never from this module.
 final class DICOMTests: XCTestCase {
-    func stored(_ name: String) throws -> [Int32] {
-        try DICOMFile(contentsOf: Fixture.url(name)).storedValues()
-    }
-
-    func referenceValues(_ name: String) throws -> [Int32] {
-        try PNGCodec.decodeSamples(Fixture.data(name), name: name).samples.map { Int32($0) }
-    }
-
     func testNativeSyntaxesEqualPydicom() throws {
         let base16 = try referenceValues("base16.values.png")
         XCTAssertEqual(base16.count, 64 * 48)

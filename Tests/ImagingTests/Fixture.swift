@@ -24,6 +24,18 @@ enum Fixture {
     }
 }
 
+extension XCTestCase {
+    /// A DICOM fixture's first-frame stored values.
+    func stored(_ name: String) throws -> [Int32] {
+        try DICOMFile(contentsOf: Fixture.url(name)).storedValues()
+    }
+
+    /// The samples of a reference PNG fixture (*.values.png, *.reference.png: 8 or 16 bits).
+    func referenceValues(_ name: String) throws -> [Int32] {
+        try PNGCodec.decodeSamples(Fixture.data(name), name: name).samples.map { Int32($0) }
+    }
+}
+
 /// Asserts that `body` throws an `ImagingError` whose description contains every fragment.
 func XCTAssertImagingError<T>(_ body: @autoclosure () throws -> T, contains fragments: [String],
                               file: StaticString = #filePath, line: UInt = #line) {

@@ -9,14 +9,6 @@ import XCTest
 /// (the other implementation of the same IDCT) gives, which checks the IDCT, restart intervals
 /// and interleaved subsampled scans against a reference twin.
 final class SequentialJPEGDecoderTests: XCTestCase {
-    func stored(_ name: String) throws -> [Int32] {
-        try DICOMFile(contentsOf: Fixture.url(name)).storedValues()
-    }
-
-    func referenceValues(_ name: String) throws -> [Int32] {
-        try PNGCodec.decodeSamples(Fixture.data(name), name: name).samples.map { Int32($0) }
-    }
-
     /// The JPEG stream of a DICOM fixture's first frame.
     func firstFrame(_ name: String) throws -> [UInt8] {
         let file = try DICOMFile(contentsOf: Fixture.url(name))
