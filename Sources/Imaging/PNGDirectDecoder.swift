@@ -223,18 +223,16 @@ enum PNGDirectDecoder {
     }
 
     /// The Paeth predictor: whichever of left `a`, above `b`, upper-left `c` is nearest to
-    /// a + b − c, ties going to a, then b.
+    /// a + b − c, ties going to a, then b. Computed in stb_image's equivalent form (public
+    /// domain, v2.28): with lo/hi the smaller/larger of a and b and t = 3c − a − b, the answer
+    /// is hi when t ≤ lo, lo when hi ≤ t, else c — fewer steps depend on `a`, which is the
+    /// previous output byte in a row of 8-bit gray.
     @inline(__always)
     private static func paeth(_ a: Int32, _ b: Int32, _ c: Int32) -> UInt8 {
-        let pa = magnitude(b &- c), pb = magnitude(a &- c), pc = magnitude(a &+ b &- c &- c)
-        return UInt8(truncatingIfNeeded: pa <= pb && pa <= pc ? a : (pb <= pc ? b : c))
-    }
-
-    /// |x| without the overflow trap of `abs` (inputs are within ±510 here).
-    @inline(__always)
-    private static func magnitude(_ x: Int32) -> Int32 {
-        let sign = x >> 31
-        return (x ^ sign) &- sign
+        let threshold = c &* 3 &- (a &+ b)
+        let low = min(a, b), high = max(a, b)
+        let notLow = high <= threshold ? low : c
+        return UInt8(truncatingIfNeeded: threshold <= low ? high : notLow)
     }
 
     /// Whether the CRC stored after the chunk at `chunk` (length, type, body, CRC) matches its
