@@ -21,6 +21,7 @@ public final class Add: Module {
     private var reluHint: Primitive?
     private var gradientAdapter: LayoutAdapter?
     private var ranUnrecorded = false
+    private var recordedShape: [Int]?
 
     public init(fusesReLU: Bool = false, overwritesFirstInput: Bool = false) {
         self.fusesReLU = fusesReLU
@@ -49,20 +50,25 @@ public final class Add: Module {
         // In place only without layout padding: oneDNN 2.6's in-place binary gave wrong sums on
         // channel-padded blocked tensors (e.g. 4 channels in nChw8c; tiny golden ResNet-18).
         let inPlace = overwritesFirstInput && a.byteCount == a.count * MemoryLayout<Float>.stride
-        if recording && !inPlace && (output == nil || output === a) { output = try Tensor(descriptor: a.descriptor) }
-        let output = inPlace ? a : recording ? self.output! : try Tensor(descriptor: a.descriptor, zeroed: false)
-        if recording { self.output = output }
+        let output = inPlace ? a : try Tensor(descriptor: a.descriptor, zeroed: false)
+        // Backward needs the output only for the fused ReLU's mask.
+        self.output = recording && fusesReLU ? output : nil
+        recordedShape = recording ? a.shape : nil
         try forwardPrimitive!.execute([(DNNL_ARG_SRC_0, a), (DNNL_ARG_SRC_1, second), (DNNL_ARG_DST, output)])
         return output
     }
 
     /// The gradient for both inputs (one tensor, returned twice; with the fused ReLU, dy·(y > 0)).
     public func backward(_ gradientOutput: Tensor) throws -> (Tensor, Tensor) {
-        guard let output, let gradientAdapter, !ranUnrecorded else { throw LayerError.backwardWithoutRecord("Add", ranUnrecorded) }
-        guard gradientOutput.shape == output.shape else {
-            throw TensorError.shapeMismatch("Add.backward expects a gradient of shape \(output.shape), got \(gradientOutput.shape)")
+        guard let shape = recordedShape, let gradientAdapter, !ranUnrecorded else {
+            throw LayerError.backwardWithoutRecord("Add", ranUnrecorded)
+        }
+        guard gradientOutput.shape == shape else {
+            throw TensorError.shapeMismatch("Add.backward expects a gradient of shape \(shape), got \(gradientOutput.shape)")
         }
         guard fusesReLU else { return (gradientOutput, gradientOutput) }
+        guard let output else { throw LayerError.backwardBeforeForward("Add") }
+        defer { self.output = nil }  // released once used, as PyTorch frees saved tensors
         if reluBackward == nil {
             var data = output.descriptor
             var forwardOperation = dnnl_eltwise_desc_t()

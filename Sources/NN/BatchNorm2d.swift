@@ -50,9 +50,10 @@ public final class BatchNorm2d: Layer {
             throw TensorError.shapeMismatch("BatchNorm2d in training needs more than one value per channel, got input shape \(input.shape)")
         }
         let plan = try self.plan(for: input)
-        // Unrecorded evaluation: a new output each call (pooled), nothing kept for backward.
+        // A new output each call (pooled buffer): backward reads only the input (and the ReLU
+        // workspace), so the output lives only as long as its consumer keeps it.
         let recording = GradientRecording.isRecording(training: isTraining)
-        let output = recording ? try plan.recordedOutput() : try Tensor(descriptor: plan.outputDescriptor, zeroed: false)
+        let output = try Tensor(descriptor: plan.outputDescriptor, zeroed: false)
         var arguments: [(Int32, Tensor)] = [(DNNL_ARG_SRC, input), (DNNL_ARG_DST, output),
                                             (DNNL_ARG_SCALE, weight.value), (DNNL_ARG_SHIFT, bias.value)]
         if isTraining {
@@ -76,6 +77,7 @@ public final class BatchNorm2d: Layer {
             throw TensorError.shapeMismatch("BatchNorm2d.backward expects a gradient of shape \(input.shape), got \(gradientOutput.shape)")
         }
         let backward = try plan.backwardPlan()
+        defer { lastInput = nil }  // released once used, as PyTorch frees saved tensors
         let gradient = try backward.gradientAdapter.adapt(gradientOutput)
         let mean = lastWasTraining ? plan.mean : runningMean
         let variance = lastWasTraining ? plan.variance : runningVariance
@@ -141,8 +143,6 @@ public final class BatchNorm2d: Layer {
         let flags: UInt32
         let forward: Primitive
         let outputDescriptor: dnnl_memory_desc_t
-        /// The output kept for recorded forwards, allocated on the first one.
-        private var output: Tensor?
         let mean: Tensor
         let variance: Tensor
         /// The fused ReLU's mask, written by forward and read by backward.
@@ -166,11 +166,6 @@ public final class BatchNorm2d: Layer {
             let channels = input.shape[1]
             mean = try Tensor(zeros: [channels])
             variance = try Tensor(zeros: [channels])
-        }
-
-        func recordedOutput() throws -> Tensor {
-            if output == nil { output = try Tensor(descriptor: outputDescriptor) }
-            return output!
         }
 
         func backwardPlan() throws -> BackwardPlan {

@@ -8,8 +8,8 @@ public final class Concat: Module {
 
     private var inputDescriptors: [dnnl_memory_desc_t] = []
     private var primitive: Primitive?
-    /// The output kept for backward (recorded forwards only, allocated on the first).
-    private var output: Tensor?
+    /// The shape of the last recorded output (backward needs no values of it).
+    private var recordedShape: [Int]?
     private var outputDescriptor: dnnl_memory_desc_t?
     private var slices: [Slice] = []
     private var ranUnrecorded = false
@@ -46,15 +46,14 @@ public final class Concat: Module {
                                                             Context.shared.engine), "dnnl_concat_primitive_desc_create")
             primitive = try Primitive("concat", descriptor: descriptor!)
             outputDescriptor = primitive!.memoryDescriptor(dnnl_query_dst_md)
-            output = nil
             inputDescriptors = sources
             slices = []
         }
         // Unrecorded evaluation: a new output each call (pooled), nothing kept for backward.
         let recording = GradientRecording.isRecording(training: isTraining)
         ranUnrecorded = !recording
-        if recording && output == nil { output = try Tensor(descriptor: outputDescriptor!) }
-        let output = recording ? self.output! : try Tensor(descriptor: outputDescriptor!, zeroed: false)
+        let output = try Tensor(descriptor: outputDescriptor!, zeroed: false)
+        recordedShape = recording ? output.shape : nil
         var arguments: [(Int32, Tensor)] = inputs.enumerated().map { (DNNL_ARG_MULTIPLE_SRC + Int32($0.offset), $0.element) }
         arguments.append((DNNL_ARG_DST, output))
         try primitive!.execute(arguments)
@@ -63,9 +62,9 @@ public final class Concat: Module {
 
     /// The gradient of each input, in the input's layout (new tensors each call, buffers pooled).
     public func backward(_ gradientOutput: Tensor) throws -> [Tensor] {
-        guard let output, !ranUnrecorded else { throw LayerError.backwardWithoutRecord("Concat", ranUnrecorded) }
-        guard gradientOutput.shape == output.shape else {
-            throw TensorError.shapeMismatch("Concat.backward expects a gradient of shape \(output.shape), got \(gradientOutput.shape)")
+        guard let outputShape = recordedShape, !ranUnrecorded else { throw LayerError.backwardWithoutRecord("Concat", ranUnrecorded) }
+        guard gradientOutput.shape == outputShape else {
+            throw TensorError.shapeMismatch("Concat.backward expects a gradient of shape \(outputShape), got \(gradientOutput.shape)")
         }
         // Blocked layouts can be sliced only at block boundaries; other cases go through a plain copy.
         var source = gradientOutput

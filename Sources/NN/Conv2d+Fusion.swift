@@ -58,7 +58,7 @@ extension Conv2d {
             fusedPlan = try FusedPlan(key: key, geometry: geometry)
         }
         let plan = fusedPlan!
-        lastInput = nil
+        skipRecording()
         fusion.batchNorm?.skipRecording()
         try plan.setChannelFactors(convolutionBias: bias, batchNorm: fusion.batchNorm)
         let source = try plan.sourceAdapter.adapt(input)

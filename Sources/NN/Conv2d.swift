@@ -31,6 +31,9 @@ public final class Conv2d: Layer {
 
     private var plan: Plan?
     var lastInput: Tensor?
+    /// The last recorded output, kept only when the fused ReLU's backward needs it.
+    private var lastOutput: Tensor?
+    private var ranUnrecorded = false
     /// The evaluation-mode primitive with fused post-operations (Conv2d+Fusion.swift).
     var fusedPlan: FusedPlan?
 
@@ -90,35 +93,46 @@ public final class Conv2d: Layer {
     // x: (N, C_in, H, W) -> y: (N, C_out, H_out, W_out)
     public func forward(_ input: Tensor) throws -> Tensor {
         guard GradientRecording.isRecording(training: isTraining) else {
-            lastInput = nil
             return try forward(input, fusing: ConvolutionFusion(relu: fusesReLU))
         }
         try requireShape(input, rank: 4, channels: inputChannels, layer: "Conv2d")
         let plan = try self.plan(for: input)
         let source = try plan.sourceAdapter.adapt(input)
         let weights = try plan.weightsForForward.adapt(weightViewPlain())
+        // A new output each call: its buffer goes back to the pool once the next layer's
+        // backward (or forward, when that layer keeps nothing) has let go of it.
+        let output = try Tensor(descriptor: plan.outputDescriptor, zeroed: false)
         var arguments: [(Int32, Tensor)] = [(DNNL_ARG_SRC, source), (DNNL_ARG_WEIGHTS, weights),
-                                            (DNNL_ARG_DST, plan.output)]
+                                            (DNNL_ARG_DST, output)]
         if let bias { arguments.append((DNNL_ARG_BIAS, bias.value)) }
         try plan.forward.execute(arguments)
         lastInput = input
-        return plan.output
+        lastOutput = fusesReLU ? output : nil
+        ranUnrecorded = false
+        return output
     }
 
     // dy: (N, C_out, H_out, W_out) -> dx: (N, C_in, H, W); dW, db accumulate.
     // dx is a new tensor each call (its buffer recycled through the pool once the caller drops it);
     // zeros when `computesInputGradient` is false.
     public func backward(_ gradientOutput: Tensor) throws -> Tensor {
-        guard let plan, let input = lastInput else { throw LayerError.backwardWithoutRecord("Conv2d", fusedPlan != nil) }
-        guard gradientOutput.shape == plan.output.shape else {
-            throw TensorError.shapeMismatch("Conv2d.backward expects a gradient of shape \(plan.output.shape), got \(gradientOutput.shape)")
+        guard let plan, let input = lastInput else { throw LayerError.backwardWithoutRecord("Conv2d", ranUnrecorded) }
+        guard gradientOutput.shape == plan.geometry.output else {
+            throw TensorError.shapeMismatch("Conv2d.backward expects a gradient of shape \(plan.geometry.output), got \(gradientOutput.shape)")
         }
         let backward = try plan.backwardPrimitives()
+        // What forward kept is released once used, as PyTorch frees saved tensors: the
+        // activations' buffers then serve the gradients of the layers below.
+        let output = lastOutput
+        defer {
+            lastInput = nil
+            lastOutput = nil
+        }
         var gradient = try backward.gradientAdapter.adapt(gradientOutput)
-        if let relu = backward.reluBackward {
+        if let relu = backward.reluBackward, let output {
             // The fused ReLU's gradient, from the stored output: dy · (y > 0).
-            let masked = try Tensor(descriptor: plan.output.descriptor, zeroed: false)
-            try relu.execute([(DNNL_ARG_DST, plan.output), (DNNL_ARG_DIFF_DST, gradient), (DNNL_ARG_DIFF_SRC, masked)])
+            let masked = try Tensor(descriptor: plan.outputDescriptor, zeroed: false)
+            try relu.execute([(DNNL_ARG_DST, output), (DNNL_ARG_DIFF_DST, gradient), (DNNL_ARG_DIFF_SRC, masked)])
             gradient = masked
         }
         if weight.isTrainable || (bias?.isTrainable ?? false) {
@@ -143,6 +157,13 @@ public final class Conv2d: Layer {
         try backward.data.execute([(DNNL_ARG_DIFF_DST, gradientForData), (DNNL_ARG_WEIGHTS, weights),
                                    (DNNL_ARG_DIFF_SRC, inputGradient)])
         return inputGradient
+    }
+
+    /// Forgets the last forward's input and output (an unrecorded forward ran).
+    func skipRecording() {
+        lastInput = nil
+        lastOutput = nil
+        ranUnrecorded = true
     }
 
     // MARK: plan
@@ -205,7 +226,7 @@ public final class Conv2d: Layer {
         let forward: Primitive
         let sourceAdapter: LayoutAdapter
         let weightsForForward: WeightAdapter
-        let output: Tensor
+        let outputDescriptor: dnnl_memory_desc_t
         private var backward: BackwardPlan?
 
         init(input: Tensor, geometry: Geometry, fusesReLU: Bool) throws {
@@ -227,7 +248,7 @@ public final class Conv2d: Layer {
             forward = try Primitive("convolution forward", operation: operation, attributes: attributes.handle)
             sourceAdapter = LayoutAdapter(target: forward.memoryDescriptor(dnnl_query_src_md))
             weightsForForward = WeightAdapter(target: forward.memoryDescriptor(dnnl_query_weights_md))
-            output = try Tensor(descriptor: forward.memoryDescriptor(dnnl_query_dst_md))
+            outputDescriptor = forward.memoryDescriptor(dnnl_query_dst_md)
         }
 
         func backwardPrimitives() throws -> BackwardPlan {
@@ -278,7 +299,7 @@ public final class Conv2d: Layer {
             }
             weights = try Primitive("convolution backward weights", operation: weightsOperation, hint: plan.forward)
 
-            let outputDescriptor = plan.output.descriptor
+            let outputDescriptor = plan.outputDescriptor
             gradientAdapter = LayoutAdapter(target: outputDescriptor)
             if plan.fusesReLU {
                 var eltwise = dnnl_eltwise_desc_t()

@@ -12,8 +12,8 @@ final class ElementwiseKernel {
     private var forward: Primitive?
     private var backward: Primitive?
     private var inputDescriptor: dnnl_memory_desc_t?
-    /// The output kept for backward (recorded forwards only, allocated on the first).
-    private(set) var output: Tensor?
+    /// The last recorded output, kept for backward (the `*_use_dst_for_bwd` algorithms) until it runs.
+    private var output: Tensor?
     private var outputDescriptor: dnnl_memory_desc_t?
     private var gradientAdapter: LayoutAdapter?
     private var ranUnrecorded = false
@@ -34,14 +34,13 @@ final class ElementwiseKernel {
                           "dnnl_eltwise_forward_desc_init(\(name))")
             forward = try Primitive("\(name) forward", operation: operation)
             outputDescriptor = forward!.memoryDescriptor(dnnl_query_dst_md)
-            output = nil
             backward = nil
             gradientAdapter = LayoutAdapter(target: outputDescriptor!)
             inputDescriptor = input.descriptor
         }
         ranUnrecorded = !recording
-        if recording && output == nil { output = try Tensor(descriptor: outputDescriptor!) }
-        let output = recording ? self.output! : try Tensor(descriptor: outputDescriptor!, zeroed: false)
+        let output = try Tensor(descriptor: outputDescriptor!, zeroed: false)
+        self.output = recording ? output : nil
         try forward!.execute([(DNNL_ARG_SRC, input), (DNNL_ARG_DST, output)])
         return output
     }
@@ -50,6 +49,7 @@ final class ElementwiseKernel {
         guard let forward, let output, let gradientAdapter, !ranUnrecorded else {
             throw LayerError.backwardWithoutRecord(name, ranUnrecorded)
         }
+        defer { self.output = nil }  // released once used, as PyTorch frees saved tensors
         guard gradientOutput.shape == output.shape else {
             throw TensorError.shapeMismatch("\(name).backward expects a gradient of shape \(output.shape), got \(gradientOutput.shape)")
         }

@@ -10,9 +10,9 @@ final class PoolingKernel {
     private var window: [Int] = []
     private var forward: Primitive?
     private var backward: Primitive?
-    /// The output kept for backward (recorded forwards only, allocated on the first).
-    private(set) var output: Tensor?
     private var outputDescriptor: dnnl_memory_desc_t?
+    /// The shape of the last recorded output (backward needs only the workspace, not the output).
+    private var recordedShape: [Int]?
     private var workspace: Tensor?
     private var gradientAdapter: LayoutAdapter?
     private var ranUnrecorded = false
@@ -49,7 +49,6 @@ final class PoolingKernel {
                           "dnnl_pooling_v2_forward_desc_init(\(name))")
             forward = try Primitive("\(name) forward", operation: operation)
             outputDescriptor = forward!.memoryDescriptor(dnnl_query_dst_md)
-            output = nil
             let workspaceDescriptor = forward!.memoryDescriptor(dnnl_query_workspace_md)
             workspace = workspaceDescriptor.ndims > 0 ? try Tensor(descriptor: workspaceDescriptor) : nil
             var diffSource = try MemoryDescriptor.any(input.shape)
@@ -64,8 +63,9 @@ final class PoolingKernel {
             self.window = window
         }
         ranUnrecorded = !recording
-        if recording && output == nil { output = try Tensor(descriptor: outputDescriptor!) }
-        let output = recording ? self.output! : try Tensor(descriptor: outputDescriptor!, zeroed: false)
+        // A new output each call (pooled buffer), kept by no one here.
+        let output = try Tensor(descriptor: outputDescriptor!, zeroed: false)
+        recordedShape = recording ? output.shape : nil
         var arguments: [(Int32, Tensor)] = [(DNNL_ARG_SRC, input), (DNNL_ARG_DST, output)]
         if let workspace { arguments.append((DNNL_ARG_WORKSPACE, workspace)) }
         try forward!.execute(arguments)
@@ -74,11 +74,11 @@ final class PoolingKernel {
 
     // dy: (N, C, H', W') -> dx: (N, C, H, W)
     func backward(_ gradientOutput: Tensor) throws -> Tensor {
-        guard let backward, let output, let gradientAdapter, !ranUnrecorded else {
+        guard let backward, let outputShape = recordedShape, let gradientAdapter, !ranUnrecorded else {
             throw LayerError.backwardWithoutRecord(name, ranUnrecorded)
         }
-        guard gradientOutput.shape == output.shape else {
-            throw TensorError.shapeMismatch("\(name).backward expects a gradient of shape \(output.shape), got \(gradientOutput.shape)")
+        guard gradientOutput.shape == outputShape else {
+            throw TensorError.shapeMismatch("\(name).backward expects a gradient of shape \(outputShape), got \(gradientOutput.shape)")
         }
         let gradient = try gradientAdapter.adapt(gradientOutput)
         // Average pooling's backward writes every element; max pooling's only the arg-max ones, so zero it.

@@ -38,9 +38,14 @@ final class Conv2dTests: XCTestCase {
 
                 var dy = random.values(expected.count)
                 if fused { dy = zip(dy, expected).map { $1 > 0 ? $0 : 0 } }
-                // Backward twice: gradients of parameters accumulate.
-                for _ in 0..<2 { _ = try layer.backward(Tensor(shape: reference.outputShape, values: floats(dy))) }
+                // Three forward+backward passes: gradients of parameters accumulate.
+                for _ in 0..<2 {
+                    _ = try layer.backward(Tensor(shape: reference.outputShape, values: floats(dy)))
+                    _ = try layer.forward(Tensor(shape: reference.inputShape, values: floats(x)))
+                }
                 let dx = try layer.backward(Tensor(shape: reference.outputShape, values: floats(dy)))
+                // Backward releases what forward kept: a second one needs a new forward.
+                XCTAssertThrowsError(try layer.backward(Tensor(shape: reference.outputShape, values: floats(dy))))
                 let expectedGradients = reference.backward(input: x, weight: weight, gradientOutput: dy)
                 assertClose(try doubles(dx), expectedGradients.input, tolerance: 1e-5, "case \(number) fused \(fused) dx")
                 assertClose(try doubles(layer.weight.gradient), expectedGradients.weight.map { 3 * $0 }, tolerance: 1e-5,
