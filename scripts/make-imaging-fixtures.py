@@ -204,16 +204,27 @@ def write_dicom_fixtures(source):
     convert("gdcmconv", "--j2k", "base16.dcm", "j2k-lossless16.dcm")
     run("gdcmconv", "--j2k", "--lossy", "-q", "40", os.path.join(OUT, "base16.dcm"), os.path.join(OUT, "j2k-lossy16.dcm"))
     # What other implementations decode from the lossy files (dcmtk's IJG, dcmtk's CharLS, GDCM's OpenJPEG).
+    # 12-bit with restart intervals every 5 blocks (mid-row: 8 blocks a row), re-encoded
+    # losslessly from jpeg-extended12.dcm; dcmdjpeg must decode it to the same pixels.
+    from pydicom.encaps import encapsulate, generate_frames
+    ds = pydicom.dcmread(os.path.join(OUT, "jpeg-extended12.dcm"))
+    stream = next(generate_frames(ds.PixelData, number_of_frames=1))
+    ds.PixelData = encapsulate([add_restart_markers(stream, 5)])
+    ds.save_as(os.path.join(OUT, "jpeg-extended12-restart.dcm"))
     # (dcmdjpeg decodes 12-bit JPEG with IJG 6b's libijg12: an independent 12-bit reference.)
     for name, tool in [("jpeg-baseline8", "dcmdjpeg"), ("jpeg-extended8", "dcmdjpeg"),
                        ("jpeg-extended12", "dcmdjpeg"), ("jpeg-extended12-q20", "dcmdjpeg"),
                        ("jpeg-extended12-two-frames", "dcmdjpeg"), ("jpeg-extended12-noise", "dcmdjpeg"),
+                       ("jpeg-extended12-restart", "dcmdjpeg"),
                        ("jpeg-ls-near16", "dcmdjpls"), ("j2k-lossy16", "gdcmconv")]:
         raw = os.path.join(OUT, name + ".raw.dcm")
         run(tool, *(["--raw"] if tool == "gdcmconv" else []), os.path.join(OUT, name + ".dcm"), raw)
         pixels = pydicom.dcmread(raw).pixel_array
         values_png(pixels[0] if pixels.ndim == 3 else pixels, name + ".reference.png")  # first frame
         os.remove(raw)
+
+    same = [np.asarray(Image.open(os.path.join(OUT, n + ".reference.png"))) for n in ("jpeg-extended12", "jpeg-extended12-restart")]
+    assert (same[0] == same[1]).all(), "adding restart markers changed what dcmdjpeg decodes"
 
     # A syntax nobody here decodes (MPEG2 labelled), a truncated file, a corrupt RLE frame.
     ds = pydicom.dcmread(os.path.join(OUT, "jpeg-baseline8.dcm"))
@@ -224,6 +235,127 @@ def write_dicom_fixtures(source):
     data = open(os.path.join(OUT, "rle16.dcm"), "rb").read()
     open(os.path.join(OUT, "rle16-truncated.dcm"), "wb").write(data[: len(data) - 500])
     open(os.path.join(OUT, "not-dicom.dcm"), "wb").write(b"\0" * 200)
+
+
+def add_restart_markers(stream, interval):
+    """Re-encodes a one-component sequential JPEG (one scan, as dcmcjpeg writes) losslessly with
+    a restart marker every `interval` blocks, since dcmcjpeg has no restart option: decodes the
+    Huffman-coded coefficients, then writes them again with the same AC table, a DC table with a
+    code for every category (predictions restart at 0, so new difference sizes appear) and DRI."""
+    def segments(data):
+        position, out = 2, []
+        while True:
+            marker, length = data[position + 1], data[position + 2] << 8 | data[position + 3]
+            out.append((marker, data[position + 4:position + 2 + length]))
+            position += 2 + length
+            if marker == 0xDA:
+                return out, position
+
+    def codes(counts, symbols):                      # T.81 Annex C: symbol -> (code, length)
+        table, code, index = {}, 0, 0
+        for length in range(1, 17):
+            for _ in range(counts[length - 1]):
+                table[symbols[index]] = (code, length)
+                code, index = code + 1, index + 1
+            code <<= 1
+        return table
+
+    header, start = segments(stream)
+    tables, frame = {}, None
+    for marker, body in header:
+        if marker == 0xC4:
+            at = 0
+            while at < len(body):
+                counts = list(body[at + 1:at + 17])
+                tables[body[at]] = codes(counts, list(body[at + 17:at + 17 + sum(counts)]))
+                at += 17 + sum(counts)
+        if marker in (0xC0, 0xC1):
+            frame = body
+    height, width = frame[1] << 8 | frame[2], frame[3] << 8 | frame[4]
+    assert frame[5] == 1, "one component only"
+    sos = header[-1][1]
+    dc_id, ac_id = sos[2] >> 4, 0x10 | (sos[2] & 15)
+    decode_dc = {v: k for k, v in tables[dc_id].items()}
+    decode_ac = {v: k for k, v in tables[ac_id].items()}
+    # Entropy-coded bits with the stuffed zero bytes removed, up to the EOI marker.
+    end = stream.rindex(b"\xff\xd9")
+    bits = "".join(format(b, "08b") for b in stream[start:end].replace(b"\xff\x00", b"\xff"))
+    at = 0
+
+    def symbol(table):
+        nonlocal at
+        for length in range(1, 17):
+            key = (int(bits[at:at + length], 2), length)
+            if key in table:
+                at += length
+                return table[key]
+        raise ValueError("bad code")
+
+    def receive(size):
+        nonlocal at
+        value = int(bits[at:at + size], 2) if size else 0
+        at += size
+        return value if size == 0 or value >= 1 << (size - 1) else value - (1 << size) + 1
+
+    blocks, dc = [], 0
+    for _ in range(((width + 7) // 8) * ((height + 7) // 8)):
+        dc += receive(symbol(decode_dc))
+        ac, k = [], 1
+        while k < 64:
+            rs = symbol(decode_ac)
+            size = rs & 15
+            ac.append((rs, bits[at:at + size]))
+            at += size
+            if size == 0 and rs != 0xF0:
+                break
+            k += (rs >> 4) + 1 if size else 16
+        blocks.append((dc, ac))
+
+    dc_counts = [0, 0, 0, 0, 16] + [0] * 11
+    dc_codes = codes(dc_counts, list(range(16)))
+    out, pending = bytearray(), ""
+
+    def put(text):
+        nonlocal pending
+        pending += text
+        while len(pending) >= 8:
+            out.append(int(pending[:8], 2))
+            if out[-1] == 0xFF:
+                out.append(0)
+            pending = pending[8:]
+
+    def flush():
+        nonlocal pending
+        if pending:
+            put("1" * (8 - len(pending)))
+
+    def code(table, value):
+        c, length = table[value]
+        return format(c, "0%db" % length)
+
+    prediction = 0
+    for index, (dc, ac) in enumerate(blocks):
+        if index and index % interval == 0:
+            flush()
+            out.extend(bytes([0xFF, 0xD0 + (index // interval - 1) % 8]))
+            prediction = 0
+        difference, prediction = dc - prediction, dc
+        size = abs(difference).bit_length()
+        put(code(dc_codes, size) + (format(difference if difference >= 0 else difference + (1 << size) - 1, "0%db" % size) if size else ""))
+        for rs, extra in ac:
+            put(code(tables[ac_id], rs) + extra)
+    flush()
+
+    def segment(marker, body):
+        return bytes([0xFF, marker, (len(body) + 2) >> 8, (len(body) + 2) & 255]) + bytes(body)
+
+    result = bytearray(b"\xff\xd8")
+    for marker, body in header[:-1]:
+        result += segment(marker, body)
+    result += segment(0xC4, bytes([dc_id]) + bytes(dc_counts) + bytes(range(16)))   # replaces the DC table
+    result += segment(0xDD, bytes([interval >> 8, interval & 255]))
+    result += segment(0xDA, sos) + out + b"\xff\xd9"
+    return bytes(result)
 
 
 def write_real_dicom_crops(directory):
