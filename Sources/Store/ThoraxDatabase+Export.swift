@@ -26,21 +26,9 @@ extension ThoraxDatabase {
                 guard known else { throw StoreError.notFound("no model with id \(modelID)") }
             }
             if let split {
-                let known = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM splits WHERE name = ?)",
-                                              arguments: [split]) ?? false
-                guard known else { throw StoreError.notFound("no split named '\(split)'") }
-                filter = "WHERE i.id IN (SELECT image_id FROM splits WHERE name = ?"
-                arguments += [split]
-                if let part {
-                    let parts = try String.fetchAll(db, sql: "SELECT DISTINCT part FROM splits WHERE name = ?",
-                                                    arguments: [split])
-                    guard parts.contains(part) else {
-                        throw StoreError.notFound("split '\(split)' has no part '\(part)' (it has \(parts.sorted().joined(separator: ", ")))")
-                    }
-                    filter += " AND part = ?"
-                    arguments += [part]
-                }
-                filter += ")"
+                let (condition, splitArguments) = try Self.splitCondition(db, column: "i.id", split: split, part: part)
+                filter = "WHERE 1 " + condition
+                arguments += splitArguments
             }
             // The unary + keeps SQLite on the per-image label index: left to itself it picks
             // `labels_positive` (source, class) and scans every label once per image.
@@ -79,11 +67,32 @@ extension ThoraxDatabase {
             }
             return count
         }
+        try Self.write(text, to: url)
+        return count
+    }
+
+    /// Writes `text` to `url` atomically (temporary file, then rename).
+    /// Throws `cannotWrite` naming the file.
+    static func write(_ text: String, to url: URL) throws {
         do {
             try Data(text.utf8).write(to: url, options: .atomic)
         } catch {
             throw StoreError.cannotWrite(file: url.path, reason: error.localizedDescription)
         }
-        return count
+    }
+
+    /// The SQL condition `AND <column> IN (images of split's part)` (any part when `part` is
+    /// nil) and its arguments. Throws `notFound` for an unknown split or part.
+    static func splitCondition(_ db: Database, column: String, split: String, part: String?) throws -> (String, StatementArguments) {
+        let parts = try String.fetchAll(db, sql: "SELECT DISTINCT part FROM splits WHERE name = ? ORDER BY part",
+                                        arguments: [split])
+        guard !parts.isEmpty else { throw StoreError.notFound("no split named '\(split)'") }
+        guard let part else {
+            return ("AND \(column) IN (SELECT image_id FROM splits WHERE name = ?)", [split])
+        }
+        guard parts.contains(part) else {
+            throw StoreError.notFound("split '\(split)' has no part '\(part)' (it has \(parts.joined(separator: ", ")))")
+        }
+        return ("AND \(column) IN (SELECT image_id FROM splits WHERE name = ? AND part = ?)", [split, part])
     }
 }

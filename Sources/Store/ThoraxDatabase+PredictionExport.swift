@@ -22,19 +22,9 @@ extension ThoraxDatabase {
             var filter = ""
             var arguments: StatementArguments = [modelID]
             if let split {
-                let parts = try String.fetchAll(db, sql: "SELECT DISTINCT part FROM splits WHERE name = ? ORDER BY part",
-                                                arguments: [split])
-                guard !parts.isEmpty else { throw StoreError.notFound("no split named '\(split)'") }
-                filter = "AND p.image_id IN (SELECT image_id FROM splits WHERE name = ?"
-                arguments += [split]
-                if let part {
-                    guard parts.contains(part) else {
-                        throw StoreError.notFound("split '\(split)' has no part '\(part)' (it has \(parts.joined(separator: ", ")))")
-                    }
-                    filter += " AND part = ?"
-                    arguments += [part]
-                }
-                filter += ")"
+                let (condition, splitArguments) = try Self.splitCondition(db, column: "p.image_id", split: split, part: part)
+                filter = condition
+                arguments += splitArguments
             }
             text = (["Image Index"] + classes).joined(separator: ",") + "\n"
             let rows = try Row.fetchCursor(db, sql: """
@@ -62,11 +52,7 @@ extension ThoraxDatabase {
             flush()
             return count
         }
-        do {
-            try Data(text.utf8).write(to: url, options: .atomic)
-        } catch {
-            throw StoreError.cannotWrite(file: url.path, reason: error.localizedDescription)
-        }
+        try Self.write(text, to: url)
         return count
     }
 }

@@ -224,4 +224,31 @@ final class ModelPredictionTests: XCTestCase {
             XCTAssertEqual("\(error)", "no model with id 42")
         }
     }
+
+    func testPredictionExportWritesOneColumnPerClassOfTheModel() throws {
+        let (database, first, second) = try fixtureDatabase()
+        let record = try ModelRecord.read(directory: try makeModel("m", classes: ["Effusion", "Atelectasis"]))
+        let summary = try database.storePredictions([
+            ImageProbabilities(imageID: second, probabilities: [0.1, 0.75]),
+            ImageProbabilities(imageID: first, probabilities: [0.5, 0.2]),
+        ], of: record)
+        let output = directory.appendingPathComponent("p.csv")
+        XCTAssertEqual(try database.exportPredictions(modelID: summary.model.id, to: output), 2)
+        XCTAssertEqual(try String(contentsOf: output, encoding: .utf8), """
+            Image Index,Effusion,Atelectasis
+            00000001_000.png,0.5,0.2
+            00000002_000.png,0.1,0.75
+
+            """)
+        // Both images are in official:train_val (Fixtures/nih-small/train_val_list.txt).
+        XCTAssertEqual(try database.exportPredictions(modelID: summary.model.id, split: "official", part: "test", to: output), 0)
+        XCTAssertEqual(try String(contentsOf: output, encoding: .utf8), "Image Index,Effusion,Atelectasis\n")
+        XCTAssertEqual(try database.exportPredictions(modelID: summary.model.id, split: "official", part: "train_val", to: output), 2)
+        XCTAssertThrowsError(try database.exportPredictions(modelID: 9, to: output)) { error in
+            XCTAssertEqual("\(error)", "no model with id 9")
+        }
+        XCTAssertThrowsError(try database.exportPredictions(modelID: summary.model.id, split: "official", part: "x", to: output)) { error in
+            XCTAssertEqual("\(error)", "split 'official' has no part 'x' (it has test, train_val)")
+        }
+    }
 }
