@@ -33,26 +33,28 @@ extension SequentialJPEGDecoder {
         }
 
         @inline(__always)
-        static func descale(_ value: Int, _ bits: Int) -> Int { (value + (1 << (bits - 1))) >> bits }
+        static func descale(_ value: Int, _ bits: Int) -> Int { (value &+ (1 << (bits - 1))) >> bits }
 
         /// One 8-point inverse DCT of jidctint.c on x0…x7, results scaled by 2^13 (before the
         /// caller's descale), in output order 0…7. Both passes use it: IJG repeats the same code.
+        /// Wrapping arithmetic is exact here: inputs are below 2^32 in magnitude (16-bit
+        /// coefficient × 16-bit step, or a 32-bit workspace value), so no term reaches 2^50.
         @inline(__always)
         static func butterflies(_ x0: Int, _ x1: Int, _ x2: Int, _ x3: Int, _ x4: Int, _ x5: Int, _ x6: Int, _ x7: Int)
             -> (Int, Int, Int, Int, Int, Int, Int, Int) {
             // Even part: the reverse of the forward DCT's even part, rotator sqrt(2)·c(-6).
-            let z1 = (x2 + x6) * fix0_541196100
-            let even2 = z1 + x6 * -fix1_847759065, even3 = z1 + x2 * fix0_765366865
-            let even0 = (x0 + x4) << constantBits, even1 = (x0 - x4) << constantBits
-            let tmp10 = even0 + even3, tmp13 = even0 - even3, tmp11 = even1 + even2, tmp12 = even1 - even2
+            let z1 = (x2 &+ x6) &* fix0_541196100
+            let even2 = z1 &+ x6 &* -fix1_847759065, even3 = z1 &+ x2 &* fix0_765366865
+            let even0 = (x0 &+ x4) << constantBits, even1 = (x0 &- x4) << constantBits
+            let tmp10 = even0 &+ even3, tmp13 = even0 &- even3, tmp11 = even1 &+ even2, tmp12 = even1 &- even2
             // Odd part (Loeffler et al.'s figure 8, the matrix being unitary, its own transpose).
-            let a1 = x7 + x1, a2 = x5 + x3, a3 = x7 + x3, a4 = x5 + x1
-            let z5 = (a3 + a4) * fix1_175875602
-            let b1 = a1 * -fix0_899976223, b2 = a2 * -fix2_562915447
-            let b3 = a3 * -fix1_961570560 + z5, b4 = a4 * -fix0_390180644 + z5
-            let tmp0 = x7 * fix0_298631336 + b1 + b3, tmp1 = x5 * fix2_053119869 + b2 + b4
-            let tmp2 = x3 * fix3_072711026 + b2 + b3, tmp3 = x1 * fix1_501321110 + b1 + b4
-            return (tmp10 + tmp3, tmp11 + tmp2, tmp12 + tmp1, tmp13 + tmp0, tmp13 - tmp0, tmp12 - tmp1, tmp11 - tmp2, tmp10 - tmp3)
+            let a1 = x7 &+ x1, a2 = x5 &+ x3, a3 = x7 &+ x3, a4 = x5 &+ x1
+            let z5 = (a3 &+ a4) &* fix1_175875602
+            let b1 = a1 &* -fix0_899976223, b2 = a2 &* -fix2_562915447
+            let b3 = a3 &* -fix1_961570560 &+ z5, b4 = a4 &* -fix0_390180644 &+ z5
+            let tmp0 = x7 &* fix0_298631336 &+ b1 &+ b3, tmp1 = x5 &* fix2_053119869 &+ b2 &+ b4
+            let tmp2 = x3 &* fix3_072711026 &+ b2 &+ b3, tmp3 = x1 &* fix1_501321110 &+ b1 &+ b4
+            return (tmp10 &+ tmp3, tmp11 &+ tmp2, tmp12 &+ tmp1, tmp13 &+ tmp0, tmp13 &- tmp0, tmp12 &- tmp1, tmp11 &- tmp2, tmp10 &- tmp3)
         }
 
         /// coefficients: (8, 8) quantized, natural order → output: 8 rows of 8 samples at `stride`.
@@ -74,7 +76,7 @@ extension SequentialJPEGDecoder {
                 let ws = raw.bindMemory(to: Int32.self)
                 // Pass 1: columns of the input into the workspace, scaled up by 2^pass1.
                 for column in 0..<8 {
-                    func input(_ row: Int) -> Int { Int(coefficients[row * 8 + column]) * q[row * 8 + column] }
+                    func input(_ row: Int) -> Int { Int(coefficients[row * 8 + column]) &* q[row * 8 + column] }
                     if coefficients[8 + column] == 0 && coefficients[16 + column] == 0 && coefficients[24 + column] == 0
                         && coefficients[32 + column] == 0 && coefficients[40 + column] == 0
                         && coefficients[48 + column] == 0 && coefficients[56 + column] == 0 {

@@ -110,74 +110,88 @@ enum SequentialJPEGDecoder {
         var predictions = [Int](repeating: 0, count: scan.componentIndices.count)
         var coefficients = [Int32](repeating: 0, count: 64)
         var mcusLeft = tables.restartInterval
-
-        // One block: DC difference, then AC coefficients in zigzag order until end-of-block.
-        func decodeBlock(_ k: Int, intoPlaneAt origin: Int?) throws {
-            for i in 0..<64 { coefficients[i] = 0 }
-            let category = try reader.decodeSymbol(dcTables[k])
-            guard category <= 15 else { throw Failure(reason: "invalid DC difference category \(category)") }
-            predictions[k] += reader.receiveExtended(category)
-            coefficients[0] = Int32(Int16(truncatingIfNeeded: predictions[k]))   // IJG keeps coefficients in 16 bits
-            var index = 1
-            while index < 64 {
-                let runAndSize = try reader.decodeSymbol(acTables[k])
-                let run = runAndSize >> 4, size = runAndSize & 0x0F
-                if size == 0 {
-                    if run != 15 { break }                                            // end of block
-                    index += 16                                                       // sixteen zeros
-                } else {
-                    index += run
-                    coefficients[JPEGStream.naturalOrder[index]] = Int32(Int16(truncatingIfNeeded: reader.receiveExtended(size)))
-                    index += 1
-                }
-            }
-            if let origin, let inverse {
-                plane.withUnsafeMutableBufferPointer { output in
-                    coefficients.withUnsafeBufferPointer { input in
-                        inverse.transform(input, into: output.baseAddress! + origin, stride: planeWidth)
-                    }
-                }
-            }
-        }
-        // Counts MCUs and steps over RSTn (resetting the DC predictions) between intervals.
-        func startMCU() throws {
-            guard tables.restartInterval > 0 else { return }
-            if mcusLeft == 0 {
-                try reader.restart()
-                mcusLeft = tables.restartInterval
-                for k in predictions.indices { predictions[k] = 0 }
-            }
-            mcusLeft -= 1
-        }
-
-        if scan.componentIndices.count == 1 {
-            let index = scan.componentIndices[0]
-            let blocks = layout.blocks(of: frame.components[index], frame)
-            for row in 0..<blocks.down {
-                for column in 0..<blocks.across {
-                    try startMCU()
-                    try decodeBlock(0, intoPlaneAt: index == 0 ? row * 8 * planeWidth + column * 8 : nil)
-                }
-                if reader.overran { throw Failure(reason: "entropy-coded data ends early, in block row \(row + 1) of \(blocks.down) (truncated)") }
-            }
-        } else {
-            for mcuRow in 0..<layout.mcusDown {
-                for mcuColumn in 0..<layout.mcusAcross {
-                    try startMCU()
-                    for (k, index) in scan.componentIndices.enumerated() {
-                        let component = frame.components[index]
-                        for v in 0..<component.verticalSampling {
-                            for h in 0..<component.horizontalSampling {
-                                let origin = ((mcuRow * component.verticalSampling + v) * planeWidth
-                                              + mcuColumn * component.horizontalSampling + h) * 8
-                                try decodeBlock(k, intoPlaneAt: index == 0 ? origin : nil)
+        let interval = tables.restartInterval
+        // Pointers held for the whole scan: the block loop is the decoder's hot path.
+        try plane.withUnsafeMutableBufferPointer { output in
+            try coefficients.withUnsafeMutableBufferPointer { block in
+                try JPEGStream.naturalOrder.withUnsafeBufferPointer { order in
+                    if scan.componentIndices.count == 1 {
+                        let index = scan.componentIndices[0]
+                        let blocks = layout.blocks(of: frame.components[index], frame)
+                        let dc = dcTables[0], ac = acTables[0]
+                        for row in 0..<blocks.down {
+                            for column in 0..<blocks.across {
+                                try startMCU(&reader, mcusLeft: &mcusLeft, interval: interval, predictions: &predictions)
+                                try decodeBlock(&reader, dc: dc, ac: ac, prediction: &predictions[0], into: block, order: order)
+                                if index == 0, let inverse {
+                                    inverse.transform(UnsafeBufferPointer(block), into: output.baseAddress! + (row * planeWidth + column) * 8,
+                                                      stride: planeWidth)
+                                }
                             }
+                            if reader.overran { throw Failure(reason: "entropy-coded data ends early, in block row \(row + 1) of \(blocks.down) (truncated)") }
+                        }
+                    } else {
+                        for mcuRow in 0..<layout.mcusDown {
+                            for mcuColumn in 0..<layout.mcusAcross {
+                                try startMCU(&reader, mcusLeft: &mcusLeft, interval: interval, predictions: &predictions)
+                                for (k, index) in scan.componentIndices.enumerated() {
+                                    let component = frame.components[index]
+                                    let dc = dcTables[k], ac = acTables[k]
+                                    for v in 0..<component.verticalSampling {
+                                        for h in 0..<component.horizontalSampling {
+                                            try decodeBlock(&reader, dc: dc, ac: ac, prediction: &predictions[k], into: block, order: order)
+                                            if index == 0, let inverse {
+                                                let origin = ((mcuRow * component.verticalSampling + v) * planeWidth
+                                                              + mcuColumn * component.horizontalSampling + h) * 8
+                                                inverse.transform(UnsafeBufferPointer(block), into: output.baseAddress! + origin, stride: planeWidth)
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                            if reader.overran { throw Failure(reason: "entropy-coded data ends early, in MCU row \(mcuRow + 1) of \(layout.mcusDown) (truncated)") }
                         }
                     }
                 }
-                if reader.overran { throw Failure(reason: "entropy-coded data ends early, in MCU row \(mcuRow + 1) of \(layout.mcusDown) (truncated)") }
             }
         }
         return JPEGStream.nextMarker(data, from: reader.position)
+    }
+
+    /// Counts MCUs and steps over RSTn (resetting the DC predictions) between restart intervals.
+    @inline(__always)
+    static func startMCU(_ reader: inout JPEGBitReader, mcusLeft: inout Int, interval: Int, predictions: inout [Int]) throws {
+        guard interval > 0 else { return }
+        if mcusLeft == 0 {
+            try reader.restart()
+            mcusLeft = interval
+            for k in predictions.indices { predictions[k] = 0 }
+        }
+        mcusLeft -= 1
+    }
+
+    /// One block (T.81 F.2.2): the DC difference added to `prediction`, then AC coefficients in
+    /// zigzag order until end-of-block, into `block` (natural order; `order` maps zigzag to it).
+    @inline(__always)
+    static func decodeBlock(_ reader: inout JPEGBitReader, dc: JPEGHuffmanTable, ac: JPEGHuffmanTable, prediction: inout Int,
+                            into block: UnsafeMutableBufferPointer<Int32>, order: UnsafeBufferPointer<Int>) throws {
+        block.update(repeating: 0)
+        let category = try reader.decodeSymbol(dc)
+        guard category <= 15 else { throw Failure(reason: "invalid DC difference category \(category)") }
+        prediction += reader.receiveExtended(category)
+        block[0] = Int32(Int16(truncatingIfNeeded: prediction))   // IJG keeps coefficients in 16 bits
+        var index = 1
+        while index < 64 {
+            let runAndSize = try reader.decodeSymbol(ac)
+            let run = runAndSize >> 4, size = runAndSize & 0x0F
+            if size == 0 {
+                if run != 15 { break }                                            // end of block
+                index += 16                                                       // sixteen zeros
+            } else {
+                index += run
+                block[order[index]] = Int32(Int16(truncatingIfNeeded: reader.receiveExtended(size)))
+                index += 1
+            }
+        }
     }
 }
