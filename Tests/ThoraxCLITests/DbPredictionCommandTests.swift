@@ -10,9 +10,23 @@ import XCTest
 /// (Atelectasis threshold 0: always present; every other class 2: never present).
 final class DbPredictionCommandTests: XCTestCase {
     var directory: URL!
+    /// One model for the class: building and saving it takes seconds in a debug build.
+    static var modelDirectory: URL?
+    var model: URL { Self.modelDirectory! }
+
+    override class func setUp() {
+        super.setUp()
+        modelDirectory = try? BenchmarkCommandFixture.makeModel(in: SharedData.temporaryDirectory("db-prediction-model"))
+    }
+
+    override class func tearDown() {
+        if let modelDirectory { try? FileManager.default.removeItem(at: modelDirectory.deletingLastPathComponent()) }
+        super.tearDown()
+    }
 
     override func setUpWithError() throws {
         directory = try SharedData.temporaryDirectory("db-prediction-command")
+        XCTAssertNotNil(Self.modelDirectory, "the test model could not be written")
     }
 
     override func tearDownWithError() throws {
@@ -33,7 +47,6 @@ final class DbPredictionCommandTests: XCTestCase {
     }
 
     func testPredictStoresProbabilitiesAndARerunReplacesThem() throws {
-        let model = try BenchmarkCommandFixture.makeModel(in: directory)
         let (database, images) = try BenchmarkCommandFixture.makeDatabase(in: directory)
         let first = images.appendingPathComponent("00000001_000.png").path
         let second = images.appendingPathComponent("00000099_013.png").path
@@ -96,11 +109,19 @@ final class DbPredictionCommandTests: XCTestCase {
     }
 
     func testFilesNotInTheDatabaseArePredictedAndNamedButNotStored() throws {
-        let model = try BenchmarkCommandFixture.makeModel(in: directory)
         let (database, images) = try BenchmarkCommandFixture.makeDatabase(in: directory)
         let known = images.appendingPathComponent("00000002_000.png").path
         let stranger = directory.appendingPathComponent("chest.png").path
         try FileManager.default.copyItem(atPath: known, toPath: stranger)
+
+        let none = try ForwardCommandTests.run(["predict", "--model", model.path, "--database", database, stranger])
+        XCTAssertEqual(none.status, 1)
+        XCTAssertEqual(none.error, """
+            stored nothing in \(database): no image of this run is in it
+            error: \(stranger): not stored: \(database) has no image recorded at this path or named chest.png
+
+            """)
+        XCTAssertEqual(try ThoraxDatabase(path: database).statistics().models, 0)
 
         let result = try ForwardCommandTests.run(["predict", "--model", model.path, "--database", database, stranger, known])
         XCTAssertEqual(result.status, 1)
@@ -119,7 +140,6 @@ final class DbPredictionCommandTests: XCTestCase {
     }
 
     func testEvalStoresThePredictionsItComputedWhenAsked() throws {
-        let model = try BenchmarkCommandFixture.makeModel(in: directory)
         let (database, _) = try BenchmarkCommandFixture.makeDatabase(in: directory)
         let arguments = ["eval", "--model", model.path, "--database", database, "--split", "official:test", "--resamples", "20"]
         let plain = try ForwardCommandTests.run(arguments)
