@@ -176,16 +176,19 @@ enum JPEGStream {
     ]
 }
 
-/// Canonical Huffman table with a 9-bit lookahead (T.81 Annex C and F.2.2.3).
-struct JPEGHuffmanTable {
+/// Canonical Huffman table with a 9-bit lookahead (T.81 Annex C and F.2.2.3). A class so that
+/// picking a scan component's table in the per-sample loop costs one reference, not four arrays.
+final class JPEGHuffmanTable: Sendable {
     static let lookaheadBits = 9
-    var lookahead = [UInt16](repeating: 0, count: 1 << lookaheadBits)  // (length << 8) | symbol, 0 = longer code
-    var maxCode = [Int](repeating: -1, count: 18)
-    var valueOffset = [Int](repeating: 0, count: 17)
-    var symbols: [UInt8] = []
+    let lookahead: [UInt16]   // (length << 8) | symbol, 0 = longer code
+    let maxCode: [Int]
+    let valueOffset: [Int]
+    let symbols: [UInt8]
 
     init(counts: [Int], symbols: [UInt8]) {
-        self.symbols = symbols
+        var lookahead = [UInt16](repeating: 0, count: 1 << JPEGHuffmanTable.lookaheadBits)
+        var maxCode = [Int](repeating: -1, count: 18)
+        var valueOffset = [Int](repeating: 0, count: 17)
         var code = 0, index = 0
         for length in 1...16 {
             valueOffset[length] = index - code
@@ -204,6 +207,10 @@ struct JPEGHuffmanTable {
             code <<= 1
         }
         maxCode[17] = Int.max
+        self.lookahead = lookahead
+        self.maxCode = maxCode
+        self.valueOffset = valueOffset
+        self.symbols = symbols
     }
 }
 

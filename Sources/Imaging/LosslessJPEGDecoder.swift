@@ -67,8 +67,8 @@ struct LosslessJPEGDecoder {
                     }
                     mcusLeft -= 1
                 }
-                for (k, table) in tables.enumerated() {
-                    let category = try reader.decodeSymbol(table)
+                for k in 0..<scanCount {
+                    let category = try reader.decodeSymbol(tables[k])
                     var difference: Int
                     if category == 0 {
                         difference = 0
