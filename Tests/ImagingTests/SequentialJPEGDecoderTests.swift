@@ -138,6 +138,17 @@ final class SequentialJPEGDecoderTests: XCTestCase {
         }
         XCTAssertEqual(decoded + failed, 480)
         XCTAssertGreaterThan(failed, 0)
+        // The interleaved, subsampled path (4:2:0 with restarts), reached only by 8-bit streams
+        // here: the decoder itself decodes or throws its failure.
+        let colour = [UInt8](try Fixture.data("rgb420-restart.jpg"))
+        var colourFailures = 0
+        for trial in 0..<200 {
+            var stream = colour
+            for _ in 0...generator.below(8) { stream[2 + generator.below(stream.count - 2)] ^= UInt8(1 + generator.below(255)) }
+            if trial % 5 == 0 { stream = Array(stream.prefix(2 + generator.below(stream.count - 2))) }
+            do { _ = try SequentialJPEGDecoder.decode(stream) } catch is JPEGDecodingFailure { colourFailures += 1 }
+        }
+        XCTAssertGreaterThan(colourFailures, 0)
     }
 
     func testTwelveBitColourIsRefusedInDICOM() throws {
