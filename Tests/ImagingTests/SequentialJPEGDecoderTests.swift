@@ -23,6 +23,13 @@ final class SequentialJPEGDecoderTests: XCTestCase {
             XCTAssertEqual(ours.count, 64 * 48, name)
             XCTAssertEqual(ours, reference, name)
         }
+        // Labelled baseline (.50) but holding 12-bit samples, as some writers do: decoded the same.
+        var relabelled = try Fixture.data("jpeg-extended12.dcm")
+        let uid = try XCTUnwrap(relabelled.range(of: Data("1.2.840.10008.1.2.4.51".utf8)))
+        relabelled[uid.upperBound - 1] = UInt8(ascii: "0")
+        let file = try DICOMFile(relabelled, name: "relabelled.dcm")
+        XCTAssertEqual(file.metadata.transferSyntaxUID, DICOMTransferSyntax.jpegBaseline)
+        XCTAssertEqual(try file.storedValues(), try referenceValues("jpeg-extended12.reference.png"))
         // The noise fixture reaches both ends of the range (the IDCT's clamp is exercised).
         let noise = try referenceValues("jpeg-extended12-noise.reference.png")
         XCTAssertEqual(noise.min(), 0)
