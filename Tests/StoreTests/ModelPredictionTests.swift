@@ -251,4 +251,14 @@ final class ModelPredictionTests: XCTestCase {
             XCTAssertEqual("\(error)", "split 'official' has no part 'x' (it has test, train_val)")
         }
     }
+
+    /// Replacing an image's model labels looks them up by image, not by scanning the model's.
+    func testReplacingLabelsUsesThePerImageKey() throws {
+        let database = try ThoraxDatabase()
+        let plan = try database.queue.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + ThoraxDatabase.deleteModelLabelsSQL, arguments: [1, 1])
+                .map { $0["detail"] as String }
+        }
+        XCTAssertEqual(plan, ["SEARCH labels USING INDEX labels_of_images (image_id=?)"])
+    }
 }

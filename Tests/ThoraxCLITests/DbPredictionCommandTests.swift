@@ -158,4 +158,18 @@ final class DbPredictionCommandTests: XCTestCase {
         XCTAssertEqual(statistics.models, 1)
         XCTAssertEqual(statistics.predictions, 70)
     }
+
+    func testPredictFindsADICOMImageByTheFileItWasImportedFrom() throws {
+        let dicom = directory.appendingPathComponent("base8.dcm")
+        try FileManager.default.copyItem(at: SharedData.repositoryRoot.appendingPathComponent("Tests/ImagingTests/Fixtures/base8.dcm"),
+                                         to: dicom)
+        let database = directory.appendingPathComponent("dicom.sqlite").path
+        let imported = try ForwardCommandTests.run(["db", "import-dicom", "--database", database, dicom.path])
+        XCTAssertEqual(imported.status, 0, imported.error)
+        let result = try ForwardCommandTests.run(["predict", "--model", model.path, "--database", database, dicom.path])
+        XCTAssertEqual(result.status, 0, result.error)
+        XCTAssertEqual(result.error, "stored 14 probabilities of 1 image (0 replaced) and their labels (1 present) as model 1 'model' in \(database)\n")
+        // The image is named by its SOP Instance UID (dcmdump), not by its file name.
+        XCTAssertEqual(try storedPredictions(database).keys.sorted(), ["1.2.826.0.1.3680043.10.1378.599934006325735878351206681570973060"])
+    }
 }
