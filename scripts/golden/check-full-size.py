@@ -13,6 +13,14 @@ than 1e-3 on such tensors. The script therefore also computes the float64 result
 tensor, ours-vs-float64 beside torch32-vs-float64. A gradient passes when it is within 1e-3 of
 PyTorch float32, or when Thorax is within max(1e-3, 4 x PyTorch float32's error) of float64
 (as accurate as PyTorch, up to the luck of the flips). Train-mode running statistics <= 1e-4.
+In eval mode it also checks the output of plain inference (no --backward: unrecorded, each
+convolution fused with its batch norm, ReLU and residual sum) against the same 1e-4 bound.
+
+A second float32 opinion is printed beside PyTorch's default (NCHW) one: PyTorch float32 in
+channels_last (NHWC). Its batch norm sums per channel in float32, as oneDNN's does, while the NCHW
+kernel accumulates in double; and its summation order differs, so it takes some ReLU/max-pool
+decisions the other way. Where it is as far from float64 as Thorax, the difference is float32
+itself, not the engine.
 Exits 1 when anything fails.
 
 Usage (from the repository root, after `swift build -c release`):
@@ -41,13 +49,18 @@ def relative_error(ours, theirs):
     return (ours - theirs).abs().max().item() / (scale if scale > 0 else 1.0)
 
 
-def torch_pass(model, weights, x, grad_output, mode, dtype):
-    """Output, input gradient, parameter gradients and (train) buffers of one pass in `dtype`."""
+def torch_pass(model, weights, x, grad_output, mode, dtype, channels_last=False):
+    """Output, input gradient, parameter gradients and (train) buffers of one pass in `dtype`
+    (channels_last: PyTorch's NHWC path, whose batch norm sums in float32 as oneDNN's does)."""
     model.load_state_dict(weights)
     model.to(dtype)
+    model.to(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
     model.train(mode == "train")
     model.zero_grad()
-    xi = x.detach().to(dtype).clone().requires_grad_(True)
+    xi = x.detach().to(dtype).clone()
+    if channels_last:
+        xi = xi.contiguous(memory_format=torch.channels_last)
+    xi.requires_grad_(True)
     y = model(xi)
     y.backward(grad_output.to(dtype))
     result = {"output": y.detach(), "grad.input": xi.grad}
@@ -81,6 +94,7 @@ def run(arch, args, directory):
         torch32 = torch_pass(model, weights, x, grad_output, mode, torch.float32)
         torch_seconds = time.time() - started
         torch64 = torch_pass(model, weights, x, grad_output, mode, torch.float64)
+        torch32cl = torch_pass(model, weights, x, grad_output, mode, torch.float32, channels_last=True)
         output_path = os.path.join(directory, "%s.%s.output.safetensors" % (arch, mode))
         command = [args.thorax, "forward", "--arch", arch, "--weights", weights_path, "--input", input_path,
                    "--output", output_path, "--mode", mode, "--backward"]
@@ -101,7 +115,8 @@ def run(arch, args, directory):
             torch_error64 = relative_error(reference.double(), torch64[key])
             bound = OUTPUT_BOUND if key == "output" or key.startswith("buffer.") else GRADIENT_BOUND
             ok = versus_torch <= bound or (key.startswith("grad.") and ours64 <= max(bound, 4 * torch_error64))
-            rows.append((versus_torch, ours64, torch_error64, ok, key, relative_l2(ours[key], reference)))
+            rows.append((versus_torch, ours64, torch_error64, ok, key, relative_l2(ours[key], reference),
+                         relative_error(torch32cl[key].double().contiguous(), torch64[key])))
         if mode == "eval":
             # Inference as it runs without --backward: unrecorded, each convolution fused with its
             # batch norm, ReLU and residual sum (DenseNet: transitions pool before their conv).
@@ -113,21 +128,25 @@ def run(arch, args, directory):
             error = relative_error(inferred, torch32["output"])
             rows.append((error, relative_error(inferred.double(), torch64["output"]),
                          relative_error(torch32["output"].double(), torch64["output"]), error <= OUTPUT_BOUND,
-                         "inference output (fused, unrecorded)", relative_l2(inferred, torch32["output"])))
+                         "inference output (fused, unrecorded)", relative_l2(inferred, torch32["output"]),
+                         relative_error(torch32cl["output"].double(), torch64["output"])))
         failures = [row for row in rows if not row[3]]
         failed = failed or bool(failures)
         gradients = [row for row in rows if row[4].startswith("grad.")]
         output = next(row for row in rows if row[4] == "output")
         print("%-12s %-5s output %.2e vs torch (bound %.0e); %d gradients: worst %.2e vs torch, %d over 1e-3 vs torch, "
-              "ours-vs-float64 / torch32-vs-float64 median %.2f; worst relative L2 vs torch %.1e; %d statistics; %s  [torch32 %.1fs, thorax process %.1fs]" % (
+              "ours-vs-float64 / torch32-vs-float64 median %.2f (torch32-channels_last-vs-float64 / torch32-vs-float64 %.2f); worst relative L2 vs torch %.1e; %d statistics; %s  [torch32 %.1fs, thorax process %.1fs]" % (
                   arch, mode, output[0], OUTPUT_BOUND, len(gradients), max(r[0] for r in gradients),
                   sum(r[0] > GRADIENT_BOUND for r in gradients),
-                  statistics.median(r[1] / max(r[2], 1e-12) for r in gradients), max(r[5] for r in gradients),
+                  statistics.median(r[1] / max(r[2], 1e-12) for r in gradients),
+                  statistics.median(r[6] / max(r[2], 1e-12) for r in gradients), max(r[5] for r in gradients),
                   sum(r[4].startswith("buffer.") for r in rows), "ok" if not failures else "FAILED %d" % len(failures),
                   torch_seconds, thorax_seconds))
-        print("    %-52s %10s %10s %10s %10s" % ("worst tensors", "vs torch32", "vs f64", "torch32-f64", "L2 vs t32"))
-        for row in sorted(rows, key=lambda r: -r[0])[:5] + failures[:5]:
-            print("    %-52s %10.2e %10.2e %10.2e %10.2e %s" % (row[4], row[0], row[1], row[2], row[5], "" if row[3] else "FAILED"))
+        print("    %-52s %10s %10s %10s %10s %10s" % ("worst tensors", "vs torch32", "vs f64", "torch32-f64", "t32NHWC-f64", "L2 vs t32"))
+        inference = [row for row in rows if row[4].startswith("inference")]
+        for row in sorted(rows, key=lambda r: -r[0])[:5] + failures[:5] + inference:
+            print("    %-52s %10.2e %10.2e %10.2e %10.2e %10.2e %s" % (row[4], row[0], row[1], row[2], row[6], row[5],
+                                                                  "" if row[3] else "FAILED"))
     return failed
 
 
