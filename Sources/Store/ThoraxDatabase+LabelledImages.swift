@@ -12,22 +12,36 @@ public struct LabelledImage: Equatable, Sendable {
 }
 
 extension ThoraxDatabase {
-    /// The images of `split`'s `part`, ordered by name, with their labels from `source`.
+    /// The images of `split`'s `part`, ordered by name, with their labels from `source`:
+    /// `nih`, `labeller`, `human`, or `model:ID` for the labels model ID's stored predictions gave.
     ///
     /// An image with at least one label row of `source` gets 0 for every class it has no row
     /// for (the NIH release lists positives only, "No Finding" included); an image with none
-    /// gets -1 (unknown) for all 14. Throws `notFound` when the split or part does not exist.
+    /// gets -1 (unknown) for all 14. Throws `notFound` when the split, part or model does not
+    /// exist; `invalidRequest` for `model` without an id (several models' labels would mix).
     public func labelledImages(split: String, part: String, source: String = "nih") throws -> [LabelledImage] {
         try queue.read { db in
+            var modelID: Int64?
+            var source = source
+            if source == "model" || source.hasPrefix("model:") {
+                guard let id = Int64(source.dropFirst("model:".count)), source.hasPrefix("model:") else {
+                    throw StoreError.invalidRequest("labels of source 'model' need the model's id: model:ID (thorax db stats lists the models)")
+                }
+                guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM models WHERE id = ?)", arguments: [id]) ?? false else {
+                    throw StoreError.notFound("no model with id \(id)")
+                }
+                modelID = id
+                source = "model"
+            }
             var images: [LabelledImage] = []
             var labelled: [Bool] = []
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT i.id, i.name, i.path, l.class, l.value
                 FROM splits s JOIN images i ON i.id = s.image_id
-                LEFT JOIN labels l ON l.image_id = i.id AND +l.source = ?
+                LEFT JOIN labels l ON l.image_id = i.id AND +l.source = ? AND +l.model_id IS ?
                 WHERE s.name = ? AND s.part = ?
                 ORDER BY i.name, i.id
-                """, arguments: [source, split, part])
+                """, arguments: [source, modelID, split, part])
             while let row = try rows.next() {
                 let id: Int64 = row[0]
                 if images.last?.id != id {

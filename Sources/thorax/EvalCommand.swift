@@ -29,7 +29,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Split and part to evaluate on, NAME:PART (e.g. official:test).")
     var split: String
 
-    @Option(help: "Whose labels are the truth: nih, labeller or human.")
+    @Option(help: "Whose labels are the truth: nih, labeller, human, or model:ID (a stored model's thresholded predictions).")
     var labels: String = "nih"
 
     @Flag(help: "Print JSON (table, ROC curve points, counts) instead of tables.")

@@ -261,4 +261,31 @@ final class ModelPredictionTests: XCTestCase {
         }
         XCTAssertEqual(plan, ["SEARCH labels USING INDEX labels_of_images (image_id=?)"])
     }
+
+    func testLabelledImagesOfAModelAreItsVerdicts() throws {
+        let (database, first, second) = try fixtureDatabase()
+        let record = try ModelRecord.read(directory: try makeModel("m", classes: ["Atelectasis", "Effusion"]))
+        let summary = try database.storePredictions([
+            ImageProbabilities(imageID: first, probabilities: [0.75, 0.25]),
+            ImageProbabilities(imageID: second, probabilities: [0.25, 0.5]),
+        ], of: record)
+        let other = try ModelRecord.read(directory: try makeModel("n", classes: ["Edema"], weights: "other"))
+        try database.storePredictions([ImageProbabilities(imageID: first, probabilities: [1])], of: other)
+        let images = try database.labelledImages(split: "official", part: "train_val", source: "model:\(summary.model.id)")
+        XCTAssertEqual(images.map(\.name), ["00000001_000.png", "00000001_001.png", "00000001_002.png", "00000002_000.png"])
+        // Classes the model lacks are 0 on images it labelled; images it did not label are unknown.
+        func positives(_ image: LabelledImage) -> [String] {
+            image.labels.enumerated().filter { $0.element == 1 }.map { Findings.classes[$0.offset] }
+        }
+        XCTAssertEqual(positives(images[0]), ["Atelectasis"])
+        XCTAssertEqual(positives(images[3]), ["Effusion"])
+        XCTAssertEqual(images[3].labels.filter { $0 == 0 }.count, 13)
+        XCTAssertEqual(images[1].labels, [Float](repeating: -1, count: 14))
+        XCTAssertThrowsError(try database.labelledImages(split: "official", part: "test", source: "model")) { error in
+            XCTAssertEqual("\(error)", "labels of source 'model' need the model's id: model:ID (thorax db stats lists the models)")
+        }
+        XCTAssertThrowsError(try database.labelledImages(split: "official", part: "test", source: "model:77")) { error in
+            XCTAssertEqual("\(error)", "no model with id 77")
+        }
+    }
 }
