@@ -131,8 +131,10 @@ public final class BatchNorm2d: Layer {
     }
 
     private func plan(for input: Tensor) throws -> Plan {
-        if let plan, plan.training == isTraining, MemoryDescriptor.equal(plan.inputDescriptor, input.descriptor) { return plan }
-        plan = try Plan(input: input, epsilon: epsilon, flags: flags, training: isTraining)
+        let recording = GradientRecording.isRecording(training: isTraining)
+        if let plan, plan.training == isTraining, plan.recording == recording,
+           MemoryDescriptor.equal(plan.inputDescriptor, input.descriptor) { return plan }
+        plan = try Plan(input: input, epsilon: epsilon, flags: flags, training: isTraining, recording: recording)
         return plan!
     }
 
@@ -149,15 +151,20 @@ public final class BatchNorm2d: Layer {
         let workspace: Tensor?
         private var backward: BackwardPlan?
 
-        init(input: Tensor, epsilon: Float, flags: UInt32, training: Bool) throws {
+        /// Whether backward may follow (else forward_inference: no ReLU workspace written).
+        let recording: Bool
+
+        init(input: Tensor, epsilon: Float, flags: UInt32, training: Bool, recording: Bool) throws {
+            self.recording = recording
             inputDescriptor = input.descriptor
             self.training = training
             self.epsilon = epsilon
             self.flags = flags
             var data = input.descriptor
             var operation = dnnl_batch_normalization_desc_t()
-            // forward_training also in evaluation, so that backward (frozen statistics) has its hint.
-            try checkDNNL(dnnl_batch_normalization_forward_desc_init(&operation, dnnl_forward_training, &data, epsilon, flags),
+            // forward_training also in recorded evaluation, so that backward (frozen statistics) has its hint.
+            try checkDNNL(dnnl_batch_normalization_forward_desc_init(&operation, recording ? dnnl_forward_training : dnnl_forward_inference,
+                                                                     &data, epsilon, flags),
                           "dnnl_batch_normalization_forward_desc_init")
             forward = try Primitive("batch normalization forward", operation: operation)
             outputDescriptor = forward.memoryDescriptor(dnnl_query_dst_md)

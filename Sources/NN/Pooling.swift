@@ -13,6 +13,8 @@ final class PoolingKernel {
     private var outputDescriptor: dnnl_memory_desc_t?
     /// The shape of the last recorded output (backward needs only the workspace, not the output).
     private var recordedShape: [Int]?
+    /// Whether the current primitives were built for recorded (training-kind) use.
+    private var planRecords: Bool?
     private var workspace: Tensor?
     private var gradientAdapter: LayoutAdapter?
     private var ranUnrecorded = false
@@ -38,27 +40,35 @@ final class PoolingKernel {
             throw TensorError.shapeMismatch("\(name) input \(input.shape) is smaller than its window \(kernel) with padding \(padding)")
         }
         let window = [kernel.0, kernel.1, stride.0, stride.1, padding.0, padding.1]
-        if inputDescriptor == nil || !MemoryDescriptor.equal(inputDescriptor!, input.descriptor) || window != self.window {
+        if inputDescriptor == nil || !MemoryDescriptor.equal(inputDescriptor!, input.descriptor) || window != self.window
+            || planRecords != recording {
+            // Unrecorded: forward_inference (no max-pool workspace written) and no backward primitive.
             var source = input.descriptor
             var destination = try MemoryDescriptor.any([input.shape[0], input.shape[1], height, width])
             var operation = dnnl_pooling_v2_desc_t()
             let kernelDims = [Int64(kernel.0), Int64(kernel.1)], strideDims = [Int64(stride.0), Int64(stride.1)]
             let dilation: [Int64] = [0, 0], paddingDims = [Int64(padding.0), Int64(padding.1)]
-            try checkDNNL(dnnl_pooling_v2_forward_desc_init(&operation, dnnl_forward_training, algorithm, &source, &destination,
+            try checkDNNL(dnnl_pooling_v2_forward_desc_init(&operation, recording ? dnnl_forward_training : dnnl_forward_inference, algorithm, &source, &destination,
                                                             strideDims, kernelDims, dilation, paddingDims, paddingDims),
                           "dnnl_pooling_v2_forward_desc_init(\(name))")
             forward = try Primitive("\(name) forward", operation: operation)
             outputDescriptor = forward!.memoryDescriptor(dnnl_query_dst_md)
             let workspaceDescriptor = forward!.memoryDescriptor(dnnl_query_workspace_md)
             workspace = workspaceDescriptor.ndims > 0 ? try Tensor(descriptor: workspaceDescriptor) : nil
-            var diffSource = try MemoryDescriptor.any(input.shape)
-            var diffDestination = outputDescriptor!
-            var backwardOperation = dnnl_pooling_v2_desc_t()
-            try checkDNNL(dnnl_pooling_v2_backward_desc_init(&backwardOperation, algorithm, &diffSource, &diffDestination,
-                                                             strideDims, kernelDims, dilation, paddingDims, paddingDims),
-                          "dnnl_pooling_v2_backward_desc_init(\(name))")
-            backward = try Primitive("\(name) backward", operation: backwardOperation, hint: forward)
-            gradientAdapter = LayoutAdapter(target: backward!.memoryDescriptor(dnnl_query_diff_dst_md))
+            if recording {
+                var diffSource = try MemoryDescriptor.any(input.shape)
+                var diffDestination = outputDescriptor!
+                var backwardOperation = dnnl_pooling_v2_desc_t()
+                try checkDNNL(dnnl_pooling_v2_backward_desc_init(&backwardOperation, algorithm, &diffSource, &diffDestination,
+                                                                 strideDims, kernelDims, dilation, paddingDims, paddingDims),
+                              "dnnl_pooling_v2_backward_desc_init(\(name))")
+                backward = try Primitive("\(name) backward", operation: backwardOperation, hint: forward)
+                gradientAdapter = LayoutAdapter(target: backward!.memoryDescriptor(dnnl_query_diff_dst_md))
+            } else {
+                backward = nil
+                gradientAdapter = nil
+            }
+            planRecords = recording
             inputDescriptor = input.descriptor
             self.window = window
         }
