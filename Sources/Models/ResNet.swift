@@ -88,7 +88,7 @@ public final class ResNet: Backbone {
 
     // x: (N, 3, H, W) -> (N, classCount) logits, or (N, featureChannels, H/32, W/32) for a backbone
     public func forward(_ input: Tensor) throws -> Tensor {
-        // Unrecorded evaluation: the stem's batch norm and ReLU run fused into conv1.
+        // Unrecorded evaluation with Conv2d.fusesBatchNormInInference: batch norm and ReLU fused into conv1.
         let stem = try Conv2d.fusible(conv1, bn1) != nil
             ? conv1.forward(input, fusing: ConvolutionFusion(batchNorm: bn1, relu: bn1.fusesReLU))
             : bn1.forward(conv1.forward(input))

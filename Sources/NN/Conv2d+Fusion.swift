@@ -19,14 +19,24 @@ public struct ConvolutionFusion {
 }
 
 extension Conv2d {
+    /// Whether models run each convolution with its batch norm (and ResNet's residual sum and
+    /// ReLU) fused in unrecorded evaluation (`fusible(_:_:)`). Off by default: measured on this AVX2
+    /// host with Debian's oneDNN 2.6, the per-channel binary post-operations slow the jit
+    /// convolutions down (ResNet-50 batch 16, 1 thread: 1×1 convolutions 777 → 1021 ms, 3×3
+    /// 853 → 918 ms) by more than the separate batch-norm and sum passes cost (115 ms); ResNet-50
+    /// inference was 4 %, DenseNet-121 6 % slower fused (memory: ResNet-50 512 MB fused, 920 MB not).
+    /// Re-measure on other CPUs / oneDNN versions before switching it on.
+    nonisolated(unsafe) public static var fusesBatchNormInInference = false
+
     /// `first` and `second` as a convolution and the batch norm that follows it, when the pair
-    /// can run fused: both in evaluation mode, gradients not recorded
+    /// can run fused: `fusesBatchNormInInference`, both in evaluation mode, gradients not recorded
     /// (`GradientRecording.inEvaluation` false), widths equal, no ReLU already fused into the
     /// convolution. Nil otherwise (then run them one after the other).
     public static func fusible(_ first: Layer, _ second: Layer) -> (convolution: Conv2d, batchNorm: BatchNorm2d)? {
         guard let convolution = first as? Conv2d, let batchNorm = second as? BatchNorm2d,
               !convolution.isTraining, !batchNorm.isTraining, !GradientRecording.inEvaluation,
-              !convolution.fusesReLU, convolution.outputChannels == batchNorm.featureCount else { return nil }
+              !convolution.fusesReLU, convolution.outputChannels == batchNorm.featureCount,
+              fusesBatchNormInInference else { return nil }
         return (convolution, batchNorm)
     }
 

@@ -4,8 +4,9 @@
 /// evaluation mode, by default, they do not (as under PyTorch's `torch.no_grad()`): each
 /// forward output is a new tensor whose buffer returns to the pool once the next layer has
 /// consumed it and the caller drops it, so inference holds only the activations in flight; and
-/// convolutions run with the following batch norm, ReLU and residual sum fused
-/// (`Conv2d.forward(_:fusing:)`). Backward after such a forward throws
+/// batch norm and pooling run as inference primitives (with `Conv2d.fusesBatchNormInInference`,
+/// convolutions also take the following batch norm, ReLU and residual sum into one primitive).
+/// Backward after such a forward throws
 /// `LayerError.backwardNotRecorded`.
 ///
 /// Set `inEvaluation` to true to take gradients of a model in evaluation mode (running

@@ -22,7 +22,8 @@ public final class Sequential: Layer {
     public var namedChildren: [(name: String, module: Module)] { layers.map { ($0.name, $0.layer as Module) } }
 
     /// Runs the layers in order; in unrecorded evaluation (see `GradientRecording`) a
-    /// convolution followed by a batch norm runs as one fused convolution.
+    /// convolution followed by a batch norm runs as one fused convolution when
+    /// `Conv2d.fusesBatchNormInInference` is on.
     public func forward(_ input: Tensor) throws -> Tensor {
         var x = input
         var index = 0

@@ -35,9 +35,13 @@ final class GoldenModelTests: XCTestCase {
             if mode == "eval" {
                 // Inference as it runs by default: unrecorded, convolutions fused with their batch
                 // norms, ReLUs and residual sums; backward refused.
-                let inferred = try model.forward(Tensor(shape: input.shape, values: input.values))
-                XCTAssertLessThanOrEqual(Self.relativeError(try inferred.toArray(), expected.values), 1e-4,
-                                         "\(name) fused inference output", line: line)
+                for fused in [false, true] {
+                    Conv2d.fusesBatchNormInInference = fused
+                    defer { Conv2d.fusesBatchNormInInference = false }
+                    let inferred = try model.forward(Tensor(shape: input.shape, values: input.values))
+                    XCTAssertLessThanOrEqual(Self.relativeError(try inferred.toArray(), expected.values), 1e-4,
+                                             "\(name) inference output (fused \(fused))", line: line)
+                }
                 XCTAssertThrowsError(try model.backward(Tensor(shape: gradientOutput.shape, values: gradientOutput.values)),
                                      "\(name): backward after unrecorded inference", line: line)
                 model.zeroGradients()

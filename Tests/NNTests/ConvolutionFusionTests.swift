@@ -5,7 +5,10 @@ import XCTest
 /// one primitive) and the unrecorded evaluation mode of `GradientRecording` — against the
 /// reference twins and against the same layers run one by one.
 final class ConvolutionFusionTests: XCTestCase {
-    override func tearDown() { GradientRecording.inEvaluation = false }
+    override func tearDown() {
+        GradientRecording.inEvaluation = false
+        Conv2d.fusesBatchNormInInference = false
+    }
 
     struct Case {
         let batch, inputChannels, outputChannels, height, width, kernel, stride, padding, groups: Int
@@ -91,6 +94,7 @@ final class ConvolutionFusionTests: XCTestCase {
         let norm = try BatchNorm2d(featureCount: 16, fusesReLU: true)
         let model = Sequential([conv, norm])
         model.setTraining(false)
+        Conv2d.fusesBatchNormInInference = true  // Sequential runs the pair fused
         let shape = [2, 8, 6, 5]
         let input = try Tensor(shape: shape, values: floats(random.values(shape.reduce(1, *))))
         func expected() throws -> [Double] {

@@ -13,8 +13,8 @@ than 1e-3 on such tensors. The script therefore also computes the float64 result
 tensor, ours-vs-float64 beside torch32-vs-float64. A gradient passes when it is within 1e-3 of
 PyTorch float32, or when Thorax is within max(1e-3, 4 x PyTorch float32's error) of float64
 (as accurate as PyTorch, up to the luck of the flips). Train-mode running statistics <= 1e-4.
-In eval mode it also checks the output of plain inference (no --backward: unrecorded, each
-convolution fused with its batch norm, ReLU and residual sum) against the same 1e-4 bound.
+In eval mode it also checks the output of plain inference (no --backward: unrecorded, inference
+primitives) against the same 1e-4 bound.
 
 A second float32 opinion is printed beside PyTorch's default (NCHW) one: PyTorch float32 in
 channels_last (NHWC). Its batch norm sums per channel in float32, as oneDNN's does, while the NCHW
@@ -118,8 +118,8 @@ def run(arch, args, directory):
             rows.append((versus_torch, ours64, torch_error64, ok, key, relative_l2(ours[key], reference),
                          relative_error(torch32cl[key].double().contiguous(), torch64[key])))
         if mode == "eval":
-            # Inference as it runs without --backward: unrecorded, each convolution fused with its
-            # batch norm, ReLU and residual sum (DenseNet: transitions pool before their conv).
+            # Inference as it runs without --backward: unrecorded, inference primitives (DenseNet:
+            # transitions pool before their conv).
             infer_path = os.path.join(directory, "%s.infer.output.safetensors" % arch)
             infer_command = [args.thorax, "forward", "--arch", arch, "--weights", weights_path, "--input", input_path,
                              "--output", infer_path, "--mode", "eval"]
@@ -128,7 +128,7 @@ def run(arch, args, directory):
             error = relative_error(inferred, torch32["output"])
             rows.append((error, relative_error(inferred.double(), torch64["output"]),
                          relative_error(torch32["output"].double(), torch64["output"]), error <= OUTPUT_BOUND,
-                         "inference output (fused, unrecorded)", relative_l2(inferred, torch32["output"]),
+                         "inference output (unrecorded)", relative_l2(inferred, torch32["output"]),
                          relative_error(torch32cl["output"].double(), torch64["output"])))
         failures = [row for row in rows if not row[3]]
         failed = failed or bool(failures)
