@@ -10,8 +10,9 @@ struct ImageBenchCommand: ParsableCommand {
         abstract: "Time decoding and preprocessing per image (medians, one thread).",
         discussion: """
         Files are read into memory first, so disk speed does not count. The baseline is the
-        decode itself (libpng for PNG): preprocessing is reported as a ratio of it, since the
-        loader's throughput is decode + preprocessing per image per core.
+        decode itself: preprocessing is reported as a ratio of it, since the loader's throughput
+        is decode + preprocessing per image per core. For PNG files the decode (the direct path:
+        ISA-L inflate, Swift unfiltering) is also timed against libpng alone in the same run.
 
         Example:
           thorax image bench --images ../shared/data/nih/images --count 100
@@ -63,6 +64,14 @@ struct ImageBenchCommand: ParsableCommand {
                 if pass == 0 { decoded.append(image!) }
             }
         }
+        // libpng alone, on the PNG files, in the same passes: the direct path's named baseline.
+        var libPNGTimes: [Double] = [], directTimes: [Double] = []
+        for _ in 0..<repeats {
+            for (name, data) in zip(names, files) where ImageFormat.detect(data) == .png {
+                libPNGTimes.append(try seconds { _ = try PNGCodec.decodeWithLibPNG(data, name: name) })
+                directTimes.append(try seconds { _ = try PNGCodec.decode(data, name: name) })
+            }
+        }
         let evaluation = Preprocessing(outputSize: size, resizeSize: resize > 0 ? resize : nil)
         var training = evaluation
         training.augmentation = Augmentation()
@@ -81,6 +90,10 @@ struct ImageBenchCommand: ParsableCommand {
         let size = decoded.first.map { "\($0.width)x\($0.height)" } ?? "?"
         print("images: \(names.count) files from \(images) (first \(size)), \(repeats) passes")
         print(String(format: "decode (baseline):                %7.3f ms", decode * 1000))
+        if !libPNGTimes.isEmpty {
+            let libPNG = median(libPNGTimes), direct = median(directTimes)
+            print(String(format: "PNG: direct path %.3f ms, libpng alone %.3f ms (%.2f x libpng)", direct * 1000, libPNG * 1000, direct / libPNG))
+        }
         print(String(format: "evaluation resize+crop+normalize: %7.3f ms  (%.3f x decode)", evaluate * 1000, evaluate / decode))
         print(String(format: "training augment+normalize:       %7.3f ms  (%.3f x decode)", train * 1000, train / decode))
         print(String(format: "per core: %.0f images/s evaluation, %.0f images/s training",
