@@ -167,6 +167,7 @@ public final class Trainer {
         var timedImages = 0
         var timedSeconds = 0.0
         var warmedUp = false
+        var loaderWaitSeconds = 0.0
         while state.epoch < options.epochs {
             if let limit = options.iterations, state.steps >= limit { break }
             let epochStarted = Date()
@@ -174,12 +175,15 @@ public final class Trainer {
             optimizer.learningRate = schedule.learningRate
             model.network.setTraining(true)
             var pending = 0
+            loaderWaitSeconds = 0
             // Dropped at the end of the epoch, which stops its prefetch thread.
             let batches = training.batches(epoch: state.epoch, startingAt: state.batch)
             var started = DispatchTime.now().uptimeNanoseconds
             while state.batch < batchesPerEpoch {
                 if let limit = options.iterations, state.steps >= limit { break }
+                let waitStarted = DispatchTime.now().uptimeNanoseconds
                 guard let batch = batches.next() else { break }
+                if warmedUp { loaderWaitSeconds += Double(DispatchTime.now().uptimeNanoseconds - waitStarted) / 1e9 }
                 state.batch = batch.index + 1
                 // A batch shrunk below two images by unreadable files cannot be batch-normalized.
                 if batch.count >= 2 {
@@ -231,7 +235,7 @@ public final class Trainer {
                                      trainLoss: state.lossSum / Double(max(state.lossBatches, 1)), validationLoss: validationLoss,
                                      validationAUC: auc.map(\.value), meanAUC: meanAUC,
                                      imagesPerSecond: Double(timedImages) / max(timedSeconds, 1e-9),
-                                     seconds: Date().timeIntervalSince(epochStarted))
+                                     seconds: Date().timeIntervalSince(epochStarted), loaderWaitSeconds: loaderWaitSeconds)
             state.history.append(record)
             state.epoch += 1
             state.batch = 0

@@ -20,6 +20,9 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var imagesPerSecond: Double
     /// Wall-clock seconds of the epoch, validation included.
     public var seconds: Double
+    /// Seconds of the timed training batches spent waiting for the loader's next batch: near 0
+    /// when decoding keeps up with the engine. Absent in records written before it was measured.
+    public var loaderWaitSeconds: Double?
 }
 
 /// Writing the per-epoch metrics: CSV, JSON and an SVG plot of the loss and AUC curves.
@@ -27,11 +30,13 @@ public enum TrainingReport {
     /// metrics.csv: one row per epoch; per-class AUC columns named after the classes; an
     /// undefined AUC is an empty field.
     public static func csv(_ records: [EpochRecord], classes: [String]) -> String {
-        var lines = [(["epoch", "steps", "learning_rate", "train_loss", "validation_loss", "mean_auc", "images_per_second", "seconds"]
+        var lines = [(["epoch", "steps", "learning_rate", "train_loss", "validation_loss", "mean_auc", "images_per_second", "seconds",
+                      "loader_wait_seconds"]
             + classes.map { "auc_\($0)" }).joined(separator: ",")]
         for r in records {
             let fields = [String(r.epoch), String(r.steps), format(r.learningRate), format(r.trainLoss), format(r.validationLoss),
-                          r.meanAUC.map(format) ?? "", String(format: "%.2f", r.imagesPerSecond), String(format: "%.1f", r.seconds)]
+                          r.meanAUC.map(format) ?? "", String(format: "%.2f", r.imagesPerSecond), String(format: "%.1f", r.seconds),
+                          r.loaderWaitSeconds.map { String(format: "%.2f", $0) } ?? ""]
                 + r.validationAUC.map { $0.map(format) ?? "" }
             lines.append(fields.joined(separator: ","))
         }

@@ -42,10 +42,14 @@ public final class SGD: Optimizer {
     public func step() throws {
         for (index, parameter) in parameters.enumerated() where parameter.isTrainable {
             let isFirstStep = momentumBuffers[index] == nil
-            var buffer = momentumBuffers[index] ?? (momentum != 0 ? [Float](repeating: 0, count: parameter.value.count) : [])
+            if isFirstStep {
+                momentumBuffers[index] = momentum != 0 ? [Float](repeating: 0, count: parameter.value.count) : []
+            }
+            // Mutated in place through the optional: copying the buffer out and back would copy
+            // every parameter's state on every step.
             try parameter.value.withUnsafeMutableBufferPointer { value in
                 try parameter.gradient.withUnsafeMutableBufferPointer { gradient in
-                    buffer.withUnsafeMutableBufferPointer { momentumBuffer in
+                    momentumBuffers[index]!.withUnsafeMutableBufferPointer { momentumBuffer in
                         OptimizerKernels.sgd(parameter: value.baseAddress!, gradient: gradient.baseAddress!,
                                              momentumBuffer: momentum != 0 ? momentumBuffer.baseAddress : nil,
                                              count: value.count, isFirstStep: isFirstStep,
@@ -54,7 +58,6 @@ public final class SGD: Optimizer {
                     }
                 }
             }
-            momentumBuffers[index] = buffer
         }
     }
 }

@@ -1,17 +1,18 @@
 import Foundation
 
-/// The per-element update rules of torch.optim (single-tensor implementations, PyTorch 2.x),
-/// written as plain loops over one parameter's values, gradient and state. Scalars that PyTorch
-/// computes in Python (double) are computed in Double here too, so trajectories agree to
-/// Float32 rounding.
+/// The update rules of `ReferenceOptimizerKernels`, eight lanes at a time.
+///
+/// Why hand-written: the plain loops do not vectorize (the Swift compiler keeps the square
+/// root and division scalar), and no library here offers torch.optim's update rules. Every
+/// lane performs exactly the reference's Float operations in the reference's order, so the
+/// results are bit-identical (tested); the tail shorter than eight lanes runs the reference.
+/// Measured on this machine for 5 M parameters (one thread): Adam 33 → 15 ms, the rate at
+/// which memory delivers its 28 bytes per parameter; a second thread gave nothing more, so
+/// the step stays on the calling thread.
 public enum OptimizerKernels {
-    /// torch.optim.SGD for one tensor:
-    ///
-    ///     g = grad + weightDecay·p
-    ///     buffer = g (first step) | momentum·buffer + (1 − dampening)·g
-    ///     g = nesterov ? g + momentum·buffer : buffer          (when momentum ≠ 0)
-    ///     p −= learningRate · g
-    ///
+    typealias Lanes = SIMD8<Float>
+
+    /// torch.optim.SGD for one tensor; see `ReferenceOptimizerKernels.sgd` for the rule.
     /// - Parameters:
     ///   - momentumBuffer: `count` floats of state, used only when momentum ≠ 0.
     ///   - isFirstStep: true on this tensor's first update (PyTorch then copies g into the buffer).
@@ -19,44 +20,73 @@ public enum OptimizerKernels {
                            momentumBuffer: UnsafeMutablePointer<Float>?, count: Int, isFirstStep: Bool,
                            learningRate: Float, momentum: Float, dampening: Float,
                            nesterov: Bool, weightDecay: Float) {
+        let vectorCount = count / Lanes.scalarCount * Lanes.scalarCount
         let momentumActive = momentum != 0 && momentumBuffer != nil
-        for i in 0 ..< count {
-            var g = gradient[i]
-            if weightDecay != 0 { g += weightDecay * p[i] }
-            if momentumActive, let buffer = momentumBuffer {
-                buffer[i] = isFirstStep ? g : momentum * buffer[i] + (1 - dampening) * g
-                g = nesterov ? g + momentum * buffer[i] : buffer[i]
+        let rate = Lanes(repeating: learningRate), decay = Lanes(repeating: weightDecay)
+        let beta = Lanes(repeating: momentum), keep = Lanes(repeating: 1 - dampening)
+        let values = UnsafeMutableRawPointer(p), gradients = UnsafeRawPointer(gradient)
+        let buffers = momentumBuffer.map { UnsafeMutableRawPointer($0) }
+        var offset = 0
+        while offset < vectorCount * 4 {
+            var g = gradients.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
+            var value = values.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
+            if weightDecay != 0 { g += decay * value }
+            if momentumActive, let buffers {
+                var buffer = g
+                if !isFirstStep { buffer = beta * buffers.loadUnaligned(fromByteOffset: offset, as: Lanes.self) + keep * g }
+                buffers.storeBytes(of: buffer, toByteOffset: offset, as: Lanes.self)
+                g = nesterov ? g + beta * buffer : buffer
             }
-            p[i] -= learningRate * g
+            value -= rate * g
+            values.storeBytes(of: value, toByteOffset: offset, as: Lanes.self)
+            offset += Lanes.scalarCount * 4
         }
+        ReferenceOptimizerKernels.sgd(parameter: p + vectorCount, gradient: gradient + vectorCount,
+                                      momentumBuffer: momentumBuffer.map { $0 + vectorCount }, count: count - vectorCount,
+                                      isFirstStep: isFirstStep, learningRate: learningRate, momentum: momentum,
+                                      dampening: dampening, nesterov: nesterov, weightDecay: weightDecay)
     }
 
-    /// torch.optim.Adam (decoupled = false) and AdamW (decoupled = true) for one tensor, step t ≥ 1:
-    ///
-    ///     AdamW: p ·= 1 − learningRate·weightDecay;  Adam: g = grad + weightDecay·p
-    ///     m = β1·m + (1 − β1)·g;   v = β2·v + (1 − β2)·g²
-    ///     p −= (learningRate / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε)
+    /// torch.optim.Adam (decoupled = false) and AdamW (decoupled = true) for one tensor, step
+    /// t ≥ 1; see `ReferenceOptimizerKernels.adam` for the rule.
     public static func adam(parameter p: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
                             firstMoment m: UnsafeMutablePointer<Float>, secondMoment v: UnsafeMutablePointer<Float>,
                             count: Int, step t: Int, learningRate: Float, beta1: Float, beta2: Float,
                             epsilon: Float, weightDecay: Float, decoupled: Bool) {
+        let vectorCount = count / Lanes.scalarCount * Lanes.scalarCount
+        // The scalars exactly as the reference computes them.
         let biasCorrection1 = 1 - pow(Double(beta1), Double(t))
         let biasCorrection2Root = (1 - pow(Double(beta2), Double(t))).squareRoot()
-        let stepSize = Float(Double(learningRate) / biasCorrection1)
-        let correction2 = Float(biasCorrection2Root)
-        let decay = decoupled ? Float(1 - Double(learningRate) * Double(weightDecay)) : 1
-        for i in 0 ..< count {
-            var g = gradient[i]
+        let stepSize = Lanes(repeating: Float(Double(learningRate) / biasCorrection1))
+        let correction2 = Lanes(repeating: Float(biasCorrection2Root))
+        let decay = Lanes(repeating: decoupled ? Float(1 - Double(learningRate) * Double(weightDecay)) : 1)
+        let l2 = Lanes(repeating: weightDecay), keep1 = Lanes(repeating: 1 - beta1)
+        let beta2Lanes = Lanes(repeating: beta2), keep2 = Lanes(repeating: 1 - beta2), epsilonLanes = Lanes(repeating: epsilon)
+        let values = UnsafeMutableRawPointer(p), gradients = UnsafeRawPointer(gradient)
+        let first = UnsafeMutableRawPointer(m), second = UnsafeMutableRawPointer(v)
+        var offset = 0
+        while offset < vectorCount * 4 {
+            var g = gradients.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
+            var value = values.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
             if decoupled {
-                p[i] *= decay
+                value *= decay
             } else if weightDecay != 0 {
-                g += weightDecay * p[i]
+                g += l2 * value
             }
-            // PyTorch writes m.lerp_(g, 1 − β1), i.e. m + (1 − β1)(g − m).
-            m[i] += (1 - beta1) * (g - m[i])
-            v[i] = beta2 * v[i] + (1 - beta2) * g * g
-            let denominator = v[i].squareRoot() / correction2 + epsilon
-            p[i] -= stepSize * (m[i] / denominator)
+            var moment1 = first.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
+            var moment2 = second.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
+            moment1 += keep1 * (g - moment1)
+            moment2 = beta2Lanes * moment2 + keep2 * g * g
+            let denominator = moment2.squareRoot() / correction2 + epsilonLanes
+            value -= stepSize * (moment1 / denominator)
+            first.storeBytes(of: moment1, toByteOffset: offset, as: Lanes.self)
+            second.storeBytes(of: moment2, toByteOffset: offset, as: Lanes.self)
+            values.storeBytes(of: value, toByteOffset: offset, as: Lanes.self)
+            offset += Lanes.scalarCount * 4
         }
+        ReferenceOptimizerKernels.adam(parameter: p + vectorCount, gradient: gradient + vectorCount,
+                                       firstMoment: m + vectorCount, secondMoment: v + vectorCount,
+                                       count: count - vectorCount, step: t, learningRate: learningRate, beta1: beta1,
+                                       beta2: beta2, epsilon: epsilon, weightDecay: weightDecay, decoupled: decoupled)
     }
 }

@@ -12,17 +12,26 @@ struct BenchCommand: ParsableCommand {
         abstract: "Times training steps or inference of a classifier on random data.",
         discussion: """
         train: forward, BCE-with-logits loss on 14 random labels, backward, SGD step (lr 0.01,
-        momentum 0.9, weight decay 1e-4); infer: forward in eval mode. The model is the
-        torchvision classifier with 14 classes. Two warm-up iterations, then the median of
-        --iterations timed ones (wall seconds, and the process's CPU seconds, which a busy
-        machine disturbs less). scripts/bench-pytorch.py measures the same in PyTorch.
+        momentum 0.9, weight decay 1e-4; --optimizer adam: Adam, lr 1e-3, as `thorax train`'s
+        default); infer: forward in eval mode. The model is the torchvision classifier with 14
+        classes; --head replaces its classifier by the paper's head as `thorax train` builds it
+        (transition convolution to D channels, avg/max/LSE pooling, D×14 prediction), so the
+        time is that of the network `thorax train` trains. Two warm-up iterations, then the
+        median of --iterations timed ones (wall seconds, the process's CPU seconds, which a busy
+        machine disturbs less, and the optimizer step's seconds). scripts/bench-pytorch.py
+        measures the plain classifier with SGD in PyTorch.
 
-        Example:
+        Examples:
           thorax bench --arch resnet50 --batch 16 --size 224 --mode train --iterations 10 --json
+          thorax bench --arch efficientnet-lite0 --head --transition-channels 256 --optimizer adam
         """)
 
     enum Mode: String, ExpressibleByArgument, CaseIterable {
         case train, infer
+    }
+
+    enum OptimizerName: String, ExpressibleByArgument, CaseIterable {
+        case sgd, adam
     }
 
     @Option(help: "Architecture: resnet18, resnet34, resnet50, resnet101 or densenet121.")
@@ -37,6 +46,21 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "train or infer.")
     var mode: Mode = .train
 
+    @Flag(help: "Use the paper's head (as `thorax train`) instead of the torchvision classifier.")
+    var head = false
+
+    @Option(help: "With --head: D, the transition layer's channels (thorax train's default).")
+    var transitionChannels: Int = 512
+
+    @Option(help: "With --head: global pooling, avg, max or lse.")
+    var pooling: String = "lse"
+
+    @Option(help: "With --head: r of log-sum-exp pooling.")
+    var lseR: Float = 10
+
+    @Option(help: "Training optimizer: sgd (PyTorch bench's) or adam (thorax train's default).")
+    var optimizer: OptimizerName = .sgd
+
     @Option(help: "Timed iterations (after two warm-up ones).")
     var iterations: Int = 10
 
@@ -50,26 +74,44 @@ struct BenchCommand: ParsableCommand {
         guard batch > 0, size >= 32, iterations > 0 else {
             throw ValidationError("--batch and --iterations must be positive and --size at least 32")
         }
+        guard transitionChannels > 0 else { throw ValidationError("--transition-channels must be positive") }
+        guard ["avg", "max", "lse"].contains(pooling) else {
+            throw ValidationError("--pooling must be avg, max or lse, not '\(pooling)'")
+        }
+        guard lseR > 0, lseR.isFinite else { throw ValidationError("--lse-r must be positive") }
     }
 
     func run() throws {
         let architecture = try Architecture(name: arch)
         if let threads { try Context.setThreadCount(threads) }
         let classCount = 14
-        let model = try architecture.makeClassifier(classCount: classCount, seed: 1)
-        model.computesInputGradient = false
+        let model: Layer
+        if head {
+            let backbone = try architecture.makeBackbone(seed: 1)
+            backbone.computesInputGradient = false
+            let headPooling: WeaklySupervisedModel.Pooling = pooling == "avg" ? .average : pooling == "max" ? .max : .logSumExp(r: lseR)
+            model = try WeaklySupervisedModel(backbone: backbone, classCount: classCount, transitionChannels: transitionChannels,
+                                              pooling: headPooling, seed: 8)
+        } else {
+            let classifier = try architecture.makeClassifier(classCount: classCount, seed: 1)
+            classifier.computesInputGradient = false
+            model = classifier
+        }
         model.setTraining(mode == .train)
         var generator = SplitMix64(seed: 42)
         let input = try Tensor(shape: [batch, 3, size, size],
                                values: (0 ..< batch * 3 * size * size).map { _ in generator.uniform(0...1) * 2 - 1 })
         let labels = MultiLabelTargets(values: (0 ..< batch * classCount).map { _ in generator.uniform(0...1) < 0.3 ? 1 : 0 })
-        let optimizer = SGD(parameters: model.namedParameters().map(\.parameter), learningRate: 0.01, momentum: 0.9,
-                            weightDecay: 1e-4)
+        let parameters = model.namedParameters().map(\.parameter)
+        let trainingOptimizer: Optimizer = optimizer == .sgd
+            ? SGD(parameters: parameters, learningRate: 0.01, momentum: 0.9, weightDecay: 1e-4)
+            : Adam(parameters: parameters, learningRate: 1e-3)
         let loss = BinaryCrossEntropyWithLogits()
 
         let progress = ProgressLine("bench \(architecture.rawValue) \(mode.rawValue)", total: iterations + 2, unit: "iterations")
         var times: [Double] = []
         var cpuTimes: [Double] = []
+        var stepTimes: [Double] = []
         for iteration in 0 ..< iterations + 2 {
             let started = DispatchTime.now().uptimeNanoseconds
             let cpuStarted = BenchCommand.processCPUSeconds()
@@ -78,7 +120,9 @@ struct BenchCommand: ParsableCommand {
                 let result = try loss(logits: try logits.toArray(), targets: labels)
                 model.zeroGradients()
                 _ = try model.backward(Tensor(shape: logits.shape, values: result.gradient))
-                try optimizer.step()
+                let stepStarted = DispatchTime.now().uptimeNanoseconds
+                try trainingOptimizer.step()
+                if iteration >= 2 { stepTimes.append(Double(DispatchTime.now().uptimeNanoseconds - stepStarted) / 1e9) }
             } else {
                 _ = try logits.toArray()
             }
@@ -94,14 +138,23 @@ struct BenchCommand: ParsableCommand {
         let imagesPerSecond = Double(batch) / median
         let peak = BenchCommand.peakResidentBytes()
         let cpuMedian = BenchCommand.median(cpuTimes)
+        let headName = head ? "paper head (D \(transitionChannels), \(pooling))" : "torchvision classifier"
         if json {
+            var training = ""
+            if mode == .train {
+                training = #", "optimizer": "\#(optimizer.rawValue)", "optimizer_seconds_per_iteration": \#(BenchCommand.median(stepTimes))"#
+            }
             print(#"{"arch": "\#(architecture.rawValue)", "mode": "\#(mode.rawValue)", "batch": \#(batch), "size": \#(size), "#
+                + #""head": \#(head ? "\"paper\"" : "null"), "#
                 + #""seconds_per_iteration": \#(median), "images_per_second": \#(imagesPerSecond), "peak_rss_bytes": \#(peak), "#
-                + #""cpu_seconds_per_iteration": \#(cpuMedian)}"#)
+                + #""cpu_seconds_per_iteration": \#(cpuMedian)\#(training)}"#)
         } else {
             print(String(format: "thorax %@ %@ batch %d size %d: %.4f s/iteration (median of %d; %.4f CPU s), %.1f images/s, peak RSS %.0f MB",
                          architecture.rawValue, mode.rawValue, batch, size, median, iterations, cpuMedian, imagesPerSecond,
                          Double(peak) / 1_048_576))
+            if mode == .train {
+                print(String(format: "%@, %@ step %.4f s/iteration (median)", headName, optimizer.rawValue, BenchCommand.median(stepTimes)))
+            }
         }
     }
 

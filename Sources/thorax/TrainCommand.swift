@@ -149,9 +149,10 @@ struct TrainCommand: ParsableCommand {
         line?.finish()
         warnings.report()
         for record in records {
-            print(String(format: "epoch %d: train loss %.4f, validation loss %.4f, mean AUC %@, %.1f images/s",
+            print(String(format: "epoch %d: train loss %.4f, validation loss %.4f, mean AUC %@, %.1f images/s%@",
                          record.epoch, record.trainLoss, record.validationLoss,
-                         record.meanAUC.map { String(format: "%.4f", $0) } ?? "undefined", record.imagesPerSecond))
+                         record.meanAUC.map { String(format: "%.4f", $0) } ?? "undefined", record.imagesPerSecond,
+                         record.loaderWaitSeconds.map { String(format: " (%.1f s waiting for the loader)", $0) } ?? ""))
         }
         print("best model: \(output)/model; metrics: \(output)/metrics.csv, metrics.json, curves.svg")
     }

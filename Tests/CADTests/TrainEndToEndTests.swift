@@ -91,8 +91,10 @@ final class TrainEndToEndTests: XCTestCase {
 
         let csv = try String(contentsOf: output.appendingPathComponent("metrics.csv"), encoding: .utf8).split(whereSeparator: \.isNewline)
         XCTAssertEqual(csv.count, 5)
-        XCTAssertTrue(csv[0].hasPrefix("epoch,steps,learning_rate,train_loss,validation_loss,mean_auc,images_per_second,seconds,auc_Atelectasis,"))
-        XCTAssertEqual(csv[1].split(separator: ",", omittingEmptySubsequences: false).count, 8 + 14)
+        XCTAssertTrue(csv[0].hasPrefix("epoch,steps,learning_rate,train_loss,validation_loss,mean_auc,images_per_second,seconds,loader_wait_seconds,auc_Atelectasis,"))
+        let fields = csv[1].split(separator: ",", omittingEmptySubsequences: false)
+        XCTAssertEqual(fields.count, 9 + 14)
+        XCTAssertGreaterThanOrEqual(Double(fields[8]) ?? -1, 0, "loader wait seconds: \(fields[8])")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("metrics.json"))) as! [String: Any]
         XCTAssertEqual((json["epochs"] as! [[String: Any]]).count, 4)
         XCTAssertEqual(json["best_epoch"] as? Int, best)

@@ -104,5 +104,23 @@ final class ForwardCommandTests: XCTestCase {
         XCTAssertGreaterThan(object?["images_per_second"] as? Double ?? 0, 0)
         XCTAssertGreaterThan(object?["peak_rss_bytes"] as? Int ?? 0, 10_000_000)
         XCTAssertGreaterThan(object?["cpu_seconds_per_iteration"] as? Double ?? 0, 0)
+        XCTAssertEqual(object?["optimizer"] as? String, "sgd")
+        XCTAssertTrue(object?["head"] is NSNull, "the torchvision classifier by default")
+        XCTAssertGreaterThan(object?["optimizer_seconds_per_iteration"] as? Double ?? 0, 0)
+    }
+
+    func testBenchTimesThePaperHeadWithAdam() throws {
+        let result = try Self.run(["bench", "--arch", "resnet18", "--batch", "2", "--size", "64", "--mode", "train",
+                                   "--head", "--transition-channels", "8", "--pooling", "max", "--optimizer", "adam",
+                                   "--iterations", "1", "--threads", "1", "--json"])
+        XCTAssertEqual(result.status, 0, result.error)
+        let object = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
+        XCTAssertEqual(object?["head"] as? String, "paper")
+        XCTAssertEqual(object?["optimizer"] as? String, "adam")
+        XCTAssertGreaterThan(object?["optimizer_seconds_per_iteration"] as? Double ?? 0, 0)
+
+        let failure = try Self.run(["bench", "--arch", "resnet18", "--head", "--pooling", "median"])
+        XCTAssertNotEqual(failure.status, 0)
+        XCTAssertTrue(failure.error.contains("--pooling must be avg, max or lse, not 'median'"), failure.error)
     }
 }
