@@ -21,6 +21,10 @@ public struct DemoPipeline {
     public var modelName: String
     /// Bootstrap resamples of the AUC intervals.
     public var resamples = 1000
+    /// The model as the database registers it; when set, the probabilities of every predicted
+    /// image (and its `model` labels at the thresholds) are stored in the demo's database, as
+    /// `thorax predict --database` stores them.
+    public var modelRecord: ModelRecord?
 
     public init(samplesDirectory: URL, outputDirectory: URL, classifier: ChestClassifier, modelName: String) {
         self.samplesDirectory = samplesDirectory
@@ -36,6 +40,8 @@ public struct DemoPipeline {
         public var imagesImported: Int
         public var boxesImported: Int
         public var prediction: PredictionReport
+        /// What was stored in the database (nil without a `modelRecord`).
+        public var storedPredictions: PredictionStorageSummary?
         public var evaluation: EvaluationReport?
         /// Why there is no evaluation (e.g. no class with both positives and negatives).
         public var evaluationProblem: String?
@@ -94,6 +100,14 @@ public struct DemoPipeline {
         let prediction = try PredictionRunner(classifier: classifier, modelName: modelName,
                                               heatmapDirectory: heatmapFolder)
             .run(paths: onDisk.map { $0.path! })
+        var stored: PredictionStorageSummary?
+        if let modelRecord {
+            let identifiers = Dictionary(onDisk.map { ($0.path!, $0.id) }, uniquingKeysWith: { first, _ in first })
+            let results = prediction.predictions.compactMap { predicted in
+                identifiers[predicted.path].map { ImageProbabilities(imageID: $0, probabilities: predicted.classes.map(\.probability)) }
+            }
+            stored = try database.storePredictions(results, of: modelRecord)
+        }
 
         // 4. Evaluate on the sample test images (never trained on).
         step("evaluating on the sample test images")
@@ -154,6 +168,11 @@ public struct DemoPipeline {
                 + "probabilities at or above the model's thresholds are highlighted, and each gets a heatmap with its boxes.",
             Self.labellingNote(reports, positives: reportLabels),
         ]
+        if let stored {
+            notes.append("Predictions stored in thorax.sqlite: \(stored.predictions) probabilities of \(stored.images) images "
+                + "as model \(stored.model.id) (\(stored.model.name)), with \(stored.positives) labels of source 'model' "
+                + "at its thresholds (read them back with thorax db export --predictions \(stored.model.id)).")
+        }
         if let evaluation {
             notes.append("Classification: ROC AUC on the \(evaluation.table.imageCount) sample images of the official test list. "
                 + "With one or two positives per class these numbers illustrate the table; they are not a benchmark.")
@@ -171,7 +190,7 @@ public struct DemoPipeline {
         step(nil)
         return Summary(reportsLabelled: reports.read - reports.failures.count, reportFailures: reports.failures,
                        imagesImported: imported.imagesAdded, boxesImported: imported.boxesAdded,
-                       prediction: prediction, evaluation: evaluation, evaluationProblem: evaluationProblem,
+                       prediction: prediction, storedPredictions: stored, evaluation: evaluation, evaluationProblem: evaluationProblem,
                        localization: localization, page: page, timings: timings)
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CAD
 import Foundation
+import Store
 
 /// `thorax demo`: the whole pipeline on the bundled samples, ending in one HTML page.
 struct DemoCommand: ParsableCommand {
@@ -37,9 +38,14 @@ struct DemoCommand: ParsableCommand {
         var pipeline = DemoPipeline(samplesDirectory: URL(fileURLWithPath: samples),
                                     outputDirectory: URL(fileURLWithPath: output), classifier: model, modelName: name)
         pipeline.resamples = resamples
+        pipeline.modelRecord = try ModelRecord.read(directory: ModelDirectory.resolve(modelOptions.model),
+                                                    name: modelOptions.model == ModelDirectory.defaultName ? modelOptions.model : nil)
         let summary = try pipeline.run(log: { FileHandle.standardError.write(Data("demo: \($0)\n".utf8)) })
         print("labelled \(summary.reportsLabelled) reports; imported \(summary.imagesImported) images and \(summary.boxesImported) boxes")
         print("predicted \(summary.prediction.predictions.count) images")
+        if let stored = summary.storedPredictions {
+            print("stored \(stored.predictions) probabilities of \(stored.images) images as model \(stored.model.id) '\(stored.model.name)' in \(output)/thorax.sqlite")
+        }
         if let evaluation = summary.evaluation {
             print(evaluation.table.paperLayoutText, terminator: "")
         } else if let problem = summary.evaluationProblem {

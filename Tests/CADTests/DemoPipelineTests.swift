@@ -1,6 +1,7 @@
 import XCTest
 import TestSupport
 @testable import CAD
+import Store
 
 final class DemoPipelineTests: XCTestCase {
     func testDemoOnTheBundledSamplesReplacesAStaleDatabaseAndWritesTheWholePage() throws {
@@ -10,6 +11,9 @@ final class DemoPipelineTests: XCTestCase {
                                     outputDirectory: output, classifier: CellMeanClassifier(batchSize: 4, thresholds: [0] + Array(repeating: 2, count: 13)),
                                     modelName: "cells")
         pipeline.resamples = 20
+        pipeline.modelRecord = ModelRecord(name: "cells", path: output.path, architecture: "cell-mean", classes: Findings.classes,
+                                           thresholds: [0] + Array(repeating: 2, count: 13),
+                                           contentHash: String(repeating: "ab", count: 32), card: "{}", created: "2026-11-26T00:00:00Z")
         var steps: [String] = []
         // A stale database from an earlier run is replaced, not added to.
         try Data("stale".utf8).write(to: output.appendingPathComponent("thorax.sqlite"))
@@ -22,6 +26,13 @@ final class DemoPipelineTests: XCTestCase {
         XCTAssertEqual(summary.imagesImported, 11)
         XCTAssertEqual(summary.boxesImported, 5)
         XCTAssertEqual(summary.prediction.predictions.count, 11)
+        // Every prediction stored, with its 'model' labels at the thresholds (Atelectasis at 0: all present).
+        XCTAssertEqual(summary.storedPredictions?.images, 11)
+        XCTAssertEqual(summary.storedPredictions?.predictions, 11 * 14)
+        XCTAssertEqual(summary.storedPredictions?.positives, 11)
+        let database = try ThoraxDatabase(path: output.appendingPathComponent("thorax.sqlite").path)
+        let exported = output.appendingPathComponent("stored.csv")
+        XCTAssertEqual(try database.exportPredictions(modelID: XCTUnwrap(summary.storedPredictions?.model.id), to: exported), 11)
         XCTAssertEqual(summary.evaluation?.table.imageCount, 5)
         XCTAssertEqual(summary.localization.cases.map(\.imageName),
                        ["00001153_004.png", "00001369_000.png", "00002578_000.png", "00022084_000.png", "00026911_000.png"])
@@ -32,7 +43,8 @@ final class DemoPipelineTests: XCTestCase {
         XCTAssertTrue(html.hasPrefix("<!DOCTYPE html>\n"))
         XCTAssertTrue(html.hasSuffix("</body>\n</html>\n"))
         for section in ["<h2>Images</h2>", "<h2>Classification</h2>", "<h2>ROC curves</h2>", "<h2>Localization</h2>",
-                        "Report labelling: 50 bundled OpenI reports labelled into the database; positive labels: "] {
+                        "Report labelling: 50 bundled OpenI reports labelled into the database; positive labels: ",
+                        "Predictions stored in thorax.sqlite: 154 probabilities of 11 images as model 1 (cells), with 11 labels"] {
             XCTAssertTrue(html.contains(section), section)
         }
         XCTAssertTrue(html.contains("<h3>00022084_000.png</h3>\n<p>Labels: Pneumonia, Edema</p>"), "labels in class order")
