@@ -93,10 +93,13 @@ public final class DenseNet: Backbone {
         return x
     }
 
+    /// Weight gradients of the convolutions run beside the input-gradient chain (`OverlappedBackward`).
     public func backward(_ gradientOutput: Tensor) throws -> Tensor {
-        var gradient = gradientOutput
-        if let avgpool, let classifier { gradient = try avgpool.backward(classifier.backward(gradient)) }
-        return try features.backward(gradient)
+        try OverlappedBackward.run {
+            var gradient = gradientOutput
+            if let avgpool, let classifier { gradient = try avgpool.backward(classifier.backward(gradient)) }
+            return try features.backward(gradient)
+        }
     }
 }
 

@@ -98,10 +98,13 @@ public final class ResNet: Backbone {
         return x
     }
 
+    /// Weight gradients of the convolutions run beside the input-gradient chain (`OverlappedBackward`).
     public func backward(_ gradientOutput: Tensor) throws -> Tensor {
-        var gradient = gradientOutput
-        if let avgpool, let fc { gradient = try avgpool.backward(fc.backward(gradient)) }
-        for stage in stages.reversed() { gradient = try stage.backward(gradient) }
-        return try conv1.backward(bn1.backward(maxpool.backward(gradient)))
+        try OverlappedBackward.run {
+            var gradient = gradientOutput
+            if let avgpool, let fc { gradient = try avgpool.backward(fc.backward(gradient)) }
+            for stage in stages.reversed() { gradient = try stage.backward(gradient) }
+            return try conv1.backward(bn1.backward(maxpool.backward(gradient)))
+        }
     }
 }

@@ -1,4 +1,5 @@
 import CDNNL
+import Foundation
 import Tensor
 
 /// Batch normalization over (N, H, W) per channel, as `torch.nn.BatchNorm2d(affine: true)`.
@@ -10,7 +11,12 @@ import Tensor
 /// Checkpoint names: weight, bias, running_mean, running_var.
 ///
 /// With `fusesReLU` the layer computes relu(batchnorm(x)) in one pass (oneDNN's fuse_norm_relu;
-/// the ReLU mask is kept in a workspace, so backward stays exact).
+/// the ReLU mask is kept in a workspace, or recomputed bit for bit on the double-sum path, so
+/// backward stays exact).
+///
+/// With `accumulatesInDouble` (training mode, plain or nChw8c/nChw16c input) the batch statistics
+/// and backward's two per-channel sums are accumulated in double, as PyTorch's CPU kernel does, by
+/// the hand-written kernels of BatchNorm2d+DoubleSums.swift instead of oneDNN's.
 public final class BatchNorm2d: Layer {
     public let featureCount: Int
     public let epsilon: Float
@@ -22,8 +28,15 @@ public final class BatchNorm2d: Layer {
     public let runningVariance: Tensor
     public var isTraining = true
 
+    /// Process-wide: training-mode statistics and backward sums in double (see above). On unless
+    /// the environment sets `THORAX_BATCHNORM_DOUBLE=0`.
+    nonisolated(unsafe) public static var accumulatesInDouble =
+        ProcessInfo.processInfo.environment["THORAX_BATCHNORM_DOUBLE"] != "0"
+
     private var plan: Plan?
     private var lastInput: Tensor?
+    /// The double-sum path's record for backward: the batch statistics and (fused ReLU) the output.
+    private var doubleRecord: BatchNormKernels.ForwardRecord?
     private var lastWasTraining = true
     private var ranUnrecorded = false
 
@@ -54,6 +67,27 @@ public final class BatchNorm2d: Layer {
         // workspace), so the output lives only as long as its consumer keeps it.
         let recording = GradientRecording.isRecording(training: isTraining)
         let output = try Tensor(descriptor: plan.outputDescriptor, zeroed: false)
+        doubleRecord = nil
+        if isTraining, BatchNorm2d.accumulatesInDouble, let layout = plan.channelLayout {
+            let record = BatchNormKernels.forward(input: input.data.assumingMemoryBound(to: Float.self),
+                                                      output: output.data.assumingMemoryBound(to: Float.self),
+                                                      gamma: weight.value.data.assumingMemoryBound(to: Float.self),
+                                                      beta: bias.value.data.assumingMemoryBound(to: Float.self),
+                                                      epsilon: Double(epsilon), relu: fusesReLU, layout)
+            let mean = plan.mean.data.assumingMemoryBound(to: Float.self)
+            let variance = plan.variance.data.assumingMemoryBound(to: Float.self)
+            for channel in 0 ..< featureCount {
+                mean[channel] = Float(record.mean[channel])
+                variance[channel] = Float(record.variance[channel])
+            }
+            try updateRunningStatistics(plan, count: count)
+            // Backward needs only the input and the record (the ReLU mask is recomputed from them).
+            doubleRecord = recording ? record : nil
+            lastInput = recording ? input : nil
+            ranUnrecorded = !recording
+            lastWasTraining = true
+            return output
+        }
         var arguments: [(Int32, Tensor)] = [(DNNL_ARG_SRC, input), (DNNL_ARG_DST, output),
                                             (DNNL_ARG_SCALE, weight.value), (DNNL_ARG_SHIFT, bias.value)]
         if isTraining {
@@ -76,8 +110,14 @@ public final class BatchNorm2d: Layer {
         guard gradientOutput.shape == input.shape else {
             throw TensorError.shapeMismatch("BatchNorm2d.backward expects a gradient of shape \(input.shape), got \(gradientOutput.shape)")
         }
+        defer {  // released once used, as PyTorch frees saved tensors
+            lastInput = nil
+            doubleRecord = nil
+        }
+        if let record = doubleRecord, let layout = plan.channelLayout {
+            return try backwardWithDoubleSums(gradientOutput, input: input, record: record, plan: plan, layout: layout)
+        }
         let backward = try plan.backwardPlan()
-        defer { lastInput = nil }  // released once used, as PyTorch frees saved tensors
         let gradient = try backward.gradientAdapter.adapt(gradientOutput)
         let mean = lastWasTraining ? plan.mean : runningMean
         let variance = lastWasTraining ? plan.variance : runningVariance
@@ -92,6 +132,27 @@ public final class BatchNorm2d: Layer {
         try backward.primitive.execute(arguments)
         try accumulate(backward.scaleGradient, into: weight)
         try accumulate(backward.shiftGradient, into: bias)
+        return inputGradient
+    }
+
+    /// Training backward with double sums (`BatchNormKernels.backward`).
+    private func backwardWithDoubleSums(_ gradientOutput: Tensor, input: Tensor,
+                                        record: BatchNormKernels.ForwardRecord,
+                                        plan: Plan, layout: ChannelBlockedLayout) throws -> Tensor {
+        let gradient = try plan.inputLayoutAdapter.adapt(gradientOutput)
+        let x = UnsafePointer(input.data.assumingMemoryBound(to: Float.self))
+        let dy = UnsafePointer(gradient.data.assumingMemoryBound(to: Float.self))
+        let inputGradient = try Tensor(descriptor: input.descriptor, zeroed: false)
+        let sums = BatchNormKernels.backward(input: x, gradient: dy, relu: fusesReLU, record: record,
+                                             gamma: weight.value.data.assumingMemoryBound(to: Float.self),
+                                             epsilon: Double(epsilon),
+                                             into: inputGradient.data.assumingMemoryBound(to: Float.self), layout)
+        if weight.isTrainable {
+            try weight.gradient.withUnsafeMutableBufferPointer { for i in 0 ..< featureCount { $0[i] += Float(sums.gamma[i]) } }
+        }
+        if bias.isTrainable {
+            try bias.gradient.withUnsafeMutableBufferPointer { for i in 0 ..< featureCount { $0[i] += Float(sums.beta[i]) } }
+        }
         return inputGradient
     }
 
@@ -153,6 +214,11 @@ public final class BatchNorm2d: Layer {
 
         /// Whether backward may follow (else forward_inference: no ReLU workspace written).
         let recording: Bool
+        /// The input's layout for the double-sum kernels; nil when they cannot read it, or when
+        /// the output's layout differs from the input's.
+        let channelLayout: ChannelBlockedLayout?
+        /// Brings backward's incoming gradient into the input's layout (double-sum path).
+        let inputLayoutAdapter: LayoutAdapter
 
         init(input: Tensor, epsilon: Float, flags: UInt32, training: Bool, recording: Bool) throws {
             self.recording = recording
@@ -173,6 +239,8 @@ public final class BatchNorm2d: Layer {
             let channels = input.shape[1]
             mean = try Tensor(zeros: [channels])
             variance = try Tensor(zeros: [channels])
+            channelLayout = MemoryDescriptor.equal(outputDescriptor, input.descriptor) ? ChannelBlockedLayout(input.descriptor) : nil
+            inputLayoutAdapter = LayoutAdapter(target: input.descriptor)
         }
 
         func backwardPlan() throws -> BackwardPlan {

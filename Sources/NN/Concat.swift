@@ -42,7 +42,8 @@ public final class Concat: Module {
         if !same {
             var sources = inputs.map(\.descriptor)
             var descriptor: dnnl_primitive_desc_t?
-            try checkDNNL(dnnl_concat_primitive_desc_create(&descriptor, nil, Int32(sources.count), 1, &sources, nil,
+            let attributes = try PrimitiveAttributes([])
+            try checkDNNL(dnnl_concat_primitive_desc_create(&descriptor, nil, Int32(sources.count), 1, &sources, attributes.handle,
                                                             Context.shared.engine), "dnnl_concat_primitive_desc_create")
             primitive = try Primitive("concat", descriptor: descriptor!)
             outputDescriptor = primitive!.memoryDescriptor(dnnl_query_dst_md)

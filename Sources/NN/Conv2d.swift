@@ -136,18 +136,25 @@ public final class Conv2d: Layer {
             gradient = masked
         }
         if weight.isTrainable || (bias?.isTrainable ?? false) {
-            let source = try backward.sourceAdapterForWeights.adapt(input)
-            let gradientForWeights = try backward.gradientAdapterForWeights.adapt(gradient)
-            let weightGradient = try Tensor(descriptor: backward.weightGradientDescriptor, zeroed: false)
-            var arguments: [(Int32, Tensor)] = [(DNNL_ARG_SRC, source), (DNNL_ARG_DIFF_DST, gradientForWeights),
-                                                (DNNL_ARG_DIFF_WEIGHTS, weightGradient)]
-            if let biasGradient = backward.biasGradient { arguments.append((DNNL_ARG_DIFF_BIAS, biasGradient)) }
-            try backward.weights.execute(arguments)
-            if weight.isTrainable {
-                try backward.accumulateWeights.run(from: weightGradient, to: gradientViewPlain())
-            }
-            if let bias, bias.isTrainable, let biasGradient = backward.biasGradient {
-                try backward.accumulateBias!.run(from: biasGradient, to: bias.gradient)
+            // Inside OverlappedBackward.run this runs on its worker thread, beside the input
+            // gradient below; it reads `input` and `gradient` (kept alive by the closure, never
+            // written after this call) and writes only this layer's parameter gradients.
+            let weightGradientTarget = weight.isTrainable ? try gradientViewPlain() : nil
+            let biasTarget = (bias?.isTrainable ?? false) ? bias?.gradient : nil
+            try OverlappedBackward.submit {
+                let source = try backward.sourceAdapterForWeights.adapt(input)
+                let gradientForWeights = try backward.gradientAdapterForWeights.adapt(gradient)
+                let weightGradient = try Tensor(descriptor: backward.weightGradientDescriptor, zeroed: false)
+                var arguments: [(Int32, Tensor)] = [(DNNL_ARG_SRC, source), (DNNL_ARG_DIFF_DST, gradientForWeights),
+                                                    (DNNL_ARG_DIFF_WEIGHTS, weightGradient)]
+                if let biasGradient = backward.biasGradient { arguments.append((DNNL_ARG_DIFF_BIAS, biasGradient)) }
+                try backward.weights.execute(arguments)
+                if let weightGradientTarget {
+                    try backward.accumulateWeights.run(from: weightGradient, to: weightGradientTarget)
+                }
+                if let biasTarget, let biasGradient = backward.biasGradient {
+                    try backward.accumulateBias!.run(from: biasGradient, to: biasTarget)
+                }
             }
         }
         guard computesInputGradient else { return try Tensor(descriptor: backward.inputGradientDescriptor) }

@@ -29,10 +29,57 @@ public final class Context: @unchecked Sendable {
         self.stream = stream!
     }
 
-    /// The number of threads oneDNN's primitives use (OpenMP's maximum).
+    /// The stream primitives executed on the calling thread run on: the shared `stream`, unless the
+    /// thread took its own with `useOwnStreamOnThisThread()`.
+    public var currentStream: dnnl_stream_t {
+        if let own = pthread_getspecific(Context.streamKey) { return OpaquePointer(own) }
+        return stream
+    }
+
+    /// Gives the calling thread a stream of its own, so that a worker thread executing primitives
+    /// while another thread does never shares a stream with it (oneDNN streams are not promised
+    /// to be thread-safe; primitives are, and each thread has its own library scratchpad).
+    /// The stream lives as long as the process. Calling it again on the same thread does nothing.
+    public func useOwnStreamOnThisThread() throws {
+        guard pthread_getspecific(Context.streamKey) == nil else { return }
+        var own: dnnl_stream_t?
+        try checkDNNL(dnnl_stream_create(&own, engine, dnnl_stream_default_flags.rawValue), "dnnl_stream_create")
+        pthread_setspecific(Context.streamKey, UnsafeRawPointer(own!))
+    }
+
+    /// A buffer of at least `bytes` bytes owned by the calling thread, for the scratchpad of the
+    /// primitive it is executing (one at a time per thread); grown when too small, kept for the
+    /// thread's life.
+    func scratchpadOfThisThread(bytes: Int) throws -> UnsafeMutableRawPointer {
+        let buffer: ScratchpadBuffer
+        if let existing = pthread_getspecific(Context.scratchpadKey) {
+            buffer = Unmanaged<ScratchpadBuffer>.fromOpaque(existing).takeUnretainedValue()
+        } else {
+            buffer = ScratchpadBuffer()
+            pthread_setspecific(Context.scratchpadKey, Unmanaged.passRetained(buffer).toOpaque())
+        }
+        return try buffer.pointer(atLeast: bytes)
+    }
+
+    private static let scratchpadKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    private static let streamKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// The number of threads oneDNN's primitives use on the calling thread (OpenMP's maximum;
+    /// each thread has its own setting).
     public static var threadCount: Int { Int(omp_get_max_threads()) }
 
-    /// Sets the number of threads oneDNN's primitives use; `nil` means all cores.
+    /// Sets the number of threads oneDNN's primitives use when run from the calling thread (and
+    /// from threads that have not set their own); `nil` means all cores. Primitives fix their
+    /// work split when created, so create and run each one under the same count.
     /// - Throws: `TensorError.invalidArgument` for a count below 1.
     public static func setThreadCount(_ count: Int?) throws {
         let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
@@ -45,5 +92,25 @@ public final class Context: @unchecked Sendable {
     public static var oneDNNVersion: String {
         let version = dnnl_version()!.pointee
         return "\(version.major).\(version.minor).\(version.patch)"
+    }
+}
+
+/// One thread's scratchpad memory (see `Context.scratchpadOfThisThread(bytes:)`).
+private final class ScratchpadBuffer {
+    private var pointer: UnsafeMutableRawPointer?
+    private var capacity = 0
+
+    func pointer(atLeast bytes: Int) throws -> UnsafeMutableRawPointer {
+        if let pointer, capacity >= bytes { return pointer }
+        free(pointer)
+        pointer = nil
+        capacity = 0
+        var raw: UnsafeMutableRawPointer?
+        guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
+            throw TensorError.invalidArgument("could not allocate a scratchpad of \(bytes) bytes")
+        }
+        pointer = raw
+        capacity = bytes
+        return raw
     }
 }

@@ -17,8 +17,10 @@ public final class Primitive {
                                        hint: Primitive? = nil) throws {
         var operation = operation
         var descriptor: dnnl_primitive_desc_t?
+        // Without attributes: empty ones, which still select the user-provided scratchpad.
+        let defaults = attributes == nil ? try PrimitiveAttributes([]) : nil
         try withUnsafePointer(to: &operation) { pointer in
-            try checkDNNL(dnnl_primitive_desc_create(&descriptor, UnsafeRawPointer(pointer), attributes,
+            try checkDNNL(dnnl_primitive_desc_create(&descriptor, UnsafeRawPointer(pointer), attributes ?? defaults!.handle,
                                                      Context.shared.engine, hint?.descriptor),
                           "dnnl_primitive_desc_create(\(name))")
         }
@@ -35,7 +37,15 @@ public final class Primitive {
         }
         self.descriptor = descriptor
         self.primitive = primitive!
+        var scratchpad = dnnl_primitive_desc_query_md(descriptor, dnnl_query_scratchpad_md, 0)?.pointee ?? dnnl_memory_desc_t()
+        scratchpadDescriptor = scratchpad
+        scratchpadBytes = scratchpad.ndims == 0 ? 0 : dnnl_memory_desc_get_size(&scratchpad)
     }
+
+    /// The scratchpad the primitive needs at execution (attributes select the user-provided
+    /// scratchpad: see `PrimitiveAttributes`); 0 bytes when none.
+    private let scratchpadDescriptor: dnnl_memory_desc_t
+    private let scratchpadBytes: Int
 
     deinit {
         dnnl_primitive_destroy(primitive)
@@ -57,17 +67,28 @@ public final class Primitive {
         return String(cString: name)
     }
 
-    /// Runs the primitive on the shared stream and waits for it.
+    /// Runs the primitive on the calling thread's stream (`Context.currentStream`) and waits for it.
     /// - Parameter arguments: pairs of a `DNNL_ARG_*` index and the tensor bound to it.
     public func execute(_ arguments: [(Int32, Tensor)]) throws {
         var args = arguments.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.memory) }
         let context = Context.shared
-        try checkDNNL(dnnl_primitive_execute(primitive, context.stream, Int32(args.count), &args), "dnnl_primitive_execute")
-        try checkDNNL(dnnl_stream_wait(context.stream), "dnnl_stream_wait")
+        var scratchpad: dnnl_memory_t?
+        if scratchpadBytes > 0 {
+            var descriptor = scratchpadDescriptor
+            try checkDNNL(dnnl_memory_create(&scratchpad, &descriptor, context.engine,
+                                             context.scratchpadOfThisThread(bytes: scratchpadBytes)),
+                          "dnnl_memory_create(scratchpad)")
+            args.append(dnnl_exec_arg_t(arg: DNNL_ARG_SCRATCHPAD, memory: scratchpad))
+        }
+        defer { if let scratchpad { dnnl_memory_destroy(scratchpad) } }
+        let stream = context.currentStream
+        try checkDNNL(dnnl_primitive_execute(primitive, stream, Int32(args.count), &args), "dnnl_primitive_execute")
+        try checkDNNL(dnnl_stream_wait(stream), "dnnl_stream_wait")
     }
 }
 
-/// Primitive attributes built from a list of post-operations; owns the C handles.
+/// Primitive attributes built from a list of post-operations, with the user-provided scratchpad
+/// selected; owns the C handles.
 public final class PrimitiveAttributes {
     public let handle: dnnl_primitive_attr_t
 
@@ -93,6 +114,11 @@ public final class PrimitiveAttributes {
         var attributes: dnnl_primitive_attr_t?
         try checkDNNL(dnnl_primitive_attr_create(&attributes), "dnnl_primitive_attr_create")
         handle = attributes!
+        // oneDNN 2.6's own scratchpad belongs to the thread that created the primitive, which then
+        // must not run on another thread; the user-provided one (`Primitive.execute` passes the
+        // executing thread's) lets `OverlappedBackward` run primitives on its worker thread.
+        try checkDNNL(dnnl_primitive_attr_set_scratchpad_mode(handle, dnnl_scratchpad_mode_user),
+                      "dnnl_primitive_attr_set_scratchpad_mode")
         guard !postOperations.isEmpty else { return }
         var ops: dnnl_post_ops_t?
         try checkDNNL(dnnl_post_ops_create(&ops), "dnnl_post_ops_create")

@@ -4,7 +4,17 @@ import XCTest
 final class BatchNorm2dTests: XCTestCase {
     let shapes = [[2, 3, 5, 7], [4, 16, 3, 3], [1, 5, 4, 3], [3, 20, 1, 1]]
 
+    override func tearDown() { BatchNorm2d.accumulatesInDouble = true }
+
+    /// Both training paths: double sums (BatchNormKernels) and oneDNN's float32 primitive.
     func testTrainingMatchesReferenceTwinAndUpdatesRunningStatistics() throws {
+        for double in [true, false] {
+            BatchNorm2d.accumulatesInDouble = double
+            try checkTrainingAgainstReferenceTwin()
+        }
+    }
+
+    func checkTrainingAgainstReferenceTwin() throws {
         var random = TestRandom(21)
         for shape in shapes {
             let channels = shape[1]
@@ -37,7 +47,8 @@ final class BatchNorm2dTests: XCTestCase {
         var random = TestRandom(24)
         GradientRecording.inEvaluation = true  // backward in evaluation mode too
         defer { GradientRecording.inEvaluation = false }
-        for training in [true, false] {
+        for (training, double) in [(true, true), (true, false), (false, true)] {
+            BatchNorm2d.accumulatesInDouble = double
             let shape = [2, 16, 5, 3]
             let layer = try BatchNorm2d(featureCount: 16, fusesReLU: true)
             layer.setTraining(training)
@@ -59,6 +70,85 @@ final class BatchNorm2dTests: XCTestCase {
             assertClose(try doubles(layer.weight.gradient), expected.gamma, tolerance: 1e-4, "fused training \(training) dγ")
             assertClose(try doubles(layer.bias.gradient), expected.beta, tolerance: 1e-4, "fused training \(training) dβ")
         }
+    }
+
+    /// The double-sum kernels on every layout they read (plain, nChw8c — the SIMD path — and
+    /// nChw16c), channel counts that leave padding lanes, odd planes, with and without the fused
+    /// ReLU, on the calling thread's oneDNN threads: forward, running statistics, dx, dγ, dβ
+    /// against the reference twin; padding lanes of dx stay zero.
+    func testDoubleSumKernelsMatchReferenceTwinOnBlockedLayouts() throws {
+        var random = TestRandom(25)
+        for (number, (shape, block)) in [([2, 13, 5, 7], 8), ([3, 8, 1, 3], 8), ([2, 20, 3, 3], 8), ([1, 21, 4, 5], 16),
+                                          ([2, 5, 3, 2], 1)].enumerated() {
+            for relu in [false, true] {
+                let channels = shape[1]
+                let layer = try BatchNorm2d(featureCount: channels, fusesReLU: relu)
+                let gamma = random.values(channels, -1.5, 1.5), beta = random.values(channels)
+                try layer.weight.setValues(floats(gamma))
+                try layer.bias.setValues(floats(beta))
+                let reference = ReferenceBatchNorm2d(shape: shape, epsilon: 1e-5)
+                let x = random.values(shape.reduce(1, *), -2, 3)
+                let layout = block == 1 ? try MemoryDescriptor.plain(shape) : try MemoryDescriptor.channelBlocked(shape, block: block)
+                let what = "case \(number) block \(block) relu \(relu)"
+                let normalized = reference.forward(x, gamma: gamma, beta: beta)
+                let y = try layer.forward(Tensor(shape: shape, values: floats(x)).reordered(to: layout))
+                XCTAssertTrue(MemoryDescriptor.equal(y.descriptor, layout), "\(what): output layout")
+                assertClose(try doubles(y), relu ? normalized.map { max(0, $0) } : normalized, tolerance: 1e-5, "\(what) forward")
+                let (mean, variance) = reference.statistics(x)
+                let n = Double(shape[0] * shape[2] * shape[3])
+                assertClose(try doubles(layer.runningMean), mean.map { 0.1 * $0 }, tolerance: 1e-6, "\(what) running mean")
+                assertClose(try doubles(layer.runningVariance), variance.map { 0.9 + 0.1 * $0 * n / (n - 1) }, tolerance: 1e-6,
+                            "\(what) running variance")
+                let dy = random.values(x.count)
+                let dx = try layer.backward(Tensor(shape: shape, values: floats(dy)).reordered(to: layout))
+                XCTAssertTrue(MemoryDescriptor.equal(dx.descriptor, layout), "\(what): dx layout")
+                let masked = relu ? zip(normalized, dy).map { $0 > 0 ? $1 : 0 } : dy
+                let expected = reference.backward(x, gamma: gamma, gradientOutput: masked)
+                assertClose(try doubles(dx), expected.input, tolerance: 1e-5, "\(what) dx")
+                assertClose(try doubles(layer.weight.gradient), expected.gamma, tolerance: 1e-5, "\(what) dγ")
+                assertClose(try doubles(layer.bias.gradient), expected.beta, tolerance: 1e-5, "\(what) dβ")
+                if channels % max(block, 1) != 0 {
+                    let raw = UnsafeBufferPointer(start: dx.data.assumingMemoryBound(to: Float.self), count: dx.byteCount / 4)
+                    let plane = shape[2] * shape[3], blocks = (channels + block - 1) / block
+                    var paddingNonZero = 0
+                    for image in 0 ..< shape[0] {
+                        for position in 0 ..< plane {
+                            for lane in channels % block ..< block {
+                                let index = ((image * blocks + blocks - 1) * plane + position) * block + lane
+                                if raw[index] != 0 { paddingNonZero += 1 }
+                            }
+                        }
+                    }
+                    XCTAssertEqual(paddingNonZero, 0, "\(what): padding lanes of dx")
+                }
+            }
+        }
+    }
+
+    /// Values far from zero with a small spread over many positions (mean/σ ≈ 300, 8192 values per
+    /// channel): the sums behind the statistics and dγ cancel badly in float32. The double sums keep
+    /// dγ, dx and the variance within 1e-5 of the float64 reference.
+    func testDoubleSumsStayExactWhenSumsCancel() throws {
+        var random = TestRandom(26)
+        let shape = [8, 8, 32, 32]
+        let layer = try BatchNorm2d(featureCount: 8, fusesReLU: true)
+        let gamma = random.values(8, 0.5, 1.5), beta = random.values(8, -0.2, 0.2)
+        try layer.weight.setValues(floats(gamma))
+        try layer.bias.setValues(floats(beta))
+        // Values representable in float32 exactly, so the reference sees the same input.
+        let x = floats(random.values(shape.reduce(1, *), -1, 1).map { 300 + $0 }).map(Double.init)
+        let dy = random.values(x.count).map { $0 + 0.3 }
+        let reference = ReferenceBatchNorm2d(shape: shape, epsilon: 1e-5)
+        let normalized = reference.forward(x, gamma: gamma, beta: beta)
+        let blocked = try MemoryDescriptor.channelBlocked(shape, block: 8)
+        _ = try layer.forward(Tensor(shape: shape, values: floats(x)).reordered(to: blocked))
+        let dx = try layer.backward(Tensor(shape: shape, values: floats(dy)).reordered(to: blocked))
+        let expected = reference.backward(x, gamma: gamma, gradientOutput: zip(normalized, dy).map { $0 > 0 ? $1 : 0 })
+        let n = Double(shape[0] * shape[2] * shape[3])
+        assertClose(try doubles(layer.runningVariance), reference.statistics(x).variance.map { 0.9 + 0.1 * $0 * n / (n - 1) },
+                    tolerance: 1e-6, "running variance")
+        assertClose(try doubles(layer.weight.gradient), expected.gamma, tolerance: 1e-5, "dγ")
+        assertClose(try doubles(dx), expected.input, tolerance: 1e-5, "dx")
     }
 
     func testEvaluationUsesRunningStatistics() throws {

@@ -1,0 +1,279 @@
+import CDNNL
+import Dispatch
+import Tensor
+
+/// The layouts the double-sum kernels read: (N, C, H, W) with channels in blocks of `block`
+/// (1 = plain nchw, 8 = nChw8c, 16 = nChw16c), element (n, c, h, w) at
+/// ((n · channelBlocks + c / block) · plane + h · W + w) · block + c % block.
+struct ChannelBlockedLayout {
+    let batch, channels, channelBlocks, plane, block: Int
+
+    /// The layout of `descriptor`, or nil when it is none of the three (the caller then keeps
+    /// oneDNN's float32 path).
+    init?(_ descriptor: dnnl_memory_desc_t) {
+        let shape = MemoryDescriptor.shape(of: descriptor)
+        guard shape.count == 4 else { return nil }
+        var found: Int?
+        for (tag, block) in [(dnnl_abcd, 1), (dnnl_nChw8c, 8), (dnnl_nChw16c, 16)] {
+            if let candidate = try? MemoryDescriptor.tagged(shape, tag), MemoryDescriptor.equal(candidate, descriptor) {
+                found = block
+                break
+            }
+        }
+        guard let block = found else { return nil }
+        batch = shape[0]
+        channels = shape[1]
+        channelBlocks = (shape[1] + block - 1) / block
+        plane = shape[2] * shape[3]
+        self.block = block
+    }
+
+    /// Index of the first value of image n in channel block `channelBlock`.
+    @inline(__always) func offset(_ n: Int, _ channelBlock: Int) -> Int {
+        ((n * channelBlocks + channelBlock) * plane) * block
+    }
+
+    /// Values per channel (N·H·W).
+    var perChannel: Int { batch * plane }
+
+    /// Runs `body` over channel blocks split into contiguous ranges, one per oneDNN thread of the
+    /// calling thread (`Context.threadCount`); inline with one.
+    func forEachChannelBlockRange(_ body: (Range<Int>) -> Void) {
+        let parts = min(Context.threadCount, channelBlocks)
+        if parts <= 1 { return body(0 ..< channelBlocks) }
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            body(channelBlocks * part / parts ..< channelBlocks * (part + 1) / parts)
+        }
+    }
+}
+
+/// Training-mode batch normalization over channel-blocked float32 tensors with the per-channel
+/// sums accumulated in double: the batch statistics of forward and the two sums of backward.
+/// PyTorch's CPU batch norm (contiguous NCHW) accumulates these in double; oneDNN 2.6 in float32,
+/// which at batch 2 puts gradients 2× further from float64 than PyTorch's
+/// (scripts/golden/check-full-size.py). The element-wise parts stay float32.
+///
+/// Each channel block is finished (sums, then the element-wise pass) before the next starts, so
+/// the second pass over a block's values mostly hits the cache: two passes cost about one read of
+/// memory. Hand-written: oneDNN has no double accumulation.
+enum BatchNormKernels {
+    /// y = γ·(x − μ)/√(σ² + ε) + β, then max(0, ·) when `relu`, with μ, σ² the batch mean and
+    /// biased variance per channel over (N, H, W). Returns μ and σ² (double) and the float32
+    /// factors y was computed with, y = scale·x + offset per lane of the layout (0 in padding
+    /// lanes), from which backward recomputes the ReLU's mask bit for bit.
+    // x: (N, C, H, W) -> y: (N, C, H, W); mean, variance: (C)
+    static func forward(input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>,
+                        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Double, relu: Bool,
+                        _ layout: ChannelBlockedLayout) -> ForwardRecord {
+        let block = layout.block
+        var means = [Double](repeating: 0, count: layout.channelBlocks * block)
+        var variances = means
+        var scales = [Float](repeating: 0, count: layout.channelBlocks * block)
+        var offsets = scales
+        means.withUnsafeMutableBufferPointer { means in
+          variances.withUnsafeMutableBufferPointer { variances in
+            scales.withUnsafeMutableBufferPointer { scales in
+              offsets.withUnsafeMutableBufferPointer { offsets in
+                let means = means.baseAddress!, variances = variances.baseAddress!
+                let scales = scales.baseAddress!, offsets = offsets.baseAddress!
+                layout.forEachChannelBlockRange { range in
+                    for channelBlock in range {
+                        // Sums of x − shift and its square, shift = the block's first values: close
+                        // to the mean, so Σ(x − shift)² does not cancel.
+                        let shift = (0 ..< block).map { Double(x[channelBlock * layout.plane * block + $0]) }
+                        var sums = [Double](repeating: 0, count: block), squares = sums
+                        for n in 0 ..< layout.batch {
+                            let start = x + layout.offset(n, channelBlock)
+                            if block == 8 {
+                                let shiftVector = SIMD8<Double>(shift)
+                                var sum = SIMD8<Double>(), square = SIMD8<Double>()
+                                for position in 0 ..< layout.plane {
+                                    let value = widen(load8(start + position * 8)) - shiftVector
+                                    sum += value
+                                    square += value * value
+                                }
+                                for lane in 0 ..< 8 {
+                                    sums[lane] += sum[lane]
+                                    squares[lane] += square[lane]
+                                }
+                            } else {
+                                for position in 0 ..< layout.plane {
+                                    for lane in 0 ..< block {
+                                        let value = Double(start[position * block + lane]) - shift[lane]
+                                        sums[lane] += value
+                                        squares[lane] += value * value
+                                    }
+                                }
+                            }
+                        }
+                        let count = Double(layout.perChannel)
+                        var scale = [Float](repeating: 0, count: block), offset = scale
+                        for lane in 0 ..< block {
+                            let channel = channelBlock * block + lane
+                            guard channel < layout.channels else { continue }
+                            let centered = sums[lane] / count
+                            let mean = shift[lane] + centered
+                            let variance = max(0, squares[lane] / count - centered * centered)
+                            means[channel] = mean
+                            variances[channel] = variance
+                            let a = Double(gamma[channel]) / (variance + epsilon).squareRoot()
+                            scale[lane] = Float(a)
+                            offset[lane] = Float(Double(beta[channel]) - mean * a)
+                            scales[channel] = scale[lane]
+                            offsets[channel] = offset[lane]
+                        }
+                        apply(scale: scale, offset: offset, relu: relu, from: x, to: y, channelBlock: channelBlock, layout)
+                    }
+                }
+              }
+            }
+          }
+        }
+        return ForwardRecord(mean: Array(means.prefix(layout.channels)), variance: Array(variances.prefix(layout.channels)),
+                             scale: scales, offset: offsets)
+    }
+
+    /// What training forward computed, for backward.
+    struct ForwardRecord {
+        let mean, variance: [Double]
+        /// Per lane of the layout: y = scale·x + offset before the ReLU.
+        let scale, offset: [Float]
+    }
+
+    /// Training backward: per channel dβ = Σdy', dγ = Σdy'·(x − μ)/σ (double sums), and
+    /// dx = γ/σ · (dy' − dβ/M − (x − μ)/σ · dγ/M), M = N·H·W, where dy' = dy, or with `relu`
+    /// dy·(y > 0), y > 0 recomputed exactly as forward did (scale·x + offset > 0, same float32
+    /// operations); σ = √(σ² + ε). Returns dγ and dβ.
+    // x, dy: (N, C, H, W) -> dx: (N, C, H, W); dγ, dβ: (C)
+    static func backward(input x: UnsafePointer<Float>, gradient dy: UnsafePointer<Float>, relu: Bool,
+                         record: ForwardRecord, gamma: UnsafePointer<Float>, epsilon: Double,
+                         into dx: UnsafeMutablePointer<Float>, _ layout: ChannelBlockedLayout) -> (gamma: [Double], beta: [Double]) {
+        let block = layout.block
+        let mean = record.mean, variance = record.variance
+        var gammaGradients = [Double](repeating: 0, count: layout.channelBlocks * block)
+        var betaGradients = gammaGradients
+        gammaGradients.withUnsafeMutableBufferPointer { gammaGradients in
+            betaGradients.withUnsafeMutableBufferPointer { betaGradients in
+                let gammaGradients = gammaGradients.baseAddress!, betaGradients = betaGradients.baseAddress!
+                layout.forEachChannelBlockRange { range in
+                    for channelBlock in range {
+                        let meanBlock = (0 ..< block).map { channelBlock * block + $0 < layout.channels ? mean[channelBlock * block + $0] : 0 }
+                        var sums = [Double](repeating: 0, count: block), products = sums
+                        let lanes = channelBlock * block ..< (channelBlock + 1) * block
+                        let scaleVector = SIMD8<Float>(block == 8 ? Array(record.scale[lanes]) : Array(repeating: 0, count: 8))
+                        let offsetVector = SIMD8<Float>(block == 8 ? Array(record.offset[lanes]) : Array(repeating: 0, count: 8))
+                        for n in 0 ..< layout.batch {
+                            let offset = layout.offset(n, channelBlock)
+                            if block == 8 {
+                                let meanVector = SIMD8<Double>(meanBlock)
+                                var sum = SIMD8<Double>(), product = SIMD8<Double>()
+                                for position in 0 ..< layout.plane {
+                                    let at = offset + position * 8
+                                    var gradient = load8(dy + at)
+                                    let value = load8(x + at)
+                                    if relu { gradient.replace(with: 0, where: scaleVector * value + offsetVector .<= 0) }
+                                    let wide = widen(gradient)
+                                    sum += wide
+                                    product += wide * (widen(value) - meanVector)
+                                }
+                                for lane in 0 ..< 8 {
+                                    sums[lane] += sum[lane]
+                                    products[lane] += product[lane]
+                                }
+                            } else {
+                                for position in 0 ..< layout.plane {
+                                    for lane in 0 ..< block {
+                                        let index = offset + position * block + lane
+                                        if relu, record.scale[channelBlock * block + lane] * x[index]
+                                            + record.offset[channelBlock * block + lane] <= 0 { continue }
+                                        let gradient = Double(dy[index])
+                                        sums[lane] += gradient
+                                        products[lane] += gradient * (Double(x[index]) - meanBlock[lane])
+                                    }
+                                }
+                            }
+                        }
+                        // dx = a·dy' + b·(x − μ) + c per channel.
+                        let count = Double(layout.perChannel)
+                        var a = [Float](repeating: 0, count: block), b = a, c = a, meanFloats = a
+                        for lane in 0 ..< block {
+                            let channel = channelBlock * block + lane
+                            guard channel < layout.channels else { continue }
+                            let inverse = 1 / (variance[channel] + epsilon).squareRoot()
+                            let gammaGradient = products[lane] * inverse
+                            gammaGradients[channel] = gammaGradient
+                            betaGradients[channel] = sums[lane]
+                            let scale = Double(gamma[channel]) * inverse
+                            a[lane] = Float(scale)
+                            b[lane] = Float(-scale * inverse * gammaGradient / count)
+                            c[lane] = Float(-scale * sums[lane] / count)
+                            meanFloats[lane] = Float(mean[channel])
+                        }
+                        for n in 0 ..< layout.batch {
+                            let offset = layout.offset(n, channelBlock)
+                            if block == 8 {
+                                let aVector = SIMD8<Float>(a), bVector = SIMD8<Float>(b), cVector = SIMD8<Float>(c)
+                                let meanVector = SIMD8<Float>(meanFloats)
+                                for position in 0 ..< layout.plane {
+                                    let at = offset + position * 8
+                                    var gradient = load8(dy + at)
+                                    let value = load8(x + at)
+                                    if relu { gradient.replace(with: 0, where: scaleVector * value + offsetVector .<= 0) }
+                                    // Padding lanes: a = b = c = 0 and x = dy = mean = 0 there, so 0.
+                                    let result = aVector * gradient + bVector * (value - meanVector) + cVector
+                                    UnsafeMutableRawPointer(dx + at).storeBytes(of: result, as: SIMD8<Float>.self)
+                                }
+                            } else {
+                                for position in 0 ..< layout.plane {
+                                    for lane in 0 ..< block {
+                                        let index = offset + position * block + lane
+                                        let masked = relu && record.scale[channelBlock * block + lane] * x[index]
+                                            + record.offset[channelBlock * block + lane] <= 0
+                                        let gradient = masked ? 0 : dy[index]
+                                        dx[index] = a[lane] * gradient + b[lane] * (x[index] - meanFloats[lane]) + c[lane]
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (Array(gammaGradients.prefix(layout.channels)), Array(betaGradients.prefix(layout.channels)))
+    }
+
+    /// y = scale·x + offset (then ReLU) over one channel block.
+    private static func apply(scale: [Float], offset: [Float], relu: Bool, from x: UnsafePointer<Float>,
+                              to y: UnsafeMutablePointer<Float>, channelBlock: Int, _ layout: ChannelBlockedLayout) {
+        let block = layout.block
+        for n in 0 ..< layout.batch {
+            let start = layout.offset(n, channelBlock)
+            if block == 8 {
+                let scaleVector = SIMD8<Float>(scale), offsetVector = SIMD8<Float>(offset)
+                for position in 0 ..< layout.plane {
+                    let at = start + position * 8
+                    var value = scaleVector * load8(x + at) + offsetVector
+                    if relu { value.replace(with: 0, where: value .< 0) }
+                    UnsafeMutableRawPointer(y + at).storeBytes(of: value, as: SIMD8<Float>.self)
+                }
+            } else {
+                for position in 0 ..< layout.plane {
+                    for lane in 0 ..< block {
+                        let at = start + position * block + lane
+                        let value = scale[lane] * x[at] + offset[lane]
+                        y[at] = relu ? max(0, value) : value
+                    }
+                }
+            }
+        }
+    }
+
+    @inline(__always) private static func load8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always) private static func widen(_ v: SIMD8<Float>) -> SIMD8<Double> {
+        SIMD8<Double>(Double(v[0]), Double(v[1]), Double(v[2]), Double(v[3]),
+                      Double(v[4]), Double(v[5]), Double(v[6]), Double(v[7]))
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import Tensor
+
+/// Runs the weight gradients of a backward pass beside the rest of it: convolutions hand their
+/// weight-gradient computation (oneDNN's backward-weights primitive and the accumulation into
+/// `weight.gradient`) to a second thread, while the calling thread goes on down the chain of
+/// input gradients (backward-data, batch norm, pooling, …).
+///
+/// Why: with 2 threads, oneDNN's backward-weights convolutions scale poorly (DenseNet-121, batch
+/// 16: 1.2× from 1 to 2 threads for the 3×3 ones, against 1.5× for forward), and the input-gradient
+/// chain and the weight gradients take about equal time on one thread each — so one thread on each
+/// side beats both threads on every primitive in turn. With T threads (T even) each side gets T/2;
+/// with an odd T or T = 1 nothing changes. Results are the same computations on the same values,
+/// only the thread split inside each primitive differs (so float32 rounding may too).
+///
+/// Only inside `run(_:)` (the models' `backward` open it): `Conv2d.backward` calls `submit(_:)`,
+/// which runs the work at once outside it. When the queue holds more than a few pieces of work the
+/// calling thread takes the oldest itself (this bounds the tensors kept alive for queued work), and
+/// at the end it takes what is left before waiting for the worker: every weight gradient is
+/// complete when `run` returns. Work must not depend on other queued work (each piece writes only
+/// its own layer's parameter gradients; two layers sharing one parameter would race). Hand-written:
+/// oneDNN 2.6 has no asynchronous CPU execution.
+public enum OverlappedBackward {
+    /// Process-wide switch; on unless the environment sets `THORAX_OVERLAPPED_BACKWARD=0`.
+    nonisolated(unsafe) public static var isEnabled: Bool =
+        ProcessInfo.processInfo.environment["THORAX_OVERLAPPED_BACKWARD"] != "0"
+
+    /// Pieces of work waiting beyond which the submitting thread runs the oldest itself.
+    static let maximumWaiting = 4
+
+    private static let queue = WorkQueue()
+    /// Whether a `run` is in progress (set and read by the thread that called `run` only).
+    nonisolated(unsafe) private static var isActive = false
+
+    /// Runs `body` (a backward pass) with work submitted inside it done on a second thread, each
+    /// thread with half the oneDNN threads; restores the thread count and returns once all work is
+    /// done. Nested calls, T < 2, odd T or `isEnabled == false` just run `body`.
+    /// - Throws: what `body` throws, else the first error of the submitted work.
+    public static func run<Result>(_ body: () throws -> Result) throws -> Result {
+        let total = Context.threadCount
+        guard isEnabled, !isActive, total >= 2, total % 2 == 0 else { return try body() }
+        try Context.setThreadCount(total / 2)
+        isActive = true
+        queue.workerThreadCount = total / 2
+        defer {
+            isActive = false
+            try? Context.setThreadCount(total)
+        }
+        let result: Result
+        do {
+            result = try body()
+        } catch {
+            _ = queue.finish()
+            throw error
+        }
+        if let error = queue.finish() { throw error }
+        return result
+    }
+
+    /// Runs `work` on the worker thread when inside `run(_:)`, else at once.
+    public static func submit(_ work: @escaping () throws -> Void) throws {
+        guard isActive else { return try work() }
+        queue.add(work, maximumWaiting: maximumWaiting)
+    }
+}
+
+/// A first-in first-out queue of work served by one worker thread (started on first use, with its
+/// own oneDNN stream), from which the submitting thread may also take work.
+private final class WorkQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var waiting: [() throws -> Void] = []
+    private var workerBusy = false
+    private var firstError: Error?
+    private var worker: Thread?
+    /// oneDNN threads for the worker; read by it before each piece of work.
+    var workerThreadCount: Int {
+        get { condition.lock(); defer { condition.unlock() }; return wantedWorkerThreads }
+        set { condition.lock(); wantedWorkerThreads = newValue; condition.unlock() }
+    }
+    private var wantedWorkerThreads = 1
+
+    func add(_ work: @escaping () throws -> Void, maximumWaiting: Int) {
+        condition.lock()
+        if worker == nil {
+            let thread = Thread { [unowned self] in self.serve() }
+            thread.name = "thorax.weight-gradients"
+            thread.start()
+            worker = thread
+        }
+        waiting.append(work)
+        condition.broadcast()
+        while waiting.count > maximumWaiting {
+            let oldest = waiting.removeFirst()
+            condition.unlock()
+            perform(oldest)
+            condition.lock()
+        }
+        condition.unlock()
+    }
+
+    /// Takes the remaining work on the calling thread, waits for the worker, and returns (and
+    /// clears) the first error any piece of work threw.
+    func finish() -> Error? {
+        condition.lock()
+        while true {
+            if !waiting.isEmpty {
+                let oldest = waiting.removeFirst()
+                condition.unlock()
+                perform(oldest)
+                condition.lock()
+            } else if workerBusy {
+                condition.wait()
+            } else {
+                break
+            }
+        }
+        let error = firstError
+        firstError = nil
+        condition.unlock()
+        return error
+    }
+
+    /// Runs one piece of work unless an earlier one failed; records its error.
+    private func perform(_ work: () throws -> Void) {
+        condition.lock()
+        let failed = firstError != nil
+        condition.unlock()
+        if failed { return }
+        do {
+            try work()
+        } catch {
+            condition.lock()
+            if firstError == nil { firstError = error }
+            condition.unlock()
+        }
+    }
+
+    private func serve() {
+        do {
+            try Context.shared.useOwnStreamOnThisThread()
+        } catch {
+            condition.lock()
+            firstError = error
+            condition.unlock()
+        }
+        var threads = 0
+        condition.lock()
+        while true {
+            while waiting.isEmpty { condition.wait() }
+            let work = waiting.removeFirst()
+            workerBusy = true
+            let wanted = wantedWorkerThreads
+            condition.unlock()
+            if wanted != threads {
+                try? Context.setThreadCount(wanted)
+                threads = wanted
+            }
+            perform(work)
+            condition.lock()
+            workerBusy = false
+            condition.broadcast()
+        }
+    }
+}
