@@ -74,10 +74,13 @@ public struct ModelCard: Codable, Equatable, Sendable {
         public var epochs: Int
         public var bestEpoch: Int
         public var seed: UInt64
+        /// EfficientNet-Lite0's drop connect rate in training; absent when off.
+        public var dropConnect: Float?
         public init(database: String, split: String, trainPart: String, validationPart: String,
                     trainImages: Int, validationImages: Int, initialWeights: String?, loss: String,
                     optimizer: String, learningRate: Double, batchSize: Int,
-                    gradientAccumulation: Int, epochs: Int, bestEpoch: Int, seed: UInt64) {
+                    gradientAccumulation: Int, epochs: Int, bestEpoch: Int, seed: UInt64, dropConnect: Float? = nil) {
+            self.dropConnect = dropConnect
             self.database = database
             self.split = split
             self.trainPart = trainPart

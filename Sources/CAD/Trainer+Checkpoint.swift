@@ -114,7 +114,8 @@ extension Trainer {
             trainImages: training.images.count, validationImages: validation.images.count, initialWeights: options.initialWeights.map {
                 URL(fileURLWithPath: $0).lastPathComponent
             }, loss: options.loss, optimizer: options.optimizer, learningRate: options.learningRate, batchSize: options.batchSize,
-            gradientAccumulation: options.accumulation, epochs: options.epochs, bestEpoch: record.epoch, seed: options.seed)
+            gradientAccumulation: options.accumulation, epochs: options.epochs, bestEpoch: record.epoch, seed: options.seed,
+            dropConnect: options.dropConnect.flatMap { $0 > 0 ? $0 : nil })
         card.metrics = ModelCard.Metrics(evaluatedOn: "\(source.split):\(source.validationPart) (\(validation.images.count) images, epoch \(record.epoch))",
                                          auc: record.validationAUC, meanAUC: record.meanAUC)
         card.thresholds = (0 ..< card.classes.count).map { c in

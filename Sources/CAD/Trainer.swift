@@ -88,6 +88,9 @@ public final class Trainer {
         outputDirectory = output
         let card = Trainer.card(options: options, classes: Findings.classes, version: thoraxVersion)
         model = try ChestModel(card: card, seed: options.seed)
+        if let rate = options.dropConnect, rate > 0, let backbone = model.network.backbone as? EfficientNetLite0 {
+            try backbone.setDropConnect(rate: rate, seed: options.seed &+ 31)
+        }
         let preprocessing = try ChestModel.preprocessing(for: card)
         var augmented = preprocessing
         if options.augment { augmented.augmentation = Augmentation() }
@@ -188,6 +191,9 @@ public final class Trainer {
                 // A batch shrunk below two images by unreadable files cannot be batch-normalized.
                 if batch.count >= 2 {
                     let input = try Tensor(shape: [batch.count, batch.channels, batch.height, batch.width], values: batch.images)
+                    // Drop-connect masks drawn from the batch's number: a resumed run draws the same.
+                    (model.network.backbone as? EfficientNetLite0)?.reseedDropConnect(
+                        draw: UInt64(state.epoch * batchesPerEpoch + batch.index))
                     let logits = try model.network.forward(input)
                     let result: LossResult
                     do {

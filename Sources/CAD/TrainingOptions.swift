@@ -12,6 +12,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var transitionChannels = 512
     public var pooling = "lse"
     public var lseR: Float = 10
+    /// EfficientNet-Lite0's drop connect in training (the package trains with 0.2); nil or 0: off.
+    public var dropConnect: Float?
     /// wcel (the paper's weighted cross-entropy) or bce.
     public var loss = "wcel"
     /// Network input side (224, 512, 1024, or smaller for tests).
@@ -68,6 +70,12 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         }
         guard learningRate > 0, learningRate.isFinite else { throw fail("--learning-rate must be positive") }
         if let iterations, iterations < 1 { throw fail("--iterations must be positive") }
+        if let dropConnect, dropConnect != 0 {
+            guard dropConnect > 0, dropConnect < 1 else { throw fail("--drop-connect must be in [0, 1), got \(dropConnect)") }
+            guard architecture == "efficientnet-lite0" else {
+                throw fail("--drop-connect applies to efficientnet-lite0 only, not \(architecture)")
+            }
+        }
     }
 }
 

@@ -20,6 +20,8 @@ public final class EfficientNetBlock: Layer {
     let projection: Conv2d
     let projectionNorm: BatchNorm2d
     let add = Add()
+    /// Drop connect on the branch before the skip sum (training only); nil: none.
+    public private(set) var dropConnect: StochasticDepth?
     public var isTraining = true
 
     public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int, expansion ratio: Int,
@@ -49,7 +51,18 @@ public final class EfficientNetBlock: Layer {
         if let expansion { children += [("_expand_conv", expansion.convolution), ("_bn0", expansion.norm)] }
         children += [("_depthwise_conv", depthwise), ("_bn1", depthwiseNorm), ("_project_conv", projection),
                      ("_bn2", projectionNorm)]
+        // No parameters or buffers: listed so that setTraining reaches it.
+        if let dropConnect { children.append(("_drop_connect", dropConnect)) }
         return children
+    }
+
+    /// Drops this block's branch per sample with probability `rate` in training, as the
+    /// package does for blocks with a skip connection; rate 0 (or a block without a skip)
+    /// removes it.
+    /// - Throws: `TensorError.invalidArgument` unless 0 ≤ rate < 1.
+    public func setDropConnect(rate: Float, seed: UInt64) throws {
+        dropConnect = hasSkip && rate > 0 ? try StochasticDepth(probability: rate, seed: seed) : nil
+        dropConnect?.isTraining = isTraining
     }
 
     // x: (N, C_in, H, W) -> (N, C_out, ceil(H/stride), ceil(W/stride))
@@ -60,6 +73,7 @@ public final class EfficientNetBlock: Layer {
         }
         x = try depthwiseActivation.forward(depthwiseNorm.forward(depthwise.forward(x)))
         x = try projectionNorm.forward(projection.forward(x))
+        if let dropConnect { x = try dropConnect.forward(x) }
         return hasSkip ? try add.forward(x, input) : x
     }
 
@@ -68,6 +82,7 @@ public final class EfficientNetBlock: Layer {
         var gradient = gradientOutput
         var skipGradient: Tensor?
         if hasSkip { (gradient, skipGradient) = try add.backward(gradientOutput) }
+        if let dropConnect { gradient = try dropConnect.backward(gradient) }
         gradient = try projection.backward(projectionNorm.backward(gradient))
         gradient = try depthwise.backward(depthwiseNorm.backward(depthwiseActivation.backward(gradient)))
         if let expansion {

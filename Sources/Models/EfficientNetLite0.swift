@@ -14,8 +14,9 @@ import Tensor
 /// (N, 1280, H/32, W/32). Convolutions pad as TensorFlow's "same" (asymmetric at stride 2).
 /// Batch norms: epsilon 1e-3, momentum 0.01 (TensorFlow's 0.99).
 ///
-/// Not built: drop-connect (stochastic depth, rate 0.2 in the package's training mode) and the
-/// classifier's dropout — training here runs without them; evaluation is unaffected.
+/// Drop connect (the package's stochastic depth) is off until `setDropConnect(rate:seed:)`
+/// (`thorax train --drop-connect 0.2` gives the package's training setting). Not built: the
+/// classifier's dropout (rate 0.2 before `_fc`; the paper's head does not use `_fc`).
 public final class EfficientNetLite0: Backbone {
     /// One stage of MBConv blocks, as the package's block strings (`r2_k3_s22_e6_i16_o24`).
     public struct Stage: Sendable, Equatable {
@@ -116,6 +117,31 @@ public final class EfficientNetLite0: Backbone {
         } else {
             pooling = nil
             classifier = nil
+        }
+    }
+
+    /// Drop connect as the package applies it in training: block i of the B blocks (counted from
+    /// 0 over all stages) drops its branch with probability rate · i / B, blocks with a skip
+    /// connection only. Rate 0 removes it.
+    /// - Throws: `TensorError.invalidArgument` unless 0 ≤ rate < 1.
+    public func setDropConnect(rate: Float, seed: UInt64) throws {
+        guard rate >= 0, rate < 1 else { throw TensorError.invalidArgument("drop connect rate must be in [0, 1), got \(rate)") }
+        let count = blocks.layers.count
+        for (index, entry) in blocks.layers.enumerated() {
+            guard let block = entry.layer as? EfficientNetBlock else { continue }
+            try block.setDropConnect(rate: rate * Float(index) / Float(count), seed: seed &+ UInt64(index))
+        }
+        dropConnectSeed = seed
+    }
+
+    private var dropConnectSeed: UInt64 = 0
+
+    /// Restarts every block's drop-connect draws from a seed derived from `draw` (e.g. the
+    /// batch number), so the masks of a batch do not depend on what ran before it.
+    public func reseedDropConnect(draw: UInt64) {
+        for (index, entry) in blocks.layers.enumerated() {
+            (entry.layer as? EfficientNetBlock)?.dropConnect?.reseed(
+                dropConnectSeed &+ UInt64(index) &+ draw &* 0x9E37_79B9_7F4A_7C15)
         }
     }
 

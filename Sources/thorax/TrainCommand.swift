@@ -76,6 +76,8 @@ struct TrainCommand: ParsableCommand {
     var seed: UInt64 = 1
     @Flag(help: "Train without augmentation.")
     var noAugmentation = false
+    @Option(help: "EfficientNet-Lite0 only: drop connect rate in training (the package's is 0.2; default off).")
+    var dropConnect: Float?
     @Option(help: "Threads for oneDNN (default: all cores).")
     var threads: Int?
     @Option(help: "Weights of the best model in --output/model: f32 or f16.")
@@ -109,6 +111,7 @@ struct TrainCommand: ParsableCommand {
         options.iterations = iterations
         options.seed = seed
         options.augment = !noAugmentation
+        options.dropConnect = dropConnect
         options.modelStorage = modelFormat
         options.notes = notes
         do {

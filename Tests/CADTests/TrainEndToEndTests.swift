@@ -117,7 +117,10 @@ final class TrainEndToEndTests: XCTestCase {
         var options = Self.options(epochs: 2)
         options.optimizer = "sgd"
         options.learningRate = 0.01
+        // Drop connect draws its masks per batch: the resumed run must draw the same ones.
+        options.dropConnect = 0.5
         let expected = try trainer(options, output: straight).run()
+        XCTAssertEqual(try ModelCard.read(directory: straight.appendingPathComponent("model")).training?.dropConnect, 0.5)
 
         var stopped = options
         stopped.iterations = 3
@@ -153,6 +156,14 @@ final class TrainEndToEndTests: XCTestCase {
         options = Self.options()
         options.inputSize = 100
         XCTAssertThrowsError(try options.validate()) { XCTAssertTrue(String(describing: $0).contains("multiple of 32")) }
+        options = Self.options()
+        options.dropConnect = 1
+        XCTAssertThrowsError(try options.validate()) { XCTAssertEqual(String(describing: $0), "--drop-connect must be in [0, 1), got 1.0") }
+        options.dropConnect = 0.2
+        options.architecture = "resnet18"
+        XCTAssertThrowsError(try options.validate()) {
+            XCTAssertEqual(String(describing: $0), "--drop-connect applies to efficientnet-lite0 only, not resnet18")
+        }
         let output = try SharedData.temporaryDirectory("train-noresume")
         defer { try? FileManager.default.removeItem(at: output) }
         XCTAssertThrowsError(try trainer(Self.options(), output: output, resume: true)) { error in
