@@ -11,15 +11,15 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Times training steps or inference of a classifier on random data.",
         discussion: """
-        train: forward, BCE-with-logits loss on 14 random labels, backward, SGD step (lr 0.01,
-        momentum 0.9, weight decay 1e-4; --optimizer adam: Adam, lr 1e-3, as `thorax train`'s
-        default); infer: forward in eval mode. The model is the torchvision classifier with 14
-        classes; --head replaces its classifier by the paper's head as `thorax train` builds it
-        (transition convolution to D channels, avg/max/LSE pooling, D×14 prediction), so the
-        time is that of the network `thorax train` trains. Two warm-up iterations, then the
-        median of --iterations timed ones (wall seconds, the process's CPU seconds, which a busy
-        machine disturbs less, and the optimizer step's seconds). scripts/bench-pytorch.py
-        measures the plain classifier with SGD in PyTorch.
+        train: forward, BCE-with-logits loss on 14 random labels, backward, SGD step (lr 0.01, \
+        momentum 0.9, weight decay 1e-4; --optimizer adam: Adam, lr 1e-3, thorax train's default); \
+        infer: forward in eval mode. The model is the torchvision classifier with 14 classes; \
+        --head replaces that classifier by the paper's head as thorax train builds it (transition \
+        convolution to D channels, avg/max/LSE pooling, D×14 prediction), so the time is that of \
+        the network thorax train trains. Two warm-up iterations, then the median of --iterations \
+        timed ones: wall seconds, the process's CPU seconds (which a busy machine disturbs less) \
+        and the optimizer step's seconds. scripts/bench-pytorch.py measures the plain classifier \
+        with SGD in PyTorch.
 
         Examples:
           thorax bench --arch resnet50 --batch 16 --size 224 --mode train --iterations 10 --json
@@ -34,7 +34,7 @@ struct BenchCommand: ParsableCommand {
         case sgd, adam
     }
 
-    @Option(help: "Architecture: resnet18, resnet34, resnet50, resnet101 or densenet121.")
+    @Option(help: "Architecture: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")).")
     var arch: String = "resnet50"
 
     @Option(help: "Images per batch.")
@@ -49,14 +49,8 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Use the paper's head (as `thorax train`) instead of the torchvision classifier.")
     var head = false
 
-    @Option(help: "With --head: D, the transition layer's channels (thorax train's default).")
-    var transitionChannels: Int = 512
-
-    @Option(help: "With --head: global pooling, avg, max or lse.")
-    var pooling: String = "lse"
-
-    @Option(help: "With --head: r of log-sum-exp pooling.")
-    var lseR: Float = 10
+    @OptionGroup(title: "With --head")
+    var headOptions: HeadOptions
 
     @Option(help: "Training optimizer: sgd (PyTorch bench's) or adam (thorax train's default).")
     var optimizer: OptimizerName = .sgd
@@ -74,11 +68,6 @@ struct BenchCommand: ParsableCommand {
         guard batch > 0, size >= 32, iterations > 0 else {
             throw ValidationError("--batch and --iterations must be positive and --size at least 32")
         }
-        guard transitionChannels > 0 else { throw ValidationError("--transition-channels must be positive") }
-        guard ["avg", "max", "lse"].contains(pooling) else {
-            throw ValidationError("--pooling must be avg, max or lse, not '\(pooling)'")
-        }
-        guard lseR > 0, lseR.isFinite else { throw ValidationError("--lse-r must be positive") }
     }
 
     func run() throws {
@@ -89,9 +78,9 @@ struct BenchCommand: ParsableCommand {
         if head {
             let backbone = try architecture.makeBackbone(seed: 1)
             backbone.computesInputGradient = false
-            let headPooling: WeaklySupervisedModel.Pooling = pooling == "avg" ? .average : pooling == "max" ? .max : .logSumExp(r: lseR)
-            model = try WeaklySupervisedModel(backbone: backbone, classCount: classCount, transitionChannels: transitionChannels,
-                                              pooling: headPooling, seed: 8)
+            model = try WeaklySupervisedModel(backbone: backbone, classCount: classCount,
+                                              transitionChannels: headOptions.transitionChannels,
+                                              pooling: headOptions.modelPooling, seed: 8)
         } else {
             let classifier = try architecture.makeClassifier(classCount: classCount, seed: 1)
             classifier.computesInputGradient = false
@@ -138,7 +127,7 @@ struct BenchCommand: ParsableCommand {
         let imagesPerSecond = Double(batch) / median
         let peak = BenchCommand.peakResidentBytes()
         let cpuMedian = BenchCommand.median(cpuTimes)
-        let headName = head ? "paper head (D \(transitionChannels), \(pooling))" : "torchvision classifier"
+        let headName = head ? "paper head (D \(headOptions.transitionChannels), \(headOptions.pooling))" : "torchvision classifier"
         if json {
             var training = ""
             if mode == .train {

@@ -42,12 +42,7 @@ struct TrainCommand: ParsableCommand {
     var arch: String = "efficientnet-lite0"
     @Option(help: "Backbone weights to start from (safetensors: torchvision names, or the converted EfficientNet-Lite0 file); the classifier in it is ignored.")
     var initialWeights: String?
-    @Option(help: "D, the transition layer's channels.")
-    var transitionChannels: Int = 512
-    @Option(help: "Global pooling: avg, max or lse.")
-    var pooling: String = "lse"
-    @Option(help: "r of log-sum-exp pooling.")
-    var lseR: Float = 10
+    @OptionGroup var head: HeadOptions
     @Option(help: "Loss: wcel (the paper's weighted cross-entropy) or bce.")
     var loss: String = "wcel"
     @Option(help: "Input image side in pixels (224, 512, 1024).")
@@ -94,9 +89,9 @@ struct TrainCommand: ParsableCommand {
         var options = TrainingOptions()
         options.architecture = arch
         options.initialWeights = initialWeights
-        options.transitionChannels = transitionChannels
-        options.pooling = pooling
-        options.lseR = lseR
+        options.transitionChannels = head.transitionChannels
+        options.pooling = head.pooling
+        options.lseR = head.lseR
         options.loss = loss
         options.inputSize = size
         options.batchSize = batchSize
