@@ -206,9 +206,7 @@ final class DenseBlock: Layer {
             if index == 0 {
                 try gradients[0].accumulate(inputGradient)
             } else {
-                for (k, part) in try concats[index].backward(inputGradient).enumerated() {
-                    try gradients[k].accumulate(part)
-                }
+                try concats[index].backward(inputGradient, accumulatingInto: Array(gradients[0 ... index]))
             }
         }
         return gradients[0]

@@ -165,16 +165,17 @@ enum BatchNormKernels {
                         for n in 0 ..< layout.batch {
                             let offset = layout.offset(n, channelBlock)
                             if block == 8 {
-                                let meanVector = SIMD8<Double>(meanBlock)
+                                // dy'·(x − μ) in float32 (two roundings per term, independent), summed in
+                                // double; μ rounded to float32 is corrected for below.
+                                let meanVector = SIMD8<Float>(meanBlock.map(Float.init))
                                 var sum = SIMD8<Double>(), product = SIMD8<Double>()
                                 for position in 0 ..< layout.plane {
                                     let at = offset + position * 8
                                     var gradient = load8(dy + at)
                                     let value = load8(x + at)
                                     if relu { gradient.replace(with: 0, where: scaleVector * value + offsetVector .<= 0) }
-                                    let wide = widen(gradient)
-                                    sum += wide
-                                    product += wide * (widen(value) - meanVector)
+                                    sum += widen(gradient)
+                                    product += widen(gradient * (value - meanVector))
                                 }
                                 for lane in 0 ..< 8 {
                                     sums[lane] += sum[lane]
@@ -192,6 +193,10 @@ enum BatchNormKernels {
                                     }
                                 }
                             }
+                        }
+                        if block == 8 {
+                            // Σ dy'·(x − μ) = Σ dy'·(x − μ₃₂) + (μ₃₂ − μ)·Σ dy'.
+                            for lane in 0 ..< 8 { products[lane] += (Double(Float(meanBlock[lane])) - meanBlock[lane]) * sums[lane] }
                         }
                         // dx = a·dy' + b·(x − μ) + c per channel.
                         let count = Double(layout.perChannel)

@@ -28,10 +28,11 @@ public final class BatchNorm2d: Layer {
     public let runningVariance: Tensor
     public var isTraining = true
 
-    /// Process-wide: training-mode statistics and backward sums in double (see above). On unless
-    /// the environment sets `THORAX_BATCHNORM_DOUBLE=0`.
+    /// Process-wide: training-mode statistics and backward sums in double (see above). Off unless
+    /// the environment sets `THORAX_BATCHNORM_DOUBLE=1`: it costs ≈ 7 % of a DenseNet-121 training
+    /// step on 2 threads (5 % on 1), for gradients as close to float64 as PyTorch's.
     nonisolated(unsafe) public static var accumulatesInDouble =
-        ProcessInfo.processInfo.environment["THORAX_BATCHNORM_DOUBLE"] != "0"
+        ProcessInfo.processInfo.environment["THORAX_BATCHNORM_DOUBLE"] == "1"
 
     private var plan: Plan?
     private var lastInput: Tensor?

@@ -4,7 +4,12 @@ import XCTest
 final class BatchNorm2dTests: XCTestCase {
     let shapes = [[2, 3, 5, 7], [4, 16, 3, 3], [1, 5, 4, 3], [3, 20, 1, 1]]
 
-    override func tearDown() { BatchNorm2d.accumulatesInDouble = true }
+    private var savedDouble = false
+    override func setUp() {
+        savedDouble = BatchNorm2d.accumulatesInDouble
+        BatchNorm2d.accumulatesInDouble = true
+    }
+    override func tearDown() { BatchNorm2d.accumulatesInDouble = savedDouble }
 
     /// Both training paths: double sums (BatchNormKernels) and oneDNN's float32 primitive.
     func testTrainingMatchesReferenceTwinAndUpdatesRunningStatistics() throws {

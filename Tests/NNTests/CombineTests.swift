@@ -92,6 +92,28 @@ final class CombineTests: XCTestCase {
                 XCTAssertEqual(gradient.shape, inputs[index].shape)
                 assertClose(try doubles(gradient), values[index], tolerance: 0, "concat grad \(index) of \(channels)")
             }
+            // Accumulating into existing gradients (DenseNet's backward): target_k + slice_k, with
+            // targets in the inputs' layouts (the vector-add path when the slices fall on channel
+            // blocks) and in mixed layouts (oneDNN reorders with a sum post-operation).
+            for mixed in [false, true] {
+                let concatAgain = Concat()
+                _ = try concatAgain.forward(inputs)
+                var targets: [Tensor] = [], starts: [[Double]] = []
+                for (index, c) in channels.enumerated() {
+                    let start = random.values(n * c * h * w).map { Double(Float($0)) }
+                    starts.append(start)
+                    let plain = try Tensor(shape: [n, c, h, w], values: floats(start))
+                    let layout = mixed ? (index % 2 == 0 ? try MemoryDescriptor.channelBlocked([n, c, h, w], block: 8)
+                                                         : plain.descriptor) : inputs[index].descriptor
+                    targets.append(try plain.reordered(to: layout))
+                }
+                try concatAgain.backward(y, accumulatingInto: targets)
+                for (index, target) in targets.enumerated() {
+                    assertClose(try doubles(target), zip(starts[index], values[index]).map { $0 + $1 }, tolerance: 1e-7,
+                                "concat accumulated grad \(index) of \(channels) mixed \(mixed)")
+                }
+                XCTAssertThrowsError(try concatAgain.backward(y, accumulatingInto: Array(targets.dropLast())))
+            }
         }
         XCTAssertThrowsError(try Concat().forward([Tensor(zeros: [1, 2, 3, 3]), Tensor(zeros: [1, 2, 3, 4])]))
         XCTAssertThrowsError(try Concat().forward([]))

@@ -5,7 +5,8 @@ Run from the repository root:  python3 scripts/golden/make-fixtures.py
 Needs torch and safetensors. Outputs (committed; the Swift tests never run Python):
   Tests/ModelsTests/Fixtures/dtypes.safetensors        F32/F16/BF16/I64 tensors and their F32 values
   Tests/ModelsTests/Fixtures/<model>.weights.safetensors  a tiny torchvision-topology model
-  Tests/ModelsTests/Fixtures/<model>.golden.safetensors   input, outputs, gradients, running stats
+  Tests/ModelsTests/Fixtures/<model>.golden.safetensors   input, outputs, gradients, running stats, and
+                                                        PyTorch float32 errors vs float64 (contiguous, channels_last)
   Tests/NNTests/LossGoldenValues.swift                 BCE / weighted cross-entropy values, gradients
   Tests/NNTests/OptimGoldenValues.swift                SGD/Adam/AdamW trajectories, LR schedules
 """
@@ -133,6 +134,20 @@ def model_case(name, model, size, seed, extra=None, eval_parameter_gradients=Fal
         reference = golden["grad.train." + pname]
         golden["f32error.grad.train." + pname] = torch.tensor(
             [((p.grad - reference).abs().max() / reference.abs().max().clamp_min(1e-30)).item()])
+    # The same for PyTorch's channels_last (NHWC) float32 path, whose batch norm sums in float32
+    # as oneDNN's does (the contiguous one sums in double): a second float32 opinion.
+    model.load_state_dict(weights)
+    model.to(memory_format=torch.channels_last)
+    model.train()
+    model.zero_grad()
+    xi = x.clone().contiguous(memory_format=torch.channels_last).requires_grad_(True)
+    model(xi).backward(golden["grad_output"].contiguous(memory_format=torch.channels_last)
+                       if golden["grad_output"].dim() == 4 else golden["grad_output"])
+    for pname, p in model.named_parameters():
+        reference = golden["grad.train." + pname]
+        golden["f32nhwcerror.grad.train." + pname] = torch.tensor(
+            [((p.grad - reference).abs().max() / reference.abs().max().clamp_min(1e-30)).item()])
+    model.to(memory_format=torch.contiguous_format)
     model.double()
     if extra:
         extra(model, weights, x, golden)
