@@ -88,10 +88,11 @@ public final class Concat: Module {
         return results
     }
 
-    /// Adds each input's slice of the gradient into `targets[k]` (input k's shape, any layout):
-    /// one reorder with a sum post-operation per input, straight from a view of the slice — no
-    /// copy of the slice (DenseNet: each dense layer's input gradient goes into the gradients of
-    /// all the maps it read).
+    /// Adds each input's slice of the gradient into `targets[k]` (input k's shape, any layout),
+    /// without copying the slice out first (DenseNet: each dense layer's input gradient goes into
+    /// the gradients of all the maps it read): a vector add per image when the gradient and the
+    /// targets share the channel blocking and every slice starts and ends on a block boundary,
+    /// else one reorder with a sum post-operation per input from a view of its slice.
     /// - Throws: `TensorError.shapeMismatch` for a wrong gradient shape or target count/shape.
     public func backward(_ gradientOutput: Tensor, accumulatingInto targets: [Tensor]) throws {
         guard let outputShape = recordedShape, !ranUnrecorded else { throw LayerError.backwardWithoutRecord("Concat", ranUnrecorded) }

@@ -47,15 +47,7 @@ public final class StochasticDepth: Layer {
         kept = (0 ..< samples).map { _ in (keepProbability + Float(random.unit())).rounded(.down) >= 1 }
         outputShape = input.shape
         let output = try Tensor(descriptor: input.descriptor, zeroed: false)
-        let x = input.data.assumingMemoryBound(to: Float.self), y = output.data.assumingMemoryBound(to: Float.self)
-        for sample in 0 ..< samples {
-            let start = sample * run
-            if kept[sample] {
-                for index in start ..< start + run { y[index] = x[index] / keepProbability }
-            } else {
-                (y + start).update(repeating: 0, count: run)
-            }
-        }
+        scaleKeptSamples(of: input, into: output, run: run)
         return output
     }
 
@@ -68,20 +60,24 @@ public final class StochasticDepth: Layer {
             throw TensorError.shapeMismatch("StochasticDepth.backward expects a gradient of shape \(outputShape), got \(gradientOutput.shape)")
         }
         self.outputShape = nil
-        let run = try Self.sampleRun(of: gradientOutput)
-        let keepProbability = 1 - probability
         let inputGradient = try Tensor(descriptor: gradientOutput.descriptor, zeroed: false)
-        let dy = gradientOutput.data.assumingMemoryBound(to: Float.self)
-        let dx = inputGradient.data.assumingMemoryBound(to: Float.self)
-        for sample in kept.indices {
+        scaleKeptSamples(of: gradientOutput, into: inputGradient, run: try Self.sampleRun(of: gradientOutput))
+        return inputGradient
+    }
+
+    /// target_n = source_n / (1 − p) for kept samples, 0 for dropped ones: the forward's map and,
+    /// being linear and diagonal, its backward's too. `run` floats per sample.
+    private func scaleKeptSamples(of source: Tensor, into target: Tensor, run: Int) {
+        let keepProbability = 1 - probability
+        let from = source.data.assumingMemoryBound(to: Float.self), to = target.data.assumingMemoryBound(to: Float.self)
+        for (sample, isKept) in kept.enumerated() {
             let start = sample * run
-            if kept[sample] {
-                for index in start ..< start + run { dx[index] = dy[index] / keepProbability }
+            if isKept {
+                for index in start ..< start + run { to[index] = from[index] / keepProbability }
             } else {
-                (dx + start).update(repeating: 0, count: run)
+                (to + start).update(repeating: 0, count: run)
             }
         }
-        return inputGradient
     }
 
     /// Floats per sample, padding included, after checking that samples are contiguous runs
