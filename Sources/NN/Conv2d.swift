@@ -120,7 +120,7 @@ public final class Conv2d: Layer {
         guard gradientOutput.shape == plan.geometry.output else {
             throw TensorError.shapeMismatch("Conv2d.backward expects a gradient of shape \(plan.geometry.output), got \(gradientOutput.shape)")
         }
-        let backward = try plan.backwardPrimitives()
+        let backward = try plan.backwardPrimitives(for: self)
         // What forward kept is released once used, as PyTorch frees saved tensors: the
         // activations' buffers then serve the gradients of the layers below.
         let output = lastOutput
@@ -141,7 +141,14 @@ public final class Conv2d: Layer {
             // written after this call) and writes only this layer's parameter gradients.
             let weightGradientTarget = weight.isTrainable ? try gradientViewPlain() : nil
             let biasTarget = (bias?.isTrainable ?? false) ? bias?.gradient : nil
+            let winograd = WinogradWeightGradient.isEnabled && biasTarget == nil ? backward.winogradSource : nil
             try OverlappedBackward.submit {
+                if let winograd, let weightGradientTarget {
+                    // 3×3, stride 1: Winograd F(2×2, 3×3) (see WinogradWeightGradient for why).
+                    let source = try winograd.adapt(input)
+                    try WinogradWeightGradient.accumulate(input: source, gradientOutput: gradient, into: weightGradientTarget)
+                    return
+                }
                 let source = try backward.sourceAdapterForWeights.adapt(input)
                 let gradientForWeights = try backward.gradientAdapterForWeights.adapt(gradient)
                 let weightGradient = try Tensor(descriptor: backward.weightGradientDescriptor, zeroed: false)
@@ -258,9 +265,9 @@ public final class Conv2d: Layer {
             outputDescriptor = forward.memoryDescriptor(dnnl_query_dst_md)
         }
 
-        func backwardPrimitives() throws -> BackwardPlan {
+        func backwardPrimitives(for layer: Conv2d) throws -> BackwardPlan {
             if let backward { return backward }
-            backward = try BackwardPlan(self)
+            backward = try BackwardPlan(self, layer: layer)
             return backward!
         }
     }
@@ -279,8 +286,12 @@ public final class Conv2d: Layer {
         let biasGradient: Tensor?
         let accumulateWeights: Reorder
         let accumulateBias: Reorder?
+        /// Brings the layer's input to the channel-blocked layout of its forward, when the weight
+        /// gradient can take the Winograd path (`WinogradWeightGradient.supports`, input and output
+        /// gradient channel-blocked by 8 or 16); nil otherwise.
+        let winogradSource: LayoutAdapter?
 
-        init(_ plan: Plan) throws {
+        init(_ plan: Plan, layer: Conv2d) throws {
             let geometry = plan.geometry
             var diffSource = try MemoryDescriptor.any(geometry.input)
             var weightsAny = try MemoryDescriptor.any(geometry.weights)
@@ -336,6 +347,15 @@ public final class Conv2d: Layer {
             } else {
                 biasGradient = nil
                 accumulateBias = nil
+            }
+            let forwardSource = plan.forward.memoryDescriptor(dnnl_query_src_md)
+            if WinogradWeightGradient.supports(kernelSize: layer.kernelSize, stride: layer.stride, padding: layer.padding,
+                                               paddingEnd: layer.paddingEnd, dilation: layer.dilation, groups: layer.groups),
+               WinogradWeightGradient.layout(of: forwardSource) != nil,
+               WinogradWeightGradient.layout(of: outputDescriptor) != nil {
+                winogradSource = LayoutAdapter(target: forwardSource)
+            } else {
+                winogradSource = nil
             }
         }
     }
