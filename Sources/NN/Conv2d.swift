@@ -349,8 +349,7 @@ public final class Conv2d: Layer {
                 accumulateBias = nil
             }
             let forwardSource = plan.forward.memoryDescriptor(dnnl_query_src_md)
-            if WinogradWeightGradient.supports(kernelSize: layer.kernelSize, stride: layer.stride, padding: layer.padding,
-                                               paddingEnd: layer.paddingEnd, dilation: layer.dilation, groups: layer.groups),
+            if WinogradWeightGradient.supports(layer),
                WinogradWeightGradient.layout(of: forwardSource) != nil,
                WinogradWeightGradient.layout(of: outputDescriptor) != nil {
                 winogradSource = LayoutAdapter(target: forwardSource)

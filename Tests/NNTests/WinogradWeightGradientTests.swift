@@ -36,8 +36,8 @@ final class WinogradWeightGradientTests: XCTestCase {
     /// the path switched off (oneDNN's direct kernel).
     func testConv2dTakesWinogradPathAndMatchesReferenceTwin() throws {
         var random = TestRandom(37)
-        let shape = [2, 16, 9, 7]
-        let reference = ReferenceConv2d(inputShape: shape, outputChannels: 24, kernel: (3, 3), stride: (1, 1),
+        let shape = [2, 64, 5, 7]
+        let reference = ReferenceConv2d(inputShape: shape, outputChannels: 72, kernel: (3, 3), stride: (1, 1),
                                         padding: (1, 1), dilation: (1, 1), groups: 1)
         let x = random.values(shape.reduce(1, *))
         let dy = random.values(reference.outputShape.reduce(1, *))
@@ -45,7 +45,7 @@ final class WinogradWeightGradientTests: XCTestCase {
         defer { WinogradWeightGradient.isEnabled = enabled }
         for winograd in [true, false] {
             WinogradWeightGradient.isEnabled = winograd
-            let layer = try Conv2d(inputChannels: 16, outputChannels: 24, kernelSize: 3, padding: 1, bias: false, seed: 5)
+            let layer = try Conv2d(inputChannels: 64, outputChannels: 72, kernelSize: 3, padding: 1, bias: false, seed: 5)
             let weight = try doubles(layer.weight.value)
             let runs = WinogradWeightGradient.runs
             for _ in 0 ..< 2 {
@@ -60,18 +60,20 @@ final class WinogradWeightGradientTests: XCTestCase {
         }
     }
 
-    /// Convolutions the path does not cover keep oneDNN's kernel: stride 2, a bias, 1×1.
+    /// Convolutions the path does not cover keep oneDNN's kernel: stride 2, a bias, 1×1, fewer
+    /// than 64 outputs.
     func testOtherConvolutionsKeepDirectKernel() throws {
         var random = TestRandom(41)
-        let shape = [2, 16, 8, 8]
-        for layer in [try Conv2d(inputChannels: 16, outputChannels: 16, kernelSize: 3, stride: 2, padding: 1, bias: false, seed: 1),
-                      try Conv2d(inputChannels: 16, outputChannels: 16, kernelSize: 3, padding: 1, bias: true, seed: 2),
-                      try Conv2d(inputChannels: 16, outputChannels: 16, kernelSize: 1, bias: false, seed: 3)] {
+        let shape = [2, 64, 6, 6]
+        for layer in [try Conv2d(inputChannels: 64, outputChannels: 64, kernelSize: 3, stride: 2, padding: 1, bias: false, seed: 1),
+                      try Conv2d(inputChannels: 64, outputChannels: 64, kernelSize: 3, padding: 1, bias: true, seed: 2),
+                      try Conv2d(inputChannels: 64, outputChannels: 64, kernelSize: 1, bias: false, seed: 3),
+                      try Conv2d(inputChannels: 64, outputChannels: 32, kernelSize: 3, padding: 1, bias: false, seed: 4)] {
             let runs = WinogradWeightGradient.runs
             let y = try layer.forward(Tensor(shape: shape, values: floats(random.values(shape.reduce(1, *))))
                 .reordered(to: MemoryDescriptor.channelBlocked(shape, block: 8)))
             _ = try layer.backward(Tensor(shape: y.shape, values: floats(random.values(y.count))))
-            XCTAssertEqual(WinogradWeightGradient.runs, runs, "stride \(layer.stride) bias \(layer.bias != nil) kernel \(layer.kernelSize)")
+            XCTAssertEqual(WinogradWeightGradient.runs, runs, "stride \(layer.stride) bias \(layer.bias != nil) kernel \(layer.kernelSize) outputs \(layer.outputChannels)")
         }
     }
 
