@@ -10,6 +10,8 @@ final class PoolingKernel {
     private var window: [Int] = []
     private var forward: Primitive?
     private var backward: Primitive?
+    /// The backward operation of the current recorded plan; its primitive is made on first use.
+    private var backwardOperation: dnnl_pooling_v2_desc_t?
     private var outputDescriptor: dnnl_memory_desc_t?
     /// The shape of the last recorded output (backward needs only the workspace, not the output).
     private var recordedShape: [Int]?
@@ -55,18 +57,18 @@ final class PoolingKernel {
             outputDescriptor = forward!.memoryDescriptor(dnnl_query_dst_md)
             let workspaceDescriptor = forward!.memoryDescriptor(dnnl_query_workspace_md)
             workspace = workspaceDescriptor.ndims > 0 ? try Tensor(descriptor: workspaceDescriptor) : nil
+            backward = nil
+            gradientAdapter = nil
             if recording {
                 var diffSource = try MemoryDescriptor.any(input.shape)
                 var diffDestination = outputDescriptor!
-                var backwardOperation = dnnl_pooling_v2_desc_t()
-                try checkDNNL(dnnl_pooling_v2_backward_desc_init(&backwardOperation, algorithm, &diffSource, &diffDestination,
+                var operation = dnnl_pooling_v2_desc_t()
+                try checkDNNL(dnnl_pooling_v2_backward_desc_init(&operation, algorithm, &diffSource, &diffDestination,
                                                                  strideDims, kernelDims, dilation, paddingDims, paddingDims),
                               "dnnl_pooling_v2_backward_desc_init(\(name))")
-                backward = try Primitive("\(name) backward", operation: backwardOperation, hint: forward)
-                gradientAdapter = LayoutAdapter(target: backward!.memoryDescriptor(dnnl_query_diff_dst_md))
+                backwardOperation = operation
             } else {
-                backward = nil
-                gradientAdapter = nil
+                backwardOperation = nil
             }
             planRecords = recording
             inputDescriptor = input.descriptor
@@ -84,9 +86,18 @@ final class PoolingKernel {
 
     // dy: (N, C, H', W') -> dx: (N, C, H, W)
     func backward(_ gradientOutput: Tensor) throws -> Tensor {
-        guard let backward, let outputShape = recordedShape, let gradientAdapter, !ranUnrecorded else {
+        guard let backwardOperation, let forward, let outputShape = recordedShape, !ranUnrecorded else {
             throw LayerError.backwardWithoutRecord(name, ranUnrecorded)
         }
+        if backward == nil {
+            // Made at the first backward, not in forward: a primitive keeps the thread count it was
+            // made under, and backward runs with half of them inside OverlappedBackward.run (made
+            // in forward, it ran on both threads beside the weight-gradient worker: 3 on 2 cores).
+            let primitive = try Primitive("\(name) backward", operation: backwardOperation, hint: forward)
+            backward = primitive
+            gradientAdapter = LayoutAdapter(target: primitive.memoryDescriptor(dnnl_query_diff_dst_md))
+        }
+        guard let backward, let gradientAdapter else { throw LayerError.backwardWithoutRecord(name, ranUnrecorded) }
         guard gradientOutput.shape == outputShape else {
             throw TensorError.shapeMismatch("\(name).backward expects a gradient of shape \(outputShape), got \(gradientOutput.shape)")
         }
