@@ -98,6 +98,15 @@ public final class Conv2d: Layer {
         try requireShape(input, rank: 4, channels: inputChannels, layer: "Conv2d")
         let plan = try self.plan(for: input)
         let source = try plan.sourceAdapter.adapt(input)
+        if plan.usesWinograd && WinogradConvolution.isEnabled {
+            // 3×3, stride 1, wide: Winograd F(2×2, 3×3) (see WinogradConvolution for why).
+            let output = try Tensor(descriptor: plan.outputDescriptor, zeroed: false)
+            try WinogradConvolution.convolve(input: source, filters: weight.value, bias: bias?.value, relu: fusesReLU, output: output)
+            lastInput = input
+            lastOutput = fusesReLU ? output : nil
+            ranUnrecorded = false
+            return output
+        }
         let weights = try plan.weightsForForward.adapt(weightViewPlain())
         // A new output each call: its buffer goes back to the pool once the next layer's
         // backward (or forward, when that layer keeps nothing) has let go of it.
@@ -166,6 +175,11 @@ public final class Conv2d: Layer {
         }
         guard computesInputGradient else { return try Tensor(descriptor: backward.inputGradientDescriptor) }
         let inputGradient = try Tensor(descriptor: backward.inputGradientDescriptor, zeroed: false)
+        if plan.usesWinograd && WinogradConvolution.isEnabled && backward.winogradInputGradient {
+            // dx = dy convolved with the filters turned by 180°, inputs and outputs swapped.
+            try WinogradConvolution.convolve(input: gradient, filters: weight.value, flipsFilters: true, output: inputGradient)
+            return inputGradient
+        }
         let gradientForData = try backward.gradientAdapterForData.adapt(gradient)
         let weights = try backward.weightsForData.adapt(weightViewPlain())
         try backward.data.execute([(DNNL_ARG_DIFF_DST, gradientForData), (DNNL_ARG_WEIGHTS, weights),
@@ -207,7 +221,8 @@ public final class Conv2d: Layer {
 
     private func plan(for input: Tensor) throws -> Plan {
         if let plan, MemoryDescriptor.equal(plan.inputDescriptor, input.descriptor) { return plan }
-        plan = try Plan(input: input, geometry: geometry(for: input), fusesReLU: fusesReLU)
+        plan = try Plan(input: input, geometry: geometry(for: input), fusesReLU: fusesReLU,
+                        winograd: WinogradConvolution.supports(self))
         return plan!
     }
 
@@ -241,9 +256,12 @@ public final class Conv2d: Layer {
         let sourceAdapter: LayoutAdapter
         let weightsForForward: WeightAdapter
         let outputDescriptor: dnnl_memory_desc_t
+        /// Whether forward and the input gradient run as `WinogradConvolution` (the layer is one it
+        /// supports and the forward's input and output layouts are channel-blocked by 8 or 16).
+        let usesWinograd: Bool
         private var backward: BackwardPlan?
 
-        init(input: Tensor, geometry: Geometry, fusesReLU: Bool) throws {
+        init(input: Tensor, geometry: Geometry, fusesReLU: Bool, winograd: Bool) throws {
             inputDescriptor = input.descriptor
             self.geometry = geometry
             self.fusesReLU = fusesReLU
@@ -263,6 +281,8 @@ public final class Conv2d: Layer {
             sourceAdapter = LayoutAdapter(target: forward.memoryDescriptor(dnnl_query_src_md))
             weightsForForward = WeightAdapter(target: forward.memoryDescriptor(dnnl_query_weights_md))
             outputDescriptor = forward.memoryDescriptor(dnnl_query_dst_md)
+            usesWinograd = winograd && WinogradWeightGradient.layout(of: forward.memoryDescriptor(dnnl_query_src_md)) != nil
+                && WinogradWeightGradient.layout(of: outputDescriptor) != nil
         }
 
         func backwardPrimitives(for layer: Conv2d) throws -> BackwardPlan {
@@ -290,6 +310,8 @@ public final class Conv2d: Layer {
         /// gradient can take the Winograd path (`WinogradWeightGradient.supports`, input and output
         /// gradient channel-blocked by 8 or 16); nil otherwise.
         let winogradSource: LayoutAdapter?
+        /// Whether the input gradient's layout is channel-blocked, as `WinogradConvolution` writes.
+        let winogradInputGradient: Bool
 
         init(_ plan: Plan, layer: Conv2d) throws {
             let geometry = plan.geometry
@@ -348,6 +370,7 @@ public final class Conv2d: Layer {
                 biasGradient = nil
                 accumulateBias = nil
             }
+            winogradInputGradient = WinogradWeightGradient.layout(of: inputGradientDescriptor) != nil
             let forwardSource = plan.forward.memoryDescriptor(dnnl_query_src_md)
             if WinogradWeightGradient.supports(layer),
                WinogradWeightGradient.layout(of: forwardSource) != nil,
