@@ -11,16 +11,26 @@ import Tensor
 /// convolution of the output gradient with the filters turned by 180° and inputs and outputs
 /// swapped (`flipsFilters`).
 ///
-/// Why: the products do 2.25× fewer multiply-adds than the direct method; on this project's AVX2
-/// host oneDNN 2.6 has no Winograd kernel (it has one for AVX-512 only). Used for layers with at
-/// least `minimumChannels` on both sides (see `Conv2d`), where it measured faster. Hand-written.
+/// Why it exists: the products do 2.25× fewer multiply-adds than the direct method, and oneDNN
+/// 2.6 has no Winograd kernel for AVX2 (only for AVX-512). Hand-written.
+///
+/// **Off by default** (`isEnabled`, or `THORAX_WINOGRAD_CONVOLUTION=1`). Measured on this project's
+/// 2-core AVX2 host, ResNet-50 training step at batch 16 (same binary, alternating runs): 2 threads
+/// off 3.20/2.93/3.16/2.88/2.91 s, on 3.02/3.01/2.91/3.21/2.83 s — within the machine's noise;
+/// 1 thread off 6.16/5.66 s, on 5.77/5.57 s. And while its results are closer to float64 than
+/// PyTorch's float32 in median (`scripts/golden/check-full-size.py`, ResNet-50 eval-mode gradients:
+/// ours-vs-float64 / PyTorch-float32-vs-float64 median 0.59 against 1.00 with the direct kernels),
+/// the reassociated sums flip a few ReLUs the other way than PyTorch's contiguous float32 does
+/// (two tensors then as far from float64 as PyTorch's channels_last float32, 6.2e-3): not worth it
+/// for a gain that could not be measured. Its weight-gradient sibling `WinogradWeightGradient`
+/// changes no activation and is on.
 ///
 /// Numerically the transforms add, subtract and halve; the result differs from the direct sum by
 /// float32 rounding of the reassociated sums (relative 1e-6–1e-5).
 public enum WinogradConvolution {
-    /// Process-wide switch; on unless the environment sets `THORAX_WINOGRAD_CONVOLUTION=0`.
+    /// Process-wide switch; off unless the environment sets `THORAX_WINOGRAD_CONVOLUTION=1`.
     nonisolated(unsafe) public static var isEnabled: Bool =
-        ProcessInfo.processInfo.environment["THORAX_WINOGRAD_CONVOLUTION"] != "0"
+        ProcessInfo.processInfo.environment["THORAX_WINOGRAD_CONVOLUTION"] == "1"
 
     /// Channels a layer needs on each side for its forward and input gradient to take this path.
     static let minimumChannels = 128

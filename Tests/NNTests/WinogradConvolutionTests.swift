@@ -89,6 +89,7 @@ final class WinogradConvolutionTests: XCTestCase {
             assertClose(try doubles(layer.bias!.gradient), expected.bias, tolerance: 1e-5, "winograd \(winograd) db")
             XCTAssertEqual(WinogradConvolution.runs - runs, winograd ? 2 : 0, "winograd \(winograd): forward and dx took it")
         }
+        WinogradConvolution.isEnabled = true
         let narrow = try Conv2d(inputChannels: 64, outputChannels: 128, kernelSize: 3, padding: 1, bias: false, seed: 2)
         let narrowShape = [1, 64, 4, 4]
         let runs = WinogradConvolution.runs
