@@ -150,12 +150,13 @@ public final class Conv2d: Layer {
             // written after this call) and writes only this layer's parameter gradients.
             let weightGradientTarget = weight.isTrainable ? try gradientViewPlain() : nil
             let biasTarget = (bias?.isTrainable ?? false) ? bias?.gradient : nil
-            let winograd = WinogradWeightGradient.isEnabled && biasTarget == nil ? backward.winogradSource : nil
+            let winograd = WinogradWeightGradient.isEnabled ? backward.winogradSource : nil
             try OverlappedBackward.submit {
                 if let winograd, let weightGradientTarget {
                     // 3×3, stride 1: Winograd F(2×2, 3×3) (see WinogradWeightGradient for why).
                     let source = try winograd.adapt(input)
-                    try WinogradWeightGradient.accumulate(input: source, gradientOutput: gradient, into: weightGradientTarget)
+                    try WinogradWeightGradient.accumulate(input: source, gradientOutput: gradient, into: weightGradientTarget,
+                                                          biasGradient: biasTarget)
                     return
                 }
                 let source = try backward.sourceAdapterForWeights.adapt(input)

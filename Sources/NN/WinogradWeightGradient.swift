@@ -70,17 +70,20 @@ public enum WinogradWeightGradient {
     ///   - input: x, (N, C_in, H, W) in a layout `layout(of:)` accepts.
     ///   - gradientOutput: dy, (N, C_out, H, W) in such a layout.
     ///   - weightGradient: plain (C_out, C_in, 3, 3); accumulated into.
+    ///   - biasGradient: plain (C_out) or nil; when given, db += Σ_{n,h,w} dy is accumulated too.
     /// - Throws: `TensorError.shapeMismatch` when the shapes do not fit each other or a layout is
     ///   not channel-blocked by 8 or 16; `TensorError.oneDNN` when `dnnl_sgemm` fails.
-    // x: (N, C_in, H, W), dy: (N, C_out, H, W) -> dW: (C_out, C_in, 3, 3) +=
-    public static func accumulate(input: Tensor, gradientOutput: Tensor, into weightGradient: Tensor) throws {
+    // x: (N, C_in, H, W), dy: (N, C_out, H, W) -> dW: (C_out, C_in, 3, 3) +=, db: (C_out) +=
+    public static func accumulate(input: Tensor, gradientOutput: Tensor, into weightGradient: Tensor,
+                                  biasGradient: Tensor? = nil) throws {
         guard let inputLayout = layout(of: input.descriptor), let outputLayout = layout(of: gradientOutput.descriptor) else {
             throw TensorError.shapeMismatch("Winograd weight gradient needs nChw8c or nChw16c tensors")
         }
         let (batch, height, width) = (input.shape[0], input.shape[2], input.shape[3])
         let (inputChannels, outputChannels) = (input.shape[1], gradientOutput.shape[1])
         guard gradientOutput.shape == [batch, outputChannels, height, width],
-              weightGradient.shape == [outputChannels, inputChannels, 3, 3], weightGradient.isPlain else {
+              weightGradient.shape == [outputChannels, inputChannels, 3, 3], weightGradient.isPlain,
+              biasGradient.map({ $0.shape == [outputChannels] && $0.isPlain }) ?? true else {
             throw TensorError.shapeMismatch("Winograd weight gradient: input \(input.shape), output gradient \(gradientOutput.shape) and weight gradient \(weightGradient.shape) do not fit a 3×3 convolution with stride 1 and padding 1")
         }
         let tiles = Tiles(batch: batch, height: height, width: width)
@@ -113,6 +116,10 @@ public enum WinogradWeightGradient {
             guard status == dnnl_success else {
                 throw TensorError.oneDNN(call: "dnnl_sgemm(\(outputWidth)×\(inputWidth)×\(tiles.count))", status: Int(status.rawValue))
             }
+        }
+        if let biasGradient {
+            accumulateBiasGradient(dy, outputLayout, channels: outputChannels,
+                                   into: biasGradient.data.assumingMemoryBound(to: Float.self))
         }
         runsLock.lock()
         runCount += 1
@@ -233,6 +240,27 @@ public enum WinogradWeightGradient {
             add(t0, toRow: 0)
             add(t1, toRow: 1)
             add(t2, toRow: 2)
+        }
+    }
+
+    // dy: (N, C, H, W) blocked -> db: (C) +=
+    /// db[c] += Σ_{n,h,w} dy[n][c][h][w], eight channels at a time (sums in float, per channel
+    /// block and image, then added).
+    static func accumulateBiasGradient(_ dy: UnsafePointer<Float>, _ layout: ChannelBlockedLayout, channels: Int,
+                                       into bias: UnsafeMutablePointer<Float>) {
+        for channelBlock in 0 ..< layout.channelBlocks {
+            for lane in stride(from: 0, to: layout.block, by: 8) {
+                var total = SIMD8<Float>(repeating: 0)
+                for image in 0 ..< layout.batch {
+                    let base = dy + layout.offset(image, channelBlock) + lane
+                    var sum = SIMD8<Float>(repeating: 0)
+                    for position in 0 ..< layout.plane { sum += load(base + position * layout.block) }
+                    total += sum
+                }
+                for index in 0 ..< 8 where channelBlock * layout.block + lane + index < channels {
+                    bias[channelBlock * layout.block + lane + index] += total[index]
+                }
+            }
         }
     }
 

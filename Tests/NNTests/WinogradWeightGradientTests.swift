@@ -24,14 +24,19 @@ final class WinogradWeightGradientTests: XCTestCase {
             let gradientOutput = try Tensor(shape: reference.outputShape, values: floats(dy))
                 .reordered(to: MemoryDescriptor.channelBlocked(reference.outputShape, block: block))
             let weightGradient = try Tensor(shape: weightShape, values: floats(initial))
-            try WinogradWeightGradient.accumulate(input: input, gradientOutput: gradientOutput, into: weightGradient)
-            let expected = reference.backward(input: x, weight: [Double](repeating: 0, count: initial.count), gradientOutput: dy).weight
-            assertClose(try doubles(weightGradient), zip(initial, expected).map(+), tolerance: 1e-5,
+            let initialBias = random.values(outputChannels)
+            let biasGradient = try Tensor(shape: [outputChannels], values: floats(initialBias))
+            try WinogradWeightGradient.accumulate(input: input, gradientOutput: gradientOutput, into: weightGradient,
+                                                  biasGradient: number % 2 == 0 ? biasGradient : nil)
+            let expected = reference.backward(input: x, weight: [Double](repeating: 0, count: initial.count), gradientOutput: dy)
+            assertClose(try doubles(weightGradient), zip(initial, expected.weight).map(+), tolerance: 1e-5,
                         "case \(number) block \(block)")
+            assertClose(try doubles(biasGradient), number % 2 == 0 ? zip(initialBias, expected.bias).map(+) : initialBias,
+                        tolerance: 1e-5, "case \(number) block \(block) bias")
         }
     }
 
-    /// A bias-free 3×3 / stride 1 / padding 1 convolution takes the Winograd path in backward,
+    /// A 3×3 / stride 1 / padding 1 convolution with a bias takes the Winograd path in backward,
     /// and its gradients (accumulated over two passes) equal the reference twin's, as they do with
     /// the path switched off (oneDNN's direct kernel).
     func testConv2dTakesWinogradPathAndMatchesReferenceTwin() throws {
@@ -45,7 +50,7 @@ final class WinogradWeightGradientTests: XCTestCase {
         defer { WinogradWeightGradient.isEnabled = enabled }
         for winograd in [true, false] {
             WinogradWeightGradient.isEnabled = winograd
-            let layer = try Conv2d(inputChannels: 64, outputChannels: 72, kernelSize: 3, padding: 1, bias: false, seed: 5)
+            let layer = try Conv2d(inputChannels: 64, outputChannels: 72, kernelSize: 3, padding: 1, bias: true, seed: 5)
             let weight = try doubles(layer.weight.value)
             let runs = WinogradWeightGradient.runs
             for _ in 0 ..< 2 {
@@ -57,23 +62,25 @@ final class WinogradWeightGradientTests: XCTestCase {
             XCTAssertEqual(WinogradWeightGradient.runs - runs, winograd ? 2 : 0, "winograd \(winograd): path taken")
             let expected = reference.backward(input: x, weight: weight, gradientOutput: dy).weight.map { 2 * $0 }
             assertClose(try doubles(layer.weight.gradient), expected, tolerance: 1e-5, "winograd \(winograd) dW")
+            let expectedBias = reference.backward(input: x, weight: weight, gradientOutput: dy).bias.map { 2 * $0 }
+            assertClose(try doubles(layer.bias!.gradient), expectedBias, tolerance: 1e-5, "winograd \(winograd) db")
         }
     }
 
-    /// Convolutions the path does not cover keep oneDNN's kernel: stride 2, a bias, 1×1, fewer
+    /// Convolutions the path does not cover keep oneDNN's kernel: stride 2, dilation 2, 1×1, fewer
     /// than 64 outputs.
     func testOtherConvolutionsKeepDirectKernel() throws {
         var random = TestRandom(41)
         let shape = [2, 64, 6, 6]
         for layer in [try Conv2d(inputChannels: 64, outputChannels: 64, kernelSize: 3, stride: 2, padding: 1, bias: false, seed: 1),
-                      try Conv2d(inputChannels: 64, outputChannels: 64, kernelSize: 3, padding: 1, bias: true, seed: 2),
+                      try Conv2d(inputChannels: 64, outputChannels: 64, kernelSize: 3, padding: 2, dilation: 2, bias: false, seed: 2),
                       try Conv2d(inputChannels: 64, outputChannels: 64, kernelSize: 1, bias: false, seed: 3),
                       try Conv2d(inputChannels: 64, outputChannels: 32, kernelSize: 3, padding: 1, bias: false, seed: 4)] {
             let runs = WinogradWeightGradient.runs
             let y = try layer.forward(Tensor(shape: shape, values: floats(random.values(shape.reduce(1, *))))
                 .reordered(to: MemoryDescriptor.channelBlocked(shape, block: 8)))
             _ = try layer.backward(Tensor(shape: y.shape, values: floats(random.values(y.count))))
-            XCTAssertEqual(WinogradWeightGradient.runs, runs, "stride \(layer.stride) bias \(layer.bias != nil) kernel \(layer.kernelSize) outputs \(layer.outputChannels)")
+            XCTAssertEqual(WinogradWeightGradient.runs, runs, "stride \(layer.stride) dilation \(layer.dilation) kernel \(layer.kernelSize) outputs \(layer.outputChannels)")
         }
     }
 
