@@ -65,8 +65,30 @@ public final class EfficientNetBlock: Layer {
         dropConnect?.isTraining = isTraining
     }
 
+    /// Whether, in unrecorded evaluation, a block with a skip connection may write its output
+    /// over its input (no copy of the input into the output buffer). Only for inputs nothing
+    /// reads afterwards: `EfficientNetLite0` sets it for its blocks. Off for a block built alone.
+    var overwritesInputInInference = false
+    private var ranFused = false
+
     // x: (N, C_in, H, W) -> (N, C_out, ceil(H/stride), ceil(W/stride))
     public func forward(_ input: Tensor) throws -> Tensor {
+        if canFold {
+            // Unrecorded evaluation: each convolution with its batch norm folded into its weights
+            // and bias, the ReLU6 and the skip sum fused (`Conv2d.forward(_:fusing:)`).
+            ranFused = true
+            var x = input
+            if let expansion {
+                x = try expansion.convolution.forward(x, fusing: ConvolutionFusion(batchNorm: expansion.norm, residual: nil,
+                                                                                  overwritesResidual: false, activation: .relu6))
+            }
+            x = try depthwise.forward(x, fusing: ConvolutionFusion(batchNorm: depthwiseNorm, residual: nil,
+                                                                   overwritesResidual: false, activation: .relu6))
+            return try projection.forward(x, fusing: ConvolutionFusion(batchNorm: projectionNorm, residual: hasSkip ? input : nil,
+                                                                       overwritesResidual: overwritesInputInInference,
+                                                                       activation: .none))
+        }
+        ranFused = false
         var x = input
         if let expansion {
             x = try expansion.activation.forward(expansion.norm.forward(expansion.convolution.forward(x)))
@@ -77,8 +99,18 @@ public final class EfficientNetBlock: Layer {
         return hasSkip ? try add.forward(x, input) : x
     }
 
+    /// Whether every convolution can take its batch norm (`Conv2d.fusible`: unrecorded
+    /// evaluation, the switch on) and drop connect is off or in evaluation (the identity).
+    private var canFold: Bool {
+        (dropConnect.map { !$0.isTraining } ?? true)
+            && (expansion.map { Conv2d.fusible($0.convolution, $0.norm) != nil } ?? true)
+            && Conv2d.fusible(depthwise.convolution, depthwiseNorm) != nil
+            && Conv2d.fusible(projection, projectionNorm) != nil
+    }
+
     // dy: (N, C_out, H', W') -> dx: (N, C_in, H, W)
     public func backward(_ gradientOutput: Tensor) throws -> Tensor {
+        if ranFused { throw LayerError.backwardNotRecorded("EfficientNetBlock") }
         var gradient = gradientOutput
         var skipGradient: Tensor?
         if hasSkip { (gradient, skipGradient) = try add.backward(gradientOutput) }

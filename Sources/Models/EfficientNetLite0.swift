@@ -101,9 +101,11 @@ public final class EfficientNetLite0: Backbone {
         var blockSeed = seed &+ 100
         for stage in configuration.stages {
             for index in 0 ..< stage.repeats {
-                blocks.append(try EfficientNetBlock(inputChannels: channels, outputChannels: stage.outputChannels,
-                                                    kernelSize: stage.kernelSize, stride: index == 0 ? stage.stride : 1,
-                                                    expansion: stage.expansion, seed: blockSeed))
+                let block = try EfficientNetBlock(inputChannels: channels, outputChannels: stage.outputChannels,
+                                                  kernelSize: stage.kernelSize, stride: index == 0 ? stage.stride : 1,
+                                                  expansion: stage.expansion, seed: blockSeed)
+                block.overwritesInputInInference = true  // its input is the previous layer's fresh output
+                blocks.append(block)
                 channels = stage.outputChannels
                 blockSeed = blockSeed &+ 10
             }
@@ -155,19 +157,33 @@ public final class EfficientNetLite0: Backbone {
 
     // x: (N, 3, H, W) -> features (N, 1280, H/32, W/32), or logits (N, classes) with the classifier
     public func forward(_ input: Tensor) throws -> Tensor {
-        var x = try stemActivation.forward(stemNorm.forward(stem.forward(input)))
+        // Unrecorded evaluation (`Conv2d.fusible`): stem and head with their batch norms folded
+        // in and the ReLU6 fused; the blocks do the same inside.
+        let foldsStem = Conv2d.fusible(stem.convolution, stemNorm) != nil
+        let foldsHead = Conv2d.fusible(head, headNorm) != nil
+        ranFused = foldsStem || foldsHead
+        var x = try foldsStem
+            ? stem.forward(input, fusing: ConvolutionFusion(batchNorm: stemNorm, residual: nil, overwritesResidual: false,
+                                                            activation: .relu6))
+            : stemActivation.forward(stemNorm.forward(stem.forward(input)))
         x = try blocks.forward(x)
-        x = try headActivation.forward(headNorm.forward(head.forward(x)))
+        x = try foldsHead
+            ? head.forward(x, fusing: ConvolutionFusion(batchNorm: headNorm, residual: nil, overwritesResidual: false,
+                                                        activation: .relu6))
+            : headActivation.forward(headNorm.forward(head.forward(x)))
         if let pooling, let classifier { x = try classifier.forward(pooling.forward(x)) }
         return x
     }
+
+    private var ranFused = false
 
     // dy: gradient of the output -> dx: (N, 3, H, W)
     /// Weight gradients of the convolutions run beside the input-gradient chain
     /// (`OverlappedBackward`): a training step at batch 16, 224 px, 2 threads took 1.11–1.21 s
     /// against 1.23–1.32 s without (three alternating pairs, 26 Nov 21:59 UTC).
     public func backward(_ gradientOutput: Tensor) throws -> Tensor {
-        try OverlappedBackward.run {
+        if ranFused { throw LayerError.backwardNotRecorded("EfficientNetLite0") }
+        return try OverlappedBackward.run {
             var gradient = gradientOutput
             if let pooling, let classifier { gradient = try pooling.backward(classifier.backward(gradient)) }
             gradient = try head.backward(headNorm.backward(headActivation.backward(gradient)))

@@ -58,6 +58,7 @@ public final class ResNet: Backbone {
                 let residual = try ResidualBlock(kind: kind, inputChannels: channels, width: stageWidth,
                                                  stride: block == 0 && index > 0 ? 2 : 1, seed: blockSeed)
                 blockSeed &+= 10
+                residual.overwritesInputInInference = true  // its input is the previous layer's fresh output
                 channels = residual.outputChannels
                 blocks.append(residual)
             }
@@ -88,7 +89,7 @@ public final class ResNet: Backbone {
 
     // x: (N, 3, H, W) -> (N, classCount) logits, or (N, featureChannels, H/32, W/32) for a backbone
     public func forward(_ input: Tensor) throws -> Tensor {
-        // Unrecorded evaluation with Conv2d.fusesBatchNormInInference: batch norm and ReLU fused into conv1.
+        // Unrecorded evaluation with Conv2d.fusesBatchNormInInference: batch norm folded into conv1, ReLU fused.
         let stem = try Conv2d.fusible(conv1, bn1) != nil
             ? conv1.forward(input, fusing: ConvolutionFusion(batchNorm: bn1, relu: bn1.fusesReLU))
             : bn1.forward(conv1.forward(input))

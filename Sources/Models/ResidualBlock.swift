@@ -71,18 +71,29 @@ public final class ResidualBlock: Layer {
         main.map { ($0.name, $0.layer as Module) } + (downsample.map { [("downsample", $0 as Module)] } ?? [])
     }
 
+    /// Whether, in unrecorded evaluation, a block whose shortcut is the identity may write its
+    /// output over its input (saving a copy of the input into the output buffer). Only for inputs
+    /// nothing reads afterwards: `ResNet` sets it for its blocks, whose inputs are the fresh
+    /// outputs of the layer before. Off for a block built alone.
+    var overwritesInputInInference = false
+
     // x: (N, C_in, H, W) -> (N, C_out, H/stride, W/stride)
     public func forward(_ input: Tensor) throws -> Tensor {
         if let pairs = fusiblePairs() {
-            // Unrecorded evaluation: each conv with its batch norm (and ReLU) in one primitive,
-            // the last one also adding the shortcut and applying the final ReLU.
+            // Unrecorded evaluation: each conv with its batch norm folded into its weights and
+            // bias (and its ReLU) in one primitive; the last one also adds the shortcut (a sum
+            // post-operation into a buffer holding it) and applies the final ReLU. The downsample
+            // (a Sequential) folds its own pair.
             ranFused = true
             let shortcut = try downsample?.forward(input) ?? input
+            let ownsShortcut = downsample != nil || overwritesInputInInference
             var x = input
             for (index, (convolution, batchNorm)) in pairs.enumerated() {
                 let isLast = index == pairs.count - 1
-                x = try convolution.forward(x, fusing: ConvolutionFusion(batchNorm: batchNorm, residual: isLast ? shortcut : nil,
-                                                                       relu: isLast || batchNorm.fusesReLU))
+                let fusion = ConvolutionFusion(batchNorm: batchNorm, residual: isLast ? shortcut : nil,
+                                               overwritesResidual: isLast && ownsShortcut,
+                                               activation: isLast || batchNorm.fusesReLU ? .relu : .none)
+                x = try convolution.forward(x, fusing: fusion)
             }
             return x
         }

@@ -51,9 +51,20 @@ public final class SamePaddingConv2d: Layer {
 
     // x: (N, C_in, H, W) -> y: (N, C_out, ceil(H/stride), ceil(W/stride))
     public func forward(_ input: Tensor) throws -> Tensor {
+        try convolution.forward(paddedInput(input))
+    }
+
+    /// The convolution with a batch norm folded in and an activation fused, for unrecorded
+    /// evaluation (`Conv2d.forward(_:fusing:)`), padded as `forward(_:)`.
+    public func forward(_ input: Tensor, fusing fusion: ConvolutionFusion) throws -> Tensor {
+        try convolution.forward(paddedInput(input), fusing: fusion)
+    }
+
+    /// `input`, or a copy with the extra zero row/column an odd side needs at stride 2.
+    private func paddedInput(_ input: Tensor) throws -> Tensor {
         guard stride == 2, input.shape.count == 4, input.shape[2] % 2 == 1 || input.shape[3] % 2 == 1 else {
             usedPadding = false
-            return try convolution.forward(input)
+            return input
         }
         // An odd side needs (k − 1)/2 on both sides; the convolution pads (k − 3)/2 before and
         // (k − 1)/2 after, so one extra zero row/column goes before.
@@ -63,7 +74,7 @@ public final class SamePaddingConv2d: Layer {
         }
         try plan!.fill.run(from: input, to: plan!.interior)
         usedPadding = true
-        return try convolution.forward(plan!.padded)
+        return plan!.padded
     }
 
     // dy: (N, C_out, H', W') -> dx: (N, C_in, H, W)

@@ -1,37 +1,59 @@
 import CDNNL
+import Foundation
 import Tensor
 
 /// What an evaluation-mode convolution applies to its result inside the same oneDNN primitive,
-/// in this order: a batch norm with running statistics, the sum with a residual tensor, a ReLU.
+/// in this order: a batch norm with running statistics (folded into the weights and bias), the
+/// sum with a residual tensor, an activation.
 public struct ConvolutionFusion {
+    /// The activation that ends the sequence.
+    public enum Activation: Sendable {
+        case none
+        /// max(0, x)
+        case relu
+        /// min(max(0, x), 6), as `ReLU6`.
+        case relu6
+    }
+
     /// The batch norm that follows the convolution (its running statistics, weight and bias).
     public var batchNorm: BatchNorm2d?
     /// A tensor of the output's shape added after the batch norm (ResNet's shortcut).
     public var residual: Tensor?
-    /// Whether a ReLU ends the sequence.
-    public var relu: Bool
+    /// Whether the output may be written over `residual` (the caller never reads it again): then,
+    /// when its layout is the convolution's output layout, no copy of it is made.
+    public var overwritesResidual: Bool
+    public var activation: Activation
 
     public init(batchNorm: BatchNorm2d? = nil, residual: Tensor? = nil, relu: Bool = false) {
+        self.init(batchNorm: batchNorm, residual: residual, overwritesResidual: false, activation: relu ? .relu : .none)
+    }
+
+    public init(batchNorm: BatchNorm2d?, residual: Tensor?, overwritesResidual: Bool, activation: Activation) {
         self.batchNorm = batchNorm
         self.residual = residual
-        self.relu = relu
+        self.overwritesResidual = overwritesResidual
+        self.activation = activation
     }
 }
 
 extension Conv2d {
-    /// Whether models run each convolution with its batch norm (and ResNet's residual sum and
-    /// ReLU) fused in unrecorded evaluation (`fusible(_:_:)`). Off by default: measured on this AVX2
-    /// host with Debian's oneDNN 2.6, the per-channel binary post-operations slow the jit
-    /// convolutions down (ResNet-50 batch 16, 1 thread: 1×1 convolutions 777 → 1021 ms, 3×3
-    /// 853 → 918 ms) by more than the separate batch-norm and sum passes cost (115 ms); ResNet-50
-    /// inference was 4 %, DenseNet-121 6 % slower fused (memory: ResNet-50 512 MB fused, 920 MB not).
-    /// Re-measure on other CPUs / oneDNN versions before switching it on.
-    nonisolated(unsafe) public static var fusesBatchNormInInference = false
+    /// Whether models run each convolution with its batch norm folded in (and ResNet's residual
+    /// sum and ReLU fused) in unrecorded evaluation (`fusible(_:_:)`). On unless the environment
+    /// sets `THORAX_FOLD_BATCHNORM=0` (read once, at first use).
+    ///
+    /// Measured on this AVX2 host (2 threads, batch 16, 224², alternating runs of one binary with
+    /// the switch off and on; BENCHMARKS.md): see the figures there. An earlier version applied
+    /// the batch norm as per-channel binary post-operations, which slowed oneDNN 2.6's jit
+    /// convolutions more than the separate batch-norm pass cost; the fold has no per-element
+    /// cost at all.
+    nonisolated(unsafe) public static var fusesBatchNormInInference =
+        ProcessInfo.processInfo.environment["THORAX_FOLD_BATCHNORM"] != "0"
 
     /// `first` and `second` as a convolution and the batch norm that follows it, when the pair
     /// can run fused: `fusesBatchNormInInference`, both in evaluation mode, gradients not recorded
     /// (`GradientRecording.inEvaluation` false), widths equal, no ReLU already fused into the
-    /// convolution. Nil otherwise (then run them one after the other).
+    /// convolution. Nil otherwise (then run them one after the other) — in particular always in
+    /// training mode, whose batch norm uses batch statistics and updates the running ones.
     public static func fusible(_ first: Layer, _ second: Layer) -> (convolution: Conv2d, batchNorm: BatchNorm2d)? {
         guard let convolution = first as? Conv2d, let batchNorm = second as? BatchNorm2d,
               !convolution.isTraining, !batchNorm.isTraining, !GradientRecording.inEvaluation,
@@ -40,17 +62,21 @@ extension Conv2d {
         return (convolution, batchNorm)
     }
 
-    // x: (N, C_in, H, W) -> y = relu(bn(conv(x)) + residual): (N, C_out, H_out, W_out)
+    // x: (N, C_in, H, W) -> y = act(bn(conv(x)) + residual): (N, C_out, H_out, W_out)
     /// The convolution followed by the fused operations in one primitive, for inference:
-    /// y = relu?((W∗x + b − μ) · γ/√(σ² + ε) + β + residual?), with μ, σ² the batch norm's
-    /// running statistics — the batch norm's evaluation formula applied to the convolution's
-    /// result, as post-operations (per-channel multiply and add) of oneDNN's convolution.
+    /// y = act?(W'∗x + b' + residual?) with the batch norm folded in exactly (algebraically):
+    /// W'[o, …] = W[o, …] · s[o], b' = (b − μ)·s + β, s = γ/√(σ² + ε), where μ, σ² are the batch
+    /// norm's running statistics. The residual enters through a `sum` post-operation (the
+    /// output buffer is pre-filled with it, or is the residual itself with
+    /// `overwritesResidual`), the activation through an eltwise one.
     ///
-    /// The weights are used as they are (only reordered, as on every forward), and the
-    /// per-channel factors are recomputed from the current parameters and statistics on every
-    /// call (O(C) work), so nothing derived from them is cached and an optimizer step, a loaded
-    /// checkpoint or new running statistics are always seen. The output is a new tensor each
-    /// call (pooled buffer); nothing is kept for backward.
+    /// The scaling happens inside the reorder that brings the weights into the primitive's
+    /// layout, which runs on every forward anyway (oneDNN reorder with per-output-channel runtime
+    /// scales; grouped weights (G, O/G, …) take one factor per (g, o) pair, i.e. per output
+    /// channel); s and b' are recomputed from the current parameters and statistics on every call
+    /// (O(C) work). Nothing derived from them is cached, so an optimizer step, a loaded checkpoint
+    /// or new running statistics are always seen. The output is a new tensor each call (pooled
+    /// buffer) unless it is the residual; nothing is kept for backward.
     /// - Throws: `TensorError.shapeMismatch` for a wrong input, a batch norm of another width or
     ///   a residual of another shape.
     public func forward(_ input: Tensor, fusing fusion: ConvolutionFusion) throws -> Tensor {
@@ -62,58 +88,64 @@ extension Conv2d {
         if let residual = fusion.residual, residual.shape != geometry.output {
             throw TensorError.shapeMismatch("Conv2d output \(geometry.output) cannot be summed with a residual of shape \(residual.shape)")
         }
-        let key = FusedPlan.Key(input: input.descriptor, residual: fusion.residual?.descriptor,
-                                batchNorm: fusion.batchNorm != nil, relu: fusion.relu)
+        let key = FusedPlan.Key(input: input.descriptor, sum: fusion.residual != nil, activation: fusion.activation)
         if fusedPlan == nil || !fusedPlan!.key.matches(key) {
             fusedPlan = try FusedPlan(key: key, geometry: geometry)
         }
         let plan = fusedPlan!
         skipRecording()
         fusion.batchNorm?.skipRecording()
-        try plan.setChannelFactors(convolutionBias: bias, batchNorm: fusion.batchNorm)
         let source = try plan.sourceAdapter.adapt(input)
-        let weights = try plan.weightAdapter.adapt(weightViewPlain())
-        let output = try Tensor(descriptor: plan.outputDescriptor, zeroed: false)
-        var arguments: [(Int32, Tensor)] = [(DNNL_ARG_SRC, source), (DNNL_ARG_WEIGHTS, weights),
-                                            (DNNL_ARG_BIAS, plan.bias), (DNNL_ARG_DST, output)]
-        var index = 0
-        if fusion.batchNorm != nil {
-            arguments += [(PrimitiveAttributes.postOperationArgument(0), plan.scale),
-                          (PrimitiveAttributes.postOperationArgument(1), plan.shift)]
-            index = 2
+        let weights: Tensor
+        if let batchNorm = fusion.batchNorm {
+            try plan.setFoldedFactors(convolutionBias: bias, batchNorm: batchNorm)
+            weights = try plan.foldWeights(weightViewPlain(), mask: groups == 1 ? 1 << 0 : 1 << 0 | 1 << 1)
+        } else {
+            try plan.setFoldedFactors(convolutionBias: bias, batchNorm: nil)
+            weights = try plan.weightAdapter.adapt(weightViewPlain())
         }
-        if let residual = fusion.residual { arguments.append((PrimitiveAttributes.postOperationArgument(index), residual)) }
-        try plan.primitive.execute(arguments)
+        let output: Tensor
+        if let residual = fusion.residual {
+            if fusion.overwritesResidual, residual.data != source.data,
+               MemoryDescriptor.equal(residual.descriptor, plan.outputDescriptor) {
+                output = residual
+            } else {
+                output = try Tensor(descriptor: plan.outputDescriptor, zeroed: false)
+                try plan.copy(residual, into: output)
+            }
+        } else {
+            output = try Tensor(descriptor: plan.outputDescriptor, zeroed: false)
+        }
+        try plan.primitive.execute([(DNNL_ARG_SRC, source), (DNNL_ARG_WEIGHTS, weights),
+                                    (DNNL_ARG_BIAS, plan.bias), (DNNL_ARG_DST, output)])
         return output
     }
 
-    /// The fused inference primitive for one input layout and one set of fused operations.
+    /// The evaluation primitive (bias always present, optional sum and activation post-operations)
+    /// for one input layout, with the reorders that feed it.
     final class FusedPlan {
         struct Key {
             let input: dnnl_memory_desc_t
-            let residual: dnnl_memory_desc_t?
-            let batchNorm: Bool
-            let relu: Bool
+            let sum: Bool
+            let activation: ConvolutionFusion.Activation
 
             func matches(_ other: Key) -> Bool {
-                guard batchNorm == other.batchNorm, relu == other.relu, MemoryDescriptor.equal(input, other.input) else { return false }
-                switch (residual, other.residual) {
-                case (nil, nil): return true
-                case let (a?, b?): return MemoryDescriptor.equal(a, b)
-                default: return false
-                }
+                sum == other.sum && activation == other.activation && MemoryDescriptor.equal(input, other.input)
             }
         }
 
         let key: Key
         let primitive: Primitive
         let sourceAdapter: LayoutAdapter
+        /// The weights as they are (no batch norm to fold).
         let weightAdapter: WeightAdapter
+        let weightDescriptor: dnnl_memory_desc_t
         let outputDescriptor: dnnl_memory_desc_t
-        /// Per output channel: the convolution bias (b − μ with a batch norm), γ/√(σ² + ε), β.
+        /// Per output channel: the bias b' and the weight factors s (1 without a batch norm).
         let bias: Tensor
-        let scale: Tensor
-        let shift: Tensor
+        let scales: Tensor
+        private var folding: ScaledReorder?
+        private var residualCopy: Reorder?
 
         init(key: Key, geometry: Conv2d.Geometry) throws {
             self.key = key
@@ -128,42 +160,60 @@ extension Conv2d {
                 &biasDescriptor, &destination, geometry.strides, geometry.dilates,
                 geometry.padding, geometry.paddingEnd), "dnnl_dilated_convolution_forward_desc_init")
             var postOperations: [PrimitiveAttributes.PostOperation] = []
-            if key.batchNorm {
-                let perChannel = try MemoryDescriptor.plain([1, channels, 1, 1])
-                postOperations += [.binary(dnnl_binary_mul, perChannel), .binary(dnnl_binary_add, perChannel)]
+            if key.sum { postOperations.append(.sum(scale: 1)) }
+            switch key.activation {
+            case .none: break
+            case .relu: postOperations.append(.eltwise(dnnl_eltwise_relu, alpha: 0, beta: 0))
+            case .relu6: postOperations.append(.eltwise(dnnl_eltwise_clip_v2, alpha: 0, beta: 6))
             }
-            if let residual = key.residual { postOperations.append(.binary(dnnl_binary_add, residual)) }
-            if key.relu { postOperations.append(.eltwise(dnnl_eltwise_relu, alpha: 0, beta: 0)) }
             let attributes = try PrimitiveAttributes(postOperations)
-            primitive = try Primitive("fused convolution inference", operation: operation, attributes: attributes.handle)
+            primitive = try Primitive("convolution inference", operation: operation, attributes: attributes.handle)
             sourceAdapter = LayoutAdapter(target: primitive.memoryDescriptor(dnnl_query_src_md))
-            weightAdapter = WeightAdapter(target: primitive.memoryDescriptor(dnnl_query_weights_md))
+            weightDescriptor = primitive.memoryDescriptor(dnnl_query_weights_md)
+            weightAdapter = WeightAdapter(target: weightDescriptor)
             outputDescriptor = primitive.memoryDescriptor(dnnl_query_dst_md)
             bias = try Tensor(zeros: [channels])
-            scale = try Tensor(viewing: Tensor(zeros: [channels]), as: MemoryDescriptor.plain([1, channels, 1, 1]))
-            shift = try Tensor(viewing: Tensor(zeros: [channels]), as: MemoryDescriptor.plain([1, channels, 1, 1]))
+            scales = try Tensor(zeros: [channels])
         }
 
-        /// Fills bias, scale and shift from the current parameters and running statistics.
-        func setChannelFactors(convolutionBias: Parameter?, batchNorm: BatchNorm2d?) throws {
+        /// Fills b' = (b − μ)·s + β and s = γ/√(σ² + ε) from the current parameters and running
+        /// statistics; without a batch norm b' = b (0 without bias).
+        func setFoldedFactors(convolutionBias: Parameter?, batchNorm: BatchNorm2d?) throws {
             let channels = bias.count
             let b = bias.data.assumingMemoryBound(to: Float.self)
-            if let convolutionBias {
-                b.update(from: convolutionBias.value.data.assumingMemoryBound(to: Float.self), count: channels)
-            } else {
-                b.update(repeating: 0, count: channels)
+            let convolution = convolutionBias?.value.data.assumingMemoryBound(to: Float.self)
+            guard let batchNorm else {
+                if let convolution { b.update(from: convolution, count: channels) } else { b.update(repeating: 0, count: channels) }
+                return
             }
-            guard let batchNorm else { return }
             let mean = batchNorm.runningMean.data.assumingMemoryBound(to: Float.self)
             let variance = batchNorm.runningVariance.data.assumingMemoryBound(to: Float.self)
             let gamma = batchNorm.weight.value.data.assumingMemoryBound(to: Float.self)
             let beta = batchNorm.bias.value.data.assumingMemoryBound(to: Float.self)
-            let s = scale.data.assumingMemoryBound(to: Float.self), t = shift.data.assumingMemoryBound(to: Float.self)
+            let s = scales.data.assumingMemoryBound(to: Float.self)
             for channel in 0 ..< channels {
-                b[channel] -= mean[channel]
+                // s as the batch norm computes it (float γ / √(σ² + ε)); b' in double, rounded once.
                 s[channel] = gamma[channel] / (variance[channel] + batchNorm.epsilon).squareRoot()
-                t[channel] = beta[channel]
+                let shifted = Double(convolution?[channel] ?? 0) - Double(mean[channel])
+                b[channel] = Float(shifted * Double(s[channel]) + Double(beta[channel]))
             }
+        }
+
+        /// The plain weights times `scales` per output channel, in the primitive's layout: a new
+        /// pooled buffer each call.
+        func foldWeights(_ plain: Tensor, mask: Int32) throws -> Tensor {
+            if folding == nil { folding = try ScaledReorder(from: plain.descriptor, to: weightDescriptor, mask: mask) }
+            let folded = try Tensor(descriptor: weightDescriptor, zeroed: false)
+            try folding!.run(from: plain, to: folded, scales: scales)
+            return folded
+        }
+
+        /// Copies the residual into the output buffer (which the sum post-operation adds to).
+        func copy(_ residual: Tensor, into output: Tensor) throws {
+            if residualCopy == nil || !MemoryDescriptor.equal(residualCopy!.source, residual.descriptor) {
+                residualCopy = try Reorder(from: residual.descriptor, to: outputDescriptor)
+            }
+            try residualCopy!.run(from: residual, to: output)
         }
     }
 }

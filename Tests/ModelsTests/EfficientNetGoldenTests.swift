@@ -33,9 +33,18 @@ final class EfficientNetGoldenTests: XCTestCase {
             model.zeroGradients()
             let expected = try golden.tensor("output." + mode)
             if mode == "eval" {
-                // Unrecorded inference (the default in evaluation), then recorded for the gradients.
-                let inferred = try model.forward(Tensor(shape: input.shape, values: input.values))
-                XCTAssertLessThanOrEqual(GoldenModelTests.relativeError(try inferred.toArray(), expected.values), 1e-4, "inference output")
+                // Unrecorded inference (the default in evaluation), with the batch norms folded into
+                // the convolutions and without; then recorded for the gradients.
+                let saved = Conv2d.fusesBatchNormInInference
+                defer { Conv2d.fusesBatchNormInInference = saved }
+                for folded in [false, true] {
+                    Conv2d.fusesBatchNormInInference = folded
+                    let inferred = try model.forward(Tensor(shape: input.shape, values: input.values))
+                    XCTAssertLessThanOrEqual(GoldenModelTests.relativeError(try inferred.toArray(), expected.values), 1e-4,
+                                             "inference output (folded \(folded))")
+                }
+                XCTAssertThrowsError(try model.backward(Tensor(shape: gradientOutput.shape, values: gradientOutput.values)),
+                                     "backward after unrecorded inference")
                 GradientRecording.inEvaluation = true
             }
             defer { GradientRecording.inEvaluation = false }

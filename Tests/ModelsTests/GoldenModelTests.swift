@@ -33,11 +33,12 @@ final class GoldenModelTests: XCTestCase {
             model.zeroGradients()
             let expected = try golden.tensor("output." + mode)
             if mode == "eval" {
-                // Inference as it runs by default: unrecorded, convolutions fused with their batch
-                // norms, ReLUs and residual sums; backward refused.
+                // Inference as it runs by default: unrecorded, batch norms folded into the
+                // convolutions, ReLUs and residual sums fused; and unfused; backward refused.
+                let saved = Conv2d.fusesBatchNormInInference
+                defer { Conv2d.fusesBatchNormInInference = saved }
                 for fused in [false, true] {
                     Conv2d.fusesBatchNormInInference = fused
-                    defer { Conv2d.fusesBatchNormInInference = false }
                     let inferred = try model.forward(Tensor(shape: input.shape, values: input.values))
                     XCTAssertLessThanOrEqual(Self.relativeError(try inferred.toArray(), expected.values), 1e-4,
                                              "\(name) inference output (fused \(fused))", line: line)
