@@ -2,12 +2,20 @@
 """Runs `thorax bench` and scripts/bench-pytorch.py on the same configurations, alternating
 them in one run, and prints the BENCHMARKS.md table (medians, ratio thorax / PyTorch).
 
+With --repeats N each configuration runs as N alternating pairs (thorax, PyTorch, thorax, ...):
+the table then gives the median of each side's N results, the ratio of those medians, and the
+ratios of the N pairs (PyTorch's own step time moves 15-20 % from run to run on a shared host,
+more than the margins being measured).
+
 Usage (from the repository root, after `swift build -c release`):
-  python3 scripts/bench-compare.py [--thorax .build/release/thorax] [--threads N] [--iterations N] [--skip-512] [--only ARCH...]
+  python3 scripts/bench-compare.py [--thorax .build/release/thorax] [--threads N] [--iterations N] [--repeats N] [--skip-512] [--only ARCH...]
+Example:
+  python3 scripts/bench-compare.py --only resnet50 --skip-512 --repeats 3
 """
 import argparse
 import json
 import os
+import statistics
 import platform
 import subprocess
 import sys
@@ -36,14 +44,16 @@ def main():
     parser.add_argument("--thorax", default=".build/release/thorax")
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--iterations", type=int, help="timed iterations for every configuration (default: per row)")
+    parser.add_argument("--repeats", type=int, default=1, help="alternating (thorax, PyTorch) pairs per configuration")
     parser.add_argument("--skip-512", action="store_true", help="leave out the 512x512 rows")
     parser.add_argument("--only", nargs="*", help="architectures to include")
     args = parser.parse_args()
     here = os.path.dirname(os.path.abspath(__file__))
     rows = []
     load_before = os.getloadavg()
-    print("| model | mode | batch | size | thorax s/iter | PyTorch s/iter | ratio | CPU-s ratio | thorax img/s | PyTorch img/s | thorax peak RSS | PyTorch peak RSS |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    pairs = " | pair ratios" if args.repeats > 1 else ""
+    print("| model | mode | batch | size | thorax s/iter | PyTorch s/iter | ratio | CPU-s ratio | thorax img/s | PyTorch img/s | thorax peak RSS | PyTorch peak RSS%s |" % pairs)
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|%s" % ("---|" if pairs else ""))
     for arch, mode, batch, size, iterations in CONFIGURATIONS:
         if args.only and arch not in args.only:
             continue
@@ -52,17 +62,29 @@ def main():
         iterations = args.iterations or iterations
         common = ["--arch", arch, "--mode", mode, "--batch", str(batch), "--size", str(size),
                   "--iterations", str(iterations), "--threads", str(args.threads), "--json"]
-        ours = run([args.thorax, "bench"] + common)
-        theirs = run([sys.executable, os.path.join(here, "bench-pytorch.py")] + common)
-        ratio = ours["seconds_per_iteration"] / theirs["seconds_per_iteration"]
-        rows.append((arch, mode, batch, size, ours, theirs, ratio))
-        cpu_ratio = ours["cpu_seconds_per_iteration"] / theirs["cpu_seconds_per_iteration"]
-        print("| %s | %s | %d | %d | %.4f | %.4f | **%.2f** | %.2f | %.1f | %.1f | %.0f MB | %.0f MB |" % (
-            arch, mode, batch, size, ours["seconds_per_iteration"], theirs["seconds_per_iteration"], ratio, cpu_ratio,
-            ours["images_per_second"], theirs["images_per_second"],
-            ours["peak_rss_bytes"] / 2**20, theirs["peak_rss_bytes"] / 2**20), flush=True)
-    print("\n%s, %d threads, %s, load average before the run: %s" % (
-        platform.node(), args.threads, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        ours_runs, theirs_runs = [], []
+        for _ in range(args.repeats):
+            ours_runs.append(run([args.thorax, "bench"] + common))
+            theirs_runs.append(run([sys.executable, os.path.join(here, "bench-pytorch.py")] + common))
+
+        def median(runs, key):
+            return statistics.median(r[key] for r in runs)
+
+        ours_seconds, theirs_seconds = median(ours_runs, "seconds_per_iteration"), median(theirs_runs, "seconds_per_iteration")
+        ratio = ours_seconds / theirs_seconds
+        cpu_ratio = median(ours_runs, "cpu_seconds_per_iteration") / median(theirs_runs, "cpu_seconds_per_iteration")
+        rows.append((arch, mode, batch, size, ours_seconds, theirs_seconds, ratio))
+        pair_ratios = ""
+        if args.repeats > 1:
+            pair_ratios = " | " + ", ".join("%.2f" % (o["seconds_per_iteration"] / t["seconds_per_iteration"])
+                                             for o, t in zip(ours_runs, theirs_runs))
+        print("| %s | %s | %d | %d | %.4f | %.4f | **%.2f** | %.2f | %.1f | %.1f | %.0f MB | %.0f MB%s |" % (
+            arch, mode, batch, size, ours_seconds, theirs_seconds, ratio, cpu_ratio,
+            batch / ours_seconds, batch / theirs_seconds,
+            max(r["peak_rss_bytes"] for r in ours_runs) / 2**20, max(r["peak_rss_bytes"] for r in theirs_runs) / 2**20,
+            pair_ratios), flush=True)
+    print("\n%s, %d threads, %d pair(s) per row, %s, load average before the run: %s" % (
+        platform.node(), args.threads, args.repeats, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         " ".join("%.2f" % v for v in load_before)))
 
 
