@@ -5,7 +5,8 @@
 /// forward output is a new tensor whose buffer returns to the pool once the next layer has
 /// consumed it and the caller drops it, so inference holds only the activations in flight; and
 /// batch norm and pooling run as inference primitives (with `Conv2d.fusesBatchNormInInference`,
-/// convolutions also take the following batch norm, ReLU and residual sum into one primitive).
+/// on by default, convolutions fold the following batch norm into their weights and bias and
+/// fuse the ReLU and residual sum: one primitive).
 /// Backward after such a forward throws
 /// `LayerError.backwardNotRecorded`.
 ///

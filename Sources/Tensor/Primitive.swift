@@ -98,16 +98,6 @@ public final class PrimitiveAttributes {
         case eltwise(dnnl_alg_kind_t, alpha: Float, beta: Float)
         /// dst = result + scale · previous dst (accumulate into the destination).
         case sum(scale: Float)
-        /// dst = algorithm(dst, src1) with a second tensor described by the descriptor, bound at
-        /// execution as `PrimitiveAttributes.postOperationArgument(index)`: a per-channel
-        /// (1, C, 1, 1) vector broadcast over the result, or a tensor of the result's shape.
-        case binary(dnnl_alg_kind_t, dnnl_memory_desc_t)
-    }
-
-    /// The execution argument index of the second tensor of the binary post-operation at
-    /// position `index` in the list (oneDNN's DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_SRC_1).
-    public static func postOperationArgument(_ index: Int) -> Int32 {
-        Int32(DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE) * Int32(index + 1) | Int32(DNNL_ARG_SRC_1)
     }
 
     public init(_ postOperations: [PostOperation]) throws {
@@ -129,8 +119,6 @@ public final class PrimitiveAttributes {
                 try checkDNNL(dnnl_post_ops_append_eltwise(ops, 1, algorithm, alpha, beta), "dnnl_post_ops_append_eltwise")
             case .sum(let scale):
                 try checkDNNL(dnnl_post_ops_append_sum(ops, scale), "dnnl_post_ops_append_sum")
-            case .binary(let algorithm, var descriptor):
-                try checkDNNL(dnnl_post_ops_append_binary(ops, algorithm, &descriptor), "dnnl_post_ops_append_binary")
             }
         }
         try checkDNNL(dnnl_primitive_attr_set_post_ops(handle, ops), "dnnl_primitive_attr_set_post_ops")
