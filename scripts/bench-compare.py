@@ -8,7 +8,7 @@ ratios of the N pairs (PyTorch's own step time moves 15-20 % from run to run on 
 more than the margins being measured).
 
 Usage (from the repository root, after `swift build -c release`):
-  python3 scripts/bench-compare.py [--thorax .build/release/thorax] [--threads N] [--iterations N] [--repeats N] [--skip-512] [--only ARCH...]
+  python3 scripts/bench-compare.py [--thorax .build/release/thorax] [--threads N] [--iterations N] [--repeats N] [--skip-512] [--size S] [--only ARCH...]
 Example:
   python3 scripts/bench-compare.py --only resnet50 --skip-512 --repeats 3
 """
@@ -46,6 +46,7 @@ def main():
     parser.add_argument("--iterations", type=int, help="timed iterations for every configuration (default: per row)")
     parser.add_argument("--repeats", type=int, default=1, help="alternating (thorax, PyTorch) pairs per configuration")
     parser.add_argument("--skip-512", action="store_true", help="leave out the 512x512 rows")
+    parser.add_argument("--size", type=int, help="only the rows of this image size (224 or 512)")
     parser.add_argument("--only", nargs="*", help="architectures to include")
     args = parser.parse_args()
     here = os.path.dirname(os.path.abspath(__file__))
@@ -58,6 +59,8 @@ def main():
         if args.only and arch not in args.only:
             continue
         if args.skip_512 and size == 512:
+            continue
+        if args.size and size != args.size:
             continue
         iterations = args.iterations or iterations
         common = ["--arch", arch, "--mode", mode, "--batch", str(batch), "--size", str(size),
