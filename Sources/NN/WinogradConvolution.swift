@@ -1,5 +1,4 @@
 import CDNNL
-import Dispatch
 import Foundation
 import Tensor
 
@@ -43,13 +42,8 @@ public enum WinogradConvolution {
     }
 
     /// How many convolutions (forward or input gradient) this path has computed in this process.
-    public static var runs: Int {
-        runsLock.lock()
-        defer { runsLock.unlock() }
-        return runCount
-    }
-    private static let runsLock = NSLock()
-    nonisolated(unsafe) private static var runCount = 0
+    public static var runs: Int { runCounter.value }
+    private static let runCounter = WinogradSupport.RunCounter()
 
     /// Writes y = relu?(conv3×3(x, w) + b) into `output`, stride 1, padding 1.
     ///
@@ -92,14 +86,14 @@ public enum WinogradConvolution {
         let w = UnsafePointer(filters.data.assumingMemoryBound(to: Float.self))
         let parts = min(Context.threadCount, batch)
 
-        forEachPart(min(Context.threadCount, outputChannels)) { part in
+        WinogradSupport.forEachPart(min(Context.threadCount, outputChannels)) { part in
             let parts = min(Context.threadCount, outputChannels)
             for outputChannel in outputChannels * part / parts ..< outputChannels * (part + 1) / parts {
                 transformFilters(w, outputChannel: outputChannel, inputChannels: inputChannels, outputChannels: outputChannels,
                                  flipped: flipsFilters, into: u, rowWidth: outputWidth, planeStride: inputWidth * outputWidth)
             }
         }
-        forEachPart(parts) { part in
+        WinogradSupport.forEachPart(parts) { part in
             for image in batch * part / parts ..< batch * (part + 1) / parts {
                 WinogradWeightGradient.transformInput(x, inputLayout, image: image, tiles: tiles, into: v, rowWidth: inputWidth)
             }
@@ -117,20 +111,13 @@ public enum WinogradConvolution {
         }
         let biasValues = bias.map { UnsafePointer($0.data.assumingMemoryBound(to: Float.self)) }
         let y = output.data.assumingMemoryBound(to: Float.self)
-        forEachPart(parts) { part in
+        WinogradSupport.forEachPart(parts) { part in
             for image in batch * part / parts ..< batch * (part + 1) / parts {
                 transformOutput(m, image: image, tiles: tiles, rowWidth: outputWidth, bias: biasValues,
                                 outputChannels: outputChannels, relu: relu, into: y, outputLayout)
             }
         }
-        runsLock.lock()
-        runCount += 1
-        runsLock.unlock()
-    }
-
-    private static func forEachPart(_ parts: Int, _ body: (Int) -> Void) {
-        if parts <= 1 { return body(0) }
-        DispatchQueue.concurrentPerform(iterations: parts, execute: body)
+        runCounter.increment()
     }
 
     // w[m]: (K, 3, 3) -> U: (16, K padded, M padded), U_ξ[k][m] = (G w[m][k] Gᵀ)_ξ
@@ -149,16 +136,16 @@ public enum WinogradConvolution {
             let g2 = SIMD4<Float>(g(2, 0), g(2, 1), g(2, 2), 0)
             let rows = (g0, 0.5 * (g0 + g1 + g2), 0.5 * (g0 - g1 + g2), g2)
             let target = u + inputChannel * rowWidth + outputChannel
-            @inline(__always) func store(_ row: SIMD4<Float>, _ r: Int) {
+            @inline(__always) func storeRow(_ row: SIMD4<Float>, _ r: Int) {
                 target[(4 * r) * planeStride] = row[0]
                 target[(4 * r + 1) * planeStride] = 0.5 * (row[0] + row[1] + row[2])
                 target[(4 * r + 2) * planeStride] = 0.5 * (row[0] - row[1] + row[2])
                 target[(4 * r + 3) * planeStride] = row[2]
             }
-            store(rows.0, 0)
-            store(rows.1, 1)
-            store(rows.2, 2)
-            store(rows.3, 3)
+            storeRow(rows.0, 0)
+            storeRow(rows.1, 1)
+            storeRow(rows.2, 2)
+            storeRow(rows.3, 3)
         }
     }
 
@@ -188,8 +175,8 @@ public enum WinogradConvolution {
                         let source = m + tile * rowWidth + channelBlock * block + lane
                         // Row r of the tile combined along its columns: (m0 + m1 + m2, m1 − m2 − m3).
                         @inline(__always) func combined(_ r: Int) -> (SIMD8<Float>, SIMD8<Float>) {
-                            let m0 = load(source + (4 * r) * planeStride), m1 = load(source + (4 * r + 1) * planeStride)
-                            let m2 = load(source + (4 * r + 2) * planeStride), m3 = load(source + (4 * r + 3) * planeStride)
+                            let m0 = WinogradSupport.load(source + (4 * r) * planeStride), m1 = WinogradSupport.load(source + (4 * r + 1) * planeStride)
+                            let m2 = WinogradSupport.load(source + (4 * r + 2) * planeStride), m3 = WinogradSupport.load(source + (4 * r + 3) * planeStride)
                             return (m0 + m1 + m2, m1 - m2 - m3)
                         }
                         let r0 = combined(0), r1 = combined(1), r2 = combined(2), r3 = combined(3)
@@ -201,11 +188,11 @@ public enum WinogradConvolution {
                             y10 = pointwiseMax(y10, zero)
                             y11 = pointwiseMax(y11, zero)
                         }
-                        store(y00, base + (h * width + w) * block + lane)
-                        if w + 1 < width { store(y01, base + (h * width + w + 1) * block + lane) }
+                        WinogradSupport.store(y00, base + (h * width + w) * block + lane)
+                        if w + 1 < width { WinogradSupport.store(y01, base + (h * width + w + 1) * block + lane) }
                         if h + 1 < height {
-                            store(y10, base + ((h + 1) * width + w) * block + lane)
-                            if w + 1 < width { store(y11, base + ((h + 1) * width + w + 1) * block + lane) }
+                            WinogradSupport.store(y10, base + ((h + 1) * width + w) * block + lane)
+                            if w + 1 < width { WinogradSupport.store(y11, base + ((h + 1) * width + w + 1) * block + lane) }
                         }
                     }
                 }
@@ -213,11 +200,5 @@ public enum WinogradConvolution {
         }
     }
 
-    @inline(__always) private static func load(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
-    }
 
-    @inline(__always) private static func store(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
-    }
 }

@@ -1,5 +1,4 @@
 import CDNNL
-import Dispatch
 import Foundation
 import Tensor
 
@@ -30,13 +29,8 @@ public enum WinogradWeightGradient {
 
     /// How many weight gradients this path has computed in this process (read by tests to see
     /// that a layer took it; counted under a lock since the overlap's worker thread calls it).
-    public static var runs: Int {
-        runsLock.lock()
-        defer { runsLock.unlock() }
-        return runCount
-    }
-    private static let runsLock = NSLock()
-    nonisolated(unsafe) private static var runCount = 0
+    public static var runs: Int { runCounter.value }
+    private static let runCounter = WinogradSupport.RunCounter()
 
     /// Channels a convolution needs on each side to take this path. DenseNet-121's 3×3 layers
     /// (128 → 32) measured no faster with it (training step 2.44/2.55 s against 2.49/2.40 s,
@@ -100,7 +94,7 @@ public enum WinogradWeightGradient {
         let dy = UnsafePointer(gradientOutput.data.assumingMemoryBound(to: Float.self))
 
         let parts = min(Context.threadCount, batch)
-        forEachPart(parts) { part in
+        WinogradSupport.forEachPart(parts) { part in
             for image in batch * part / parts ..< batch * (part + 1) / parts {
                 transformInput(x, inputLayout, image: image, tiles: tiles, into: v, rowWidth: inputWidth)
                 transformGradient(dy, outputLayout, image: image, tiles: tiles, into: u, rowWidth: outputWidth)
@@ -121,12 +115,10 @@ public enum WinogradWeightGradient {
             accumulateBiasGradient(dy, outputLayout, channels: outputChannels,
                                    into: biasGradient.data.assumingMemoryBound(to: Float.self))
         }
-        runsLock.lock()
-        runCount += 1
-        runsLock.unlock()
+        runCounter.increment()
         let dw = weightGradient.data.assumingMemoryBound(to: Float.self)
         let outputParts = min(Context.threadCount, outputChannels)
-        forEachPart(outputParts) { part in
+        WinogradSupport.forEachPart(outputParts) { part in
             for output in outputChannels * part / outputParts ..< outputChannels * (part + 1) / outputParts {
                 accumulateFilterGradient(s, output: output, inputChannels: inputChannels, rowWidth: inputWidth,
                                          planeStride: outputWidth * inputWidth, into: dw)
@@ -146,11 +138,6 @@ public enum WinogradWeightGradient {
         }
         var perImage: Int { rows * columns }
         var count: Int { batch * perImage }
-    }
-
-    private static func forEachPart(_ parts: Int, _ body: (Int) -> Void) {
-        if parts <= 1 { return body(0) }
-        DispatchQueue.concurrentPerform(iterations: parts, execute: body)
     }
 
     // x: (N, C, H, W) blocked -> V: (16, T, C padded), V_ξ[t] = (Bᵀ d_t B)_ξ
@@ -202,10 +189,10 @@ public enum WinogradWeightGradient {
                     for column in 0 ..< tiles.columns {
                         let w = 2 * column
                         let hasSecondColumn = w + 1 < width
-                        let y00 = load(base + (h * width + w) * block + lane)
-                        let y01 = hasSecondColumn ? load(base + (h * width + w + 1) * block + lane) : zero
-                        let y10 = hasSecondRow ? load(base + ((h + 1) * width + w) * block + lane) : zero
-                        let y11 = hasSecondRow && hasSecondColumn ? load(base + ((h + 1) * width + w + 1) * block + lane) : zero
+                        let y00 = WinogradSupport.load(base + (h * width + w) * block + lane)
+                        let y01 = hasSecondColumn ? WinogradSupport.load(base + (h * width + w + 1) * block + lane) : zero
+                        let y10 = hasSecondRow ? WinogradSupport.load(base + ((h + 1) * width + w) * block + lane) : zero
+                        let y11 = hasSecondRow && hasSecondColumn ? WinogradSupport.load(base + ((h + 1) * width + w + 1) * block + lane) : zero
                         let tile = image * tiles.perImage + row * tiles.columns + column
                         let target = u + tile * rowWidth + channelBlock * block + lane
                         // Rows of A·dY (4×2), each then expanded along its columns the same way.
@@ -254,7 +241,7 @@ public enum WinogradWeightGradient {
                 for image in 0 ..< layout.batch {
                     let base = dy + layout.offset(image, channelBlock) + lane
                     var sum = SIMD8<Float>(repeating: 0)
-                    for position in 0 ..< layout.plane { sum += load(base + position * layout.block) }
+                    for position in 0 ..< layout.plane { sum += WinogradSupport.load(base + position * layout.block) }
                     total += sum
                 }
                 for index in 0 ..< 8 where channelBlock * layout.block + lane + index < channels {
@@ -272,7 +259,7 @@ public enum WinogradWeightGradient {
         let zero = SIMD8<Float>(repeating: 0)
         guard h >= 0, h < height else { return (zero, zero, zero, zero) }
         let start = base + (h * width) * block + lane
-        @inline(__always) func value(_ w: Int) -> SIMD8<Float> { w >= 0 && w < width ? load(start + w * block) : zero }
+        @inline(__always) func value(_ w: Int) -> SIMD8<Float> { w >= 0 && w < width ? WinogradSupport.load(start + w * block) : zero }
         return (value(left), value(left + 1), value(left + 2), value(left + 3))
     }
 
@@ -286,10 +273,10 @@ public enum WinogradWeightGradient {
 
     /// Stores the four values of a transformed row at tile positions first … first + 3.
     @inline(__always) private static func storeRow(_ row: Row, _ target: UnsafeMutablePointer<Float>, _ planeStride: Int, first: Int) {
-        store(row.0, target + first * planeStride)
-        store(row.1, target + (first + 1) * planeStride)
-        store(row.2, target + (first + 2) * planeStride)
-        store(row.3, target + (first + 3) * planeStride)
+        WinogradSupport.store(row.0, target + first * planeStride)
+        WinogradSupport.store(row.1, target + (first + 1) * planeStride)
+        WinogradSupport.store(row.2, target + (first + 2) * planeStride)
+        WinogradSupport.store(row.3, target + (first + 3) * planeStride)
     }
 
     /// (a, a + b, a − b, −b): A applied to a row (a, b) of A·dY, stored at positions first … first + 3.
@@ -298,11 +285,5 @@ public enum WinogradWeightGradient {
         storeRow((a, a + b, a - b, -b), target, planeStride, first: first)
     }
 
-    @inline(__always) private static func load(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
-    }
 
-    @inline(__always) private static func store(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
-    }
 }
