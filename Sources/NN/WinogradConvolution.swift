@@ -84,19 +84,12 @@ public enum WinogradConvolution {
         let m = products.data.assumingMemoryBound(to: Float.self)
         let x = UnsafePointer(input.data.assumingMemoryBound(to: Float.self))
         let w = UnsafePointer(filters.data.assumingMemoryBound(to: Float.self))
-        let parts = min(Context.threadCount, batch)
-
-        WinogradSupport.forEachPart(min(Context.threadCount, outputChannels)) { part in
-            let parts = min(Context.threadCount, outputChannels)
-            for outputChannel in outputChannels * part / parts ..< outputChannels * (part + 1) / parts {
-                transformFilters(w, outputChannel: outputChannel, inputChannels: inputChannels, outputChannels: outputChannels,
-                                 flipped: flipsFilters, into: u, rowWidth: outputWidth, planeStride: inputWidth * outputWidth)
-            }
+        WinogradSupport.forEachIndex(outputChannels) { outputChannel in
+            transformFilters(w, outputChannel: outputChannel, inputChannels: inputChannels, outputChannels: outputChannels,
+                             flipped: flipsFilters, into: u, rowWidth: outputWidth, planeStride: inputWidth * outputWidth)
         }
-        WinogradSupport.forEachPart(parts) { part in
-            for image in batch * part / parts ..< batch * (part + 1) / parts {
-                WinogradWeightGradient.transformInput(x, inputLayout, image: image, tiles: tiles, into: v, rowWidth: inputWidth)
-            }
+        WinogradSupport.forEachIndex(batch) { image in
+            WinogradWeightGradient.transformInput(x, inputLayout, image: image, tiles: tiles, into: v, rowWidth: inputWidth)
         }
         for position in 0 ..< 16 {
             // M_ξ (T × M) = V_ξ (T × K) · U_ξ (K × M), row-major.
@@ -111,11 +104,9 @@ public enum WinogradConvolution {
         }
         let biasValues = bias.map { UnsafePointer($0.data.assumingMemoryBound(to: Float.self)) }
         let y = output.data.assumingMemoryBound(to: Float.self)
-        WinogradSupport.forEachPart(parts) { part in
-            for image in batch * part / parts ..< batch * (part + 1) / parts {
-                transformOutput(m, image: image, tiles: tiles, rowWidth: outputWidth, bias: biasValues,
-                                outputChannels: outputChannels, relu: relu, into: y, outputLayout)
-            }
+        WinogradSupport.forEachIndex(batch) { image in
+            transformOutput(m, image: image, tiles: tiles, rowWidth: outputWidth, bias: biasValues,
+                            outputChannels: outputChannels, relu: relu, into: y, outputLayout)
         }
         runCounter.increment()
     }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Tensor
 
 /// What `WinogradWeightGradient` and `WinogradConvolution` share: a count of their runs, the split
 /// of their transforms over threads, and unaligned eight-lane loads and stores.
@@ -23,10 +24,17 @@ enum WinogradSupport {
         }
     }
 
-    /// Runs `body(part)` for part 0 ..< parts, concurrently when there is more than one.
-    static func forEachPart(_ parts: Int, _ body: (Int) -> Void) {
-        if parts <= 1 { return body(0) }
-        DispatchQueue.concurrentPerform(iterations: parts, execute: body)
+    /// Runs `body(index)` for index 0 ..< count, split into contiguous ranges over the calling
+    /// thread's oneDNN thread count (`Context.threadCount`), concurrently when that is above one.
+    static func forEachIndex(_ count: Int, _ body: (Int) -> Void) {
+        let parts = min(Context.threadCount, count)
+        if parts <= 1 {
+            for index in 0 ..< count { body(index) }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            for index in count * part / parts ..< count * (part + 1) / parts { body(index) }
+        }
     }
 
     @inline(__always) static func load(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {

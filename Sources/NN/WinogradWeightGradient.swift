@@ -16,8 +16,10 @@ import Tensor
 ///
 /// Why: on this project's AVX2 host oneDNN 2.6's direct backward-weights kernel reaches 37–46
 /// GFLOP/s on one thread for ResNet-50's 3×3 layers against 55–65 for its forward and 1×1 ones,
-/// and `OverlappedBackward` runs every weight gradient on one thread; this path measured 1.5–1.9×
-/// faster on those shapes (batch 16, one thread). Hand-written: oneDNN 2.6 implements Winograd
+/// and `OverlappedBackward` runs every weight gradient on one thread. A C prototype of this
+/// algorithm (same transforms and `dnnl_sgemm` products; not kept in the repository) ran 1.5–1.9×
+/// faster than that kernel on those shapes (batch 16, one thread); in the whole ResNet-50 step it
+/// is a few per cent (BENCHMARKS.md, session 4, `THORAX_WINOGRAD_WEIGHT_GRADIENT=0` to compare). Hand-written: oneDNN 2.6 implements Winograd
 /// only for AVX-512 and only forward/backward-data.
 ///
 /// Numerically the transforms only add, subtract and halve, so the result differs from the direct
@@ -93,12 +95,9 @@ public enum WinogradWeightGradient {
         let x = UnsafePointer(input.data.assumingMemoryBound(to: Float.self))
         let dy = UnsafePointer(gradientOutput.data.assumingMemoryBound(to: Float.self))
 
-        let parts = min(Context.threadCount, batch)
-        WinogradSupport.forEachPart(parts) { part in
-            for image in batch * part / parts ..< batch * (part + 1) / parts {
-                transformInput(x, inputLayout, image: image, tiles: tiles, into: v, rowWidth: inputWidth)
-                transformGradient(dy, outputLayout, image: image, tiles: tiles, into: u, rowWidth: outputWidth)
-            }
+        WinogradSupport.forEachIndex(batch) { image in
+            transformInput(x, inputLayout, image: image, tiles: tiles, into: v, rowWidth: inputWidth)
+            transformGradient(dy, outputLayout, image: image, tiles: tiles, into: u, rowWidth: outputWidth)
         }
         for position in 0 ..< 16 {
             // S_ξ (C_out × C_in) = U_ξᵀ · V_ξ, row-major, U_ξ: (T × C_out), V_ξ: (T × C_in).
@@ -117,12 +116,9 @@ public enum WinogradWeightGradient {
         }
         runCounter.increment()
         let dw = weightGradient.data.assumingMemoryBound(to: Float.self)
-        let outputParts = min(Context.threadCount, outputChannels)
-        WinogradSupport.forEachPart(outputParts) { part in
-            for output in outputChannels * part / outputParts ..< outputChannels * (part + 1) / outputParts {
-                accumulateFilterGradient(s, output: output, inputChannels: inputChannels, rowWidth: inputWidth,
-                                         planeStride: outputWidth * inputWidth, into: dw)
-            }
+        WinogradSupport.forEachIndex(outputChannels) { output in
+            accumulateFilterGradient(s, output: output, inputChannels: inputChannels, rowWidth: inputWidth,
+                                     planeStride: outputWidth * inputWidth, into: dw)
         }
     }
 
