@@ -14,7 +14,7 @@ public final class Add: Module {
     public var isTraining = true
 
     private var inputDescriptor: dnnl_memory_desc_t?
-    private var forwardPrimitive: Primitive?
+    private var addition: ElementwiseAddition?
     private var secondAdapter: LayoutAdapter?
     private var output: Tensor?
     private var reluBackward: Primitive?
@@ -32,11 +32,7 @@ public final class Add: Module {
     public func forward(_ a: Tensor, _ b: Tensor) throws -> Tensor {
         guard a.shape == b.shape else { throw TensorError.shapeMismatch("Add needs equal shapes, got \(a.shape) and \(b.shape)") }
         if inputDescriptor == nil || !MemoryDescriptor.equal(inputDescriptor!, a.descriptor) {
-            var source = a.descriptor
-            var operation = dnnl_binary_desc_t()
-            try checkDNNL(dnnl_binary_desc_init(&operation, dnnl_binary_add, &source, &source, &source), "dnnl_binary_desc_init(add)")
-            let attributes = try PrimitiveAttributes(fusesReLU ? [.eltwise(dnnl_eltwise_relu, alpha: 0, beta: 0)] : [])
-            forwardPrimitive = try Primitive("add", operation: operation, attributes: attributes.handle)
+            addition = try ElementwiseAddition(descriptor: a.descriptor, appliesReLU: fusesReLU)
             secondAdapter = LayoutAdapter(target: a.descriptor)
             output = nil
             gradientAdapter = LayoutAdapter(target: a.descriptor)
@@ -47,14 +43,11 @@ public final class Add: Module {
         // Unrecorded evaluation: a new output each call (pooled), nothing kept for backward.
         let recording = GradientRecording.isRecording(training: isTraining)
         ranUnrecorded = !recording
-        // In place only without layout padding: oneDNN 2.6's in-place binary gave wrong sums on
-        // channel-padded blocked tensors (e.g. 4 channels in nChw8c; tiny golden ResNet-18).
-        let inPlace = overwritesFirstInput && a.byteCount == a.count * MemoryLayout<Float>.stride
-        let output = inPlace ? a : try Tensor(descriptor: a.descriptor, zeroed: false)
+        let output = overwritesFirstInput ? a : try Tensor(descriptor: a.descriptor, zeroed: false)
         // Backward needs the output only for the fused ReLU's mask.
         self.output = recording && fusesReLU ? output : nil
         recordedShape = recording ? a.shape : nil
-        try forwardPrimitive!.execute([(DNNL_ARG_SRC_0, a), (DNNL_ARG_SRC_1, second), (DNNL_ARG_DST, output)])
+        try addition!.run(a, second, into: output)
         return output
     }
 

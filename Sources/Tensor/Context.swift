@@ -88,6 +88,34 @@ public final class Context: @unchecked Sendable {
         omp_set_num_threads(Int32(wanted))
     }
 
+    /// The instruction set oneDNN's kernels dispatch to: the CPU's best, or less when capped by
+    /// `ONEDNN_MAX_CPU_ISA` (read by oneDNN on first use).
+    public static var instructionSet: String {
+        let isa = dnnl_get_effective_cpu_isa()
+        switch isa {
+        case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx"
+        case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16"
+        case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni"
+        case dnnl_cpu_isa_avx512_core: return "avx512_core"
+        case dnnl_cpu_isa_avx512_mic, dnnl_cpu_isa_avx512_mic_4ops: return "avx512_mic"
+        case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni"
+        case dnnl_cpu_isa_avx2: return "avx2"
+        case dnnl_cpu_isa_avx: return "avx"
+        case dnnl_cpu_isa_sse41: return "sse41"
+        default: return "isa 0x\(String(isa.rawValue, radix: 16))"
+        }
+    }
+
+    /// Floats per vector register of the kernels oneDNN dispatches to: 16 with AVX-512, 8 with
+    /// AVX or AVX2, 4 with SSE4.1. Layout rules that depend on the kernels' width read it here.
+    public static var vectorWidth: Int {
+        let isa = dnnl_get_effective_cpu_isa().rawValue
+        // The AVX-512 values all carry bit 0x8 (mic) or 0x20 (core); AVX and AVX2 carry 0x2.
+        if isa & 0x28 != 0 { return 16 }
+        if isa & 0x2 != 0 { return 8 }
+        return 4
+    }
+
     /// The oneDNN version string, e.g. "2.6.3".
     public static var oneDNNVersion: String {
         let version = dnnl_version()!.pointee

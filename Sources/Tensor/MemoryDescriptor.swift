@@ -86,3 +86,19 @@ public enum MemoryDescriptor {
         return "blocked(strides \(strides); inner \(blocks))"
     }
 }
+
+extension MemoryDescriptor {
+    /// The channel block of a layout blocked over dimension 1 only (16 for nChw16c, 8 for
+    /// nChw8c), or nil for plain layouts and any other blocking.
+    public static func channelBlock(of descriptor: dnnl_memory_desc_t) -> Int? {
+        guard descriptor.format_kind == dnnl_blocked else { return nil }
+        let blocking = descriptor.format_desc.blocking
+        guard blocking.inner_nblks == 1 else { return nil }
+        let (block, index) = withUnsafeBytes(of: blocking.inner_blks) { blocks in
+            withUnsafeBytes(of: blocking.inner_idxs) { indices in
+                (Int(blocks.load(as: Int64.self)), Int(indices.load(as: Int64.self)))
+            }
+        }
+        return index == 1 ? block : nil
+    }
+}

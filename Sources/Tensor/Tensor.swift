@@ -71,17 +71,30 @@ public final class Tensor {
         guard bytes == base.byteCount else {
             throw TensorError.shapeMismatch("cannot view a tensor of shape \(base.shape) (\(base.byteCount) bytes) as shape \(MemoryDescriptor.shape(of: descriptor)) (\(bytes) bytes)")
         }
-        try self.init(sharing: base, descriptor: descriptor, isPlain: MemoryDescriptor.isPlain(descriptor))
+        try self.init(sharing: base, descriptor: descriptor, isPlain: MemoryDescriptor.isPlain(descriptor), byteCount: base.byteCount)
+    }
+
+    /// A view of the first bytes of `base`'s buffer under `descriptor`, which may need fewer bytes
+    /// than `base` holds — so tests can fill the bytes after it and see whether a primitive
+    /// writes past the end of its output.
+    /// - Throws: `TensorError.shapeMismatch` when `descriptor` needs more bytes than `base` has.
+    convenience init(leadingBytesOf base: Tensor, as descriptor: dnnl_memory_desc_t) throws {
+        var descriptor = descriptor
+        let bytes = dnnl_memory_desc_get_size(&descriptor)
+        guard bytes <= base.byteCount else {
+            throw TensorError.shapeMismatch("cannot view \(base.byteCount) bytes as shape \(MemoryDescriptor.shape(of: descriptor)) (\(bytes) bytes)")
+        }
+        try self.init(sharing: base, descriptor: descriptor, isPlain: MemoryDescriptor.isPlain(descriptor), byteCount: bytes)
     }
 
     /// A view of a part of `base` described by a sub-memory descriptor
     /// (`dnnl_memory_desc_init_submemory` of base's descriptor; the offset is inside the descriptor).
     /// Only primitives should read or write it: `data` and `byteCount` are base's.
     public convenience init(partOf base: Tensor, descriptor: dnnl_memory_desc_t) throws {
-        try self.init(sharing: base, descriptor: descriptor, isPlain: false)
+        try self.init(sharing: base, descriptor: descriptor, isPlain: false, byteCount: base.byteCount)
     }
 
-    private init(sharing base: Tensor, descriptor: dnnl_memory_desc_t, isPlain: Bool) throws {
+    private init(sharing base: Tensor, descriptor: dnnl_memory_desc_t, isPlain: Bool, byteCount: Int) throws {
         var descriptor = descriptor
         var memory: dnnl_memory_t?
         try checkDNNL(dnnl_memory_create(&memory, &descriptor, Context.shared.engine, base.data), "dnnl_memory_create(view)")
@@ -89,7 +102,7 @@ public final class Tensor {
         self.descriptor = descriptor
         self.memory = memory!
         self.data = base.data
-        self.byteCount = base.byteCount
+        self.byteCount = byteCount
         self.capacity = 0
         self.isPlain = isPlain
         self.base = base
