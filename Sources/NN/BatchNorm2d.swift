@@ -32,7 +32,7 @@ public final class BatchNorm2d: Layer {
     /// the environment sets `THORAX_BATCHNORM_DOUBLE=1`: it costs ≈ 7 % of a DenseNet-121 training
     /// step on 2 threads (5 % on 1), for gradients as close to float64 as PyTorch's.
     nonisolated(unsafe) public static var accumulatesInDouble =
-        ProcessInfo.processInfo.environment["THORAX_BATCHNORM_DOUBLE"] == "1"
+        EngineSwitches.process.batchNormAccumulatesInDouble
 
     private var plan: Plan?
     private var lastInput: Tensor?

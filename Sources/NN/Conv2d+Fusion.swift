@@ -49,7 +49,7 @@ extension Conv2d {
     /// version applied the batch norm as per-channel binary post-operations, which slowed oneDNN
     /// 2.6's AVX2 convolutions by more than the separate batch-norm pass cost.
     nonisolated(unsafe) public static var fusesBatchNormInInference =
-        ProcessInfo.processInfo.environment["THORAX_FOLD_BATCHNORM"] != "0"
+        EngineSwitches.process.foldsBatchNormInInference
 
     /// `first` and `second` as a convolution and the batch norm that follows it, when the pair
     /// can run fused: `fusesBatchNormInInference`, both in evaluation mode, gradients not recorded

@@ -23,7 +23,7 @@ import Tensor
 public enum OverlappedBackward {
     /// Process-wide switch; on unless the environment sets `THORAX_OVERLAPPED_BACKWARD=0`.
     nonisolated(unsafe) public static var isEnabled: Bool =
-        ProcessInfo.processInfo.environment["THORAX_OVERLAPPED_BACKWARD"] != "0"
+        EngineSwitches.process.overlapsBackward
 
     /// Pieces of work waiting beyond which the submitting thread runs the oldest itself.
     static let maximumWaiting = 4

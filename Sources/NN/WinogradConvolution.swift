@@ -29,7 +29,7 @@ import Tensor
 public enum WinogradConvolution {
     /// Process-wide switch; off unless the environment sets `THORAX_WINOGRAD_CONVOLUTION=1`.
     nonisolated(unsafe) public static var isEnabled: Bool =
-        ProcessInfo.processInfo.environment["THORAX_WINOGRAD_CONVOLUTION"] == "1"
+        EngineSwitches.process.winogradConvolution
 
     /// Channels a layer needs on each side for its forward and input gradient to take this path.
     static let minimumChannels = 128

@@ -27,7 +27,7 @@ import Tensor
 public enum WinogradWeightGradient {
     /// Process-wide switch; on unless the environment sets `THORAX_WINOGRAD_WEIGHT_GRADIENT=0`.
     nonisolated(unsafe) public static var isEnabled: Bool =
-        ProcessInfo.processInfo.environment["THORAX_WINOGRAD_WEIGHT_GRADIENT"] != "0"
+        EngineSwitches.process.winogradWeightGradient
 
     /// How many weight gradients this path has computed in this process (read by tests to see
     /// that a layer took it; counted under a lock since the overlap's worker thread calls it).

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import NN
 
 /// The `thorax` command: one subcommand per job of the ChestX-ray8 pipeline.
 @main
@@ -25,6 +27,15 @@ struct Thorax: ParsableCommand {
             TrainCommand.self,
         ]
     )
+
+    /// Refuses to run with an engine switch set to something other than 0 or 1, before parsing.
+    static func main() {
+        if let problem = EngineSwitches.processProblem {
+            FileHandle.standardError.write(Data("Error: \(problem)\n".utf8))
+            Foundation.exit(1)
+        }
+        main(nil)
+    }
 }
 
 /// The version recorded in model cards and outputs.

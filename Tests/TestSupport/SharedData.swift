@@ -34,3 +34,10 @@ public enum SharedData {
         return url
     }
 }
+
+/// A test fixture that could not be built (a missing executable, a failed import): thrown, it
+/// fails the test — unlike `XCTSkip`, which is only for data a developer's clone lacks.
+public struct FixtureError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -42,7 +42,7 @@ enum BenchmarkCommandFixture {
             "--images", images.path,
         ])
         guard result.status == 0 else {
-            throw XCTSkip("thorax db import-nih failed (\(result.status)): \(result.error)")
+            throw FixtureError("thorax db import-nih of the bundled samples failed (\(result.status)): \(result.error)")
         }
         return (database, images)
     }

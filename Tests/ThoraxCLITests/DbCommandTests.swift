@@ -18,7 +18,7 @@ func runThorax(_ arguments: [String], in directory: URL) throws -> ThoraxOutput 
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
     ].map { $0.appendingPathComponent("thorax") }
     guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-        throw XCTSkip("thorax is not built next to the tests (looked at \(candidates.map(\.path)))")
+        throw FixtureError("thorax is not built next to the tests (looked at \(candidates.map(\.path)))")
     }
     let process = Process()
     process.executableURL = binary

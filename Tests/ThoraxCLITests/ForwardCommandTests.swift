@@ -15,17 +15,20 @@ final class ForwardCommandTests: XCTestCase {
                 .map { $0.deletingLastPathComponent().appendingPathComponent("thorax") }
                 + Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent().appendingPathComponent("thorax") }
             guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-                throw XCTSkip("thorax executable not found next to the tests (build with `swift build --build-tests`)")
+                throw FixtureError("thorax executable not found next to the tests (build with `swift build --build-tests`)")
             }
             return found
         }
     }
 
     /// Runs thorax with `arguments`; returns (exit status, standard output, standard error).
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+    static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String, error: String) {
         let process = Process()
         process.executableURL = try thorax
         process.arguments = arguments
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let output = Pipe(), error = Pipe()
         process.standardOutput = output
         process.standardError = error
@@ -34,6 +37,14 @@ final class ForwardCommandTests: XCTestCase {
         let errorData = error.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+    }
+
+    func testInvalidEngineSwitchIsRefusedBeforeAnyWork() throws {
+        let result = try Self.run(["forward", "--arch", "resnet18", "--weights", "w", "--input", "x", "--output", "y"],
+                                  environment: ["THORAX_FOLD_BATCHNORM": "off"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.output, "")
+        XCTAssertEqual(result.error, "Error: environment variable THORAX_FOLD_BATCHNORM is 'off'; it must be 0 (off) or 1 (on), or unset\n")
     }
 
     func testUnknownArchitectureIsNamed() throws {
