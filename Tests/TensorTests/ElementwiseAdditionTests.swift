@@ -100,6 +100,8 @@ final class ElementwiseAdditionTests: XCTestCase {
 
     func testVectorWidthFollowsTheInstructionSet() {
         let isa = Context.instructionSet
+        // scripts/test reads this line to name the instruction sets a run covered.
+        print("oneDNN instruction set: \(isa), vector width \(Context.vectorWidth)")
         XCTAssertEqual(Context.vectorWidth, isa.hasPrefix("avx512") ? 16 : isa.hasPrefix("avx") ? 8 : 4, isa)
     }
 }
