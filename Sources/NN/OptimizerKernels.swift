@@ -1,6 +1,6 @@
 import Foundation
 
-/// The update rules of `ReferenceOptimizerKernels`, eight lanes at a time.
+/// The update rules of `ReferenceOptimizerKernels`, eight or sixteen lanes at a time.
 ///
 /// Why hand-written: the plain loops do not vectorize (the Swift compiler keeps the square
 /// root and division scalar), and no library here offers torch.optim's update rules. Every
@@ -9,8 +9,19 @@ import Foundation
 /// Measured on this machine for 5 M parameters (one thread): Adam 33 → 15 ms, the rate at
 /// which memory delivers its 28 bytes per parameter; a second thread gave nothing more, so
 /// the step stays on the calling thread.
+///
+/// Lanes: Swift compiles this package for baseline x86-64, so a `SIMD8<Float>` is two SSE
+/// registers and a `SIMD16<Float>` four, on AVX2 and AVX-512 CPUs alike; the width only sets how
+/// many independent operations are in flight. Both are tested bit for bit against the reference;
+/// `Lanes.preferred` is the one measured faster (BENCHMARKS.md, "Optimizer kernel lanes").
 public enum OptimizerKernels {
-    typealias Lanes = SIMD8<Float>
+    /// Floats per vector of the update loops.
+    public enum Lanes: Int, CaseIterable, Sendable {
+        case eight = 8
+        case sixteen = 16
+        /// The width the optimizers use.
+        public static let preferred = Lanes.eight
+    }
 
     /// torch.optim.SGD for one tensor; see `ReferenceOptimizerKernels.sgd` for the rule.
     /// - Parameters:
@@ -19,7 +30,24 @@ public enum OptimizerKernels {
     public static func sgd(parameter p: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
                            momentumBuffer: UnsafeMutablePointer<Float>?, count: Int, isFirstStep: Bool,
                            learningRate: Float, momentum: Float, dampening: Float,
-                           nesterov: Bool, weightDecay: Float) {
+                           nesterov: Bool, weightDecay: Float, lanes: Lanes = .preferred) {
+        switch lanes {
+        case .eight:
+            sgd(SIMD8<Float>.self, parameter: p, gradient: gradient, momentumBuffer: momentumBuffer, count: count,
+                isFirstStep: isFirstStep, learningRate: learningRate, momentum: momentum, dampening: dampening,
+                nesterov: nesterov, weightDecay: weightDecay)
+        case .sixteen:
+            sgd(SIMD16<Float>.self, parameter: p, gradient: gradient, momentumBuffer: momentumBuffer, count: count,
+                isFirstStep: isFirstStep, learningRate: learningRate, momentum: momentum, dampening: dampening,
+                nesterov: nesterov, weightDecay: weightDecay)
+        }
+    }
+
+    @inline(__always)
+    private static func sgd<Lanes: SIMD>(_: Lanes.Type, parameter p: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
+                                         momentumBuffer: UnsafeMutablePointer<Float>?, count: Int, isFirstStep: Bool,
+                                         learningRate: Float, momentum: Float, dampening: Float,
+                                         nesterov: Bool, weightDecay: Float) where Lanes.Scalar == Float {
         let vectorCount = count / Lanes.scalarCount * Lanes.scalarCount
         let momentumActive = momentum != 0 && momentumBuffer != nil
         let rate = Lanes(repeating: learningRate), decay = Lanes(repeating: weightDecay)
@@ -52,7 +80,22 @@ public enum OptimizerKernels {
     public static func adam(parameter p: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
                             firstMoment m: UnsafeMutablePointer<Float>, secondMoment v: UnsafeMutablePointer<Float>,
                             count: Int, step t: Int, learningRate: Float, beta1: Float, beta2: Float,
-                            epsilon: Float, weightDecay: Float, decoupled: Bool) {
+                            epsilon: Float, weightDecay: Float, decoupled: Bool, lanes: Lanes = .preferred) {
+        switch lanes {
+        case .eight:
+            adam(SIMD8<Float>.self, parameter: p, gradient: gradient, firstMoment: m, secondMoment: v, count: count, step: t,
+                 learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay, decoupled: decoupled)
+        case .sixteen:
+            adam(SIMD16<Float>.self, parameter: p, gradient: gradient, firstMoment: m, secondMoment: v, count: count, step: t,
+                 learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay, decoupled: decoupled)
+        }
+    }
+
+    @inline(__always)
+    private static func adam<Lanes: SIMD>(_: Lanes.Type, parameter p: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
+                                          firstMoment m: UnsafeMutablePointer<Float>, secondMoment v: UnsafeMutablePointer<Float>,
+                                          count: Int, step t: Int, learningRate: Float, beta1: Float, beta2: Float,
+                                          epsilon: Float, weightDecay: Float, decoupled: Bool) where Lanes.Scalar == Float {
         let vectorCount = count / Lanes.scalarCount * Lanes.scalarCount
         // The scalars exactly as the reference computes them.
         let biasCorrection1 = 1 - pow(Double(beta1), Double(t))

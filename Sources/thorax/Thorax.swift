@@ -25,6 +25,7 @@ struct Thorax: ParsableCommand {
             LocalizeCommand.self,
             DemoCommand.self,
             TrainCommand.self,
+            KernelBenchCommand.self,
         ]
     )
 

@@ -4,7 +4,7 @@ import XCTest
 
 /// The vectorized optimizer kernels against their plain twins: bit-identical parameters and
 /// state after several steps, for every option combination and for lengths that leave every
-/// possible tail after the eight-lane part.
+/// possible tail after the vector part, with eight and with sixteen lanes.
 final class OptimizerKernelTwinTests: XCTestCase {
     private struct State {
         var parameter: [Float]
@@ -30,7 +30,8 @@ final class OptimizerKernelTwinTests: XCTestCase {
         let configurations: [(momentum: Float, dampening: Float, nesterov: Bool, weightDecay: Float)] = [
             (0, 0, false, 0), (0, 0, false, 1e-2), (0.9, 0, false, 0), (0.9, 0.1, false, 1e-4), (0.9, 0, true, 1e-4),
         ]
-        for count in Array(0 ... 19) + [1000, 4099] {
+        for lanes in OptimizerKernels.Lanes.allCases {
+        for count in Array(0 ... 35) + [1000, 4099] {
             for configuration in configurations {
                 let (start, gradients) = randomState(count: count, generator: &generator)
                 var fast = start, reference = start
@@ -42,7 +43,8 @@ final class OptimizerKernelTwinTests: XCTestCase {
                                                      momentumBuffer: configuration.momentum != 0 ? buffer.baseAddress : nil,
                                                      count: count, isFirstStep: step == 0, learningRate: 0.05,
                                                      momentum: configuration.momentum, dampening: configuration.dampening,
-                                                     nesterov: configuration.nesterov, weightDecay: configuration.weightDecay)
+                                                     nesterov: configuration.nesterov, weightDecay: configuration.weightDecay,
+                                                     lanes: lanes)
                             }
                         }
                         reference.parameter.withUnsafeMutableBufferPointer { p in
@@ -56,16 +58,18 @@ final class OptimizerKernelTwinTests: XCTestCase {
                         }
                     }
                 }
-                assertBitIdentical(fast, reference, "SGD \(configuration) count \(count)")
+                assertBitIdentical(fast, reference, "SGD \(configuration) count \(count) lanes \(lanes.rawValue)")
                 if count > 0 { XCTAssertNotEqual(fast.parameter, start.parameter, "SGD must move the parameters") }
             }
+        }
         }
     }
 
     func testAdamMatchesReferenceBitForBit() {
         var generator = SplitMix64(seed: 12)
         let configurations: [(weightDecay: Float, decoupled: Bool)] = [(0, false), (1e-2, false), (1e-2, true)]
-        for count in Array(0 ... 19) + [1000, 4099] {
+        for lanes in OptimizerKernels.Lanes.allCases {
+        for count in Array(0 ... 35) + [1000, 4099] {
             for configuration in configurations {
                 let (start, gradients) = randomState(count: count, generator: &generator)
                 var fast = start, reference = start
@@ -78,7 +82,7 @@ final class OptimizerKernelTwinTests: XCTestCase {
                                                           firstMoment: m.baseAddress!, secondMoment: v.baseAddress!, count: count,
                                                           step: step + 1, learningRate: 1e-3, beta1: 0.9, beta2: 0.999,
                                                           epsilon: 1e-8, weightDecay: configuration.weightDecay,
-                                                          decoupled: configuration.decoupled)
+                                                          decoupled: configuration.decoupled, lanes: lanes)
                                 }
                             }
                         }
@@ -96,9 +100,10 @@ final class OptimizerKernelTwinTests: XCTestCase {
                         }
                     }
                 }
-                assertBitIdentical(fast, reference, "Adam \(configuration) count \(count)")
+                assertBitIdentical(fast, reference, "Adam \(configuration) count \(count) lanes \(lanes.rawValue)")
                 if count > 0 { XCTAssertNotEqual(fast.parameter, start.parameter, "Adam must move the parameters") }
             }
+        }
         }
     }
 }
