@@ -8,6 +8,11 @@ import Tensor
 /// optimizer state in checkpoint/state.safetensors.
 struct TrainingState: Codable, Equatable {
     var options: TrainingOptions
+    /// What the run trains on and the images its two parts gave it (`SavedRun`); nil in
+    /// checkpoints saved before they were recorded, which cannot be resumed.
+    var source: TrainingSource?
+    var trainingImages: TrainingImagesIdentity?
+    var validationImages: TrainingImagesIdentity?
     /// Epochs completed (the next epoch's 0-based index).
     var epoch = 0
     /// Batches done in the current epoch.
@@ -26,11 +31,19 @@ struct TrainingState: Codable, Equatable {
     /// saves is recognized.
     var token = ""
 
-    init(options: TrainingOptions) { self.options = options }
+    init(options: TrainingOptions, source: TrainingSource, trainingImages: TrainingImagesIdentity,
+         validationImages: TrainingImagesIdentity) {
+        self.options = options
+        self.source = source
+        self.trainingImages = trainingImages
+        self.validationImages = validationImages
+    }
 
     static let stateFile = "state.json"
     static let tensorFile = "state.safetensors"
 
+    /// Reads `directory`/state.json.
+    /// - Throws: `TrainingError.resume` naming the file when it is missing or not a training state.
     static func read(directory: URL) throws -> TrainingState {
         let url = directory.appendingPathComponent(stateFile)
         guard let data = FileManager.default.contents(atPath: url.path) else {
@@ -110,7 +123,7 @@ extension Trainer {
     func saveBestModel(record: EpochRecord, scores: [[Float]], labels: [[Float]]) throws {
         var card = model.card
         card.training = ModelCard.Training(
-            database: source.database, split: source.split, trainPart: source.trainPart, validationPart: source.validationPart,
+            database: URL(fileURLWithPath: source.database).lastPathComponent, split: source.split, trainPart: source.trainPart, validationPart: source.validationPart,
             trainImages: training.images.count, validationImages: validation.images.count, initialWeights: options.initialWeights.map {
                 URL(fileURLWithPath: $0).lastPathComponent
             }, loss: options.loss, optimizer: options.optimizer, learningRate: options.learningRate, batchSize: options.batchSize,

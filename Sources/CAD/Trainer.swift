@@ -6,17 +6,23 @@ import NN
 import Store
 import Tensor
 
-/// Where the training images came from, for the model card.
+/// What a run trains on: the database, the split, its training and validation parts and the
+/// label source. Saved with the checkpoint (`--resume` takes the run's); the model card gets
+/// the database's file name.
 public struct TrainingSource: Codable, Equatable, Sendable {
+    /// The database's path as given (relative paths to the directory the run was started in).
     public var database: String
     public var split: String
     public var trainPart: String
     public var validationPart: String
-    public init(database: String, split: String, trainPart: String, validationPart: String) {
+    /// Label source: nih, labeller, human or model:ID (`ThoraxDatabase.labelledImages`).
+    public var labels: String
+    public init(database: String, split: String, trainPart: String, validationPart: String, labels: String = "nih") {
         self.database = database
         self.split = split
         self.trainPart = trainPart
         self.validationPart = validationPart
+        self.labels = labels
     }
 }
 
@@ -64,22 +70,26 @@ public final class Trainer {
     /// - Parameters:
     ///   - trainingImages, validationImages: the two parts' images (`ThoraxDatabase.labelledImages`);
     ///     files missing on disk or that cannot be decoded are left out and reported to `warning`.
-    ///   - resume: continue the run in `output`; the saved options are used, except `epochs`
-    ///     and `iterations`, which may be raised to train longer.
-    /// - Throws: `TrainingError` for bad options, no images or an unusable checkpoint;
-    ///   errors naming the initial-weights file.
+    ///   - source: what the images are; saved with the checkpoint.
+    ///   - resume: continue the run in `output`. `options` and `source` must be the run's
+    ///     (`SavedRun(output:)` reads them), except `epochs` and `iterations`, which may be
+    ///     raised to train longer, and `source.database`, which may name a moved copy; the two
+    ///     parts must give the loaders the images they gave the run (`TrainingImagesIdentity`).
+    /// - Throws: `TrainingError` for bad options, no images, an unusable checkpoint, or
+    ///   (resuming) an option that conflicts with the run's or changed images; errors naming
+    ///   the initial-weights file.
     public init(options: TrainingOptions, source: TrainingSource, trainingImages: [Store.LabelledImage],
                 validationImages: [Store.LabelledImage], output: URL, resume: Bool, thoraxVersion: String,
                 warning: @escaping @Sendable (LoaderWarning) -> Void = { _ in }) throws {
-        var options = options
         var savedState: TrainingState?
+        var savedRun: SavedRun?
         if resume {
-            let saved = try TrainingState.read(directory: output.appendingPathComponent(Trainer.checkpointFolder))
-            let requested = options
-            options = saved.options
-            options.epochs = requested.epochs
-            options.iterations = requested.iterations
+            let directory = output.appendingPathComponent(Trainer.checkpointFolder)
+            let saved = try TrainingState.read(directory: directory)
+            let run = try SavedRun(state: saved, file: directory.appendingPathComponent(TrainingState.stateFile))
+            try run.check(options: options, source: source)
             savedState = saved
+            savedRun = run
         }
         try options.validate()
         self.options = options
@@ -101,6 +111,7 @@ public final class Trainer {
         validation = DataLoader(images: validationImages, configuration: LoaderConfiguration(
             batchSize: options.batchSize, preprocessing: preprocessing, seed: options.seed, shuffle: false, dropLast: false,
             threads: 1, prefetchBatches: 2, cacheDecodedImages: options.cacheImages), warning: warning)
+        try savedRun?.checkImages(training: training.images, validation: validation.images)
         guard training.images.count >= options.batchSize else {
             throw TrainingError.noImages("the training part has \(training.images.count) images with a file, fewer than one batch of \(options.batchSize)")
         }
@@ -116,14 +127,18 @@ public final class Trainer {
             optimizer = Adam(parameters: parameters, learningRate: Float(options.learningRate), weightDecay: Float(options.weightDecay))
         }
         model.network.backbone.computesInputGradient = false
-        if let savedState {
+        if var savedState {
+            // The new total of epochs or steps, and the database's path as now given, are saved from here on.
+            savedState.options = options
+            savedState.source = source
             state = savedState
             try restore(from: output.appendingPathComponent(Trainer.checkpointFolder))
         } else {
             if let weights = options.initialWeights {
                 try model.loadInitialWeights(from: URL(fileURLWithPath: weights))
             }
-            state = TrainingState(options: options)
+            state = TrainingState(options: options, source: source, trainingImages: TrainingImagesIdentity(training.images),
+                                  validationImages: TrainingImagesIdentity(validation.images))
         }
     }
 
@@ -139,6 +154,10 @@ public final class Trainer {
                   head: .init(transitionChannels: options.transitionChannels, pooling: options.pooling, lseR: options.lseR),
                   thresholds: Array(repeating: 0.5, count: classes.count), thoraxVersion: version)
     }
+
+    /// Epochs completed (with `resume`, those of the saved run too) and optimizer steps taken.
+    public var completedEpochs: Int { state.epoch }
+    public var steps: Int { state.steps }
 
     /// Batches per epoch (full ones only).
     public var batchesPerEpoch: Int { training.batchCount }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Everything `thorax train` was asked for; saved with the checkpoint so that `--resume`
-/// continues the same run.
+/// continues the same run (`SavedRun.check`: all equal but `epochs` and `iterations`).
 public struct TrainingOptions: Codable, Equatable, Sendable {
     /// Backbone: resnet18, resnet50, densenet121, efficientnet-lite0, …
     public var architecture = "efficientnet-lite0"
@@ -85,6 +85,8 @@ public enum TrainingError: Error, CustomStringConvertible, LocalizedError, Equat
     case noImages(String)
     case nonFiniteLoss(epoch: Int, batch: Int, images: [String])
     case resume(String)
+    /// `thorax train --resume` was given an option that differs from the run's.
+    case resumeConflict(ResumeConflict)
 
     public var description: String {
         switch self {
@@ -93,6 +95,8 @@ public enum TrainingError: Error, CustomStringConvertible, LocalizedError, Equat
         case let .nonFiniteLoss(epoch, batch, images):
             return "the loss became NaN or infinite in epoch \(epoch), batch \(batch) (images \(images.prefix(4).joined(separator: ", "))\(images.count > 4 ? ", …" : "")); lower the learning rate or check these images"
         case .resume(let message): return "cannot resume: \(message)"
+        case .resumeConflict(let conflict):
+            return "\(conflict.given) conflicts with the run being resumed (\(conflict.recorded)); leave it out to continue that run, or train a new one in another --output"
         }
     }
 

@@ -11,121 +11,189 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a chest X-ray classifier (backbone + the paper's weakly supervised head) on a database split.",
         discussion: """
-        Trains on SPLIT:TRAIN and validates on SPLIT:VALIDATION after every epoch (AUC per class).
-        Writes into --output: model/ (the best epoch's model directory: model.safetensors +
-        model.json), metrics.csv, metrics.json, curves.svg (loss and AUC curves), and checkpoint/
-        (weights, optimizer state, position in the run) from which --resume continues exactly.
-        Images whose file is missing are left out and counted.
+        Trains on SPLIT:TRAIN and validates on SPLIT:VALIDATION after every epoch (AUC per \
+        class). By default the split `thorax db import-nih` writes: official, training on \
+        train_val and validating on test (so the test images choose the best epoch; `thorax db \
+        split --within official:train_val` makes a validation part that keeps them out, as below). \
+        For any other split the parts default to train and validation, the names `thorax db \
+        split` gives. Images whose file is missing are left out and counted.
+
+        Writes into --output: model/ (the best epoch's model directory: model.safetensors + \
+        model.json), metrics.csv, metrics.json, curves.svg (loss and AUC curves), and checkpoint/ \
+        (weights, optimizer state, position in the run, and the run's record: every option below \
+        but --threads, the database path as given, and per part the count and SHA-256 of the \
+        names and labels of its images), from which --resume continues exactly.
+
+        --resume continues the run in --output: options left out take the run's values; an \
+        option given with another value than the run's is an error. Only --epochs (the new \
+        total) and --iterations (the new limit of optimizer steps) may change (with --schedule \
+        cosine, the following epochs take the rates of the new total's curve). --threads is not \
+        part of the run (oneDNN may then sum in another order, so the last bits may differ), and \
+        --database may name a moved copy whose parts give the same images and labels.
 
         Example:
           thorax db import-nih --images ../shared/data/nih/images-256 ...
-          thorax db split --name bundled --ratios 85,15 --parts train,validation --seed 1
-          thorax train --split bundled --arch efficientnet-lite0 \\
-              --initial-weights Models/pretrained/efficientnet-lite0-imagenet.safetensors \\
-              --size 224 --batch-size 16 --epochs 5 --output runs/lite0
+          thorax db split --name bundled --ratios 85,15 --parts train,validation \\
+              --seed 1 --within official:train_val
+          thorax train --split bundled --arch efficientnet-lite0 --size 224 \\
+              --batch-size 16 --epochs 5 --output runs/lite0
           thorax train --output runs/lite0 --resume --epochs 8
         """
     )
 
-    @OptionGroup var database: DatabaseOptions
+    // Every option of the run is optional: nil means "not given", so that --resume can tell
+    // an option left out (the run's value) from one given (checked against it). The defaults
+    // are TrainingOptions' and `defaultSource(split:)`'s.
+    @Option(help: "The database file (default \(ThoraxDatabase.defaultFileName)).")
+    var database: String?
+    @Option(help: "The split whose parts are used (default \(ThoraxDatabase.officialSplit), which db import-nih writes).")
+    var split: String?
+    @Option(help: "The part trained on (default \(ThoraxDatabase.officialTrainValidation) of the official split, train of others).")
+    var trainPart: String?
+    @Option(help: "The part validated on after each epoch (default \(ThoraxDatabase.officialTest) of the official split, validation of others).")
+    var validationPart: String?
+    @Option(help: "Label source: nih, labeller, human or model:ID (default nih).")
+    var labels: String?
 
-    @Option(help: "The split whose parts are used.")
-    var split: String = "official"
-    @Option(help: "The part trained on.")
-    var trainPart: String = "train"
-    @Option(help: "The part validated on after each epoch.")
-    var validationPart: String = "validation"
-    @Option(help: "Label source: nih, labeller or human.")
-    var labels: String = "nih"
-
-    @Option(help: "Backbone: \(ChestModel.architectureNames.joined(separator: ", ")).")
-    var arch: String = "efficientnet-lite0"
-    @Option(help: "Backbone weights to start from (safetensors: torchvision names, or the converted EfficientNet-Lite0 file); the classifier in it is ignored.")
+    @Option(help: "Backbone: \(ChestModel.architectureNames.joined(separator: ", ")) (default \(Self.defaults.architecture)).")
+    var arch: String?
+    @Option(help: "Backbone weights to start from (safetensors: torchvision names, or the converted EfficientNet-Lite0 file); the classifier in it is ignored. Default: random initialization.")
     var initialWeights: String?
-    @OptionGroup var head: HeadOptions
-    @Option(help: "Loss: wcel (the paper's weighted cross-entropy) or bce.")
-    var loss: String = "wcel"
-    @Option(help: "Input image side in pixels (224, 512, 1024).")
-    var size: Int = 224
-    @Option(help: "Images per batch.")
-    var batchSize: Int = 16
-    @Option(help: "Batches per optimizer step (gradient accumulation).")
-    var accumulation: Int = 1
-    @Option(help: "sgd (momentum 0.9) or adam.")
-    var optimizer: String = "adam"
-    @Option(help: "Initial learning rate.")
-    var learningRate: Double = 1e-4
-    @Option(help: "Weight decay.")
-    var weightDecay: Double = 0
-    @Option(help: "Learning-rate schedule: constant, step, cosine or plateau.")
-    var schedule: String = "constant"
-    @Option(help: "step: epochs between reductions.")
-    var stepEpochs: Int = 10
-    @Option(help: "step/plateau: factor of each reduction.")
-    var gamma: Double = 0.1
-    @Option(help: "Epochs to train (with --resume: the new total).")
-    var epochs: Int = 10
-    @Option(help: "Stop after this many optimizer steps in total.")
+    @Option(help: "D, the transition layer's channels (default \(Self.defaults.transitionChannels)).")
+    var transitionChannels: Int?
+    @Option(help: "Global pooling: avg, max or lse (default \(Self.defaults.pooling)).")
+    var pooling: String?
+    @Option(help: "r of log-sum-exp pooling (default \(Self.defaults.lseR)).")
+    var lseR: Float?
+    @Option(help: "Loss: wcel (the paper's weighted cross-entropy) or bce (default \(Self.defaults.loss)).")
+    var loss: String?
+    @Option(help: "Input image side in pixels: 224, 512, 1024, any multiple of 32 (default \(Self.defaults.inputSize)).")
+    var size: Int?
+    @Option(help: "Images per batch (default \(Self.defaults.batchSize)).")
+    var batchSize: Int?
+    @Option(help: "Batches per optimizer step, gradient accumulation (default \(Self.defaults.accumulation)).")
+    var accumulation: Int?
+    @Option(help: "sgd (momentum \(Self.defaults.momentum)) or adam (default \(Self.defaults.optimizer)).")
+    var optimizer: String?
+    @Option(help: "Initial learning rate (default \(Self.defaults.learningRate)).")
+    var learningRate: Double?
+    @Option(help: "Weight decay (default \(Self.defaults.weightDecay)).")
+    var weightDecay: Double?
+    @Option(help: "Learning-rate schedule: constant, step, cosine or plateau (default \(Self.defaults.schedule)).")
+    var schedule: String?
+    @Option(help: "step: epochs between reductions (default \(Self.defaults.stepEpochs)).")
+    var stepEpochs: Int?
+    @Option(help: "step/plateau: factor of each reduction (default \(Self.defaults.gamma)).")
+    var gamma: Double?
+    @Option(help: "Epochs to train in all (default \(Self.defaults.epochs); with --resume the run's, and a larger one trains on).")
+    var epochs: Int?
+    @Option(help: "Stop after this many optimizer steps in all (default: no limit; with --resume the run's).")
     var iterations: Int?
-    @Option(help: "Seed of initialization, data order and augmentation.")
-    var seed: UInt64 = 1
-    @Flag(help: "Train without augmentation.")
-    var noAugmentation = false
+    @Option(help: "Seed of initialization, data order and augmentation (default \(Self.defaults.seed)).")
+    var seed: UInt64?
+    @Flag(inversion: .prefixedNo, help: "Augment the training images: random resized crop, small rotation, brightness/contrast (default on).")
+    var augmentation: Bool?
     @Option(help: "EfficientNet-Lite0 only: drop connect rate in training (the package's is 0.2; default off).")
     var dropConnect: Float?
-    @Option(help: "Threads for oneDNN (default: all cores).")
-    var threads: Int?
-    @Option(help: "Weights of the best model in --output/model: f32 or f16.")
-    var modelFormat: String = "f32"
+    @Option(help: "Weights of the best model in --output/model: f32 or f16 (default \(Self.defaults.modelStorage)).")
+    var modelFormat: String?
     @Option(help: "Text for the model card's notes (what the model is and is not fit for).")
     var notes: String?
+    @Option(help: "Threads for oneDNN (default: all cores); not part of the run, may differ on --resume.")
+    var threads: Int?
     @Option(help: "Output directory.")
     var output: String
-    @Flag(help: "Continue the run saved in --output (its options are kept; --epochs/--iterations may extend it).")
+    @Flag(help: "Continue the run saved in --output: options left out take the run's values, options given must equal them, except --epochs and --iterations.")
     var resume = false
 
+    static let defaults = TrainingOptions()
+
+    /// What a new run trains on when the command line does not say: the official split's
+    /// parts, or for another split the parts `thorax db split --parts train,validation` (and
+    /// its default three parts) name.
+    static func defaultSource(split: String) -> TrainingSource {
+        let official = split == ThoraxDatabase.officialSplit
+        return TrainingSource(database: ThoraxDatabase.defaultFileName, split: split,
+                              trainPart: official ? ThoraxDatabase.officialTrainValidation : "train",
+                              validationPart: official ? ThoraxDatabase.officialTest : "validation", labels: "nih")
+    }
+
+    /// `base` with the options given on the command line in place of its values.
+    func options(over base: TrainingOptions) -> TrainingOptions {
+        var options = base
+        if let arch { options.architecture = arch }
+        if let initialWeights { options.initialWeights = initialWeights }
+        if let transitionChannels { options.transitionChannels = transitionChannels }
+        if let pooling { options.pooling = pooling }
+        if let lseR { options.lseR = lseR }
+        if let loss { options.loss = loss }
+        if let size { options.inputSize = size }
+        if let batchSize { options.batchSize = batchSize }
+        if let accumulation { options.accumulation = accumulation }
+        if let optimizer { options.optimizer = optimizer }
+        if let learningRate { options.learningRate = learningRate }
+        if let weightDecay { options.weightDecay = weightDecay }
+        if let schedule { options.schedule = schedule }
+        if let stepEpochs { options.stepEpochs = stepEpochs }
+        if let gamma { options.gamma = gamma }
+        if let epochs { options.epochs = epochs }
+        if let iterations { options.iterations = iterations }
+        if let seed { options.seed = seed }
+        if let augmentation { options.augment = augmentation }
+        if let dropConnect { options.dropConnect = dropConnect }
+        if let modelFormat { options.modelStorage = modelFormat }
+        if let notes { options.notes = notes }
+        return options
+    }
+
+    /// `base` with the database, split, parts and labels given on the command line.
+    func source(over base: TrainingSource) -> TrainingSource {
+        var source = base
+        if let database { source.database = database }
+        if let split { source.split = split }
+        if let trainPart { source.trainPart = trainPart }
+        if let validationPart { source.validationPart = validationPart }
+        if let labels { source.labels = labels }
+        return source
+    }
+
     func run() throws {
-        if let threads { try Context.setThreadCount(threads) }
-        var options = TrainingOptions()
-        options.architecture = arch
-        options.initialWeights = initialWeights
-        options.transitionChannels = head.transitionChannels
-        options.pooling = head.pooling
-        options.lseR = head.lseR
-        options.loss = loss
-        options.inputSize = size
-        options.batchSize = batchSize
-        options.accumulation = accumulation
-        options.optimizer = optimizer
-        options.learningRate = learningRate
-        options.weightDecay = weightDecay
-        options.schedule = schedule
-        options.stepEpochs = stepEpochs
-        options.gamma = gamma
-        options.epochs = epochs
-        options.iterations = iterations
-        options.seed = seed
-        options.augment = !noAugmentation
-        options.dropConnect = dropConnect
-        options.modelStorage = modelFormat
-        options.notes = notes
+        let outputURL = URL(fileURLWithPath: output)
+        // Resuming: the run's record first, so that a conflicting option stops before any work.
+        let saved = resume ? try SavedRun(output: outputURL) : nil
+        let options = self.options(over: saved?.options ?? Self.defaults)
+        let source = self.source(over: saved?.source ?? Self.defaultSource(split: split ?? ThoraxDatabase.officialSplit))
+        try saved?.check(options: options, source: source)
         do {
             try options.validate()
         } catch let error as TrainingError {
             throw ValidationError(error.description)
         }
-        let store = try database.open()
-        let trainingImages = try store.labelledImages(split: split, part: trainPart, source: labels)
-        let validationImages = try store.labelledImages(split: split, part: validationPart, source: labels)
+        if let threads { try Context.setThreadCount(threads) }
+        do {
+            try requireDatabase(source.database)
+        } catch let error as InputFileError where saved != nil && database == nil {
+            throw InputFileError("\(error.description) (the run's database, as given when it started; name it with --database)")
+        }
+        let store = try ThoraxDatabase(path: source.database)
+        try Self.requireParts(of: source, in: store)
+        let trainingImages = try store.labelledImages(split: source.split, part: source.trainPart, source: source.labels)
+        let validationImages = try store.labelledImages(split: source.split, part: source.validationPart, source: source.labels)
         let warnings = WarningCounter()
-        let trainer = try Trainer(options: options,
-                                  source: TrainingSource(database: URL(fileURLWithPath: database.database).lastPathComponent,
-                                                         split: split, trainPart: trainPart, validationPart: validationPart),
+        let trainer = try Trainer(options: options, source: source,
                                   trainingImages: trainingImages, validationImages: validationImages,
-                                  output: URL(fileURLWithPath: output), resume: resume, thoraxVersion: ThoraxVersion.string,
+                                  output: outputURL, resume: resume, thoraxVersion: ThoraxVersion.string,
                                   warning: { warnings.record($0) })
         warnings.report()
-        print("training \(trainer.options.architecture) on \(trainer.training.images.count) images of \(split):\(trainPart), validating on \(trainer.validation.images.count) of \(split):\(validationPart); \(trainer.batchesPerEpoch) batches per epoch")
+        if resume {
+            print("resuming \(output) after epoch \(trainer.completedEpochs) of \(options.epochs), \(trainer.steps) optimizer steps")
+            if trainer.completedEpochs >= options.epochs {
+                print("nothing to train: the run has reached its --epochs \(options.epochs); give a larger one to train on")
+            } else if let iterations = options.iterations, trainer.steps >= iterations {
+                print("nothing to train: the run has reached its --iterations \(iterations); give a larger one to train on")
+            }
+        }
+        print("training \(trainer.options.architecture) on \(trainer.training.images.count) images of \(source.split):\(source.trainPart), validating on \(trainer.validation.images.count) of \(source.split):\(source.validationPart); \(trainer.batchesPerEpoch) batches per epoch")
         var line: ProgressLine?
         var lineEpoch = 0
         var linePhase = TrainingProgress.Phase.training
@@ -153,6 +221,21 @@ struct TrainCommand: ParsableCommand {
                          record.loaderWaitSeconds.map { String(format: " (%.1f s waiting for the loader)", $0) } ?? ""))
         }
         print("best model: \(output)/model; metrics: \(output)/metrics.csv, metrics.json, curves.svg")
+    }
+
+    /// Checks that `source`'s split and both its parts exist in `store`.
+    /// - Throws: `InputFileError` naming the database and the missing split (with the commands
+    ///   that make splits) or part (with the parts the split has).
+    static func requireParts(of source: TrainingSource, in store: ThoraxDatabase) throws {
+        let parts: [String]
+        do {
+            parts = try store.splitCounts(source.split).map(\.part)
+        } catch StoreError.notFound {
+            throw InputFileError("\(source.database) has no split '\(source.split)': `thorax db import-nih` writes '\(ThoraxDatabase.officialSplit)' (parts \(ThoraxDatabase.officialTrainValidation), \(ThoraxDatabase.officialTest)), `thorax db split --name \(source.split)` makes a patient-level split")
+        }
+        for (option, part) in [("--train-part", source.trainPart), ("--validation-part", source.validationPart)] where !parts.contains(part) {
+            throw InputFileError("\(option): split '\(source.split)' of \(source.database) has no part '\(part)' (it has \(parts.joined(separator: ", ")))")
+        }
     }
 }
 
