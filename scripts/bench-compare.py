@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Runs `thorax bench` and scripts/bench-pytorch.py on the same configurations, alternating
-them in one run, and prints the BENCHMARKS.md table (medians, ratio thorax / PyTorch).
+them in one run, and prints the docs/benchmarks.md table (medians, ratio thorax / PyTorch).
 
 With --repeats N each configuration runs as N alternating pairs (thorax, PyTorch, thorax, ...):
 the table then gives the median of each side's N results, the ratio of those medians, and the

@@ -42,7 +42,7 @@ extension Conv2d {
     /// sets `THORAX_FOLD_BATCHNORM=0` (read once, at first use).
     ///
     /// Measured on this 2-core AVX2 host (one release binary, switch off/on in alternating runs,
-    /// 2 threads, 26 Nov 23:51–23:57 UTC; BENCHMARKS.md): batch 16 at 224², ResNet-50 inference
+    /// 2 threads, 26 Nov 23:51–23:57 UTC; docs/benchmarks.md): batch 16 at 224², ResNet-50 inference
     /// 1.019 → 0.939 s (median of 3; peak RSS 922 → 466 MB), DenseNet-121 0.714 → 0.692 s,
     /// EfficientNet-Lite0 0.167 → 0.112 s (838 → 348 MB); batch 1 faster or equal too. The fold
     /// adds no per-element work (the weights are reordered on every forward anyway); an earlier

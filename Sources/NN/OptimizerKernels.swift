@@ -13,7 +13,7 @@ import Foundation
 /// Lanes: Swift compiles this package for baseline x86-64, so a `SIMD8<Float>` is two SSE
 /// registers and a `SIMD16<Float>` four, on AVX2 and AVX-512 CPUs alike; the width only sets how
 /// many independent operations are in flight. Both are tested bit for bit against the reference;
-/// `Lanes.preferred` is the one measured faster (BENCHMARKS.md, "Optimizer kernel lanes").
+/// `Lanes.preferred` is the one measured faster (docs/benchmarks.md, "Optimizer kernel lanes").
 public enum OptimizerKernels {
     /// Floats per vector of the update loops.
     public enum Lanes: Int, CaseIterable, Sendable {

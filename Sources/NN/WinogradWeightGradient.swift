@@ -19,7 +19,7 @@ import Tensor
 /// and `OverlappedBackward` runs every weight gradient on one thread. A C prototype of this
 /// algorithm (same transforms and `dnnl_sgemm` products; not kept in the repository) ran 1.5–1.9×
 /// faster than that kernel on those shapes (batch 16, one thread); in the whole ResNet-50 step it
-/// is a few per cent (BENCHMARKS.md, session 4, `THORAX_WINOGRAD_WEIGHT_GRADIENT=0` to compare). Hand-written: oneDNN 2.6 implements Winograd
+/// is a few per cent (docs/benchmarks.md, session 4, `THORAX_WINOGRAD_WEIGHT_GRADIENT=0` to compare). Hand-written: oneDNN 2.6 implements Winograd
 /// only for AVX-512 and only forward/backward-data.
 ///
 /// Numerically the transforms only add, subtract and halve, so the result differs from the direct
