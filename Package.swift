@@ -67,7 +67,7 @@ let package = Package(
         // Shared helpers for the test targets only (locating ../shared/data, temp dirs).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
 
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Random", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Random", "SafeTensors", "TestSupport"],
