@@ -31,3 +31,14 @@ final class ReportFuzzRegressionTests: XCTestCase {
         XCTAssertEqual(ReportFormats.processingInstructionWithoutData(Data("<a><?pi?></a>".utf8)), 3)
     }
 }
+
+extension ReportFuzzRegressionTests {
+    /// A CSV file holding only a UTF-8 byte-order mark indexed past the reader's buffer (a trap).
+    func testCSVOfOnlyAByteOrderMarkIsAnEmptyFile() throws {
+        let path = Self.directory.appendingPathComponent("csv-byte-order-mark-only.csv").path
+        guard case .failure(let error)? = ReportReader(paths: [path]).makeIterator().next() else {
+            return XCTFail("expected a failure")
+        }
+        XCTAssertEqual(error.message, "empty CSV file")
+    }
+}
