@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 // Modules by concern; arrows point at what a module may import (DESIGN.md):
@@ -66,7 +67,7 @@ let package = Package(
         // Shared helpers for the test targets only (locating ../shared/data, temp dirs).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
 
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Random", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Random", "SafeTensors", "TestSupport"],
@@ -79,3 +80,24 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+// libFuzzer targets (Fuzz/README.md), one per parser of untrusted bytes. They exist only when
+// THORAX_FUZZ is set (scripts/fuzz sets it): each defines LLVMFuzzerTestOneInput and a main
+// that calls libFuzzer's driver, which only links with -sanitize=fuzzer — and the ordinary
+// build should not pay for them anyway.
+if ProcessInfo.processInfo.environment["THORAX_FUZZ"] != nil {
+    let fuzzTargets: [(String, [Target.Dependency])] = [
+        ("FuzzDICOM", ["Imaging"]),
+        ("FuzzPNG", ["Imaging", "CZlib"]),
+        ("FuzzJPEG", ["Imaging"]),
+        ("FuzzRLE", ["Imaging"]),
+        ("FuzzReports", ["Reports"]),
+        ("FuzzNIH", ["Store"]),
+        ("FuzzSafeTensors", ["SafeTensors"]),
+    ]
+    package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/Driver"))
+    for (name, dependencies) in fuzzTargets {
+        package.products.append(.executable(name: name, targets: [name]))
+        package.targets.append(.executableTarget(name: name, dependencies: dependencies + ["FuzzDriver"], path: "Fuzz/Targets/\(name)"))
+    }
+}

@@ -7,7 +7,8 @@
 /// Decodes a JPEG-LS stream. Returns 0 with a malloc'd buffer in *pixels (caller frees):
 /// samples of `bitsPerSample` bits, one byte each up to 8 bits, else two (host order);
 /// interleaved when components > 1. Returns -1 with a message on failure.
-static inline int thorax_jpegls_decode(const void *data, size_t size, void **pixels,
+/// Frames over maxPixels are refused after reading the header, before allocating.
+static inline int thorax_jpegls_decode(const void *data, size_t size, size_t maxPixels, void **pixels,
                                        int *width, int *height, int *bitsPerSample, int *components,
                                        char *message, size_t messageCapacity) {
     *pixels = NULL;
@@ -17,6 +18,11 @@ static inline int thorax_jpegls_decode(const void *data, size_t size, void **pix
     if (status == CHARLS_JPEGLS_ERRC_SUCCESS) status = charls_jpegls_decoder_read_header(decoder);
     charls_frame_info info;
     if (status == CHARLS_JPEGLS_ERRC_SUCCESS) status = charls_jpegls_decoder_get_frame_info(decoder, &info);
+    if (status == CHARLS_JPEGLS_ERRC_SUCCESS && (size_t)info.width * (size_t)info.height > maxPixels) {
+        charls_jpegls_decoder_destroy(decoder);
+        snprintf(message, messageCapacity, "a %ux%u frame is over the limit of %zu pixels", info.width, info.height, maxPixels);
+        return -1;
+    }
     size_t destinationSize = 0;
     if (status == CHARLS_JPEGLS_ERRC_SUCCESS) status = charls_jpegls_decoder_get_destination_size(decoder, 0, &destinationSize);
     void *buffer = NULL;

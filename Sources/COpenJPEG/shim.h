@@ -53,7 +53,8 @@ static void thorax_opj_quiet(const char *text, void *user) { (void)text; (void)u
 /// Decodes a JPEG 2000 codestream (or JP2 file) held in memory. Returns 0 with a malloc'd
 /// int32 buffer of width*height*components samples, interleaved (caller frees), the precision
 /// and signedness of component 0; or -1 with a message.
-static inline int thorax_j2k_decode(const unsigned char *data, size_t size, int **pixels,
+/// Frames over maxPixels are refused after reading the header, before OpenJPEG allocates them.
+static inline int thorax_j2k_decode(const unsigned char *data, size_t size, size_t maxPixels, int **pixels,
                                     int *width, int *height, int *components, int *precision, int *isSigned,
                                     char *message, size_t messageCapacity) {
     char text[256];
@@ -76,9 +77,13 @@ static inline int thorax_j2k_decode(const unsigned char *data, size_t size, int 
     opj_stream_set_skip_function(stream, thorax_opj_skip);
     opj_stream_set_seek_function(stream, thorax_opj_seek);
     int ok = opj_setup_decoder(codec, &parameters)
-          && opj_read_header(stream, codec, &image)
-          && opj_decode(codec, stream, image)
-          && opj_end_decompress(codec, stream);
+          && opj_read_header(stream, codec, &image);
+    if (ok && image && (size_t)(image->x1 - image->x0) * (size_t)(image->y1 - image->y0) > maxPixels) {
+        snprintf(text, sizeof(text), "a %ux%u frame is over the limit of %zu pixels",
+                 image->x1 - image->x0, image->y1 - image->y0, maxPixels);
+        ok = 0;
+    }
+    ok = ok && opj_decode(codec, stream, image) && opj_end_decompress(codec, stream);
     opj_stream_destroy(stream);
     opj_destroy_codec(codec);
     if (!ok || !image || image->numcomps == 0) {

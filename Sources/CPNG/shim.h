@@ -42,8 +42,8 @@ static void thorax_png_on_warning(png_structp png, png_const_charp message) {
 /// below 8 bits expanded to 8, tRNS to alpha, 16-bit samples in host (little-endian) order.
 /// On success returns 0 and sets *pixels (malloc'd, caller frees), width, height, channels
 /// (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA) and bit depth (8 or 16). On failure returns -1 and
-/// fills `message`.
-static inline int thorax_png_decode(const unsigned char *data, size_t size,
+/// fills `message` — also when width × height exceeds maxPixels, checked before allocating.
+static inline int thorax_png_decode(const unsigned char *data, size_t size, size_t maxPixels,
                                     unsigned char **pixels, int *width, int *height,
                                     int *channels, int *bitDepth,
                                     char *message, size_t messageCapacity) {
@@ -88,6 +88,12 @@ static inline int thorax_png_decode(const unsigned char *data, size_t size,
     size_t rowBytes = png_get_rowbytes(png, info);
     if (w == 0 || h == 0 || rowBytes != (size_t)w * (size_t)c * (size_t)(d / 8)) {
         png_error(png, "unsupported PNG layout");
+    }
+    if ((size_t)w * (size_t)h > maxPixels) {
+        char reason[128];
+        snprintf(reason, sizeof(reason), "a %ux%u image is over the limit of %zu pixels",
+                 (unsigned)w, (unsigned)h, maxPixels);
+        png_error(png, reason);
     }
     buffer = (unsigned char *)malloc(rowBytes * h);
     rows = (png_bytep *)malloc(sizeof(png_bytep) * h);

@@ -8,7 +8,8 @@
 /// Decodes an 8-bit JPEG (baseline or progressive, any colour space) to one gray channel
 /// (the luma of colour images). Returns 0 with a malloc'd width*height buffer in *pixels
 /// (caller frees), or -1 with a message. Warnings (e.g. a truncated stream) count as errors.
-static inline int thorax_jpeg_decode_gray(const unsigned char *data, unsigned long size,
+/// Images over maxPixels are refused after reading the header, before allocating.
+static inline int thorax_jpeg_decode_gray(const unsigned char *data, unsigned long size, size_t maxPixels,
                                           unsigned char **pixels, int *width, int *height,
                                           char *message, size_t messageCapacity) {
     *pixels = NULL;
@@ -22,6 +23,11 @@ static inline int thorax_jpeg_decode_gray(const unsigned char *data, unsigned lo
     }
     if (w <= 0 || h <= 0) {
         snprintf(message, messageCapacity, "invalid JPEG dimensions %dx%d", w, h);
+        tjDestroy(handle);
+        return -1;
+    }
+    if ((size_t)w * (size_t)h > maxPixels) {
+        snprintf(message, messageCapacity, "a %dx%d image is over the limit of %zu pixels", w, h, maxPixels);
         tjDestroy(handle);
         return -1;
     }

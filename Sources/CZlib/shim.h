@@ -5,8 +5,9 @@
 #include <stdio.h>
 
 /// Inflates a raw deflate stream (no zlib header, as DICOM stores it). Returns 0 with a
-/// malloc'd buffer in *out / *outSize (caller frees), or -1 with a message.
-static inline int thorax_inflate_raw(const unsigned char *data, size_t size,
+/// malloc'd buffer in *out / *outSize (caller frees), or -1 with a message — also when the
+/// output would exceed maxSize bytes (a deflate bomb), checked before the buffer grows past it.
+static inline int thorax_inflate_raw(const unsigned char *data, size_t size, size_t maxSize,
                                      unsigned char **out, size_t *outSize,
                                      char *message, size_t messageCapacity) {
     z_stream stream;
@@ -16,6 +17,7 @@ static inline int thorax_inflate_raw(const unsigned char *data, size_t size,
         return -1;
     }
     size_t capacity = size * 4 + 1024, length = 0;
+    if (capacity > maxSize + 1) capacity = maxSize + 1;
     unsigned char *buffer = (unsigned char *)malloc(capacity);
     if (!buffer) { inflateEnd(&stream); snprintf(message, messageCapacity, "out of memory"); return -1; }
     stream.next_in = (Bytef *)data;
@@ -23,7 +25,12 @@ static inline int thorax_inflate_raw(const unsigned char *data, size_t size,
     int status = Z_OK;
     while (status != Z_STREAM_END) {
         if (length == capacity) {
+            if (length > maxSize) {
+                snprintf(message, messageCapacity, "inflates to more than %zu bytes (the limit)", maxSize);
+                free(buffer); inflateEnd(&stream); return -1;
+            }
             capacity *= 2;
+            if (capacity > maxSize + 1) capacity = maxSize + 1;
             unsigned char *grown = (unsigned char *)realloc(buffer, capacity);
             if (!grown) { free(buffer); inflateEnd(&stream); snprintf(message, messageCapacity, "out of memory"); return -1; }
             buffer = grown;
@@ -43,6 +50,10 @@ static inline int thorax_inflate_raw(const unsigned char *data, size_t size,
         }
     }
     inflateEnd(&stream);
+    if (length > maxSize) {
+        snprintf(message, messageCapacity, "inflates to more than %zu bytes (the limit)", maxSize);
+        free(buffer); return -1;
+    }
     *out = buffer;
     *outSize = length;
     return 0;

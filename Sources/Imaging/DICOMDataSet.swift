@@ -45,6 +45,10 @@ struct DICOMParser {
     let name: String
     var littleEndian = true
     var explicitVR = true
+    /// How many sequences enclose the elements being read: bounded by
+    /// `ImagingLimits.maximumSequenceDepth`, since each level recurses (parse → skipSequence →
+    /// parseItem → parse) and a file of nothing but nested items would otherwise overflow the stack.
+    var depth = 0
 
     init(bytes: [UInt8], name: String) {
         self.bytes = bytes
@@ -137,6 +141,10 @@ struct DICOMParser {
     /// implicit VR little endian items (PS3.5 6.2.2).
     func skipSequence(from start: Int, tag: DICOMTag, implicitContents: Bool) throws -> Int {
         var nested = self
+        nested.depth += 1
+        guard nested.depth <= ImagingLimits.maximumSequenceDepth else {
+            throw error("corrupt data: sequences nest more than \(ImagingLimits.maximumSequenceDepth) deep at sequence \(tag) (ImagingLimits.maximumSequenceDepth)")
+        }
         if implicitContents { nested.explicitVR = false; nested.littleEndian = true }
         var offset = start
         var ignored: [DICOMTag: DICOMElement] = [:]

@@ -58,7 +58,7 @@ extension DICOMFile {
         var width: Int32 = 0, height: Int32 = 0, bits: Int32 = 0, components: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
         let status = frame.withUnsafeBytes {
-            thorax_jpegls_decode($0.baseAddress, $0.count, &pixels, &width, &height, &bits, &components,
+            thorax_jpegls_decode($0.baseAddress, $0.count, ImagingLimits.maximumPixels, &pixels, &width, &height, &bits, &components,
                                  &message, message.count)
         }
         guard status == 0, let pixels else { throw error("\(label) frame: CharLS: \(String(cString: message))") }
@@ -81,7 +81,7 @@ extension DICOMFile {
         var width: Int32 = 0, height: Int32 = 0, components: Int32 = 0, precision: Int32 = 0, isSigned: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
         let status = frame.withUnsafeBufferPointer {
-            thorax_j2k_decode($0.baseAddress, $0.count, &pixels, &width, &height, &components, &precision,
+            thorax_j2k_decode($0.baseAddress, $0.count, ImagingLimits.maximumPixels, &pixels, &width, &height, &components, &precision,
                               &isSigned, &message, message.count)
         }
         guard status == 0, let pixels else { throw error("\(label) frame: OpenJPEG: \(String(cString: message))") }

@@ -16,6 +16,12 @@ extension DICOMFile {
     public func storedValues() throws -> [Int32] {
         let m = metadata
         guard m.rows > 0 && m.columns > 0 else { throw error("image has \(m.rows) rows and \(m.columns) columns") }
+        // Rows and Columns are US (at most 65535); the pixel limit bounds every buffer below,
+        // whatever the encapsulated stream's own header claims.
+        guard m.rows <= 0xFFFF && m.columns <= 0xFFFF else {
+            throw error("image has \(m.rows) rows and \(m.columns) columns, more than the 65535 an unsigned short holds")
+        }
+        try ImagingLimits.checkPixels(m.columns, m.rows, file: name, what: "DICOM")
         guard m.bitsStored >= 1 && m.bitsStored <= m.bitsAllocated && m.highBit < m.bitsAllocated
               && m.highBit + 1 >= m.bitsStored else {
             throw error("inconsistent Bits Allocated \(m.bitsAllocated) / Bits Stored \(m.bitsStored) / High Bit \(m.highBit)")

@@ -32,7 +32,8 @@ public struct DICOMFile: Sendable {
         case DICOMTransferSyntax.explicitBigEndian:
             parser.littleEndian = false
         case DICOMTransferSyntax.deflatedExplicitLittleEndian:
-            let inflated = try DICOMFile.inflate(Array(parser.bytes[metaEnd...]), name: name)
+            let inflated = try DICOMFile.inflate(Array(parser.bytes[metaEnd...]), name: name,
+                                                 limit: ImagingLimits.maximumInflatedBytes)
             parser = DICOMParser(bytes: Array(parser.bytes[..<metaEnd]) + inflated, name: name)
         default:
             break
@@ -59,7 +60,13 @@ public struct DICOMFile: Sendable {
                 }
                 return Int(parser.uint16(at: e.value.lowerBound))
             }
-            return text(group, element).flatMap { Int($0) }   // IS, e.g. Number of Frames
+            // IS, e.g. Number of Frames (or a US attribute written as text): IS is a 32-bit
+            // signed integer, and a larger value would overflow the arithmetic on it below.
+            guard let value = text(group, element).flatMap({ Int($0) }) else { return nil }
+            guard abs(value) <= Int(Int32.max) else {
+                throw parser.error("attribute \(DICOMTag(group, element)) holds \(value), outside the range of an integer string")
+            }
+            return value
         }
         func required(_ group: UInt16, _ element: UInt16, _ what: String) throws -> Int {
             guard let value = try unsigned(group, element) else {
@@ -124,12 +131,14 @@ public struct DICOMFile: Sendable {
             .trimmingCharacters(in: CharacterSet(charactersIn: " \0"))
     }
 
-    static func inflate(_ compressed: [UInt8], name: String) throws -> [UInt8] {
+    /// Inflates a deflated data set; more than `limit` bytes of output is an error (a deflate
+    /// bomb inflates about 1000-fold, so a small file could otherwise exhaust memory).
+    static func inflate(_ compressed: [UInt8], name: String, limit: Int) throws -> [UInt8] {
         var output: UnsafeMutablePointer<UInt8>? = nil
         var size = 0
         var message = [CChar](repeating: 0, count: 256)
         let status = compressed.withUnsafeBufferPointer {
-            thorax_inflate_raw($0.baseAddress, $0.count, &output, &size, &message, message.count)
+            thorax_inflate_raw($0.baseAddress, $0.count, limit, &output, &size, &message, message.count)
         }
         guard status == 0, let output else {
             throw ImagingError(file: name, reason: "DICOM: deflated data set: \(String(cString: message))")

@@ -21,7 +21,7 @@ public enum JPEGCodec {
         var pixels: UnsafeMutablePointer<UInt8>? = nil
         var message = [CChar](repeating: 0, count: 256)
         let status = data.withUnsafeBytes { raw -> Int32 in
-            thorax_jpeg_decode_gray(raw.bindMemory(to: UInt8.self).baseAddress, UInt(raw.count), &pixels,
+            thorax_jpeg_decode_gray(raw.bindMemory(to: UInt8.self).baseAddress, UInt(raw.count), ImagingLimits.maximumPixels, &pixels,
                                     &width, &height, &message, message.count)
         }
         guard status == 0, let pixels else {

@@ -19,6 +19,9 @@ struct LosslessJPEGDecoder {
             guard (2...16).contains(header.precision), header.width > 0, header.height > 0, (1...4).contains(count) else {
                 throw Failure(reason: "invalid SOF3 (precision \(header.precision), \(header.width)x\(header.height), \(count) components)")
             }
+            guard header.width * header.height <= ImagingLimits.maximumPixels else {
+                throw Failure(reason: "a \(header.width)x\(header.height) image is over the limit of \(ImagingLimits.maximumPixels) pixels (ImagingLimits.maximumPixels)")
+            }
             // Every sample costs at least one bit of Huffman code: refuse sizes the data cannot hold.
             guard header.width * header.height * count <= 8 * data.count else {
                 throw Failure(reason: "\(data.count) bytes cannot hold a \(header.width)x\(header.height) lossless image (corrupt or truncated)")

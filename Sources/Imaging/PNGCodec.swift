@@ -49,7 +49,7 @@ public enum PNGCodec {
         var pixels: UnsafeMutablePointer<UInt8>? = nil
         var message = [CChar](repeating: 0, count: 256)
         let status = data.withUnsafeBytes { raw -> Int32 in
-            thorax_png_decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &pixels,
+            thorax_png_decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, ImagingLimits.maximumPixels, &pixels,
                               &width, &height, &channels, &bitDepth, &message, message.count)
         }
         guard status == 0, let pixels else {

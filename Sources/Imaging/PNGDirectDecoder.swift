@@ -110,7 +110,12 @@ enum PNGDirectDecoder {
                                            header: Header) -> Decoded? {
         let rowBytes = header.rowBytes
         let (filteredCount, overflow) = (rowBytes + 1).multipliedReportingOverflow(by: header.height)
-        guard !overflow, filteredCount < 1 << 32 else { return nil }
+        // Check the size IHDR declares before allocating for it: deflate expands at most about
+        // 1032-fold, so more than that from the IDAT bytes present cannot be a valid file, and
+        // the pixel limit holds whatever the data. Either way libpng then gives the error.
+        let compressed = imageData.reduce(0) { $0 + $1.length }
+        guard !overflow, filteredCount < 1 << 32, filteredCount <= 1032 * compressed + 1024,
+              header.width * header.height <= ImagingLimits.maximumPixels else { return nil }
         // One IDAT (the common case) is inflated in place; several are joined first.
         var joined: [UInt8] = []
         if imageData.count > 1 {

@@ -39,6 +39,9 @@ enum SequentialJPEGDecoder {
                   first.verticalSampling == header.components.map(\.verticalSampling).max() else {
                 throw Failure(reason: "the first component is subsampled; only full-resolution first components are decoded")
             }
+            guard header.width * header.height <= ImagingLimits.maximumPixels else {
+                throw Failure(reason: "a \(header.width)x\(header.height) image is over the limit of \(ImagingLimits.maximumPixels) pixels (ImagingLimits.maximumPixels)")
+            }
             let layout = Layout(header)
             // Every block costs at least two bits (a DC and an end-of-block code): refuse sizes
             // the data cannot hold before allocating for them.

@@ -64,7 +64,9 @@ final class CSVRowReader {
         var quotedField = false
         var sawAnything = false
         while true {
-            if position >= buffer.count {
+            // `while`, not `if`: a refill can leave nothing to read (a file holding only its
+            // byte-order mark), and reading on would index past the buffer (Fuzz/FuzzReports).
+            while position >= buffer.count {
                 guard try refill() else {
                     if inQuotes {
                         return .failure(RowError(line: startLine, message: "a quoted field opened here is never closed", fatal: true))

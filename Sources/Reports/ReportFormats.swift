@@ -33,6 +33,27 @@ enum ReportFormats {
         }
     }
 
+    /// The byte offset of the first processing instruction with a target and no data (`<?x?>`),
+    /// or nil. libxml2 reports such an instruction with NULL data, and FoundationXML's XMLParser
+    /// (swift-corelibs-foundation, as of Swift 6.3) turns that NULL into a String unchecked and
+    /// crashes — found by Fuzz/FuzzReports. A `<?` inside a comment or CDATA is refused too:
+    /// rare in reports, and a clear error beats a crash.
+    static func processingInstructionWithoutData(_ data: Data) -> Int? {
+        let bytes = [UInt8](data)
+        var index = 0
+        while index + 1 < bytes.count {
+            if bytes[index] == UInt8(ascii: "<") && bytes[index + 1] == UInt8(ascii: "?") {
+                var end = index + 2
+                while end < bytes.count, ![UInt8(ascii: " "), 0x09, 0x0A, 0x0D, UInt8(ascii: "?")].contains(bytes[end]) { end += 1 }
+                if end > index + 2, end + 1 < bytes.count, bytes[end] == UInt8(ascii: "?"), bytes[end + 1] == UInt8(ascii: ">") {
+                    return index
+                }
+            }
+            index += 1
+        }
+        return nil
+    }
+
     /// A plain-text report: id = file stem, sections from headings.
     static func readPlainText(path: String) -> Result<Report, ReportReadError> {
         let source = ReportSource(path: path)
@@ -62,6 +83,9 @@ enum ReportFormats {
         }
         if let offset = firstInvalidUTF8(data) {
             return .failure(ReportReadError(source: source, message: "not valid UTF-8 (first bad byte at offset \(offset))"))
+        }
+        if let offset = processingInstructionWithoutData(data) {
+            return .failure(ReportReadError(source: source, message: "processing instruction without data at byte \(offset) (like <?x?>): refused, because Foundation's XML parser crashes on it"))
         }
         let delegate = OpenIXMLDelegate()
         let parser = XMLParser(data: data)
