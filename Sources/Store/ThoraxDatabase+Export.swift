@@ -23,7 +23,7 @@ extension ThoraxDatabase {
             if let modelID {
                 let known = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM models WHERE id = ?)",
                                               arguments: [modelID]) ?? false
-                guard known else { throw StoreError.notFound("no model with id \(modelID)") }
+                guard known else { throw StoreError.notFound("\(path ?? "the database") has no model with id \(modelID) (`thorax db stats` lists the models)") }
             }
             if let split {
                 let (condition, splitArguments) = try Self.splitCondition(db, column: "i.id", split: split, part: part)

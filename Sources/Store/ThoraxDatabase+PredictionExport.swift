@@ -15,7 +15,7 @@ extension ThoraxDatabase {
         let count = try queue.read { db -> Int in
             guard let classList = try String.fetchOne(db, sql: "SELECT ifnull(classes, '') FROM models WHERE id = ?",
                                                       arguments: [modelID]) else {
-                throw StoreError.notFound("no model with id \(modelID)")
+                throw StoreError.notFound("\(path ?? "the database") has no model with id \(modelID) (`thorax db stats` lists the models)")
             }
             let classes = classList.split(separator: "|").map(String.init)
             let column = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })

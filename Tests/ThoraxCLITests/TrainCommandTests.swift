@@ -139,7 +139,7 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(part.error, "Error: --validation-part: split 'halves' of \(database) has no part 'validation' (it has test, train)\n")
         let missing = try ForwardCommandTests.run(["train", "--database", directory.path + "/none.sqlite", "--output", directory.path + "/run"])
         XCTAssertEqual(missing.status, 1)
-        XCTAssertEqual(missing.error, "Error: \(directory.path)/none.sqlite: no such database file\n")
+        XCTAssertEqual(missing.error, "Error: \(directory.path)/none.sqlite: no such database file (`thorax db import-nih`, `thorax db import-dicom` or `thorax db import-reports` creates one)\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.path + "/none.sqlite"))
     }
 }
