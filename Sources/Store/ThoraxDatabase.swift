@@ -106,7 +106,7 @@ public final class ThoraxDatabase: @unchecked Sendable {
             try requireWritable(path)
             return
         }
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = folderPart(of: path)
         let folderPath = folder.isEmpty ? "." : folder
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folderPath, isDirectory: &isDirectory) else {
@@ -219,7 +219,7 @@ public final class ThoraxDatabase: @unchecked Sendable {
         guard FileManager.default.isWritableFile(atPath: path) else {
             throw StoreError.cannotOpen(path: path, reason: "the file is not writable")
         }
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = folderPart(of: path)
         guard FileManager.default.isWritableFile(atPath: folder.isEmpty ? "." : folder) else {
             throw StoreError.cannotOpen(path: path, reason: "its folder is not writable (SQLite writes a journal beside the file)")
         }

@@ -63,7 +63,7 @@ func requireOutputFile(_ path: String, option: String) throws {
     if PathKind(path) == .folder {
         throw InputFileError("\(path): a folder; \(option) names the file to write")
     }
-    let folder = (path as NSString).deletingLastPathComponent
+    let folder = folderPart(of: path)
     switch PathKind(folder.isEmpty ? "." : folder) {
     case .missing: throw InputFileError("\(path): no folder \(folder) to write it in (\(option)); create it first")
     case .file: throw InputFileError("\(path): \(folder) is a file, not a folder (\(option))")
@@ -76,9 +76,9 @@ func requireOutputFile(_ path: String, option: String) throws {
 /// - Throws: `InputFileError` "PATH: a file, not a folder (OPTION)".
 func requireOutputFolder(_ path: String, option: String) throws {
     if PathKind(path) == .file { throw InputFileError("\(path): a file, not a folder (\(option))") }
-    var folder = (path as NSString).deletingLastPathComponent
+    var folder = folderPart(of: path)
     while !folder.isEmpty && folder != "/" && PathKind(folder) == .missing {
-        folder = (folder as NSString).deletingLastPathComponent
+        folder = folderPart(of: folder)
     }
     if !folder.isEmpty && PathKind(folder) == .file {
         throw InputFileError("\(path): \(folder) is a file, not a folder (\(option))")
