@@ -198,7 +198,7 @@ struct TrainCommand: ParsableCommand {
                 print("nothing to train: the run has reached its --iterations \(iterations); give a larger one to train on")
             }
         }
-        print("training \(trainer.options.architecture) on \(trainer.training.images.count) images of \(source.split):\(source.trainPart), validating on \(trainer.validation.images.count) of \(source.split):\(source.validationPart); \(trainer.batchesPerEpoch) batches per epoch")
+        print("training \(trainer.options.architecture) on \(trainer.training.images.count) images of \(source.split):\(source.trainPart), validating on \(trainer.validation.images.count) of \(source.split):\(source.validationPart); \(trainer.batchesPerEpoch) batch\(trainer.batchesPerEpoch == 1 ? "" : "es") per epoch")
         var line: ProgressLine?
         var lineEpoch = 0
         var linePhase = TrainingProgress.Phase.training
