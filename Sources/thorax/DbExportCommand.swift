@@ -10,7 +10,7 @@ struct DbExportCommand: ParsableCommand {
         discussion: """
         Rows are ordered by image name; classes are joined by '|' in Thorax order. Without
         --split, every image is written. The file is written atomically: an existing one is
-        replaced; its folder must exist. --source model:ID writes the labels a model's stored
+        replaced; its folder must exist. With no row to write, nothing is written (exit status 1). --source model:ID writes the labels a model's stored
         predictions gave (ids: `thorax db stats`); --predictions ID writes that model's
         probabilities instead, one column per class of the model.
 
@@ -58,12 +58,12 @@ struct DbExportCommand: ParsableCommand {
         }
         let url = URL(fileURLWithPath: output)
         if let predictions {
-            let count = try database.exportPredictions(modelID: predictions, split: split, part: part, to: url)
+            let count = try database.exportPredictions(modelID: predictions, split: split, part: part, to: url, allowEmpty: false)
             print("wrote the probabilities of \(count) images to \(output)")
             return
         }
         let count = try database.exportDataEntry(
-            split: split, part: part, source: modelID == nil ? source : "model", modelID: modelID, to: url)
+            split: split, part: part, source: modelID == nil ? source : "model", modelID: modelID, to: url, allowEmpty: false)
         print("wrote \(count) images to \(output)")
     }
 }

@@ -255,6 +255,7 @@ final class CommonMistakesTests: XCTestCase {
                 .error("data/thorax.sqlite has no model with id 7 (`thorax db stats` lists the models)")),
         Mistake(["db", "export", "--database", "data/thorax.sqlite", "--predictions", "7", "--output", "out.csv"],
                 .error("data/thorax.sqlite has no model with id 7 (`thorax db stats` lists the models)")),
+        Mistake(["db", "export", "--database", "reports.sqlite", "--output", "out.csv"], .error("reports.sqlite holds no images to export")),
         Mistake(["db", "export", "--database", "data/thorax.sqlite", "--output", "nodir/out.csv"],
                 .error("nodir/out.csv: no folder nodir to write it in (--output); create it first")),
         Mistake(["db", "export", "--database", "data/thorax.sqlite", "--output", "empty"], .error("empty: a folder; --output names the file to write")),
