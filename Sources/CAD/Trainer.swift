@@ -142,8 +142,9 @@ public final class Trainer {
         }
     }
 
-    static let checkpointFolder = "checkpoint"
-    static let modelFolder = "model"
+    /// The folders of a run in its output: the checkpoint --resume reads, and the best model.
+    public static let checkpointFolder = "checkpoint"
+    public static let modelFolder = "model"
 
     /// The card a run starts from: architecture and head from the options, ImageNet
     /// normalization on 3 channels, thresholds 0.5 until validation sets them.
@@ -186,9 +187,7 @@ public final class Trainer {
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         let lossFunction = options.loss
         let classCount = model.card.classes.count
-        var timedImages = 0
-        var timedSeconds = 0.0
-        var warmedUp = false
+        var throughput = ThroughputMeter()
         var loaderWaitSeconds = 0.0
         while state.epoch < options.epochs {
             if let limit = options.iterations, state.steps >= limit { break }
@@ -205,7 +204,7 @@ public final class Trainer {
                 if let limit = options.iterations, state.steps >= limit { break }
                 let waitStarted = DispatchTime.now().uptimeNanoseconds
                 guard let batch = batches.next() else { break }
-                if warmedUp { loaderWaitSeconds += Double(DispatchTime.now().uptimeNanoseconds - waitStarted) / 1e9 }
+                if throughput.isWarm { loaderWaitSeconds += Double(DispatchTime.now().uptimeNanoseconds - waitStarted) / 1e9 }
                 state.batch = batch.index + 1
                 // A batch shrunk below two images by unreadable files cannot be batch-normalized.
                 if batch.count >= 2 {
@@ -236,15 +235,11 @@ public final class Trainer {
                     state.steps += 1
                 }
                 let now = DispatchTime.now().uptimeNanoseconds
-                // The run's first batch builds the primitives (as `thorax bench`'s warm-up
-                // iterations): it is left out of images/s.
-                if warmedUp {
-                    timedImages += batch.count
-                    timedSeconds += Double(now - started) / 1e9
-                }
-                warmedUp = true
+                // The run's first batch builds the primitives: the meter leaves it out of
+                // images/s once a later batch is timed, and reports it until then.
+                throughput.record(images: batch.count, seconds: Double(now - started) / 1e9)
                 started = now
-                let rate = Double(timedImages) / max(timedSeconds, 1e-9)
+                let rate = throughput.imagesPerSecond
                 progress(TrainingProgress(phase: .training, epoch: state.epoch + 1, epochs: options.epochs, batch: state.batch,
                                           batches: batchesPerEpoch, loss: state.lossSum / Double(max(state.lossBatches, 1)),
                                           imagesPerSecond: rate, remainingSeconds: remainingSeconds(imagesPerSecond: rate)))
@@ -259,7 +254,7 @@ public final class Trainer {
             let record = EpochRecord(epoch: state.epoch + 1, steps: state.steps, learningRate: Double(schedule.learningRate),
                                      trainLoss: state.lossSum / Double(max(state.lossBatches, 1)), validationLoss: validationLoss,
                                      validationAUC: auc.map(\.value), meanAUC: meanAUC,
-                                     imagesPerSecond: Double(timedImages) / max(timedSeconds, 1e-9),
+                                     imagesPerSecond: throughput.imagesPerSecond,
                                      seconds: Date().timeIntervalSince(epochStarted), loaderWaitSeconds: loaderWaitSeconds)
             state.history.append(record)
             state.epoch += 1

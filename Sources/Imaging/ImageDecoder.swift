@@ -47,11 +47,15 @@ public enum ImageDecoder {
         }
     }
 
+    /// Why a file could not be read, in a few words: the system's reason ("No such file or
+    /// directory", "Is a directory", "Permission denied") when the error carries one.
     static func describe(_ error: Error) -> String {
         let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
-           let text = underlying.userInfo[NSLocalizedDescriptionKey] as? String {
-            return text
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError {
+            if underlying.domain == NSPOSIXErrorDomain, let text = strerror(Int32(underlying.code)) {
+                return String(cString: text)
+            }
+            if let text = underlying.userInfo[NSLocalizedDescriptionKey] as? String { return text }
         }
         return nsError.localizedDescription
     }

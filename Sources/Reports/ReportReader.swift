@@ -8,11 +8,12 @@ import Foundation
 /// holding `id` and `report` columns, or a headerless one-column CSV of report texts (id = data
 /// row number, from 1); anything else is plain text (id = file stem, sections found from their
 /// headings). Directories are walked recursively in name order, reading `.xml`, `.csv` and
-/// `.txt` files and skipping hidden ones.
+/// `.txt` files and skipping hidden ones (`reportFiles(in:)` lists them and counts the others).
 ///
 /// Every problem becomes one `ReportReadError` naming the file (and row) while all other
-/// reports are still read: a missing or unreadable file, malformed XML, invalid UTF-8, an empty
-/// report, a CSV without the needed columns or with a row of the wrong width.
+/// reports are still read: a missing or unreadable file, a directory holding no report file,
+/// malformed XML, invalid UTF-8, an empty report, a CSV without the needed columns or with a
+/// row of the wrong width.
 public struct ReportReader: Sequence, Sendable {
     public var paths: [String]
 
@@ -44,20 +45,13 @@ public struct ReportReader: Sequence, Sendable {
                     return .failure(ReportReadError(source: ReportSource(path: path), message: "no such file or directory"))
                 }
                 if isDirectory.boolValue {
-                    do {
-                        let children = try FileManager.default.contentsOfDirectory(atPath: path)
-                            .filter { !$0.hasPrefix(".") }
-                            .sorted()
-                            .map { (path as NSString).appendingPathComponent($0) }
-                            .filter { child in
-                                var childIsDirectory: ObjCBool = false
-                                _ = FileManager.default.fileExists(atPath: child, isDirectory: &childIsDirectory)
-                                return childIsDirectory.boolValue
-                                    || ["xml", "csv", "txt"].contains((child as NSString).pathExtension.lowercased())
-                            }
-                        pending.append(contentsOf: children.reversed())
-                    } catch {
-                        return .failure(ReportReadError(source: ReportSource(path: path), message: "cannot list directory: \(error.localizedDescription)"))
+                    switch ReportReader.reportFiles(in: path) {
+                    case .success(let listing) where listing.files.isEmpty:
+                        return .failure(ReportReadError(source: ReportSource(path: path), message: listing.describeNoReports()))
+                    case .success(let listing):
+                        pending.append(contentsOf: listing.files.reversed())
+                    case .failure(let error):
+                        return .failure(error)
                     }
                     continue
                 }
@@ -74,5 +68,89 @@ public struct ReportReader: Sequence, Sendable {
                 }
             }
         }
+    }
+}
+
+extension ReportReader {
+    /// The file extensions read in directories (lowercase).
+    public static let reportExtensions = ["xml", "csv", "txt"]
+
+    /// What a directory holds for the reader: its report files, and the files it leaves alone.
+    public struct DirectoryListing: Sendable, Equatable {
+        /// The `.xml`, `.csv` and `.txt` files, recursively, in name order at each level.
+        public var files: [String] = []
+        /// Other files (not hidden), recursively: not read.
+        public var others: [String] = []
+
+        /// Why a directory with no report file gives no report: what was looked for, and what
+        /// is there instead (a count and the first file).
+        public func describeNoReports() -> String {
+            var text = "no report files (.xml, .csv or .txt) in this folder"
+            if let first = others.first {
+                text += "; it holds \(others.count) other file\(others.count == 1 ? "" : "s") (first: \((first as NSString).lastPathComponent))"
+            } else {
+                text += "; it is empty"
+            }
+            return text
+        }
+    }
+
+    /// The report files under `directory` (recursively, hidden entries skipped, names sorted
+    /// at each level, a subfolder's files where its name sorts) and the other files there.
+    /// Fails with a `ReportReadError` naming the folder that cannot be listed.
+    public static func reportFiles(in directory: String) -> Result<DirectoryListing, ReportReadError> {
+        var listing = DirectoryListing()
+        func walk(_ folder: String) -> ReportReadError? {
+            let children: [String]
+            do {
+                children = try FileManager.default.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") }.sorted()
+            } catch {
+                return ReportReadError(source: ReportSource(path: folder), message: "cannot list directory: \(error.localizedDescription)")
+            }
+            for name in children {
+                let child = (folder as NSString).appendingPathComponent(name)
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: child, isDirectory: &isDirectory) else { continue }
+                if isDirectory.boolValue {
+                    if let error = walk(child) { return error }
+                } else if reportExtensions.contains((name as NSString).pathExtension.lowercased()) {
+                    listing.files.append(child)
+                } else {
+                    listing.others.append(child)
+                }
+            }
+            return nil
+        }
+        if let error = walk(directory) { return .failure(error) }
+        return .success(listing)
+    }
+}
+
+extension ReportReader {
+    /// Inputs as the reader will read them, and the files it will leave alone.
+    public struct ExpandedInputs: Sendable, Equatable {
+        /// Files as given, each directory replaced by its report files. A directory with none,
+        /// or one that cannot be listed, stays as it is, so that reading it gives the error
+        /// that names it.
+        public var paths: [String] = []
+        /// Files inside the directories that are not report files (not read).
+        public var others: [String] = []
+    }
+
+    /// Expands the directories among `inputs` into their report files (`reportFiles(in:)`),
+    /// so that a command can say which files it leaves alone before reading.
+    public static func expand(_ inputs: [String]) -> ExpandedInputs {
+        var expanded = ExpandedInputs()
+        for input in inputs {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory), isDirectory.boolValue,
+                  case .success(let listing) = reportFiles(in: input), !listing.files.isEmpty else {
+                expanded.paths.append(input)
+                continue
+            }
+            expanded.paths += listing.files
+            expanded.others += listing.others
+        }
+        return expanded
     }
 }

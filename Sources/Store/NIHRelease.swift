@@ -120,7 +120,8 @@ public struct NIHRelease: Sendable {
             let view = try text(6, "View Position")
             guard !view.isEmpty else { throw bad("View Position", "empty") }
             let patient = try text(3, "Patient ID")
-            guard line.integer(3) != nil else { throw bad("Patient ID", "\"\(patient)\" is not a number") }
+            // The value is not echoed: error messages never show who a patient is.
+            guard line.integer(3) != nil else { throw bad("Patient ID", "not a number") }
             entries.append(Entry(
                 name: name, findings: findings,
                 followUp: try integer(2, "Follow-up #"), patient: patient,

@@ -12,10 +12,11 @@ extension ThoraxDatabase {
     /// reproduces its rows.
     ///
     /// The file is written atomically (temporary file, then rename). Returns the row count.
-    /// Throws `notFound` for an unknown split, part or model, `cannotWrite` naming the file.
+    /// Throws `notFound` for an unknown split, part or model, and — unless `allowEmpty` — for no
+    /// image to write (then no file is written); `cannotWrite` naming the file.
     @discardableResult
     public func exportDataEntry(split: String?, part: String?, source: String = "nih", modelID: Int64? = nil,
-                                to url: URL) throws -> Int {
+                                to url: URL, allowEmpty: Bool = true) throws -> Int {
         var text = Self.dataEntryHeader + "\n"
         let count = try queue.read { db -> Int in
             var filter = ""
@@ -23,7 +24,7 @@ extension ThoraxDatabase {
             if let modelID {
                 let known = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM models WHERE id = ?)",
                                               arguments: [modelID]) ?? false
-                guard known else { throw StoreError.notFound("no model with id \(modelID)") }
+                guard known else { throw StoreError.notFound("\(path ?? "the database") has no model with id \(modelID) (`thorax db stats` lists the models)") }
             }
             if let split {
                 let (condition, splitArguments) = try Self.splitCondition(db, column: "i.id", split: split, part: part)
@@ -67,8 +68,16 @@ extension ThoraxDatabase {
             }
             return count
         }
+        if count == 0 && !allowEmpty {
+            throw StoreError.notFound("\(path ?? "the database") holds no images\(Self.scope(split: split, part: part)) to export")
+        }
         try Self.write(text, to: url)
         return count
+    }
+
+    /// " of SPLIT" or " of SPLIT:PART" for messages, "" without a split.
+    static func scope(split: String?, part: String?) -> String {
+        split.map { " of \($0)" + (part.map { ":\($0)" } ?? "") } ?? ""
     }
 
     /// Writes `text` to `url` atomically (temporary file, then rename).

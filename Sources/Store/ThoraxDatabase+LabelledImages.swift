@@ -12,13 +12,17 @@ public struct LabelledImage: Equatable, Sendable {
 }
 
 extension ThoraxDatabase {
+    /// The label sources other than `model:ID` (the schema's `labels.source` values).
+    public static let labelSources = ["nih", "labeller", "human"]
+
     /// The images of `split`'s `part`, ordered by name, with their labels from `source`:
     /// `nih`, `labeller`, `human`, or `model:ID` for the labels model ID's stored predictions gave.
     ///
     /// An image with at least one label row of `source` gets 0 for every class it has no row
     /// for (the NIH release lists positives only, "No Finding" included); an image with none
     /// gets -1 (unknown) for all 14. Throws `notFound` when the split, part or model does not
-    /// exist; `invalidRequest` for `model` without an id (several models' labels would mix).
+    /// exist; `invalidRequest` for an unknown source, or `model` without an id (several
+    /// models' labels would mix).
     public func labelledImages(split: String, part: String, source: String = "nih") throws -> [LabelledImage] {
         try queue.read { db in
             var modelID: Int64?
@@ -28,10 +32,12 @@ extension ThoraxDatabase {
                     throw StoreError.invalidRequest("labels of source 'model' need the model's id: model:ID (thorax db stats lists the models)")
                 }
                 guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM models WHERE id = ?)", arguments: [id]) ?? false else {
-                    throw StoreError.notFound("no model with id \(id)")
+                    throw StoreError.notFound("\(path ?? "the database") has no model with id \(id) (`thorax db stats` lists the models)")
                 }
                 modelID = id
                 source = "model"
+            } else if !Self.labelSources.contains(source) {
+                throw StoreError.invalidRequest("unknown label source '\(source)': nih, labeller, human or model:ID (thorax db stats lists the models)")
             }
             var images: [LabelledImage] = []
             var labelled: [Bool] = []

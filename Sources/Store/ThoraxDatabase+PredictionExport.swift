@@ -8,14 +8,16 @@ extension ThoraxDatabase {
     /// shortest decimal that reads back as the stored 32-bit value.
     ///
     /// The file is written atomically (temporary file, then rename). Returns the row count.
-    /// Throws `notFound` for an unknown model, split or part; `cannotWrite` naming the file.
+    /// Throws `notFound` for an unknown model, split or part, and — unless `allowEmpty` — for no
+    /// image with predictions (then no file is written); `cannotWrite` naming the file.
     @discardableResult
-    public func exportPredictions(modelID: Int64, split: String? = nil, part: String? = nil, to url: URL) throws -> Int {
+    public func exportPredictions(modelID: Int64, split: String? = nil, part: String? = nil, to url: URL,
+                                  allowEmpty: Bool = true) throws -> Int {
         var text = ""
         let count = try queue.read { db -> Int in
             guard let classList = try String.fetchOne(db, sql: "SELECT ifnull(classes, '') FROM models WHERE id = ?",
                                                       arguments: [modelID]) else {
-                throw StoreError.notFound("no model with id \(modelID)")
+                throw StoreError.notFound("\(path ?? "the database") has no model with id \(modelID) (`thorax db stats` lists the models)")
             }
             let classes = classList.split(separator: "|").map(String.init)
             let column = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
@@ -51,6 +53,9 @@ extension ThoraxDatabase {
             }
             flush()
             return count
+        }
+        if count == 0 && !allowEmpty {
+            throw StoreError.notFound("\(path ?? "the database") holds no predictions of model \(modelID)\(Self.scope(split: split, part: part)) to export")
         }
         try Self.write(text, to: url)
         return count

@@ -81,14 +81,19 @@ extension ThoraxDatabase {
                     WHERE s.name = ? AND s.part = ? ORDER BY p.identifier, i.id
                     """, arguments: [within.split, within.part])
                 if rows.isEmpty {
-                    throw StoreError.notFound("split '\(within.split)' has no part '\(within.part)'")
+                    let parts = try String.fetchAll(db, sql: "SELECT DISTINCT part FROM splits WHERE name = ? ORDER BY part",
+                                                    arguments: [within.split])
+                    if parts.isEmpty { throw StoreError.notFound("no split named '\(within.split)'") }
+                    throw StoreError.notFound("split '\(within.split)' has no part '\(within.part)' (it has \(parts.joined(separator: ", ")))")
                 }
             } else {
                 rows = try Row.fetchAll(db, sql: """
                     SELECT p.identifier, i.id FROM images i JOIN patients p ON p.id = i.patient_id
                     ORDER BY p.identifier, i.id
                     """)
-                if rows.isEmpty { throw StoreError.invalidRequest("the database holds no images to split") }
+                if rows.isEmpty {
+                    throw StoreError.invalidRequest("\(path ?? "the database") holds no images to split (`thorax db import-nih` or `thorax db import-dicom` adds them)")
+                }
             }
             var patients: [[Int64]] = []
             var previous: String?
@@ -123,8 +128,8 @@ extension ThoraxDatabase {
                 dealt += images.count
             }
 
-            let crossing = try patientsInSeveralParts(of: request.name, db)
-            if !crossing.isEmpty { throw StoreError.splitNotDisjoint(split: request.name, patients: crossing) }
+            let crossing = try patientsInSeveralParts(of: request.name, db, limit: Int.max)
+            if !crossing.isEmpty { throw StoreError.splitNotDisjoint(split: request.name, patients: crossing.count) }
             return counts
         }
     }
@@ -142,6 +147,13 @@ extension ThoraxDatabase {
             WHERE s.name = ? GROUP BY p.id HAVING count(DISTINCT s.part) > 1
             ORDER BY p.identifier LIMIT ?
             """, arguments: [split, limit])
+    }
+
+    /// The part names of `split`, sorted; empty when there is no such split.
+    public func parts(ofSplit split: String) throws -> [String] {
+        try queue.read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT part FROM splits WHERE name = ? ORDER BY part", arguments: [split])
+        }
     }
 
     /// Images and patients per part of `split`, parts by name. Throws `notFound` for no split.

@@ -56,16 +56,20 @@ struct DbBenchLoaderCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let images { try requireInputFolder(images, option: "--images") }
+        let database = try options.open(.read)
+        try requireSplit(split, parts: [("--part", part)], in: database, path: options.database)
         var preprocessing = Preprocessing(outputSize: size, resizeSize: resize == 0 ? nil : resize)
         if augment { preprocessing.augmentation = Augmentation() }
         let configuration = LoaderConfiguration(
             batchSize: batchSize, preprocessing: preprocessing, seed: 1, threads: threads,
             imageDirectory: images.map { URL(fileURLWithPath: $0, isDirectory: true) })
-        let loader = try DataLoader(database: options.open(), split: split, part: part,
+        let loader = try DataLoader(database: database, split: split, part: part,
                                     configuration: configuration)
         let count = loader.images.count
         guard count > 0 else {
-            throw ValidationError("no image of \(split)/\(part) has a file on disk (import with --images, or pass --images)")
+            throw InputFileError("\(images ?? options.database): no image of \(split):\(part) has a file "
+                + (images == nil ? "on disk (`thorax db import-nih --images FOLDER` records where they are, or give --images)" : "in this folder"))
         }
         print("\(count) images with a file (\(loader.skippedCount) without), \(preprocessing.normalization.channels)×\(size)×\(size), batch \(batchSize)")
 

@@ -20,12 +20,47 @@ struct DbCommand: ParsableCommand {
     )
 }
 
-/// The `--database` option shared by every `db` subcommand.
+/// The `--database` option of the `db` subcommands that read or update a database: it must
+/// exist (`ThoraxDatabase(existingAt:access:)`); they never create one.
 struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: "The database file (it must exist: db import-nih, import-dicom or import-reports makes one).")
+    var database: String = ThoraxDatabase.defaultFileName
+
+    /// The existing database, for reading only or for updating.
+    /// - Throws: `StoreError` naming the file when it is missing, not a Thorax database, of a
+    ///   newer thorax, or cannot be opened (for `.update`, written).
+    func open(_ access: ThoraxDatabase.Access) throws -> ThoraxDatabase {
+        try ThoraxDatabase(existingAt: database, access: access)
+    }
+}
+
+/// The `--database` option of the `db import-*` subcommands, which create the database when
+/// it is absent.
+struct ImportDatabaseOptions: ParsableArguments {
     @Option(name: .long, help: "The database file (created when absent).")
     var database: String = ThoraxDatabase.defaultFileName
 
-    func open() throws -> ThoraxDatabase { try ThoraxDatabase(path: database) }
+    /// Checks, before any input is read, that the database can be opened or created: throws
+    /// `StoreError` naming the file when it is not a Thorax database, is of a newer thorax, or
+    /// cannot be created there (no such folder). Changes nothing.
+    func check() throws {
+        try ThoraxDatabase.checkOpenableOrCreatable(database)
+    }
+
+    /// Runs `body` on the database, created (empty, with the schema) when absent. A database
+    /// this call created is removed again when `body` throws, so a failed first import leaves
+    /// no file behind (an existing one is left as the import's transaction left it).
+    func importing<T>(_ body: (ThoraxDatabase) throws -> T) throws -> T {
+        let created = try ThoraxDatabase.inspect(database) == .absent
+        do {
+            return try body(try ThoraxDatabase(path: database))
+        } catch {
+            if created {
+                for suffix in ["", "-journal", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+            }
+            throw error
+        }
+    }
 }
 
 /// Writes `text` and a newline to standard error (warnings; standard output stays for results).

@@ -9,7 +9,8 @@ struct DbExportCommand: ParsableCommand {
         abstract: "Write labels in the NIH Data_Entry CSV format.",
         discussion: """
         Rows are ordered by image name; classes are joined by '|' in Thorax order. Without
-        --split, every image is written. --source model:ID writes the labels a model's stored
+        --split, every image is written. The file is written atomically: an existing one is
+        replaced; its folder must exist. With no row to write, nothing is written (exit status 1). --source model:ID writes the labels a model's stored
         predictions gave (ids: `thorax db stats`); --predictions ID writes that model's
         probabilities instead, one column per class of the model.
 
@@ -50,15 +51,19 @@ struct DbExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let database = try options.open()
+        try requireOutputFile(output, option: "--output")
+        let database = try options.open(.read)
+        if let split {
+            try requireSplit(split, parts: part.map { [("--part", $0)] } ?? [], in: database, path: options.database)
+        }
         let url = URL(fileURLWithPath: output)
         if let predictions {
-            let count = try database.exportPredictions(modelID: predictions, split: split, part: part, to: url)
+            let count = try database.exportPredictions(modelID: predictions, split: split, part: part, to: url, allowEmpty: false)
             print("wrote the probabilities of \(count) images to \(output)")
             return
         }
         let count = try database.exportDataEntry(
-            split: split, part: part, source: modelID == nil ? source : "model", modelID: modelID, to: url)
+            split: split, part: part, source: modelID == nil ? source : "model", modelID: modelID, to: url, allowEmpty: false)
         print("wrote \(count) images to \(output)")
     }
 }

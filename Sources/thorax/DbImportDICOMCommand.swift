@@ -14,16 +14,17 @@ struct DbImportDICOMCommand: ParsableCommand {
         same patient), its study by Study Instance UID; age, sex, view position, pixel spacing, \
         rows and columns, the file's path, size and SHA-256 are stored with it. Directories are \
         searched recursively for files with the DICOM Part 10 signature; other files there are \
-        counted. A file that cannot be read, or lacks a SOP Instance UID or Patient ID, is named \
-        on standard error and the others are imported (exit status 1). Re-importing changes \
-        nothing; one transaction.
+        counted, and a directory with none is an error. A file that cannot be read, or lacks a \
+        SOP Instance UID or Patient ID, is named on standard error and the others are imported \
+        (exit status 1); with nothing to import, the database is left alone (not created). \
+        Re-importing changes nothing; one transaction.
 
         Example:
           thorax db import-dicom ../shared/data/nih/dicom
         """
     )
 
-    @OptionGroup var options: DatabaseOptions
+    @OptionGroup var options: ImportDatabaseOptions
 
     @Argument(help: "DICOM files, or directories to search.")
     var inputs: [String]
@@ -33,15 +34,20 @@ struct DbImportDICOMCommand: ParsableCommand {
     }
 
     func run() throws {
+        for input in inputs where PathKind(input) == .missing {
+            throw InputFileError("\(input): no such file or directory")
+        }
+        try options.check()
         var files: [String] = []
         var others = 0
+        var failures: [String] = []
         for input in inputs {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
-                throw ValidationError("\(input): no such file or directory")
-            }
-            if isDirectory.boolValue {
+            if PathKind(input) == .folder {
                 let found = try Self.dicomFiles(in: input)
+                if found.files.isEmpty {
+                    failures.append("\(input): no DICOM files in this folder (looked for the DICOM Part 10 signature, 'DICM' at byte 128); "
+                        + (found.others == 0 ? "it is empty" : "it holds \(found.others) other file\(found.others == 1 ? "" : "s")"))
+                }
                 files += found.files
                 others += found.others
             } else {
@@ -49,7 +55,6 @@ struct DbImportDICOMCommand: ParsableCommand {
             }
         }
         var records: [ImageRecord] = []
-        var failures: [String] = []
         let progress = ProgressLine("import-dicom", total: files.count, unit: "files")
         for (index, path) in files.enumerated() {
             switch Self.record(path) {
@@ -59,7 +64,13 @@ struct DbImportDICOMCommand: ParsableCommand {
             progress.update(index + 1)
         }
         progress.finish()
-        let summary = try options.open().importImages(records)
+        guard !records.isEmpty else {
+            // Nothing to import: the database is neither created nor opened.
+            for failure in failures { FileHandle.standardError.write(Data("error: \(failure)\n".utf8)) }
+            FileHandle.standardError.write(Data("imported nothing: no readable DICOM file among the inputs\n".utf8))
+            throw ExitCode(1)
+        }
+        let summary = try options.importing { try $0.importImages(records) }
         failures += summary.duplicates
         print("read \(files.count) DICOM file\(files.count == 1 ? "" : "s")"
             + (others == 0 ? "" : " (\(others) other file\(others == 1 ? "" : "s") in the directories left alone)"))
@@ -73,7 +84,7 @@ struct DbImportDICOMCommand: ParsableCommand {
     /// signature ("DICM" at byte 128), and the number of other files.
     static func dicomFiles(in directory: String) throws -> (files: [String], others: Int) {
         guard let enumerator = FileManager.default.enumerator(atPath: directory) else {
-            throw ValidationError("\(directory): cannot list the directory")
+            throw InputFileError("\(directory): cannot list the directory")
         }
         var files: [String] = [], others = 0
         for case let relative as String in enumerator {

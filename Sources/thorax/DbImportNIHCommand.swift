@@ -11,7 +11,8 @@ struct DbImportNIHCommand: ParsableCommand {
         Reads the files by column position (the Data_Entry header has unquoted commas; the box
         file's "Infiltrate" is Infiltration). The official split is stored as split `official`,
         parts `train_val` and `test`. Re-importing changes nothing; a failed import leaves the
-        database as it was and names the file and line.
+        database as it was (or, for a new one, no file) and names the file and line. --images
+        must hold some of the listed images (PNG files named by their Image Index).
 
         Example:
           thorax db import-nih --data-entry ../shared/data/nih/Data_Entry_2017_v2020.csv \\
@@ -21,7 +22,7 @@ struct DbImportNIHCommand: ParsableCommand {
         """
     )
 
-    @OptionGroup var options: DatabaseOptions
+    @OptionGroup var options: ImportDatabaseOptions
 
     @Option(name: .customLong("data-entry"), help: "Data_Entry_2017*.csv: one row per image.")
     var dataEntry: String
@@ -47,17 +48,25 @@ struct DbImportNIHCommand: ParsableCommand {
 
     func run() throws {
         let start = Date()
+        for (option, path) in [("--data-entry", dataEntry), ("--bbox", boxes), ("--train-val-list", trainValidationList),
+                               ("--test-list", testList)] {
+            try requireInputFile(path, option: option)
+        }
+        if let images { try requireInputFolder(images, option: "--images") }
+        try options.check()
         let release = try NIHRelease.read(
             dataEntry: URL(fileURLWithPath: dataEntry), boxes: URL(fileURLWithPath: boxes),
             trainValidationList: URL(fileURLWithPath: trainValidationList),
             testList: URL(fileURLWithPath: testList))
         let readSeconds = Date().timeIntervalSince(start)
         let readProcessorSeconds = Double(clock()) / Double(CLOCKS_PER_SEC)
-        let database = try options.open()
+        if let images { try Self.requireListedImages(in: images, release: release) }
         let progress = ProgressLine("import-nih", total: release.entries.count, unit: "images")
-        let summary = try database.importNIH(
-            release, imagesDirectory: images.map { URL(fileURLWithPath: $0) }, hashFiles: hash,
-            progress: { _, done, _ in progress.update(done) })
+        let summary = try options.importing { database in
+            try database.importNIH(
+                release, imagesDirectory: images.map { URL(fileURLWithPath: $0) }, hashFiles: hash,
+                progress: { _, done, _ in progress.update(done) })
+        }
         progress.finish()
         for problem in summary.fileProblems { printWarning(problem) }
         print("read \(release.entries.count) images, \(release.boxes.count) boxes, "
@@ -83,5 +92,23 @@ struct DbImportNIHCommand: ParsableCommand {
             format: "read the files in %.2f s (%.2f s of processor time), imported in %.2f s (%.2f s) in all\n",
             readSeconds, readProcessorSeconds, Date().timeIntervalSince(start),
             Double(clock()) / Double(CLOCKS_PER_SEC)).utf8))
+    }
+
+    /// Checks that the folder `images` holds at least one of `release`'s images, by name.
+    /// - Throws: `InputFileError` naming the folder, what it looked for, and what is there.
+    static func requireListedImages(in images: String, release: NIHRelease) throws {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: images)
+        } catch {
+            throw InputFileError("\(images): cannot list the folder (--images)")
+        }
+        let listed = Set(release.entries.map(\.name))
+        guard !names.contains(where: listed.contains) else { return }
+        let example = release.entries.first.map { ", e.g. \($0.name)" } ?? ""
+        let others = names.filter { !$0.hasPrefix(".") }
+        throw InputFileError("\(images): none of the \(release.entries.count) images of the Data_Entry file is in this folder "
+            + "(looked for PNG files named by their Image Index\(example); "
+            + (others.isEmpty ? "the folder is empty" : "it holds \(others.count) other file\(others.count == 1 ? "" : "s")") + ") (--images)")
     }
 }

@@ -11,16 +11,18 @@ struct DbImportReportsCommand: ParsableCommand {
         discussion: """
         Inputs are OpenI XML files, plain-text files, CSV files or directories of them. Each
         report's labels are stored with source `labeller` and the rule and words that set them
-        as evidence. Inputs that cannot be read are named on standard error (the others are
-        stored, and the command exits with status 1); re-importing unchanged reports changes
-        nothing.
+        as evidence. Inputs that cannot be read, and directories without report files, are
+        named on standard error (the others are stored, and the command exits with status 1);
+        with no report to store, the database is left alone (not created). Files in the
+        directories that are not .xml, .csv or .txt are counted on standard error. Re-importing
+        unchanged reports changes nothing.
 
         Example:
           thorax db import-reports ../shared/data/openi/reports --source openi
         """
     )
 
-    @OptionGroup var options: DatabaseOptions
+    @OptionGroup var options: ImportDatabaseOptions
 
     @Argument(help: "Report files or directories.")
     var inputs: [String]
@@ -40,12 +42,36 @@ struct DbImportReportsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let labeler = try ReportLabeler(vocabulary: vocabulary.map { URL(fileURLWithPath: $0) },
+        if let vocabulary { try requireInputFile(vocabulary, option: "--vocabulary") }
+        if let rules { try requireInputFile(rules, option: "--rules") }
+        let labeler: ReportLabeler
+        do {
+            labeler = try ReportLabeler(vocabulary: vocabulary.map { URL(fileURLWithPath: $0) },
                                         rules: rules.map { URL(fileURLWithPath: $0) })
-        let database = try options.open()
+        } catch {
+            throw InputFileError("\(error)")
+        }
+        try options.check()
+        let expanded = ReportReader.expand(inputs)
+        reportLeftOut(expanded.others)
+        // Read up to the first report before touching the database: when no input gives one,
+        // the failures are named and the database is neither created nor opened.
+        let reader = ReportReader(paths: expanded.paths).makeIterator()
+        var leading: [Result<Report, ReportReadError>] = []
+        while let result = reader.next() {
+            leading.append(result)
+            if case .success = result { break }
+        }
+        guard leading.contains(where: { if case .success = $0 { return true } else { return false } }) else {
+            for result in leading { if case .failure(let error) = result { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) } }
+            FileHandle.standardError.write(Data("imported nothing: no input gave a report\n".utf8))
+            throw ExitCode(1)
+        }
         let progress = ProgressLine("import-reports", unit: "reports")
-        let summary = try database.importReports(ReportReader(paths: inputs), source: source, labeler: labeler,
-                                                 progress: { progress.update($0) })
+        let summary = try options.importing { database in
+            try database.importReports([AnySequence(leading), AnySequence(IteratorSequence(reader))].joined(), source: source, labeler: labeler,
+                                       progress: { progress.update($0) })
+        }
         progress.finish()
         for failure in summary.failures {
             FileHandle.standardError.write(Data(("error: " + failure + "\n").utf8))

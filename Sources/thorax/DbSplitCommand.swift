@@ -61,7 +61,9 @@ struct DbSplitCommand: ParsableCommand {
             guard pieces.count == 2 else { throw ValidationError("--within must be SPLIT:PART") }
             scope = (pieces[0], pieces[1])
         }
-        let counts = try options.open().makePatientSplit(SplitRequest(
+        let database = try options.open(.update)
+        if let scope { try requireSplit(scope.split, parts: [("--within", scope.part)], in: database, path: options.database) }
+        let counts = try database.makePatientSplit(SplitRequest(
             name: name, parts: Array(zip(names, ratioValues)).map { (name: $0.0, ratio: $0.1) },
             seed: seed, within: scope, replace: replace))
         let images = counts.reduce(0) { $0 + $1.images }

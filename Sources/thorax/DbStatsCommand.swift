@@ -19,7 +19,7 @@ struct DbStatsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let database = try options.open()
+        let database = try options.open(.read)
         let statistics = try database.statistics()
         if json {
             let encoder = JSONEncoder()

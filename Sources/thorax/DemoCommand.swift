@@ -23,7 +23,7 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "The samples folder (nih/ and openi/ inside).")
     var samples: String = "Samples"
 
-    @Option(help: "Output folder (created if needed); its database and figures are replaced.")
+    @Option(help: "Output folder (created if needed); the database and figures of an earlier demo there are replaced.")
     var output: String = "demo"
 
     @Option(help: "Bootstrap resamples of the AUC intervals.")
@@ -31,9 +31,18 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         let start = Date()
+        try requireInputFolder(samples, option: "--samples")
         guard FileManager.default.fileExists(atPath: samples + "/nih/Data_Entry_2017_v2020.csv") else {
             throw InputFileError("\(samples): not a samples folder (no nih/Data_Entry_2017_v2020.csv in it); give --samples")
         }
+        try requireOutputFolder(output, option: "--output")
+        // The demo replaces its own database; one it did not make (no report.html beside it)
+        // may be the user's, and is left alone.
+        let database = (output as NSString).appendingPathComponent(ThoraxDatabase.defaultFileName)
+        if PathKind(database) != .missing && PathKind((output as NSString).appendingPathComponent("report.html")) != .file {
+            throw InputFileError("\(database): a database thorax demo did not write (no report.html beside it); give another --output")
+        }
+        try modelOptions.requireModel()
         let (model, name) = try modelOptions.load()
         var pipeline = DemoPipeline(samplesDirectory: URL(fileURLWithPath: samples),
                                     outputDirectory: URL(fileURLWithPath: output), classifier: model, modelName: name)

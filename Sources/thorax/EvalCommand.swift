@@ -23,7 +23,7 @@ struct EvalCommand: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: "The database file.")
+    @Option(help: "The database file (it must exist).")
     var database: String = ThoraxDatabase.defaultFileName
 
     @Option(help: "Split and part to evaluate on, NAME:PART (e.g. official:test).")
@@ -56,10 +56,15 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
-        try requireDatabase(database)
+        // Everything is checked before the model loads, so a mistake fails at once.
+        try modelOptions.requireModel()
+        if let roc { try requireOutputFile(roc, option: "--roc") }
         let parts = split.split(separator: ":").map(String.init)
-        let store = try ThoraxDatabase(path: database)
+        let store = try ThoraxDatabase(existingAt: database, access: storePredictions ? .update : .read)
+        try requireSplit(parts[0], parts: [("--split", parts[1])], in: store, path: database)
         let images = try store.labelledImages(split: parts[0], part: parts[1], source: labels)
+        try requireLabels(images, split: parts[0], part: parts[1], source: labels, path: database)
+        try requireFilesOnDisk(images.filter { $0.labels.contains { $0 != -1 } }, of: split, path: database)
         let (model, name) = try modelOptions.load()
         let runner = EvaluationRunner(classifier: model, modelName: name,
                                       bootstrap: BootstrapOptions(resamples: resamples, seed: seed))

@@ -51,6 +51,9 @@ struct ForwardCommand: ParsableCommand {
 
     func run() throws {
         let architecture = try Architecture(name: arch)
+        try requireInputFile(weights, option: "--weights")
+        try requireInputFile(input, option: "--input")
+        try requireOutputFile(output, option: "--output")
         if let threads { try Context.setThreadCount(threads) }
         let weightsFile = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: weights))
         let classifierWeight = architecture.classifierName + ".weight"

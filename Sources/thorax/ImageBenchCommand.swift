@@ -41,11 +41,14 @@ struct ImageBenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        try requireInputFolder(images, option: "--images")
         let directory = URL(fileURLWithPath: images)
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
             .filter { ["png", "jpg", "jpeg", "dcm"].contains(($0 as NSString).pathExtension.lowercased()) }
             .sorted().prefix(count)
-        guard !names.isEmpty else { throw ValidationError("\(images): no PNG, JPEG or DICOM files") }
+        guard !names.isEmpty else {
+            throw InputFileError("\(images): no .png, .jpg, .jpeg or .dcm files in this folder (--images)")
+        }
         let files = try names.map { try Data(contentsOf: directory.appendingPathComponent($0)) }
 
         func seconds(_ body: () throws -> Void) rethrows -> Double {

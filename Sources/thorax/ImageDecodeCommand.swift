@@ -9,7 +9,8 @@ struct ImageDecodeCommand: ParsableCommand {
         abstract: "Decode PNG, JPEG or DICOM files to 8-bit grayscale PNGs.",
         discussion: """
         Each INPUT becomes OUTPUT-DIRECTORY/<name>.png. A file that cannot be decoded is
-        reported on standard error and skipped; the exit status is 1 when any failed.
+        reported on standard error and skipped; the exit status is 1 when any failed. The
+        output directory is created (with the folders above it) when the first file decodes.
         With --stored-values, DICOM inputs also write <name>.i32: the first frame's stored
         values (before windowing) as little-endian int32, row-major.
 
@@ -28,8 +29,14 @@ struct ImageDecodeCommand: ParsableCommand {
     var storedValues = false
 
     func run() throws {
+        try requireOutputFolder(outputDirectory, option: "--output-directory")
         let directory = URL(fileURLWithPath: outputDirectory)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // Made when the first file has decoded: a run that decodes nothing leaves nothing behind.
+        var made = false
+        func makeDirectory() throws {
+            if !made { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
+            made = true
+        }
         let progress = ProgressLine("decode", total: inputs.count, unit: "files")
         var failures = 0
         for (index, input) in inputs.enumerated() {
@@ -38,18 +45,23 @@ struct ImageDecodeCommand: ParsableCommand {
             do {
                 let data: Data
                 do { data = try Data(contentsOf: url) } catch {
-                    throw ImagingError(file: input, reason: "cannot read the file")
+                    throw ImagingError(file: input, reason: PathKind(input) == .missing ? "no such file"
+                        : PathKind(input) == .folder ? "a folder, not a file" : "cannot read the file")
                 }
                 if ImageFormat.detect(data) == .dicom {
                     let file = try DICOMFile(data, name: input)
-                    try file.image().writePNG(to: base.appendingPathExtension("png"))
-                    if storedValues {
-                        let values = try file.storedValues()
+                    let image = try file.image()
+                    let values = storedValues ? try file.storedValues() : nil
+                    try makeDirectory()
+                    try image.writePNG(to: base.appendingPathExtension("png"))
+                    if let values {
                         let bytes = values.withUnsafeBufferPointer { Data(buffer: $0) }   // x86-64 and arm64: little endian
                         try bytes.write(to: base.appendingPathExtension("i32"), options: .atomic)
                     }
                 } else {
-                    try ImageDecoder.decode(data, name: input).writePNG(to: base.appendingPathExtension("png"))
+                    let image = try ImageDecoder.decode(data, name: input)
+                    try makeDirectory()
+                    try image.writePNG(to: base.appendingPathExtension("png"))
                 }
             } catch {
                 failures += 1
@@ -58,7 +70,7 @@ struct ImageDecodeCommand: ParsableCommand {
             progress.update(index + 1)
         }
         progress.finish()
-        print("decoded \(inputs.count - failures) of \(inputs.count) files into \(outputDirectory)")
+        print("decoded \(inputs.count - failures) of \(inputs.count) files" + (made ? " into \(outputDirectory)" : "; nothing written"))
         if failures > 0 { throw ExitCode(1) }
     }
 }

@@ -17,10 +17,11 @@ struct ImageInfoCommand: ParsableCommand {
     var input: String
 
     func run() throws {
+        try requireInputFile(input)
         let url = URL(fileURLWithPath: input)
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw ValidationError("\(input): cannot read the file")
+            throw InputFileError("\(input): cannot read the file")
         }
         var info: [String: Any] = ["file": input]
         do {
@@ -51,7 +52,7 @@ struct ImageInfoCommand: ParsableCommand {
                 info["height"] = image.height
             }
         } catch let error as ImagingError {
-            throw ValidationError(error.description)
+            throw InputFileError(error.description)
         }
         let json = try JSONSerialization.data(withJSONObject: info, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         print(String(decoding: json, as: UTF8.self))

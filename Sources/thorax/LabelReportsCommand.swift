@@ -12,7 +12,10 @@ struct LabelReportsCommand: ParsableCommand {
         14 findings, and classes each as positive, negated or uncertain. Per report and finding:
         1 if any mention is positive, else -1 if any is uncertain, else 0 if any is negated, else
         empty. No Finding is 1 when no finding is 1 or -1. A bad input gets one error line naming
-        the file (and row); every other report is still labelled, and the exit status is 1.
+        the file (and row); every other report is still labelled, and the exit status is 1. A
+        folder is searched recursively for .xml, .csv and .txt files (other files are counted
+        on standard error); a folder with none is a bad input. With no report labelled, nothing
+        is written and the exit status is 1.
 
         Examples:
           thorax label ../shared/data/openi/reports --output labels.csv
@@ -47,29 +50,36 @@ struct LabelReportsCommand: ParsableCommand {
         guard let choice = ReportLabeler.SectionChoice(rawValue: sections) else {
             throw ValidationError("--sections must be findings-impression or all, not '\(sections)'")
         }
+        if let output { try requireOutputFile(output, option: "--output") }
+        if let vocabulary { try requireInputFile(vocabulary, option: "--vocabulary") }
+        if let rules { try requireInputFile(rules, option: "--rules") }
         let labeler: ReportLabeler
         do {
             labeler = try ReportLabeler(vocabulary: vocabulary.map { URL(fileURLWithPath: $0) },
                                         rules: rules.map { URL(fileURLWithPath: $0) }, sections: choice)
         } catch {
-            throw ValidationError("\(error)")
+            throw InputFileError("\(error)")
         }
+        let expanded = ReportReader.expand(inputs)
+        reportLeftOut(expanded.others)
         let sink: LabelSink
         do {
             sink = try LabelSink(path: output)
         } catch {
-            throw ValidationError("cannot write \(output ?? "-"): \(error.localizedDescription)")
+            throw InputFileError("\(output ?? "-"): cannot write: \(error.localizedDescription)")
         }
         let progress = ProgressLine("label", unit: "reports")
-        let summary = try LabelPipeline.run(inputs: inputs, labeler: labeler, format: format, sink: sink) { done in
+        let summary = try LabelPipeline.run(inputs: expanded.paths, labeler: labeler, format: format, sink: sink) { done in
             progress.update(done)
         }
         progress.finish()
-        try sink.finish()
+        // Nothing labelled: no output at all (not a header-only file), and a failure.
+        if summary.labelled > 0 { try sink.finish() }
         var message = "labelled \(summary.labelled) reports"
         if summary.failed > 0 { message += "; \(summary.failed) input\(summary.failed == 1 ? "" : "s") failed" }
+        if summary.labelled == 0 { message += output.map { "; \($0) not written" } ?? "" }
         FileHandle.standardError.write(Data((message + "\n").utf8))
-        if summary.failed > 0 { throw ExitCode(1) }
+        if summary.failed > 0 || summary.labelled == 0 { throw ExitCode(1) }
     }
 }
 
@@ -129,4 +139,12 @@ enum LabelPipeline {
         progress(summary.labelled)
         return summary
     }
+}
+
+/// Says on standard error how many files in the input folders are not report files and were
+/// not read (the first of them named), so that none is skipped silently; nothing when none.
+func reportLeftOut(_ others: [String]) {
+    guard let first = others.first else { return }
+    printWarning("\(others.count) file\(others.count == 1 ? " is" : "s are") not .xml, .csv or .txt and "
+        + "\(others.count == 1 ? "was" : "were") not read (first: \(first))")
 }

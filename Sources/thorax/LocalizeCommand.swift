@@ -23,7 +23,7 @@ struct LocalizeCommand: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: "The database file.")
+    @Option(help: "The database file (it must exist).")
     var database: String = ThoraxDatabase.defaultFileName
 
     @Option(help: "Directory for the figures (created if needed).")
@@ -33,8 +33,16 @@ struct LocalizeCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        try requireDatabase(database)
-        let images = try ThoraxDatabase(path: database).boxedImages()
+        // Everything is checked before the model loads, so a mistake fails at once.
+        try modelOptions.requireModel()
+        if let output { try requireOutputFolder(output, option: "--output") }
+        let images = try ThoraxDatabase(existingAt: database, access: .read).boxedImages()
+        guard !images.isEmpty else {
+            throw InputFileError("\(database) holds no hand-drawn boxes to score against (`thorax db import-nih --bbox` imports them)")
+        }
+        guard images.contains(where: { image in image.path.map { PathKind($0) == .file } ?? false }) else {
+            throw InputFileError("\(database): none of the \(images.count) boxed images has its file on disk (`thorax db import-nih --images FOLDER` records where they are)")
+        }
         let (model, name) = try modelOptions.load()
         let runner = LocalizationRunner(classifier: model, modelName: name, figureDirectory: output)
         let progress = ProgressLine("localize", total: images.count, unit: "images")

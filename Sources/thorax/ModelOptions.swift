@@ -11,6 +11,13 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Threads for oneDNN (default: all cores).")
     var threads: Int?
 
+    /// Checks that `--model` names a model directory (or that the bundled one is found),
+    /// without loading it: commands call this before their other checks, and load last.
+    /// - Throws: `ChestModelError.modelNotFound` saying where it looked.
+    func requireModel() throws {
+        _ = try ModelDirectory.resolve(model)
+    }
+
     /// Loads the model and names it for reports: the `--model` value and the architecture.
     func load() throws -> (model: ChestModel, name: String) {
         if let threads { try Context.setThreadCount(threads) }
@@ -43,15 +50,4 @@ func printFailures(_ failures: [FileFailure]) {
     for failure in failures {
         FileHandle.standardError.write(Data("error: \(failure)\n".utf8))
     }
-}
-
-/// A problem with a command's input files, stated in words (printed as "Error: <text>").
-struct InputFileError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Checks that the database file `path` exists (opening a missing one would create it empty).
-func requireDatabase(_ path: String) throws {
-    guard FileManager.default.fileExists(atPath: path) else { throw InputFileError("\(path): no such database file") }
 }

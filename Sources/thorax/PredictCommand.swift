@@ -13,7 +13,8 @@ struct PredictCommand: ParsableCommand {
         whether the class is present. With --heatmaps, writes for each present class a PNG of \
         the image with the class's CAM heatmap and the boxes drawn around its hot regions \
         (normalized to 0-255, thresholds 60 and 180). A file that cannot be read gets an error \
-        on standard error naming it; the others are still predicted, and the exit status is 1.
+        on standard error naming it; the others are still predicted, and the exit status is 1 \
+        (with no file at all, the model is not loaded).
 
         With --database, the probabilities are also stored there (one transaction), with the \
         classes at or above their thresholds as labels of source `model`; the model is \
@@ -38,7 +39,7 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Directory for heatmap figures of the present classes (created if needed).")
     var heatmaps: String?
 
-    @Option(help: "Store the probabilities in this database file (it must exist and hold the images).")
+    @Option(help: "Store the probabilities in this database file (it must exist and hold the images; never created).")
     var database: String?
 
     func validate() throws {
@@ -46,12 +47,18 @@ struct PredictCommand: ParsableCommand {
     }
 
     func run() throws {
-        // The database is checked before the model runs, so a wrong path fails at once.
+        // Everything is checked before the model loads, so a wrong path fails at once.
+        try modelOptions.requireModel()
+        if let heatmaps { try requireOutputFolder(heatmaps, option: "--heatmaps") }
         var store: (database: ThoraxDatabase, images: [String: StoredImageReference?])?
         if let database {
-            try requireDatabase(database)
-            let opened = try ThoraxDatabase(path: database)
+            let opened = try ThoraxDatabase(existingAt: database, access: .update)
             store = (opened, Dictionary(zip(images, try opened.images(forFiles: images)), uniquingKeysWith: { first, _ in first }))
+        }
+        if !images.contains(where: { PathKind($0) == .file }) {
+            printFailures(images.map { FileFailure(path: $0, reason: PathKind($0) == .missing ? "no such file" : "a folder, not an image file") })
+            FileHandle.standardError.write(Data("predicted nothing: no input is a file\n".utf8))
+            throw ExitCode(1)
         }
         let (model, name) = try modelOptions.load()
         let runner = PredictionRunner(classifier: model, modelName: name, heatmapDirectory: heatmaps)

@@ -22,7 +22,8 @@ struct TrainCommand: ParsableCommand {
         model.json), metrics.csv, metrics.json, curves.svg (loss and AUC curves), and checkpoint/ \
         (weights, optimizer state, position in the run, and the run's record: every option below \
         but --threads, the database path as given, and per part the count and SHA-256 of the \
-        names and labels of its images), from which --resume continues exactly.
+        names and labels of its images), from which --resume continues exactly. A new run is \
+        refused when --output holds a run already; the database must exist (it is only read).
 
         --resume continues the run in --output: options left out take the run's values; an \
         option given with another value than the run's is an error. Only --epochs (the new \
@@ -170,15 +171,19 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError(error.description)
         }
         if let threads { try Context.setThreadCount(threads) }
+        if !resume { try Self.requireNewRunFolder(output) }
+        if let weights = options.initialWeights, saved == nil { try requireInputFile(weights, option: "--initial-weights") }
+        let store: ThoraxDatabase
         do {
-            try requireDatabase(source.database)
-        } catch let error as InputFileError where saved != nil && database == nil {
+            store = try ThoraxDatabase(existingAt: source.database, access: .read)
+        } catch let error as StoreError where saved != nil && database == nil {
             throw InputFileError("\(error.description) (the run's database, as given when it started; name it with --database)")
         }
-        let store = try ThoraxDatabase(path: source.database)
-        try Self.requireParts(of: source, in: store)
+        try requireSplit(source.split, parts: [("--train-part", source.trainPart), ("--validation-part", source.validationPart)],
+                         in: store, path: source.database)
         let trainingImages = try store.labelledImages(split: source.split, part: source.trainPart, source: source.labels)
         let validationImages = try store.labelledImages(split: source.split, part: source.validationPart, source: source.labels)
+        try requireLabels(trainingImages, split: source.split, part: source.trainPart, source: source.labels, path: source.database)
         let warnings = WarningCounter()
         let trainer = try Trainer(options: options, source: source,
                                   trainingImages: trainingImages, validationImages: validationImages,
@@ -193,7 +198,7 @@ struct TrainCommand: ParsableCommand {
                 print("nothing to train: the run has reached its --iterations \(iterations); give a larger one to train on")
             }
         }
-        print("training \(trainer.options.architecture) on \(trainer.training.images.count) images of \(source.split):\(source.trainPart), validating on \(trainer.validation.images.count) of \(source.split):\(source.validationPart); \(trainer.batchesPerEpoch) batches per epoch")
+        print("training \(trainer.options.architecture) on \(trainer.training.images.count) images of \(source.split):\(source.trainPart), validating on \(trainer.validation.images.count) of \(source.split):\(source.validationPart); \(trainer.batchesPerEpoch) batch\(trainer.batchesPerEpoch == 1 ? "" : "es") per epoch")
         var line: ProgressLine?
         var lineEpoch = 0
         var linePhase = TrainingProgress.Phase.training
@@ -223,18 +228,15 @@ struct TrainCommand: ParsableCommand {
         print("best model: \(output)/model; metrics: \(output)/metrics.csv, metrics.json, curves.svg")
     }
 
-    /// Checks that `source`'s split and both its parts exist in `store`.
-    /// - Throws: `InputFileError` naming the database and the missing split (with the commands
-    ///   that make splits) or part (with the parts the split has).
-    static func requireParts(of source: TrainingSource, in store: ThoraxDatabase) throws {
-        let parts: [String]
-        do {
-            parts = try store.splitCounts(source.split).map(\.part)
-        } catch StoreError.notFound {
-            throw InputFileError("\(source.database) has no split '\(source.split)': `thorax db import-nih` writes '\(ThoraxDatabase.officialSplit)' (parts \(ThoraxDatabase.officialTrainValidation), \(ThoraxDatabase.officialTest)), `thorax db split --name \(source.split)` makes a patient-level split")
-        }
-        for (option, part) in [("--train-part", source.trainPart), ("--validation-part", source.validationPart)] where !parts.contains(part) {
-            throw InputFileError("\(option): split '\(source.split)' of \(source.database) has no part '\(part)' (it has \(parts.joined(separator: ", ")))")
+    /// Checks that a new run may be written into `output`: nothing there yet, or a folder that
+    /// holds no run (no checkpoint, model or metrics of one), so that an earlier run is never
+    /// overwritten by mistake.
+    /// - Throws: `InputFileError` naming the path and, for a run, --resume.
+    static func requireNewRunFolder(_ output: String) throws {
+        try requireOutputFolder(output, option: "--output")
+        let runFiles = [Trainer.checkpointFolder, Trainer.modelFolder, "metrics.json", "metrics.csv"]
+        if let found = runFiles.first(where: { PathKind((output as NSString).appendingPathComponent($0)) != .missing }) {
+            throw InputFileError("\(output) holds a run already (\(found) in it): continue it with --resume, or give another --output")
         }
     }
 }

@@ -160,4 +160,29 @@ final class ReportReaderTests: XCTestCase {
         XCTAssertEqual(early?.next()?.count, 8)
         early = nil
     }
+
+    /// A folder given as input with no report file in it (only other formats, or nothing) is
+    /// a failure naming it, what was looked for and what is there; report files in subfolders
+    /// count, in name order; `expand` lists the files left alone.
+    func testAFolderWithoutReportsIsNamedAndOtherFilesAreCounted() throws {
+        let hl7 = try write("hl7/a.hl7", "MSH|^~\\&|")
+        _ = try write("hl7/b.dcm", "DICM")
+        let empty = folder.appendingPathComponent("empty").path
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        let mixed = try write("mixed/z.txt", "No effusion.")
+        _ = try write("mixed/sub/a.txt", "Cardiomegaly.")
+        _ = try write("mixed/notes.doc", "x")
+        let hl7Folder = folder.appendingPathComponent("hl7").path, mixedFolder = folder.appendingPathComponent("mixed").path
+
+        let (reports, errors) = read([hl7Folder, empty, mixedFolder])
+        XCTAssertEqual(reports.map(\.id), ["a", "z"], "sub/ sorts before z.txt")
+        XCTAssertEqual(errors.map(\.description), [
+            "\(hl7Folder): no report files (.xml, .csv or .txt) in this folder; it holds 2 other files (first: a.hl7)",
+            "\(empty): no report files (.xml, .csv or .txt) in this folder; it is empty",
+        ])
+        let expanded = ReportReader.expand([hl7Folder, mixedFolder, mixed])
+        XCTAssertEqual(expanded.paths, [hl7Folder, mixedFolder + "/sub/a.txt", mixed, mixed])
+        XCTAssertEqual(expanded.others, [mixedFolder + "/notes.doc"])
+        XCTAssertEqual(hl7, hl7Folder + "/a.hl7")
+    }
 }

@@ -221,7 +221,7 @@ final class ModelPredictionTests: XCTestCase {
         XCTAssertTrue(lines[1].hasPrefix("00000001_000.png,Atelectasis|Effusion,0,1,"), "\(lines[1])")
         XCTAssertTrue(lines[4].hasPrefix("00000002_000.png,No Finding,0,2,"), "\(lines[4])")
         XCTAssertThrowsError(try database.exportDataEntry(split: nil, part: nil, source: "model", modelID: 42, to: output)) { error in
-            XCTAssertEqual("\(error)", "no model with id 42")
+            XCTAssertEqual("\(error)", "the database has no model with id 42 (`thorax db stats` lists the models)")
         }
     }
 
@@ -245,7 +245,7 @@ final class ModelPredictionTests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: output, encoding: .utf8), "Image Index,Effusion,Atelectasis\n")
         XCTAssertEqual(try database.exportPredictions(modelID: summary.model.id, split: "official", part: "train_val", to: output), 2)
         XCTAssertThrowsError(try database.exportPredictions(modelID: 9, to: output)) { error in
-            XCTAssertEqual("\(error)", "no model with id 9")
+            XCTAssertEqual("\(error)", "the database has no model with id 9 (`thorax db stats` lists the models)")
         }
         XCTAssertThrowsError(try database.exportPredictions(modelID: summary.model.id, split: "official", part: "x", to: output)) { error in
             XCTAssertEqual("\(error)", "split 'official' has no part 'x' (it has test, train_val)")
@@ -285,7 +285,7 @@ final class ModelPredictionTests: XCTestCase {
             XCTAssertEqual("\(error)", "labels of source 'model' need the model's id: model:ID (thorax db stats lists the models)")
         }
         XCTAssertThrowsError(try database.labelledImages(split: "official", part: "test", source: "model:77")) { error in
-            XCTAssertEqual("\(error)", "no model with id 77")
+            XCTAssertEqual("\(error)", "the database has no model with id 77 (`thorax db stats` lists the models)")
         }
     }
 }

@@ -189,8 +189,7 @@ final class NIHImportTests: XCTestCase {
         let path = directory.appendingPathComponent("junk.sqlite").path
         try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try ThoraxDatabase(path: path)) { error in
-            guard case let StoreError.cannotOpen(file, _) = error else { return XCTFail("\(error)") }
-            XCTAssertEqual(file, path)
+            XCTAssertEqual(error as? StoreError, .notThoraxDatabase(path: path, reason: "not an SQLite file"))
         }
     }
 

@@ -81,7 +81,7 @@ final class SplitTests: XCTestCase {
         XCTAssertThrowsError(try database.makePatientSplit(SplitRequest(name: "x", parts: [("a", 1), ("b", 0)], seed: 1)))
         XCTAssertThrowsError(try database.makePatientSplit(SplitRequest(
             name: "x", parts: ratios, seed: 1, within: ("official", "train_val")))) { error in
-            XCTAssertEqual("\(error)", "split 'official' has no part 'train_val'")
+            XCTAssertEqual("\(error)", "no split named 'official'")
         }
         XCTAssertEqual(try database.statistics().splits, [:])
     }

@@ -102,7 +102,7 @@ final class DbPredictionCommandTests: XCTestCase {
 
         let unknownModel = try ForwardCommandTests.run(["db", "export", "--database", database, "--source", "model:7", "--output", csv])
         XCTAssertEqual(unknownModel.status, 1)
-        XCTAssertEqual(unknownModel.error, "Error: no model with id 7\n")
+        XCTAssertEqual(unknownModel.error, "Error: \(database) has no model with id 7 (`thorax db stats` lists the models)\n")
         let noID = try ForwardCommandTests.run(["db", "export", "--database", database, "--source", "model", "--output", csv])
         XCTAssertNotEqual(noID.status, 0)
         XCTAssertTrue(noID.error.hasPrefix("Error: --source must be nih, human, labeller or model:ID (a model id from `thorax db stats`)\n"), noID.error)
@@ -136,7 +136,7 @@ final class DbPredictionCommandTests: XCTestCase {
         let missing = try ForwardCommandTests.run(["predict", "--model", model.path, "--database", "/nonexistent/x.sqlite", known])
         XCTAssertEqual(missing.status, 1)
         XCTAssertEqual(missing.output, "")
-        XCTAssertEqual(missing.error, "Error: /nonexistent/x.sqlite: no such database file\n")
+        XCTAssertEqual(missing.error, "Error: /nonexistent/x.sqlite: no such database file (`thorax db import-nih`, `thorax db import-dicom` or `thorax db import-reports` creates one)\n")
     }
 
     func testEvalStoresThePredictionsItComputedWhenAsked() throws {

@@ -22,7 +22,7 @@ final class EvalCommandTests: XCTestCase {
         XCTAssertTrue(badSplit.error.hasPrefix("Error: --split must be NAME:PART, e.g. official:test; got 'official'\n"), badSplit.error)
         let missing = try ForwardCommandTests.run(["eval", "--database", "/nonexistent/x.sqlite", "--split", "official:test"])
         XCTAssertEqual(missing.status, 1)
-        XCTAssertEqual(missing.error, "Error: /nonexistent/x.sqlite: no such database file\n")
+        XCTAssertEqual(missing.error, "Error: /nonexistent/x.sqlite: no such database file (`thorax db import-nih`, `thorax db import-dicom` or `thorax db import-reports` creates one)\n")
     }
 
     func testEvaluatesWhatIsOnDiskCountsTheRestAndMatchesTheLibrary() throws {
@@ -32,7 +32,7 @@ final class EvalCommandTests: XCTestCase {
         let unknownPart = try ForwardCommandTests.run(["eval", "--model", model.path, "--database", database,
                                                        "--split", "official:validation"])
         XCTAssertEqual(unknownPart.status, 1)
-        XCTAssertEqual(unknownPart.error, "Error: split 'official' has no part 'validation' (it has test, train_val)\n")
+        XCTAssertEqual(unknownPart.error, "Error: --split: split 'official' of \(database) has no part 'validation' (it has test, train_val)\n")
 
         let roc = directory.appendingPathComponent("roc.svg")
         let result = try ForwardCommandTests.run(["eval", "--model", model.path, "--database", database, "--split", "official:test",

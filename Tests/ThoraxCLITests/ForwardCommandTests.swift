@@ -58,7 +58,9 @@ final class ForwardCommandTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: directory) }
         let weights = directory.appendingPathComponent("w.safetensors")
         try Data([1, 2, 3]).write(to: weights)
-        let result = try Self.run(["forward", "--arch", "resnet18", "--weights", weights.path, "--input", "x", "--output", "y"])
+        // Every path is checked before any is read: --input must exist too (any file will do here).
+        let result = try Self.run(["forward", "--arch", "resnet18", "--weights", weights.path, "--input", weights.path,
+                                   "--output", directory.appendingPathComponent("y").path])
         XCTAssertNotEqual(result.status, 0)
         XCTAssertEqual(result.error, "Error: \(weights.path): truncated: needs at least 8 bytes, has 3\n")
     }

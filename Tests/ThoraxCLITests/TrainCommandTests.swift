@@ -32,6 +32,23 @@ final class TrainCommandTests: XCTestCase {
             .split(separator: "\n").count, 2)
     }
 
+    /// An epoch of a single batch (the run's first, which also builds the primitives) has a
+    /// rate: that batch's own, not 0.
+    func testAnEpochOfOneBatchHasARate() throws {
+        let directory = try SharedData.temporaryDirectory("train-one-batch")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (database, _) = try BenchmarkCommandFixture.makeDatabase(in: directory)
+        let output = directory.appendingPathComponent("run")
+        let result = try ForwardCommandTests.run(["train", "--database", database] + Self.tinyRun
+            + ["--batch-size", "6", "--epochs", "1", "--output", output.path])
+        XCTAssertEqual(result.status, 0, result.error)
+        let lines = result.output.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.first?.hasSuffix("; 1 batch per epoch") == true, result.output)
+        let epoch = try XCTUnwrap(lines.first { $0.hasPrefix("epoch 1: ") })
+        let rate = try XCTUnwrap(epoch.range(of: #"[0-9.]+ images/s"#, options: .regularExpression).map { Double(epoch[$0].split(separator: " ")[0]) ?? 0 })
+        XCTAssertGreaterThan(rate, 0, epoch)
+    }
+
     func testBadHeadAndDropConnectOptionsAreNamed() throws {
         let pooling = try ForwardCommandTests.run(["train", "--database", "none.sqlite", "--pooling", "median", "--output", "x"])
         XCTAssertNotEqual(pooling.status, 0)
@@ -139,7 +156,7 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(part.error, "Error: --validation-part: split 'halves' of \(database) has no part 'validation' (it has test, train)\n")
         let missing = try ForwardCommandTests.run(["train", "--database", directory.path + "/none.sqlite", "--output", directory.path + "/run"])
         XCTAssertEqual(missing.status, 1)
-        XCTAssertEqual(missing.error, "Error: \(directory.path)/none.sqlite: no such database file\n")
+        XCTAssertEqual(missing.error, "Error: \(directory.path)/none.sqlite: no such database file (`thorax db import-nih`, `thorax db import-dicom` or `thorax db import-reports` creates one)\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.path + "/none.sqlite"))
     }
 }
