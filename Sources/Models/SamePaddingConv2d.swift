@@ -112,7 +112,8 @@ public final class SamePaddingConv2d: Layer {
         static func submemory(of parent: dnnl_memory_desc_t, shape: [Int], offsets: [Int64]) throws -> dnnl_memory_desc_t {
             var parent = parent
             var result = dnnl_memory_desc_t()
-            // dnnl_dims_t holds DNNL_MAX_NDIMS (12) entries.
+            // dnnl_dims_t holds DNNL_MAX_NDIMS (12) entries, which oneDNN reads through these arrays.
+            precondition(shape.count <= 12 && offsets.count <= 12, "at most 12 dimensions, got \(shape.count) and \(offsets.count)")
             var dimensions = [Int64](repeating: 0, count: 12)
             var starts = [Int64](repeating: 0, count: 12)
             for (index, size) in shape.enumerated() { dimensions[index] = Int64(size) }

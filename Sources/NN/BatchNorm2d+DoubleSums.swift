@@ -36,6 +36,10 @@ struct ChannelBlockedLayout {
     /// Values per channel (N·H·W).
     var perChannel: Int { batch * plane }
 
+    /// Floats a tensor in this layout holds, channel padding included: what the kernels reading
+    /// it by `offset(_:_:)` reach, and what callers check the buffer for (`Tensor.floats(count:)`).
+    var floatCount: Int { batch * channelBlocks * plane * block }
+
     /// Runs `body` over channel blocks split into contiguous ranges, one per oneDNN thread of the
     /// calling thread (`Context.threadCount`); inline with one.
     func forEachChannelBlockRange(_ body: (Range<Int>) -> Void) {
@@ -62,6 +66,7 @@ enum BatchNormKernels {
     /// factors y was computed with, y = scale·x + offset per lane of the layout (0 in padding
     /// lanes), from which backward recomputes the ReLU's mask bit for bit.
     // x: (N, C, H, W) -> y: (N, C, H, W); mean, variance: (C)
+    /// x and y hold `layout.floatCount` floats, γ and β `layout.channels` (the caller checks).
     static func forward(input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>,
                         gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Double, relu: Bool,
                         _ layout: ChannelBlockedLayout) -> ForwardRecord {
@@ -70,6 +75,7 @@ enum BatchNormKernels {
         var variances = means
         var scales = [Float](repeating: 0, count: layout.channelBlocks * block)
         var offsets = scales
+        // Four arrays of channelBlocks · block entries, written at channel < layout.channels only.
         means.withUnsafeMutableBufferPointer { means in
           variances.withUnsafeMutableBufferPointer { variances in
             scales.withUnsafeMutableBufferPointer { scales in
@@ -145,13 +151,19 @@ enum BatchNormKernels {
     /// dy·(y > 0), y > 0 recomputed exactly as forward did (scale·x + offset > 0, same float32
     /// operations); σ = √(σ² + ε). Returns dγ and dβ.
     // x, dy: (N, C, H, W) -> dx: (N, C, H, W); dγ, dβ: (C)
+    /// x, dy and dx hold `layout.floatCount` floats, γ `layout.channels`, and the record
+    /// `layout.channels` statistics and `layout.channelBlocks · layout.block` factors.
     static func backward(input x: UnsafePointer<Float>, gradient dy: UnsafePointer<Float>, relu: Bool,
                          record: ForwardRecord, gamma: UnsafePointer<Float>, epsilon: Double,
                          into dx: UnsafeMutablePointer<Float>, _ layout: ChannelBlockedLayout) -> (gamma: [Double], beta: [Double]) {
         let block = layout.block
         let mean = record.mean, variance = record.variance
+        precondition(mean.count == layout.channels && variance.count == layout.channels
+                     && record.scale.count == layout.channelBlocks * block && record.offset.count == record.scale.count,
+                     "batch norm record for \(mean.count) channels, layout has \(layout.channels)")
         var gammaGradients = [Double](repeating: 0, count: layout.channelBlocks * block)
         var betaGradients = gammaGradients
+        // Two arrays of channelBlocks · block entries, written at channel < layout.channels only.
         gammaGradients.withUnsafeMutableBufferPointer { gammaGradients in
             betaGradients.withUnsafeMutableBufferPointer { betaGradients in
                 let gammaGradients = gammaGradients.baseAddress!, betaGradients = betaGradients.baseAddress!
@@ -247,7 +259,8 @@ enum BatchNormKernels {
         return (Array(gammaGradients.prefix(layout.channels)), Array(betaGradients.prefix(layout.channels)))
     }
 
-    /// y = scale·x + offset (then ReLU) over one channel block.
+    /// y = scale·x + offset (then ReLU) over one channel block; x and y hold `layout.floatCount`
+    /// floats and `scale`, `offset` `layout.block` values.
     private static func apply(scale: [Float], offset: [Float], relu: Bool, from x: UnsafePointer<Float>,
                               to y: UnsafeMutablePointer<Float>, channelBlock: Int, _ layout: ChannelBlockedLayout) {
         let block = layout.block
@@ -273,6 +286,7 @@ enum BatchNormKernels {
         }
     }
 
+    /// Eight floats from `pointer` on, within the layout's floats (callers check the buffers once).
     @inline(__always) private static func load8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
         UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
     }

@@ -70,13 +70,14 @@ public final class BatchNorm2d: Layer {
         let output = try Tensor(descriptor: plan.outputDescriptor, zeroed: false)
         doubleRecord = nil
         if isTraining, BatchNorm2d.accumulatesInDouble, let layout = plan.channelLayout {
-            let record = BatchNormKernels.forward(input: input.data.assumingMemoryBound(to: Float.self),
-                                                      output: output.data.assumingMemoryBound(to: Float.self),
-                                                      gamma: weight.value.data.assumingMemoryBound(to: Float.self),
-                                                      beta: bias.value.data.assumingMemoryBound(to: Float.self),
+            // x, y: the layout's floats; γ, β, μ, σ²: one per channel (featureCount, checked above).
+            let record = BatchNormKernels.forward(input: input.floats(count: layout.floatCount),
+                                                      output: output.floats(count: layout.floatCount),
+                                                      gamma: weight.value.floats(count: featureCount),
+                                                      beta: bias.value.floats(count: featureCount),
                                                       epsilon: Double(epsilon), relu: fusesReLU, layout)
-            let mean = plan.mean.data.assumingMemoryBound(to: Float.self)
-            let variance = plan.variance.data.assumingMemoryBound(to: Float.self)
+            let mean = plan.mean.floats(count: featureCount)
+            let variance = plan.variance.floats(count: featureCount)
             for channel in 0 ..< featureCount {
                 mean[channel] = Float(record.mean[channel])
                 variance[channel] = Float(record.variance[channel])
@@ -141,18 +142,25 @@ public final class BatchNorm2d: Layer {
                                         record: BatchNormKernels.ForwardRecord,
                                         plan: Plan, layout: ChannelBlockedLayout) throws -> Tensor {
         let gradient = try plan.inputLayoutAdapter.adapt(gradientOutput)
-        let x = UnsafePointer(input.data.assumingMemoryBound(to: Float.self))
-        let dy = UnsafePointer(gradient.data.assumingMemoryBound(to: Float.self))
+        // x, dy, dx: the layout's floats (all three in the input's layout); γ: one per channel.
+        let x = UnsafePointer(input.floats(count: layout.floatCount))
+        let dy = UnsafePointer(gradient.floats(count: layout.floatCount))
         let inputGradient = try Tensor(descriptor: input.descriptor, zeroed: false)
         let sums = BatchNormKernels.backward(input: x, gradient: dy, relu: fusesReLU, record: record,
-                                             gamma: weight.value.data.assumingMemoryBound(to: Float.self),
+                                             gamma: weight.value.floats(count: featureCount),
                                              epsilon: Double(epsilon),
-                                             into: inputGradient.data.assumingMemoryBound(to: Float.self), layout)
+                                             into: inputGradient.floats(count: layout.floatCount), layout)
         if weight.isTrainable {
-            try weight.gradient.withUnsafeMutableBufferPointer { for i in 0 ..< featureCount { $0[i] += Float(sums.gamma[i]) } }
+            try weight.gradient.withUnsafeMutableBufferPointer {
+                precondition($0.count == featureCount && sums.gamma.count == featureCount)
+                for i in 0 ..< featureCount { $0[i] += Float(sums.gamma[i]) }
+            }
         }
         if bias.isTrainable {
-            try bias.gradient.withUnsafeMutableBufferPointer { for i in 0 ..< featureCount { $0[i] += Float(sums.beta[i]) } }
+            try bias.gradient.withUnsafeMutableBufferPointer {
+                precondition($0.count == featureCount && sums.beta.count == featureCount)
+                for i in 0 ..< featureCount { $0[i] += Float(sums.beta[i]) }
+            }
         }
         return inputGradient
     }
@@ -166,21 +174,25 @@ public final class BatchNorm2d: Layer {
 
     private func accumulate(_ gradient: Tensor, into parameter: Parameter) throws {
         guard parameter.isTrainable else { return }
-        let source = gradient.data.assumingMemoryBound(to: Float.self)
+        let source = gradient.floats(count: featureCount)  // oneDNN's dγ or dβ: one per channel
         try parameter.gradient.withUnsafeMutableBufferPointer { target in
+            precondition(target.count == featureCount)
             for channel in 0..<featureCount { target[channel] += source[channel] }
         }
     }
 
     private func updateRunningStatistics(_ plan: Plan, count: Int) throws {
-        let mean = plan.mean.data.assumingMemoryBound(to: Float.self)
-        let variance = plan.variance.data.assumingMemoryBound(to: Float.self)
+        // One statistic per channel; the running ones are featureCount long (checked below).
+        let mean = plan.mean.floats(count: featureCount)
+        let variance = plan.variance.floats(count: featureCount)
         let unbiasing = Float(count) / Float(count - 1)
         let keep = 1 - momentum
         try runningMean.withUnsafeMutableBufferPointer { running in
+            precondition(running.count == featureCount)
             for channel in 0..<featureCount { running[channel] = keep * running[channel] + momentum * mean[channel] }
         }
         try runningVariance.withUnsafeMutableBufferPointer { running in
+            precondition(running.count == featureCount)
             for channel in 0..<featureCount {
                 running[channel] = keep * running[channel] + momentum * variance[channel] * unbiasing
             }

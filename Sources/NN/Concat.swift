@@ -113,8 +113,9 @@ public final class Concat: Module {
             }) {
                 var channel = 0
                 for (target, layout) in zip(targets, layouts) {
-                    Concat.addSlice(of: gradientOutput.data.assumingMemoryBound(to: Float.self), sourceLayout, channel: channel,
-                                    into: target.data.assumingMemoryBound(to: Float.self), layout!)
+                    // Each tensor's whole buffer in its layout (addSlice checks the slice fits the gradient).
+                    Concat.addSlice(of: gradientOutput.floats(count: sourceLayout.floatCount), sourceLayout, channel: channel,
+                                    into: target.floats(count: layout!.floatCount), layout!)
                     channel += target.shape[1]
                 }
                 return
@@ -139,12 +140,19 @@ public final class Concat: Module {
     // (channel and C_k multiples of the block), one contiguous run per image; images split over threads.
     static func addSlice(of source: UnsafePointer<Float>, _ sourceLayout: ChannelBlockedLayout, channel: Int,
                          into target: UnsafeMutablePointer<Float>, _ targetLayout: ChannelBlockedLayout) {
+        // source holds sourceLayout.floatCount floats, target targetLayout.floatCount (the caller
+        // checks); the slice must lie within the source's channel blocks, image by image.
+        precondition(sourceLayout.block == targetLayout.block && channel % sourceLayout.block == 0
+                     && channel / sourceLayout.block + targetLayout.channelBlocks <= sourceLayout.channelBlocks
+                     && sourceLayout.batch == targetLayout.batch && sourceLayout.plane == targetLayout.plane,
+                     "Concat.addSlice: channels from \(channel) of \(targetLayout.channels) do not fit \(sourceLayout.channels)")
         let run = targetLayout.channelBlocks * targetLayout.plane * targetLayout.block
         let parts = min(Context.threadCount, targetLayout.batch)
         func add(images: Range<Int>) {
             for image in images {
                 let from = source + sourceLayout.offset(image, channel / sourceLayout.block)
                 let to = target + targetLayout.offset(image, 0)
+                // `run` floats from each start: within both buffers by the precondition above.
                 var index = 0
                 while index + 8 <= run {
                     let sum = UnsafeRawPointer(to + index).loadUnaligned(as: SIMD8<Float>.self)

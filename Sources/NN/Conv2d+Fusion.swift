@@ -181,18 +181,20 @@ extension Conv2d {
         /// Fills b' = (b − μ)·s + β and s = γ/√(σ² + ε) from the current parameters and running
         /// statistics; without a batch norm b' = b (0 without bias).
         func setFoldedFactors(convolutionBias: Parameter?, batchNorm: BatchNorm2d?) throws {
+            // One value per output channel in every tensor here: `forward(_:fusing:)` has checked
+            // the batch norm's featureCount against them, and `floats(count:)` checks each buffer.
             let channels = bias.count
-            let b = bias.data.assumingMemoryBound(to: Float.self)
-            let convolution = convolutionBias?.value.data.assumingMemoryBound(to: Float.self)
+            let b = bias.floats(count: channels)
+            let convolution = convolutionBias?.value.floats(count: channels)
             guard let batchNorm else {
                 if let convolution { b.update(from: convolution, count: channels) } else { b.update(repeating: 0, count: channels) }
                 return
             }
-            let mean = batchNorm.runningMean.data.assumingMemoryBound(to: Float.self)
-            let variance = batchNorm.runningVariance.data.assumingMemoryBound(to: Float.self)
-            let gamma = batchNorm.weight.value.data.assumingMemoryBound(to: Float.self)
-            let beta = batchNorm.bias.value.data.assumingMemoryBound(to: Float.self)
-            let s = scales.data.assumingMemoryBound(to: Float.self)
+            let mean = batchNorm.runningMean.floats(count: channels)
+            let variance = batchNorm.runningVariance.floats(count: channels)
+            let gamma = batchNorm.weight.value.floats(count: channels)
+            let beta = batchNorm.bias.value.floats(count: channels)
+            let s = scales.floats(count: channels)
             for channel in 0 ..< channels {
                 // s as the batch norm computes it (float γ / √(σ² + ε)); b' in double, rounded once.
                 s[channel] = gamma[channel] / (variance[channel] + batchNorm.epsilon).squareRoot()

@@ -402,7 +402,8 @@ final class WeightAdapter {
     }
 }
 
-/// Passes a pointer to `value`, or nil when it is absent (an optional C argument such as a bias descriptor).
+/// Passes a pointer to `value`, or nil when it is absent (an optional C argument such as a bias
+/// descriptor); the pointer is valid for one `Value` during `body` only.
 func withOptionalPointer<Value, Result>(_ value: inout Value, present: Bool,
                                         _ body: (UnsafePointer<Value>?) throws -> Result) rethrows -> Result {
     if !present { return try body(nil) }

@@ -44,7 +44,8 @@ public final class Dropout: Layer {
         let scale = 1 / (1 - probability)
         let keep = Double(1 - probability)
         for index in 0..<count { mask[index] = random.unit() < keep ? scale : 0 }
-        let x = input.data.assumingMemoryBound(to: Float.self), y = output!.data.assumingMemoryBound(to: Float.self)
+        // `count` floats: the input's whole buffer, and the output's, made for the same descriptor.
+        let x = input.floats(count: count), y = output!.floats(count: count)
         for index in 0..<count { y[index] = x[index] * mask[index] }
         return output!
     }
@@ -57,7 +58,8 @@ public final class Dropout: Layer {
             throw TensorError.shapeMismatch("Dropout.backward expects a gradient of shape \(output.shape), got \(gradientOutput.shape)")
         }
         let gradient = try gradientAdapter.adapt(gradientOutput)
-        let dy = gradient.data.assumingMemoryBound(to: Float.self), dx = inputGradient.data.assumingMemoryBound(to: Float.self)
+        // One mask value per float of the input's layout, which the gradient was adapted to.
+        let dy = gradient.floats(count: mask.count), dx = inputGradient.floats(count: mask.count)
         for index in 0..<mask.count { dx[index] = dy[index] * mask[index] }
         return inputGradient
     }

@@ -35,9 +35,10 @@ public final class LSEPool2d: Layer {
         }
         let plain = try inputAdapter!.adapt(input)
         let planes = input.shape[0] * input.shape[1], size = input.shape[2] * input.shape[3]
-        let x = plain.data.assumingMemoryBound(to: Float.self)
-        let p = weights!.data.assumingMemoryBound(to: Float.self)
-        let y = output!.data.assumingMemoryBound(to: Float.self)
+        // Plain (N, C, H, W) input and weights: planes · size floats; output: one per plane.
+        let x = plain.floats(count: planes * size)
+        let p = weights!.floats(count: planes * size)
+        let y = output!.floats(count: planes)
         for plane in 0..<planes {
             let base = plane * size
             var largest = -Float.infinity
@@ -63,8 +64,9 @@ public final class LSEPool2d: Layer {
         if inputGradient == nil { inputGradient = try Tensor(zeros: weights.shape) }
         let dy = try gradientOutput.toArray()
         let size = weights.shape[2] * weights.shape[3]
-        let p = weights.data.assumingMemoryBound(to: Float.self)
-        let dx = inputGradient!.data.assumingMemoryBound(to: Float.self)
+        // dy: one value per plane (the output's shape, checked above); p, dx: planes · size floats.
+        let p = weights.floats(count: dy.count * size)
+        let dx = inputGradient!.floats(count: dy.count * size)
         for plane in 0..<dy.count {
             let base = plane * size
             for index in 0..<size { dx[base + index] = dy[plane] * p[base + index] }

@@ -47,8 +47,14 @@ public final class SGD: Optimizer {
             }
             // Mutated in place through the optional: copying the buffer out and back would copy
             // every parameter's state on every step.
+            // The kernel walks `value.count` floats of each buffer (momentum's only when used).
             try parameter.value.withUnsafeMutableBufferPointer { value in
                 try parameter.gradient.withUnsafeMutableBufferPointer { gradient in
+                    precondition(gradient.count == value.count, "a parameter's gradient has its value's shape")
+                    let state = momentumBuffers[index]!.count
+                    guard momentum == 0 || state == value.count else {
+                        throw TensorError.shapeMismatch("SGD momentum buffer \(index) holds \(state) values for a parameter of \(value.count)")
+                    }
                     momentumBuffers[index]!.withUnsafeMutableBufferPointer { momentumBuffer in
                         OptimizerKernels.sgd(parameter: value.baseAddress!, gradient: gradient.baseAddress!,
                                              momentumBuffer: momentum != 0 ? momentumBuffer.baseAddress : nil,
@@ -105,8 +111,14 @@ public final class Adam: Optimizer {
                 secondMoments[index] = firstMoments[index]
             }
             steps[index] += 1
+            // The kernel walks `value.count` floats of each buffer.
             try parameter.value.withUnsafeMutableBufferPointer { value in
                 try parameter.gradient.withUnsafeMutableBufferPointer { gradient in
+                    precondition(gradient.count == value.count, "a parameter's gradient has its value's shape")
+                    let (first, second) = (firstMoments[index].count, secondMoments[index].count)
+                    guard first == value.count, second == value.count else {
+                        throw TensorError.shapeMismatch("Adam moments \(index) hold \(first) and \(second) values for a parameter of \(value.count)")
+                    }
                     firstMoments[index].withUnsafeMutableBufferPointer { m in
                         secondMoments[index].withUnsafeMutableBufferPointer { v in
                             OptimizerKernels.adam(parameter: value.baseAddress!, gradient: gradient.baseAddress!,

@@ -27,6 +27,7 @@ public enum OptimizerKernels {
     /// - Parameters:
     ///   - momentumBuffer: `count` floats of state, used only when momentum ≠ 0.
     ///   - isFirstStep: true on this tensor's first update (PyTorch then copies g into the buffer).
+    /// Every pointer addresses `count` floats (the caller's promise: `Optimizer` checks the buffers).
     public static func sgd(parameter p: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
                            momentumBuffer: UnsafeMutablePointer<Float>?, count: Int, isFirstStep: Bool,
                            learningRate: Float, momentum: Float, dampening: Float,
@@ -52,6 +53,7 @@ public enum OptimizerKernels {
         let momentumActive = momentum != 0 && momentumBuffer != nil
         let rate = Lanes(repeating: learningRate), decay = Lanes(repeating: weightDecay)
         let beta = Lanes(repeating: momentum), keep = Lanes(repeating: 1 - dampening)
+        // Whole vectors up to vectorCount ≤ count floats; the reference kernel does the rest.
         let values = UnsafeMutableRawPointer(p), gradients = UnsafeRawPointer(gradient)
         let buffers = momentumBuffer.map { UnsafeMutableRawPointer($0) }
         var offset = 0
@@ -77,6 +79,7 @@ public enum OptimizerKernels {
 
     /// torch.optim.Adam (decoupled = false) and AdamW (decoupled = true) for one tensor, step
     /// t ≥ 1; see `ReferenceOptimizerKernels.adam` for the rule.
+    /// Every pointer addresses `count` floats (the caller's promise: `Adam` checks the buffers).
     public static func adam(parameter p: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
                             firstMoment m: UnsafeMutablePointer<Float>, secondMoment v: UnsafeMutablePointer<Float>,
                             count: Int, step t: Int, learningRate: Float, beta1: Float, beta2: Float,
@@ -105,6 +108,7 @@ public enum OptimizerKernels {
         let decay = Lanes(repeating: decoupled ? Float(1 - Double(learningRate) * Double(weightDecay)) : 1)
         let l2 = Lanes(repeating: weightDecay), keep1 = Lanes(repeating: 1 - beta1)
         let beta2Lanes = Lanes(repeating: beta2), keep2 = Lanes(repeating: 1 - beta2), epsilonLanes = Lanes(repeating: epsilon)
+        // Whole vectors up to vectorCount ≤ count floats; the reference kernel does the rest.
         let values = UnsafeMutableRawPointer(p), gradients = UnsafeRawPointer(gradient)
         let first = UnsafeMutableRawPointer(m), second = UnsafeMutableRawPointer(v)
         var offset = 0

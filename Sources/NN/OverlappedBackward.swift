@@ -145,20 +145,30 @@ private final class WorkQueue: @unchecked Sendable {
         }
         var threads = 0
         condition.lock()
+        // One piece of work per call of `serveOldest`, not inline here: in a debug build (-Onone)
+        // Swift 6.3 never releases a closure taken out of the array inside this endless loop and
+        // passed on to `perform`, so every piece of work leaked with the tensors it captured
+        // (LeakSanitizer, scripts/memcheck; a function scope releases it).
         while true {
             while waiting.isEmpty { condition.wait() }
-            let work = waiting.removeFirst()
-            workerBusy = true
-            let wanted = wantedWorkerThreads
-            condition.unlock()
-            if wanted != threads {
-                try? Context.setThreadCount(wanted)
-                threads = wanted
-            }
-            perform(work)
-            condition.lock()
-            workerBusy = false
-            condition.broadcast()
+            serveOldest(threads: &threads)
         }
+    }
+
+    /// Takes the oldest piece of work (the lock held on entry and again on return) and performs it
+    /// with the lock released, on `wantedWorkerThreads` oneDNN threads.
+    private func serveOldest(threads: inout Int) {
+        let work = waiting.removeFirst()
+        workerBusy = true
+        let wanted = wantedWorkerThreads
+        condition.unlock()
+        if wanted != threads {
+            try? Context.setThreadCount(wanted)
+            threads = wanted
+        }
+        perform(work)
+        condition.lock()
+        workerBusy = false
+        condition.broadcast()
     }
 }

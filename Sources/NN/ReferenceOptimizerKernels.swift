@@ -15,6 +15,7 @@ public enum ReferenceOptimizerKernels {
     /// - Parameters:
     ///   - momentumBuffer: `count` floats of state, used only when momentum ≠ 0.
     ///   - isFirstStep: true on this tensor's first update (PyTorch then copies g into the buffer).
+    /// Every pointer addresses `count` floats (the caller's promise).
     public static func sgd(parameter p: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
                            momentumBuffer: UnsafeMutablePointer<Float>?, count: Int, isFirstStep: Bool,
                            learningRate: Float, momentum: Float, dampening: Float,
@@ -36,6 +37,7 @@ public enum ReferenceOptimizerKernels {
     ///     AdamW: p ·= 1 − learningRate·weightDecay;  Adam: g = grad + weightDecay·p
     ///     m = β1·m + (1 − β1)·g;   v = β2·v + (1 − β2)·g²
     ///     p −= (learningRate / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε)
+    /// Every pointer addresses `count` floats (the caller's promise).
     public static func adam(parameter p: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
                             firstMoment m: UnsafeMutablePointer<Float>, secondMoment v: UnsafeMutablePointer<Float>,
                             count: Int, step t: Int, learningRate: Float, beta1: Float, beta2: Float,

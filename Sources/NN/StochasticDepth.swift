@@ -69,7 +69,8 @@ public final class StochasticDepth: Layer {
     /// being linear and diagonal, its backward's too. `run` floats per sample.
     private func scaleKeptSamples(of source: Tensor, into target: Tensor, run: Int) {
         let keepProbability = 1 - probability
-        let from = source.data.assumingMemoryBound(to: Float.self), to = target.data.assumingMemoryBound(to: Float.self)
+        // `kept.count` runs of `run` floats: the whole buffer of both (`sampleRun(of:)`, same layout).
+        let from = source.floats(count: kept.count * run), to = target.floats(count: kept.count * run)
         for (sample, isKept) in kept.enumerated() {
             let start = sample * run
             if isKept {
@@ -85,9 +86,7 @@ public final class StochasticDepth: Layer {
     static func sampleRun(of tensor: Tensor) throws -> Int {
         let samples = tensor.shape[0]
         let floats = tensor.byteCount / MemoryLayout<Float>.stride
-        let batchStride = withUnsafeBytes(of: tensor.descriptor.format_desc.blocking.strides) { raw in
-            Int(raw.bindMemory(to: Int64.self)[0])
-        }
+        let batchStride = MemoryDescriptor.leading(1, of: tensor.descriptor.format_desc.blocking.strides)[0]
         guard samples > 0, tensor.descriptor.format_kind == dnnl_blocked, batchStride * samples == floats else {
             throw TensorError.invalidArgument("StochasticDepth needs the batch dimension outermost; got \(tensor.layoutName) for shape \(tensor.shape)")
         }

@@ -79,11 +79,12 @@ public enum WinogradConvolution {
         let transformedInput = try Tensor(descriptor: MemoryDescriptor.plain([16 * tiles.count * inputWidth]), zeroed: false)
         let transformedFilters = try Tensor(descriptor: MemoryDescriptor.plain([16 * inputWidth * outputWidth]), zeroed: true)
         let products = try Tensor(descriptor: MemoryDescriptor.plain([16 * tiles.count * outputWidth]), zeroed: false)
-        let v = transformedInput.data.assumingMemoryBound(to: Float.self)
-        let u = transformedFilters.data.assumingMemoryBound(to: Float.self)
-        let m = products.data.assumingMemoryBound(to: Float.self)
-        let x = UnsafePointer(input.data.assumingMemoryBound(to: Float.self))
-        let w = UnsafePointer(filters.data.assumingMemoryBound(to: Float.self))
+        // The sizes the transforms and products index up to (shapes and layouts checked above).
+        let v = transformedInput.floats(count: 16 * tiles.count * inputWidth)
+        let u = transformedFilters.floats(count: 16 * inputWidth * outputWidth)
+        let m = products.floats(count: 16 * tiles.count * outputWidth)
+        let x = UnsafePointer(input.floats(count: inputLayout.floatCount))
+        let w = UnsafePointer(filters.floats(count: outputChannels * inputChannels * 9))
         WinogradSupport.forEachIndex(outputChannels) { outputChannel in
             transformFilters(w, outputChannel: outputChannel, inputChannels: inputChannels, outputChannels: outputChannels,
                              flipped: flipsFilters, into: u, rowWidth: outputWidth, planeStride: inputWidth * outputWidth)
@@ -102,8 +103,8 @@ public enum WinogradConvolution {
                 throw TensorError.oneDNN(call: "dnnl_sgemm(\(tiles.count)×\(outputWidth)×\(inputWidth))", status: Int(status.rawValue))
             }
         }
-        let biasValues = bias.map { UnsafePointer($0.data.assumingMemoryBound(to: Float.self)) }
-        let y = output.data.assumingMemoryBound(to: Float.self)
+        let biasValues = bias.map { UnsafePointer($0.floats(count: outputChannels)) }
+        let y = output.floats(count: outputLayout.floatCount)
         WinogradSupport.forEachIndex(batch) { image in
             transformOutput(m, image: image, tiles: tiles, rowWidth: outputWidth, bias: biasValues,
                             outputChannels: outputChannels, relu: relu, into: y, outputLayout)

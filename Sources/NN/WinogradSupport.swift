@@ -37,10 +37,12 @@ enum WinogradSupport {
         }
     }
 
+    /// Eight floats from `pointer` on (the callers' buffers are checked once per call).
     @inline(__always) static func load(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
         UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
     }
 
+    /// Eight floats to `pointer` on (the callers' buffers are checked once per call).
     @inline(__always) static func store(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
     }

@@ -89,11 +89,12 @@ public enum WinogradWeightGradient {
         let transformedInput = try Tensor(descriptor: MemoryDescriptor.plain([16 * tiles.count * inputWidth]), zeroed: false)
         let transformedGradient = try Tensor(descriptor: MemoryDescriptor.plain([16 * tiles.count * outputWidth]), zeroed: false)
         let products = try Tensor(descriptor: MemoryDescriptor.plain([16 * outputWidth * inputWidth]), zeroed: false)
-        let v = transformedInput.data.assumingMemoryBound(to: Float.self)
-        let u = transformedGradient.data.assumingMemoryBound(to: Float.self)
-        let s = products.data.assumingMemoryBound(to: Float.self)
-        let x = UnsafePointer(input.data.assumingMemoryBound(to: Float.self))
-        let dy = UnsafePointer(gradientOutput.data.assumingMemoryBound(to: Float.self))
+        // The sizes the transforms and products index up to (shapes and layouts checked above).
+        let v = transformedInput.floats(count: 16 * tiles.count * inputWidth)
+        let u = transformedGradient.floats(count: 16 * tiles.count * outputWidth)
+        let s = products.floats(count: 16 * outputWidth * inputWidth)
+        let x = UnsafePointer(input.floats(count: inputLayout.floatCount))
+        let dy = UnsafePointer(gradientOutput.floats(count: outputLayout.floatCount))
 
         WinogradSupport.forEachIndex(batch) { image in
             transformInput(x, inputLayout, image: image, tiles: tiles, into: v, rowWidth: inputWidth)
@@ -112,10 +113,10 @@ public enum WinogradWeightGradient {
         }
         if let biasGradient {
             accumulateBiasGradient(dy, outputLayout, channels: outputChannels,
-                                   into: biasGradient.data.assumingMemoryBound(to: Float.self))
+                                   into: biasGradient.floats(count: outputChannels))
         }
         runCounter.increment()
-        let dw = weightGradient.data.assumingMemoryBound(to: Float.self)
+        let dw = weightGradient.floats(count: outputChannels * inputChannels * 9)
         WinogradSupport.forEachIndex(outputChannels) { output in
             accumulateFilterGradient(s, output: output, inputChannels: inputChannels, rowWidth: inputWidth,
                                      planeStride: outputWidth * inputWidth, into: dw)

@@ -11,7 +11,15 @@ import Darwin
 /// pool only a few gradients are alive at a time (peak memory stays near PyTorch's, which frees
 /// them the same way), and after the first training step no buffer is allocated or page-faulted
 /// again. Hand-written: oneDNN 2.6 leaves user memory to the caller.
+///
+/// With `THORAX_BUFFER_POOL=0` in the environment nothing is recycled: each buffer is allocated
+/// with exactly the bytes asked for and freed on release, so that AddressSanitizer and valgrind
+/// (scripts/memcheck) see a write past a tensor's bytes, or into a released tensor, which a
+/// recycled larger or still allocated buffer would hide.
 enum BufferPool {
+    /// Whether buffers are recycled (read once, at first use).
+    static let isEnabled: Bool = getenv("THORAX_BUFFER_POOL").map { String(cString: $0) != "0" } ?? true
+
     private static var free: [Int: [UnsafeMutableRawPointer]] = [:]
     private static var lock = pthread_mutex_t()
     private static let lockReady: Bool = {
@@ -23,6 +31,7 @@ enum BufferPool {
     /// buffer that fits and wastes at most a quarter, else a fresh one (contents undefined).
     /// Reuse across nearby sizes matters for DenseNet, whose concatenations all differ in size.
     static func acquire(_ bytes: Int) -> (pointer: UnsafeMutableRawPointer, capacity: Int)? {
+        guard isEnabled else { return allocate(bytes) }
         _ = lockReady
         pthread_mutex_lock(&lock)
         var best: Int?
@@ -36,6 +45,11 @@ enum BufferPool {
         }
         pthread_mutex_unlock(&lock)
         if let recycled, let best { return (recycled, best) }
+        return allocate(bytes)
+    }
+
+    /// A fresh 64-byte aligned buffer of exactly `bytes` bytes.
+    private static func allocate(_ bytes: Int) -> (pointer: UnsafeMutableRawPointer, capacity: Int)? {
         var raw: UnsafeMutableRawPointer?
         guard posix_memalign(&raw, 64, bytes) == 0, let raw else { return nil }
         return (raw, bytes)
@@ -43,6 +57,7 @@ enum BufferPool {
 
     /// Returns a buffer of the given capacity for reuse.
     static func release(_ pointer: UnsafeMutableRawPointer, capacity: Int) {
+        guard isEnabled else { return Glibc.free(pointer) }
         _ = lockReady
         pthread_mutex_lock(&lock)
         free[capacity, default: []].append(pointer)

@@ -32,6 +32,7 @@ public final class Context: @unchecked Sendable {
     /// The stream primitives executed on the calling thread run on: the shared `stream`, unless the
     /// thread took its own with `useOwnStreamOnThisThread()`.
     public var currentStream: dnnl_stream_t {
+        // The key holds only a dnnl_stream_t, set by `useOwnStreamOnThisThread()`.
         if let own = pthread_getspecific(Context.streamKey) { return OpaquePointer(own) }
         return stream
     }
@@ -50,8 +51,10 @@ public final class Context: @unchecked Sendable {
     /// A buffer of at least `bytes` bytes owned by the calling thread, for the scratchpad of the
     /// primitive it is executing (one at a time per thread); grown when too small, kept for the
     /// thread's life.
+    /// - Returns: a buffer of at least `bytes` bytes (`ScratchpadBuffer` checks).
     func scratchpadOfThisThread(bytes: Int) throws -> UnsafeMutableRawPointer {
         let buffer: ScratchpadBuffer
+        // The key holds only a retained ScratchpadBuffer, set below.
         if let existing = pthread_getspecific(Context.scratchpadKey) {
             buffer = Unmanaged<ScratchpadBuffer>.fromOpaque(existing).takeUnretainedValue()
         } else {
@@ -128,6 +131,7 @@ private final class ScratchpadBuffer {
     private var pointer: UnsafeMutableRawPointer?
     private var capacity = 0
 
+    /// A buffer of `capacity` ≥ `bytes` bytes: the kept one when large enough, else a new one.
     func pointer(atLeast bytes: Int) throws -> UnsafeMutableRawPointer {
         if let pointer, capacity >= bytes { return pointer }
         free(pointer)

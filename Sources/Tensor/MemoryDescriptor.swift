@@ -45,9 +45,17 @@ public enum MemoryDescriptor {
 
     /// The logical dimensions of a descriptor.
     public static func shape(of descriptor: dnnl_memory_desc_t) -> [Int] {
-        withUnsafeBytes(of: descriptor.dims) { raw in
-            let dims = raw.bindMemory(to: Int64.self)
-            return (0..<Int(descriptor.ndims)).map { Int(dims[$0]) }
+        leading(Int(descriptor.ndims), of: descriptor.dims)
+    }
+
+    /// The first `count` entries of a `dnnl_dims_t` (a C array of DNNL_MAX_NDIMS = 12 Int64,
+    /// imported as a tuple), e.g. `dims` or `blocking.strides` with count `ndims`.
+    /// - Precondition: `count` is within the array (oneDNN keeps ndims and inner_nblks ≤ 12).
+    public static func leading(_ count: Int, of array: dnnl_dims_t) -> [Int] {
+        withUnsafeBytes(of: array) { raw in
+            precondition(count >= 0 && count * MemoryLayout<Int64>.stride <= raw.count,
+                         "\(count) entries asked of a dnnl_dims_t of \(raw.count) bytes")
+            return (0 ..< count).map { Int(raw.load(fromByteOffset: $0 * MemoryLayout<Int64>.stride, as: Int64.self)) }
         }
     }
 
@@ -73,16 +81,10 @@ public enum MemoryDescriptor {
     public static func layoutName(_ descriptor: dnnl_memory_desc_t) -> String {
         if isPlain(descriptor) { return "plain" }
         let blocking = descriptor.format_desc.blocking
-        let strides = withUnsafeBytes(of: blocking.strides) { raw in
-            let p = raw.bindMemory(to: Int64.self)
-            return (0..<Int(descriptor.ndims)).map { String(p[$0]) }.joined(separator: ",")
-        }
-        let blocks = withUnsafeBytes(of: blocking.inner_blks) { rb in
-            withUnsafeBytes(of: blocking.inner_idxs) { ri in
-                let b = rb.bindMemory(to: Int64.self), i = ri.bindMemory(to: Int64.self)
-                return (0..<Int(blocking.inner_nblks)).map { "\(b[$0])@\(i[$0])" }.joined(separator: ",")
-            }
-        }
+        let strides = leading(Int(descriptor.ndims), of: blocking.strides).map(String.init).joined(separator: ",")
+        let innerBlocks = leading(Int(blocking.inner_nblks), of: blocking.inner_blks)
+        let innerIndices = leading(Int(blocking.inner_nblks), of: blocking.inner_idxs)
+        let blocks = zip(innerBlocks, innerIndices).map { "\($0)@\($1)" }.joined(separator: ",")
         return "blocked(strides \(strides); inner \(blocks))"
     }
 }
@@ -94,11 +96,7 @@ extension MemoryDescriptor {
         guard descriptor.format_kind == dnnl_blocked else { return nil }
         let blocking = descriptor.format_desc.blocking
         guard blocking.inner_nblks == 1 else { return nil }
-        let (block, index) = withUnsafeBytes(of: blocking.inner_blks) { blocks in
-            withUnsafeBytes(of: blocking.inner_idxs) { indices in
-                (Int(blocks.load(as: Int64.self)), Int(indices.load(as: Int64.self)))
-            }
-        }
+        let (block, index) = (leading(1, of: blocking.inner_blks)[0], leading(1, of: blocking.inner_idxs)[0])
         return index == 1 ? block : nil
     }
 }

@@ -1,5 +1,16 @@
 import CDNNL
 
+/// A oneDNN operation descriptor (`dnnl_convolution_desc_t`, ...): `Primitive` hands a pointer
+/// to one to `dnnl_primitive_desc_create`, which reads as many bytes as the descriptor kind in its
+/// first field names, so only these C structs may be passed.
+public protocol OperationDescriptor {}
+extension dnnl_convolution_desc_t: OperationDescriptor {}
+extension dnnl_eltwise_desc_t: OperationDescriptor {}
+extension dnnl_batch_normalization_desc_t: OperationDescriptor {}
+extension dnnl_inner_product_desc_t: OperationDescriptor {}
+extension dnnl_pooling_v2_desc_t: OperationDescriptor {}
+extension dnnl_binary_desc_t: OperationDescriptor {}
+
 /// One oneDNN primitive with its primitive descriptor, created once for a shape and attributes
 /// and executed many times. Layers keep the primitives they build and rebuild them only when the
 /// input's shape or layout changes.
@@ -13,12 +24,13 @@ public final class Primitive {
     ///   - attributes: primitive attributes (post-ops), or nil.
     ///   - hint: the forward primitive, for backward primitives.
     /// - Throws: `TensorError.oneDNN` when oneDNN has no implementation or rejects the arguments.
-    public convenience init<Operation>(_ name: String, operation: Operation, attributes: dnnl_primitive_attr_t? = nil,
+    public convenience init<Operation: OperationDescriptor>(_ name: String, operation: Operation, attributes: dnnl_primitive_attr_t? = nil,
                                        hint: Primitive? = nil) throws {
         var operation = operation
         var descriptor: dnnl_primitive_desc_t?
         // Without attributes: empty ones, which still select the user-provided scratchpad.
         let defaults = attributes == nil ? try PrimitiveAttributes([]) : nil
+        // A whole operation descriptor of the kind its first field names (see OperationDescriptor).
         try withUnsafePointer(to: &operation) { pointer in
             try checkDNNL(dnnl_primitive_desc_create(&descriptor, UnsafeRawPointer(pointer), attributes ?? defaults!.handle,
                                                      Context.shared.engine, hint?.descriptor),
@@ -37,6 +49,7 @@ public final class Primitive {
         }
         self.descriptor = descriptor
         self.primitive = primitive!
+        self.name = name
         var scratchpad = dnnl_primitive_desc_query_md(descriptor, dnnl_query_scratchpad_md, 0)?.pointee ?? dnnl_memory_desc_t()
         scratchpadDescriptor = scratchpad
         scratchpadBytes = scratchpad.ndims == 0 ? 0 : dnnl_memory_desc_get_size(&scratchpad)
@@ -46,6 +59,8 @@ public final class Primitive {
     /// scratchpad: see `PrimitiveAttributes`); 0 bytes when none.
     private let scratchpadDescriptor: dnnl_memory_desc_t
     private let scratchpadBytes: Int
+    /// What the primitive computes ("convolution forward", ...), for messages.
+    private let name: String
 
     deinit {
         dnnl_primitive_destroy(primitive)
@@ -69,11 +84,22 @@ public final class Primitive {
 
     /// Runs the primitive on the calling thread's stream (`Context.currentStream`) and waits for it.
     /// - Parameter arguments: pairs of a `DNNL_ARG_*` index and the tensor bound to it.
+    /// - Precondition: each tensor's buffer holds the bytes the primitive addresses for its
+    ///   argument (layers bring tensors into the layouts their primitives were made for; oneDNN
+    ///   reads and writes by the primitive's descriptor, not the memory object's, so a smaller
+    ///   buffer would be overrun).
     public func execute(_ arguments: [(Int32, Tensor)]) throws {
+        for (argument, tensor) in arguments {
+            guard var expected = dnnl_primitive_desc_query_md(descriptor, dnnl_query_exec_arg_md, argument)?.pointee else { continue }
+            let bytes = expected.ndims == 0 ? 0 : dnnl_memory_desc_get_size(&expected)
+            precondition(bytes <= tensor.byteCount,
+                         "\(name): argument \(argument) needs \(bytes) bytes, tensor of shape \(tensor.shape) has \(tensor.byteCount)")
+        }
         var args = arguments.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.memory) }
         let context = Context.shared
         var scratchpad: dnnl_memory_t?
         if scratchpadBytes > 0 {
+            // The thread's scratchpad holds at least `scratchpadBytes`, the size of this descriptor.
             var descriptor = scratchpadDescriptor
             try checkDNNL(dnnl_memory_create(&scratchpad, &descriptor, context.engine,
                                              context.scratchpadOfThisThread(bytes: scratchpadBytes)),

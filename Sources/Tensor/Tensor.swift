@@ -45,6 +45,8 @@ public final class Tensor {
         guard let (raw, capacity) = BufferPool.acquire(bytes) else {
             throw TensorError.invalidArgument("could not allocate \(bytes) bytes for a tensor of shape \(shape)")
         }
+        precondition(capacity >= bytes, "BufferPool handed out \(capacity) bytes for \(bytes)")
+        // `bytes` bytes, within the buffer (checked above): padding of blocked layouts is zeroed.
         if zeroed || bytes != shape.reduce(1, *) * MemoryLayout<Float>.stride { memset(raw, 0, bytes) }
         var memory: dnnl_memory_t?
         let status = dnnl_memory_create(&memory, &descriptor, Context.shared.engine, raw)
@@ -126,21 +128,21 @@ public final class Tensor {
         guard values.count == count else {
             throw TensorError.shapeMismatch("\(values.count) values given for a tensor of shape \(shape) (\(count) elements)")
         }
-        values.withUnsafeBytes { data.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        // `count` floats, checked by `floats(count:)` (a plain tensor of `shape` holds exactly that many).
+        values.withUnsafeBufferPointer { floats(count: count).update(from: $0.baseAddress!, count: count) }
     }
 
     /// A plain tensor with every element equal to `value`.
     public convenience init(shape: [Int], repeating value: Float) throws {
         try self.init(zeros: shape)
-        let pointer = data.assumingMemoryBound(to: Float.self)
-        for index in 0..<count { pointer[index] = value }
+        floats(count: count).update(repeating: value, count: count)
     }
 
     /// The values in plain row-major order of the logical shape (reordered when blocked).
     public func toArray() throws -> [Float] {
         let source = isPlain ? self : try reordered(to: MemoryDescriptor.plain(shape))
-        let pointer = source.data.assumingMemoryBound(to: Float.self)
-        return Array(UnsafeBufferPointer(start: pointer, count: count))
+        // Plain: `count` floats, in row-major order.
+        return Array(UnsafeBufferPointer(start: source.floats(count: count), count: count))
     }
 
     /// A new tensor with the same values in another layout of the same shape.
@@ -156,15 +158,19 @@ public final class Tensor {
         guard source.shape == shape else {
             throw TensorError.shapeMismatch("copy from shape \(source.shape) into shape \(shape)")
         }
-        if MemoryDescriptor.equal(source.descriptor, descriptor) {
+        // A byte copy only between whole buffers of the same size: a part view (`init(partOf:)`)
+        // has its base's byte count, and equal sub-memory descriptors can sit in bases of
+        // different sizes, so those go through the reorder (which copies just the part).
+        if MemoryDescriptor.equal(source.descriptor, descriptor), source.byteCount == byteCount,
+           MemoryDescriptor.byteCount(descriptor) == byteCount {
             data.copyMemory(from: source.data, byteCount: byteCount)
         } else {
             try Reorder(from: source.descriptor, to: descriptor).run(from: source, to: self)
         }
     }
 
-    /// Sets every byte (padding included) to zero.
-    public func zero() { memset(data, 0, byteCount) }
+    /// Sets every byte (padding included) to zero; for a part view (`init(partOf:)`), its base's.
+    public func zero() { memset(data, 0, byteCount) }  // `byteCount` bytes: the whole buffer
 
     /// Reads or writes the elements of a plain tensor in row-major order.
     /// - Throws: `TensorError.invalidArgument` when the tensor is in a blocked layout.
@@ -172,7 +178,19 @@ public final class Tensor {
         guard isPlain else {
             throw TensorError.invalidArgument("element access needs a plain layout; tensor of shape \(shape) is \(MemoryDescriptor.layoutName(descriptor))")
         }
-        return try body(UnsafeMutableBufferPointer(start: data.assumingMemoryBound(to: Float.self), count: count))
+        // Plain: `count` floats, in row-major order.
+        return try body(UnsafeMutableBufferPointer(start: floats(count: count), count: count))
+    }
+
+    /// `data` as floats, for code that reads or writes the first `count` of them in this tensor's
+    /// own layout (padding included). Code that walks a buffer by hand states here how many floats
+    /// its index arithmetic reaches, once per call.
+    /// - Precondition: the buffer holds them, `count · 4 ≤ byteCount` (a larger count is a
+    ///   mistake in the caller's size arithmetic, not bad input).
+    public func floats(count: Int) -> UnsafeMutablePointer<Float> {
+        precondition(count >= 0 && count <= byteCount / MemoryLayout<Float>.stride,
+                     "\(count) floats needed from a tensor of \(byteCount) bytes, shape \(shape), \(layoutName)")
+        return data.assumingMemoryBound(to: Float.self)
     }
 
     /// The layout, in words ("plain" or the blocking).
