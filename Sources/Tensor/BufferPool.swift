@@ -18,7 +18,7 @@ import Darwin
 /// recycled larger or still allocated buffer would hide.
 enum BufferPool {
     /// Whether buffers are recycled (read once, at first use).
-    static let isEnabled: Bool = getenv("THORAX_BUFFER_POOL").map { String(cString: $0) != "0" } ?? true
+    static let isEnabled: Bool = EngineSwitches.process.recyclesBuffers
 
     private static var free: [Int: [UnsafeMutableRawPointer]] = [:]
     private static var lock = pthread_mutex_t()

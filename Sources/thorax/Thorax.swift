@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import NN
+import Tensor
 
 /// The `thorax` command: one subcommand per job of the ChestX-ray8 pipeline.
 @main

@@ -86,7 +86,7 @@ final class TensorTests: XCTestCase {
 
 final class BufferPoolTests: XCTestCase {
     func testLiveTensorsNeverShareBuffersAndReleasedOnesAreReused() throws {
-        try XCTSkipIf(ProcessInfo.processInfo.environment["THORAX_BUFFER_POOL"] == "0",
+        try XCTSkipIf(!EngineSwitches.process.recyclesBuffers,
                       "THORAX_BUFFER_POOL=0: buffers are not recycled")
         let descriptor = try MemoryDescriptor.plain([3, 5, 7])
         var first: Tensor? = try Tensor(descriptor: descriptor, zeroed: false)

@@ -1,4 +1,4 @@
-import NN
+import Tensor
 import XCTest
 
 final class EngineSwitchesTests: XCTestCase {
@@ -10,6 +10,7 @@ final class EngineSwitchesTests: XCTestCase {
         XCTAssertTrue(switches.overlapsBackward)
         XCTAssertFalse(switches.winogradConvolution)
         XCTAssertTrue(switches.winogradWeightGradient)
+        XCTAssertTrue(switches.recyclesBuffers)
     }
 
     func testEachVariableSetsItsOwnSwitch() throws {
@@ -19,9 +20,10 @@ final class EngineSwitchesTests: XCTestCase {
         expected.overlapsBackward = false
         expected.winogradConvolution = true
         expected.winogradWeightGradient = false
+        expected.recyclesBuffers = false
         XCTAssertEqual(try EngineSwitches(environment: [
             "THORAX_BATCHNORM_DOUBLE": "1", "THORAX_FOLD_BATCHNORM": "0", "THORAX_OVERLAPPED_BACKWARD": "0",
-            "THORAX_WINOGRAD_CONVOLUTION": "1", "THORAX_WINOGRAD_WEIGHT_GRADIENT": "0",
+            "THORAX_WINOGRAD_CONVOLUTION": "1", "THORAX_WINOGRAD_WEIGHT_GRADIENT": "0", "THORAX_BUFFER_POOL": "0",
         ]), expected)
         // Explicit defaults change nothing.
         XCTAssertEqual(try EngineSwitches(environment: ["THORAX_FOLD_BATCHNORM": "1", "THORAX_WINOGRAD_CONVOLUTION": "0"]), EngineSwitches())

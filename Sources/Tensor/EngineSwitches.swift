@@ -10,15 +10,18 @@ import Foundation
 /// | `THORAX_OVERLAPPED_BACKWARD` | on | weight gradients on a second thread (`OverlappedBackward.isEnabled`) |
 /// | `THORAX_WINOGRAD_CONVOLUTION` | off | Winograd forward and input gradient (`WinogradConvolution.isEnabled`) |
 /// | `THORAX_WINOGRAD_WEIGHT_GRADIENT` | on | Winograd weight gradient (`WinogradWeightGradient.isEnabled`) |
+/// | `THORAX_BUFFER_POOL` | on | tensor buffers recycled (off: each allocated with exactly its bytes and freed, for ASan and valgrind) |
 ///
 /// The process reads them once (`EngineSwitches.process`); the layers' static switches start from
-/// those values and tests set them directly.
+/// those values and tests set them directly. They live in the lowest engine module so that the
+/// buffer pool can read its own.
 public struct EngineSwitches: Equatable, Sendable {
     public var batchNormAccumulatesInDouble = false
     public var foldsBatchNormInInference = true
     public var overlapsBackward = true
     public var winogradConvolution = false
     public var winogradWeightGradient = true
+    public var recyclesBuffers = true
 
     /// The defaults (every variable unset).
     public init() {}
@@ -41,6 +44,7 @@ public struct EngineSwitches: Equatable, Sendable {
         ("THORAX_OVERLAPPED_BACKWARD", \.overlapsBackward),
         ("THORAX_WINOGRAD_CONVOLUTION", \.winogradConvolution),
         ("THORAX_WINOGRAD_WEIGHT_GRADIENT", \.winogradWeightGradient),
+        ("THORAX_BUFFER_POOL", \.recyclesBuffers),
     ]
 
     /// The switches an environment sets (other variables are ignored).
