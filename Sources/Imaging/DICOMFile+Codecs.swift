@@ -53,12 +53,17 @@ extension DICOMFile {
         }
     }
 
+    /// The most pixels a compressed frame may declare before it is decoded: the header's Rows ×
+    /// Columns (a frame of another size is refused after decoding anyway, so a codestream that
+    /// declares more is refused before the codec spends time and memory on it), within the limit.
+    var frameLimit: Int { min(ImagingLimits.maximumPixels, metadata.rows * metadata.columns) }
+
     func decodeJPEGLS(_ frame: [UInt8], _ label: String) throws -> DICOMFrameSamples {
         var pixels: UnsafeMutableRawPointer? = nil
         var width: Int32 = 0, height: Int32 = 0, bits: Int32 = 0, components: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
         let status = frame.withUnsafeBytes {
-            thorax_jpegls_decode($0.baseAddress, $0.count, ImagingLimits.maximumPixels, &pixels, &width, &height, &bits, &components,
+            thorax_jpegls_decode($0.baseAddress, $0.count, frameLimit, &pixels, &width, &height, &bits, &components,
                                  &message, message.count)
         }
         guard status == 0, let pixels else { throw error("\(label) frame: CharLS: \(String(cString: message))") }
@@ -81,7 +86,7 @@ extension DICOMFile {
         var width: Int32 = 0, height: Int32 = 0, components: Int32 = 0, precision: Int32 = 0, isSigned: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
         let status = frame.withUnsafeBufferPointer {
-            thorax_j2k_decode($0.baseAddress, $0.count, ImagingLimits.maximumPixels, &pixels, &width, &height, &components, &precision,
+            thorax_j2k_decode($0.baseAddress, $0.count, frameLimit, &pixels, &width, &height, &components, &precision,
                               &isSigned, &message, message.count)
         }
         guard status == 0, let pixels else { throw error("\(label) frame: OpenJPEG: \(String(cString: message))") }
