@@ -54,6 +54,55 @@ static void thorax_opj_quiet(const char *text, void *user) { (void)text; (void)u
 /// int32 buffer of width*height*components samples, interleaved (caller frees), the precision
 /// and signedness of component 0; or -1 with a message.
 /// Frames over maxPixels are refused after reading the header, before OpenJPEG allocates them.
+/// Reads the SIZ marker segment of the codestream (at the start of a J2K stream, or after the
+/// first "jp2c" box header of a JP2 file) and refuses, before OpenJPEG sees the stream, an image
+/// over maxPixels, more than 4 components or more tiles than pixels: OpenJPEG's header reader
+/// allocates its per-tile structures first, so a 1 KB frame declaring 64 x 2,097,206 pixels in
+/// 64 x 48 tiles cost 680 MB and a second before any limit could be applied. Hand-written:
+/// OpenJPEG 2.5 has no option that bounds its header allocations. Returns 0 when acceptable (or
+/// when no SIZ is found: OpenJPEG then fails on its own), -1 with `text` filled otherwise.
+static inline int thorax_j2k_check_size(const unsigned char *data, size_t size, size_t maxPixels,
+                                        char *text, size_t textCapacity) {
+    size_t start = 0;
+    if (!(size >= 4 && data[0] == 0xFF && data[1] == 0x4F)) {
+        start = size;
+        for (size_t i = 4; i + 6 <= size; i++) {
+            if (data[i] == 'j' && data[i + 1] == 'p' && data[i + 2] == '2' && data[i + 3] == 'c') { start = i + 4; break; }
+        }
+    }
+    // SOC (2) + SIZ marker (2) + Lsiz (2) + Rsiz (2) + 8 x 4 bytes + Csiz (2) = 42 bytes.
+    if (start + 42 > size || data[start] != 0xFF || data[start + 1] != 0x4F || data[start + 2] != 0xFF
+        || data[start + 3] != 0x51) return 0;
+    const unsigned char *p = data + start + 8;
+    unsigned long long v[8];
+    for (int k = 0; k < 8; k++) {
+        v[k] = ((unsigned long long)p[4 * k] << 24) | ((unsigned long long)p[4 * k + 1] << 16)
+             | ((unsigned long long)p[4 * k + 2] << 8) | (unsigned long long)p[4 * k + 3];
+    }
+    unsigned components = ((unsigned)p[32] << 8) | p[33];
+    // v: Xsiz, Ysiz, XOsiz, YOsiz, XTsiz, YTsiz, XTOsiz, YTOsiz
+    if (v[0] <= v[2] || v[1] <= v[3] || v[4] == 0 || v[5] == 0) {
+        snprintf(text, textCapacity, "JPEG 2000 SIZ declares an empty image or tile");
+        return -1;
+    }
+    unsigned long long width = v[0] - v[2], height = v[1] - v[3];
+    if (width * height > maxPixels) {
+        snprintf(text, textCapacity, "a %llux%llu frame is over the limit of %zu pixels", width, height, maxPixels);
+        return -1;
+    }
+    if (components == 0 || components > 4) {
+        snprintf(text, textCapacity, "a frame with %u components (at most 4)", components);
+        return -1;
+    }
+    if (v[6] > v[2] || v[7] > v[3]) return 0;  // invalid tile origin: OpenJPEG refuses it itself
+    unsigned long long across = (v[0] - v[6] + v[4] - 1) / v[4], down = (v[1] - v[7] + v[5] - 1) / v[5];
+    if (across * down > width * height) {
+        snprintf(text, textCapacity, "a %llux%llu frame split into %llu tiles", width, height, across * down);
+        return -1;
+    }
+    return 0;
+}
+
 static inline int thorax_j2k_decode(const unsigned char *data, size_t size, size_t maxPixels, int **pixels,
                                     int *width, int *height, int *components, int *precision, int *isSigned,
                                     char *message, size_t messageCapacity) {
@@ -61,6 +110,10 @@ static inline int thorax_j2k_decode(const unsigned char *data, size_t size, size
     text[0] = 0;
     *pixels = NULL;
     if (size < 12) { snprintf(message, messageCapacity, "JPEG 2000 stream is %zu bytes", size); return -1; }
+    if (thorax_j2k_check_size(data, size, maxPixels, text, sizeof(text)) != 0) {
+        snprintf(message, messageCapacity, "%s", text);
+        return -1;
+    }
     OPJ_CODEC_FORMAT format = (data[0] == 0xFF && data[1] == 0x4F) ? OPJ_CODEC_J2K : OPJ_CODEC_JP2;
     opj_codec_t *codec = opj_create_decompress(format);
     opj_set_error_handler(codec, thorax_opj_on_error, text);
@@ -82,6 +135,26 @@ static inline int thorax_j2k_decode(const unsigned char *data, size_t size, size
         snprintf(text, sizeof(text), "a %ux%u frame is over the limit of %zu pixels",
                  image->x1 - image->x0, image->y1 - image->y0, maxPixels);
         ok = 0;
+    }
+    // DICOM frames have 1 to 4 samples per pixel, and a sane codestream has fewer tiles than
+    // pixels: a 1 KB file declaring thousands of components or tiles made OpenJPEG allocate
+    // 680 MB and spend over a second before failing.
+    if (ok && image && image->numcomps > 4) {
+        snprintf(text, sizeof(text), "a frame with %u components (at most 4)", image->numcomps);
+        ok = 0;
+    }
+    if (ok && image) {
+        opj_codestream_info_v2_t *info = opj_get_cstr_info(codec);
+        if (info) {
+            size_t tiles = (size_t)info->tw * (size_t)info->th;
+            size_t pixels = (size_t)(image->x1 - image->x0) * (size_t)(image->y1 - image->y0);
+            if (tiles == 0 || tiles > pixels) {
+                snprintf(text, sizeof(text), "a %ux%u frame split into %zu tiles", image->x1 - image->x0,
+                         image->y1 - image->y0, tiles);
+                ok = 0;
+            }
+            opj_destroy_cstr_info(&info);
+        }
     }
     ok = ok && opj_decode(codec, stream, image) && opj_end_decompress(codec, stream);
     opj_stream_destroy(stream);

@@ -52,6 +52,23 @@ final class FuzzRegressionTests: XCTestCase {
         }
     }
 
+    /// Found by the long fuzz run: a JPEG 2000 frame (1 KB file) whose SIZ declared 64 x 2,097,206
+    /// pixels in 43,692 tiles made OpenJPEG's header reader allocate 680 MB; the SIZ is now checked
+    /// against the DICOM header's Rows x Columns before OpenJPEG sees the stream.
+    func testJPEG2000SizeIsCheckedBeforeOpenJPEGReadsTheHeader() throws {
+        let name = "dicom-j2k-64x2097206-in-43692-tiles.dcm"
+        let data = try Data(contentsOf: Self.directory.appendingPathComponent(name))
+        XCTAssertImagingError(try DICOMFile(data, name: name).image(), contains: [name, "64x2097206", "over the limit of 3072 pixels"])
+    }
+
+    /// Found by the long fuzz run: a 72-byte PNG whose iTXt chunk declares 970 MB made libpng
+    /// allocate the chunk before reading it; text chunks are now never read.
+    func testTextChunksAreNotRead() throws {
+        let name = "png-itxt-declares-970-mb.png"
+        let data = try Data(contentsOf: Self.directory.appendingPathComponent(name))
+        XCTAssertImagingError(try PNGCodec.decodeWithLibPNG(data, name: name), contains: [name, "truncated"])
+    }
+
     /// 100,000 nested sequences overflowed the stack before the depth limit; now a clear error.
     func testDeeplyNestedSequencesAreBounded() throws {
         var bytes = [UInt8](repeating: 0, count: 128) + Array("DICM".utf8)
