@@ -90,17 +90,20 @@ enum BatchNormKernels {
                         var sums = [Double](repeating: 0, count: block), squares = sums
                         for n in 0 ..< layout.batch {
                             let start = x + layout.offset(n, channelBlock)
-                            if block == 8 {
-                                let shiftVector = SIMD8<Double>(shift)
-                                var sum = SIMD8<Double>(), square = SIMD8<Double>()
-                                for position in 0 ..< layout.plane {
-                                    let value = widen(load8(start + position * 8)) - shiftVector
-                                    sum += value
-                                    square += value * value
-                                }
-                                for lane in 0 ..< 8 {
-                                    sums[lane] += sum[lane]
-                                    squares[lane] += square[lane]
+                            if block % 8 == 0 {
+                                // nChw8c or nChw16c: eight lanes of the block at a time.
+                                for group in stride(from: 0, to: block, by: 8) {
+                                    let shiftVector = SIMD8<Double>(shift[group ..< group + 8])
+                                    var sum = SIMD8<Double>(), square = SIMD8<Double>()
+                                    for position in 0 ..< layout.plane {
+                                        let value = widen(load8(start + position * block + group)) - shiftVector
+                                        sum += value
+                                        square += value * value
+                                    }
+                                    for lane in 0 ..< 8 {
+                                        sums[group + lane] += sum[lane]
+                                        squares[group + lane] += square[lane]
+                                    }
                                 }
                             } else {
                                 for position in 0 ..< layout.plane {
@@ -172,26 +175,33 @@ enum BatchNormKernels {
                         let meanBlock = (0 ..< block).map { channelBlock * block + $0 < layout.channels ? mean[channelBlock * block + $0] : 0 }
                         var sums = [Double](repeating: 0, count: block), products = sums
                         let lanes = channelBlock * block ..< (channelBlock + 1) * block
-                        let scaleVector = SIMD8<Float>(block == 8 ? Array(record.scale[lanes]) : Array(repeating: 0, count: 8))
-                        let offsetVector = SIMD8<Float>(block == 8 ? Array(record.offset[lanes]) : Array(repeating: 0, count: 8))
+                        let vectorized = block % 8 == 0
+                        // Per group of eight lanes: scale, offset (the ReLU's mask) and μ in float32.
+                        let groups = vectorized ? Array(stride(from: 0, to: block, by: 8)) : []
+                        let scaleVectors = groups.map { SIMD8<Float>(record.scale[(lanes.lowerBound + $0) ..< (lanes.lowerBound + $0 + 8)]) }
+                        let offsetVectors = groups.map { SIMD8<Float>(record.offset[(lanes.lowerBound + $0) ..< (lanes.lowerBound + $0 + 8)]) }
+                        let meanVectors = groups.map { group in SIMD8<Float>((group ..< group + 8).map { Float(meanBlock[$0]) }) }
                         for n in 0 ..< layout.batch {
                             let offset = layout.offset(n, channelBlock)
-                            if block == 8 {
+                            if vectorized {
                                 // dy'·(x − μ) in float32 (two roundings per term, independent), summed in
                                 // double; μ rounded to float32 is corrected for below.
-                                let meanVector = SIMD8<Float>(meanBlock.map(Float.init))
-                                var sum = SIMD8<Double>(), product = SIMD8<Double>()
-                                for position in 0 ..< layout.plane {
-                                    let at = offset + position * 8
-                                    var gradient = load8(dy + at)
-                                    let value = load8(x + at)
-                                    if relu { gradient.replace(with: 0, where: scaleVector * value + offsetVector .<= 0) }
-                                    sum += widen(gradient)
-                                    product += widen(gradient * (value - meanVector))
-                                }
-                                for lane in 0 ..< 8 {
-                                    sums[lane] += sum[lane]
-                                    products[lane] += product[lane]
+                                for (index, group) in groups.enumerated() {
+                                    let scaleVector = scaleVectors[index], offsetVector = offsetVectors[index]
+                                    let meanVector = meanVectors[index]
+                                    var sum = SIMD8<Double>(), product = SIMD8<Double>()
+                                    for position in 0 ..< layout.plane {
+                                        let at = offset + position * block + group
+                                        var gradient = load8(dy + at)
+                                        let value = load8(x + at)
+                                        if relu { gradient.replace(with: 0, where: scaleVector * value + offsetVector .<= 0) }
+                                        sum += widen(gradient)
+                                        product += widen(gradient * (value - meanVector))
+                                    }
+                                    for lane in 0 ..< 8 {
+                                        sums[group + lane] += sum[lane]
+                                        products[group + lane] += product[lane]
+                                    }
                                 }
                             } else {
                                 for position in 0 ..< layout.plane {
@@ -206,9 +216,9 @@ enum BatchNormKernels {
                                 }
                             }
                         }
-                        if block == 8 {
+                        if vectorized {
                             // Σ dy'·(x − μ) = Σ dy'·(x − μ₃₂) + (μ₃₂ − μ)·Σ dy'.
-                            for lane in 0 ..< 8 { products[lane] += (Double(Float(meanBlock[lane])) - meanBlock[lane]) * sums[lane] }
+                            for lane in 0 ..< block { products[lane] += (Double(Float(meanBlock[lane])) - meanBlock[lane]) * sums[lane] }
                         }
                         // dx = a·dy' + b·(x − μ) + c per channel.
                         let count = Double(layout.perChannel)
@@ -228,17 +238,21 @@ enum BatchNormKernels {
                         }
                         for n in 0 ..< layout.batch {
                             let offset = layout.offset(n, channelBlock)
-                            if block == 8 {
-                                let aVector = SIMD8<Float>(a), bVector = SIMD8<Float>(b), cVector = SIMD8<Float>(c)
-                                let meanVector = SIMD8<Float>(meanFloats)
-                                for position in 0 ..< layout.plane {
-                                    let at = offset + position * 8
-                                    var gradient = load8(dy + at)
-                                    let value = load8(x + at)
-                                    if relu { gradient.replace(with: 0, where: scaleVector * value + offsetVector .<= 0) }
-                                    // Padding lanes: a = b = c = 0 and x = dy = mean = 0 there, so 0.
-                                    let result = aVector * gradient + bVector * (value - meanVector) + cVector
-                                    UnsafeMutableRawPointer(dx + at).storeBytes(of: result, as: SIMD8<Float>.self)
+                            if vectorized {
+                                for (index, group) in groups.enumerated() {
+                                    let scaleVector = scaleVectors[index], offsetVector = offsetVectors[index]
+                                    let aVector = SIMD8<Float>(a[group ..< group + 8]), bVector = SIMD8<Float>(b[group ..< group + 8])
+                                    let cVector = SIMD8<Float>(c[group ..< group + 8])
+                                    let meanVector = SIMD8<Float>(meanFloats[group ..< group + 8])
+                                    for position in 0 ..< layout.plane {
+                                        let at = offset + position * block + group
+                                        var gradient = load8(dy + at)
+                                        let value = load8(x + at)
+                                        if relu { gradient.replace(with: 0, where: scaleVector * value + offsetVector .<= 0) }
+                                        // Padding lanes: a = b = c = 0 and x = dy = mean = 0 there, so 0.
+                                        let result = aVector * gradient + bVector * (value - meanVector) + cVector
+                                        UnsafeMutableRawPointer(dx + at).storeBytes(of: result, as: SIMD8<Float>.self)
+                                    }
                                 }
                             } else {
                                 for position in 0 ..< layout.plane {
@@ -266,13 +280,15 @@ enum BatchNormKernels {
         let block = layout.block
         for n in 0 ..< layout.batch {
             let start = layout.offset(n, channelBlock)
-            if block == 8 {
-                let scaleVector = SIMD8<Float>(scale), offsetVector = SIMD8<Float>(offset)
-                for position in 0 ..< layout.plane {
-                    let at = start + position * 8
-                    var value = scaleVector * load8(x + at) + offsetVector
-                    if relu { value.replace(with: 0, where: value .< 0) }
-                    UnsafeMutableRawPointer(y + at).storeBytes(of: value, as: SIMD8<Float>.self)
+            if block % 8 == 0 {
+                for group in stride(from: 0, to: block, by: 8) {
+                    let scaleVector = SIMD8<Float>(scale[group ..< group + 8]), offsetVector = SIMD8<Float>(offset[group ..< group + 8])
+                    for position in 0 ..< layout.plane {
+                        let at = start + position * block + group
+                        var value = scaleVector * load8(x + at) + offsetVector
+                        if relu { value.replace(with: 0, where: value .< 0) }
+                        UnsafeMutableRawPointer(y + at).storeBytes(of: value, as: SIMD8<Float>.self)
+                    }
                 }
             } else {
                 for position in 0 ..< layout.plane {

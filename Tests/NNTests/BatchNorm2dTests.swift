@@ -77,14 +77,14 @@ final class BatchNorm2dTests: XCTestCase {
         }
     }
 
-    /// The double-sum kernels on every layout they read (plain, nChw8c — the SIMD path — and
-    /// nChw16c), channel counts that leave padding lanes, odd planes, with and without the fused
+    /// The double-sum kernels on every layout they read (plain; nChw8c and nChw16c — the SIMD path,
+    /// eight lanes at a time), channel counts that leave padding lanes, odd planes, with and without the fused
     /// ReLU, on the calling thread's oneDNN threads: forward, running statistics, dx, dγ, dβ
     /// against the reference twin; padding lanes of dx stay zero.
     func testDoubleSumKernelsMatchReferenceTwinOnBlockedLayouts() throws {
         var random = TestRandom(25)
         for (number, (shape, block)) in [([2, 13, 5, 7], 8), ([3, 8, 1, 3], 8), ([2, 20, 3, 3], 8), ([1, 21, 4, 5], 16),
-                                          ([2, 5, 3, 2], 1)].enumerated() {
+                                          ([2, 16, 3, 5], 16), ([2, 40, 2, 3], 16), ([2, 5, 3, 2], 1)].enumerated() {
             for relu in [false, true] {
                 let channels = shape[1]
                 let layer = try BatchNorm2d(featureCount: channels, fusesReLU: relu)
