@@ -51,7 +51,7 @@ public struct TrainingProgress: Sendable {
 /// (weights, batch-norm statistics, optimizer state, the position in the run — epoch and batch
 /// — from which the data order and augmentation draws are derived, and the history).
 ///
-/// Not done: drop-connect / dropout (none in these models), mixed precision.
+/// EfficientNet's drop connect is an option (`TrainingOptions.dropConnect`); mixed precision is not offered.
 public final class Trainer {
     public let options: TrainingOptions
     public let source: TrainingSource
