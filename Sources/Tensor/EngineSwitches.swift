@@ -49,7 +49,7 @@ public struct EngineSwitches: Equatable, Sendable {
 
     /// The switches an environment sets (other variables are ignored).
     /// - Throws: `InvalidValue` for the first variable whose value is neither `0` nor `1`.
-    public init(environment: [String: String]) throws {
+    public init(environment: [String: String]) throws(InvalidValue) {
         for (name, path) in Self.variables {
             switch environment[name] {
             case nil: continue
@@ -60,17 +60,18 @@ public struct EngineSwitches: Equatable, Sendable {
         }
     }
 
-    /// This process's switches, parsed at first use; an invalid value leaves the defaults and is
-    /// kept in `processProblem` for the command line to report.
-    public static let process: EngineSwitches = (try? EngineSwitches(environment: ProcessInfo.processInfo.environment)) ?? EngineSwitches()
+    /// This process's environment, parsed once.
+    private static let parsed = Result { () throws(InvalidValue) in
+        try EngineSwitches(environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// This process's switches; an invalid value leaves the defaults and is kept in
+    /// `processProblem` for the command line to report.
+    public static var process: EngineSwitches { (try? parsed.get()) ?? EngineSwitches() }
 
     /// Why the process environment's switches were not taken, or nil when they were.
     public static var processProblem: InvalidValue? {
-        do {
-            _ = try EngineSwitches(environment: ProcessInfo.processInfo.environment)
-            return nil
-        } catch {
-            return error as? InvalidValue
-        }
+        if case .failure(let problem) = parsed { return problem }
+        return nil
     }
 }

@@ -50,6 +50,7 @@ public final class Primitive {
         self.descriptor = descriptor
         self.primitive = primitive!
         self.name = name
+        argumentBytes = Dictionary(uniqueKeysWithValues: Primitive.boundArguments.map { ($0, Primitive.bytes(of: $0, in: descriptor)) })
         var scratchpad = dnnl_primitive_desc_query_md(descriptor, dnnl_query_scratchpad_md, 0)?.pointee ?? dnnl_memory_desc_t()
         scratchpadDescriptor = scratchpad
         scratchpadBytes = scratchpad.ndims == 0 ? 0 : dnnl_memory_desc_get_size(&scratchpad)
@@ -61,6 +62,23 @@ public final class Primitive {
     private let scratchpadBytes: Int
     /// What the primitive computes ("convolution forward", ...), for messages.
     private let name: String
+    /// Bytes the primitive addresses for each argument Thorax binds (0 for one it has not),
+    /// queried once here instead of on every `execute`.
+    private let argumentBytes: [Int32: Int]
+
+    /// The `DNNL_ARG_*` indices Thorax's layers bind; `execute` queries any other one when used.
+    private static let boundArguments: [Int32] = [
+        DNNL_ARG_SRC, DNNL_ARG_SRC_1, DNNL_ARG_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE,
+        DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_WORKSPACE, DNNL_ARG_DIFF_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS,
+        DNNL_ARG_DIFF_BIAS, DNNL_ARG_DIFF_SCALE, DNNL_ARG_DIFF_SHIFT,
+    ]
+
+    /// Bytes the primitive described by `descriptor` addresses for `argument` (0 when it has none).
+    private static func bytes(of argument: Int32, in descriptor: dnnl_primitive_desc_t) -> Int {
+        guard var expected = dnnl_primitive_desc_query_md(descriptor, dnnl_query_exec_arg_md, argument)?.pointee,
+              expected.ndims != 0 else { return 0 }
+        return dnnl_memory_desc_get_size(&expected)
+    }
 
     deinit {
         dnnl_primitive_destroy(primitive)
@@ -90,8 +108,7 @@ public final class Primitive {
     ///   buffer would be overrun).
     public func execute(_ arguments: [(Int32, Tensor)]) throws {
         for (argument, tensor) in arguments {
-            guard var expected = dnnl_primitive_desc_query_md(descriptor, dnnl_query_exec_arg_md, argument)?.pointee else { continue }
-            let bytes = expected.ndims == 0 ? 0 : dnnl_memory_desc_get_size(&expected)
+            let bytes = argumentBytes[argument] ?? Primitive.bytes(of: argument, in: descriptor)
             precondition(bytes <= tensor.byteCount,
                          "\(name): argument \(argument) needs \(bytes) bytes, tensor of shape \(tensor.shape) has \(tensor.byteCount)")
         }
