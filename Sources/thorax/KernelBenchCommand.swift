@@ -74,14 +74,9 @@ struct KernelBenchCommand: ParsableCommand {
                     eight.append(time(.eight))
                 }
             }
-            let (a, b) = (median(eight), median(sixteen))
+            let (a, b) = (BenchCommand.median(eight), BenchCommand.median(sixteen))
             print(String(format: "%@: 8 lanes %.2f ms, 16 lanes %.2f ms (medians of %d alternating pairs); 16/8 = %.3f",
                          kernel, a, b, pairs, b / a))
         }
-    }
-
-    private func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 }
