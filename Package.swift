@@ -50,15 +50,18 @@ let package = Package(
         ]),
         .target(name: "Loader", dependencies: ["Imaging", "Store"]),
 
+        // Metrics of the paper's benchmarks: AUC, bootstrap, ROC, IoU/IoBB, heatmap boxes. Pure Swift.
+        .target(name: "Evaluation", dependencies: ["Random"]),
+
         // The paper's pipeline: head, loss, training, evaluation, localization.
-        .target(name: "CAD", dependencies: ["Random", "Models", "Imaging", "Store", "Loader", "Reports",
+        .target(name: "CAD", dependencies: ["Random", "Evaluation", "Models", "Imaging", "Store", "Loader", "Reports",
                                             .product(name: "GRDB", package: "GRDB.swift")]),
 
         .executableTarget(
             name: "thorax",
             dependencies: [
                 "Random",
-                "CAD", "Reports", "Store", "Imaging", "Loader", "Models", "NN", "Tensor", "SafeTensors",
+                "CAD", "Evaluation", "Reports", "Store", "Imaging", "Loader", "Models", "NN", "Tensor", "SafeTensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -75,8 +78,9 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Random", "TestSupport", "CZlib"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Random", "Reports", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoaderTests", dependencies: ["Loader", "Store", "Imaging", "TestSupport"]),
-        .testTarget(name: "CADTests", dependencies: ["CAD", "Random", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ThoraxCLITests", dependencies: ["thorax", "CAD", "Store", "Models", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Random", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CADTests", dependencies: ["CAD", "Evaluation", "Random", "TestSupport"]),
+        .testTarget(name: "ThoraxCLITests", dependencies: ["thorax", "CAD", "Evaluation", "Store", "Models", "SafeTensors", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Writes Tests/CADTests/Fixtures/metrics-reference.json: independent reference values for the
-CAD module's metrics, computed with scikit-learn, numpy, scipy and PyTorch.
+"""Writes Tests/EvaluationTests/Fixtures/metrics-reference.json: independent reference values for the
+Evaluation module's metrics, computed with scikit-learn, numpy, scipy and PyTorch.
 
 - ROC AUC (`roc_auc_score`) and ROC points (`roc_curve`, drop_intermediate=True) on cases with
   ties, constant scores, perfect and inverted rankings, logits, and classes with no positive or
@@ -26,7 +26,7 @@ from sklearn.metrics import roc_auc_score, roc_curve
 import torch
 import torch.nn.functional as F
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "CADTests", "Fixtures",
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "EvaluationTests", "Fixtures",
                    "metrics-reference.json")
 rng = np.random.default_rng(20170520)
 

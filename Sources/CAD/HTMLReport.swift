@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 
 /// The demo's report: one self-contained HTML page with each image, its class probabilities and

@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 
 /// A line chart as one SVG image: a plot with grid and "nice" ticks (1, 2 or 5 × 10ᵏ apart), a

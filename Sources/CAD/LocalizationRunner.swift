@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 
 /// A hand-drawn box of one class, in the box frame (NIH: 1024 × 1024).

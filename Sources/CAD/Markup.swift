@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 
 /// Escaping and file writing shared by the SVG and HTML writers.

@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 
 /// The classification benchmark as the paper's AUC table (its Table 2: a row per model, a
@@ -111,19 +112,7 @@ public struct ClassificationTable: Equatable, Sendable, Codable {
     }
 }
 
-/// The localization benchmark as the paper's Table 3: for each threshold row (T(IoU), then
-/// T(IoBB)), an accuracy line and an average-false-positive line, a column per class.
-public struct LocalizationTable: Equatable, Sendable, Codable {
-    public struct Row: Equatable, Sendable, Codable {
-        public var threshold: LocalizationThreshold
-        /// One per class, in `classNames` order.
-        public var classes: [ClassLocalization]
-    }
-
-    public var model: String
-    public var classNames: [String]
-    public var rows: [Row]
-
+extension LocalizationTable {
     /// The paper's layout, numbers to four places, "undefined" for a class with no box.
     public var text: String {
         var lines: [[String]] = [["Threshold", ""] + classNames]

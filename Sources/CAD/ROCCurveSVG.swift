@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 
 /// ROC curves of several classes as one SVG image (`LineChartSVG`): a square plot from 0 to 1

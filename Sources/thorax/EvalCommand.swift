@@ -1,5 +1,6 @@
 import ArgumentParser
 import CAD
+import Evaluation
 import Foundation
 import Store
 

@@ -1,3 +1,4 @@
+import Evaluation
 import Random
 import XCTest
 import TestSupport

@@ -1,3 +1,4 @@
+import Evaluation
 import XCTest
 import TestSupport
 @testable import CAD

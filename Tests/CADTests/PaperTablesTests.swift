@@ -1,3 +1,4 @@
+import Evaluation
 import XCTest
 @testable import CAD
 

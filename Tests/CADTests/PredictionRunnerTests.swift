@@ -1,3 +1,4 @@
+import Evaluation
 import XCTest
 import Imaging
 import TestSupport

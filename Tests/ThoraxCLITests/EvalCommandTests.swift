@@ -1,4 +1,5 @@
 import CAD
+import Evaluation
 import Foundation
 import Store
 import TestSupport

@@ -1,5 +1,5 @@
 import XCTest
-@testable import CAD
+@testable import Evaluation
 
 final class LocalizationScoreTests: XCTestCase {
     // Truth (100, 100, 200, 200), area 40,000.

@@ -1,5 +1,5 @@
 import XCTest
-@testable import CAD
+@testable import Evaluation
 
 final class AUCTests: XCTestCase {
     func testAUCMatchesScikitLearnOnEveryFixtureCase() throws {

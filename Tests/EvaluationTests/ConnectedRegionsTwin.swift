@@ -1,4 +1,4 @@
-@testable import CAD
+@testable import Evaluation
 
 /// The plain reference twin of `connectedRegions`: a flood fill that checks every neighbour's
 /// bounds and keeps a separate visited array, written for clarity only.

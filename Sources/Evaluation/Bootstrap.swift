@@ -1,6 +1,5 @@
 import Random
 import Foundation
-import Imaging
 
 /// How a bootstrap confidence interval is drawn.
 public struct BootstrapOptions: Equatable, Sendable, Codable {

@@ -1,6 +1,6 @@
 import XCTest
 import TestSupport
-@testable import CAD
+@testable import Evaluation
 
 /// The localization pipeline on the real hand-drawn boxes of the five boxed NIH test images
 /// (`../shared/data/nih/boxed`, boxes from `BBox_List_2017.csv`), with stand-in CAMs: a 32×32

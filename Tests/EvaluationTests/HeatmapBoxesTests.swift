@@ -1,7 +1,6 @@
 import Random
 import XCTest
-import Imaging
-@testable import CAD
+@testable import Evaluation
 
 final class HeatmapBoxesTests: XCTestCase {
     func testBilinearResizeMatchesPyTorch() throws {
