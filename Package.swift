@@ -53,15 +53,18 @@ let package = Package(
         // Metrics of the paper's benchmarks: AUC, bootstrap, ROC, IoU/IoBB, heatmap boxes. Pure Swift.
         .target(name: "Evaluation", dependencies: ["Random"]),
 
+        // Figures, charts, tables and the HTML report. Pure Swift on Evaluation's results.
+        .target(name: "Reporting", dependencies: ["Evaluation", "Imaging"]),
+
         // The paper's pipeline: head, loss, training, evaluation, localization.
-        .target(name: "CAD", dependencies: ["Random", "Evaluation", "Models", "Imaging", "Store", "Loader", "Reports",
+        .target(name: "CAD", dependencies: ["Random", "Evaluation", "Reporting", "Models", "Imaging", "Store", "Loader", "Reports",
                                             .product(name: "GRDB", package: "GRDB.swift")]),
 
         .executableTarget(
             name: "thorax",
             dependencies: [
                 "Random",
-                "CAD", "Evaluation", "Reports", "Store", "Imaging", "Loader", "Models", "NN", "Tensor", "SafeTensors",
+                "CAD", "Evaluation", "Reporting", "Reports", "Store", "Imaging", "Loader", "Models", "NN", "Tensor", "SafeTensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -79,8 +82,9 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "Random", "Reports", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoaderTests", dependencies: ["Loader", "Store", "Imaging", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Random", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CADTests", dependencies: ["CAD", "Evaluation", "Random", "TestSupport"]),
-        .testTarget(name: "ThoraxCLITests", dependencies: ["thorax", "CAD", "Evaluation", "Store", "Models", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Evaluation", "Random", "TestSupport"]),
+        .testTarget(name: "CADTests", dependencies: ["CAD", "Evaluation", "Reporting", "Random", "TestSupport"]),
+        .testTarget(name: "ThoraxCLITests", dependencies: ["thorax", "CAD", "Evaluation", "Reporting", "Store", "Models", "SafeTensors", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,5 +1,6 @@
 import Evaluation
 import Foundation
+import Reporting
 import Reports
 import Store
 

@@ -1,5 +1,6 @@
 import Evaluation
 import Foundation
+import Reporting
 import Store
 
 /// The classification benchmark of one model on a set of labelled images.

@@ -1,5 +1,6 @@
 import Evaluation
 import Foundation
+import Reporting
 
 /// A hand-drawn box of one class, in the box frame (NIH: 1024 × 1024).
 public struct TruthBox: Equatable, Sendable, Codable {

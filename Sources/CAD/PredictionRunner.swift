@@ -1,6 +1,7 @@
 import Evaluation
 import Foundation
 import Imaging
+import Reporting
 
 /// One class's probability on one image.
 public struct ClassProbability: Equatable, Sendable, Codable {
@@ -136,28 +137,5 @@ public struct PredictionRunner {
             outputs.append(HeatmapOutput(className: entry.className, file: path, boxes: boxes))
         }
         return outputs
-    }
-}
-
-/// Writing figures as PNG with the error type the runners report.
-enum FigureFile {
-    /// Creates `path` and its parents if needed.
-    /// - Throws: `EvaluationError.cannotWrite` naming the folder.
-    static func createDirectory(_ path: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw EvaluationError.cannotWrite(path: path, reason: error.localizedDescription)
-        }
-    }
-
-    /// Writes `figure` to `url` as PNG, atomically.
-    /// - Throws: `EvaluationError.cannotWrite` naming the file.
-    static func write(_ figure: RGBImage, to url: URL) throws {
-        do {
-            try figure.writePNG(to: url)
-        } catch let error as ImagingError {
-            throw EvaluationError.cannotWrite(path: url.path, reason: error.reason)
-        }
     }
 }

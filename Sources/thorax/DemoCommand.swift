@@ -2,6 +2,7 @@ import ArgumentParser
 import CAD
 import Evaluation
 import Foundation
+import Reporting
 import Store
 
 /// `thorax demo`: the whole pipeline on the bundled samples, ending in one HTML page.

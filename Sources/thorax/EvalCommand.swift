@@ -2,6 +2,7 @@ import ArgumentParser
 import CAD
 import Evaluation
 import Foundation
+import Reporting
 import Store
 
 /// `thorax eval`: the paper's classification benchmark on a split part of the database.

@@ -1,3 +1,4 @@
+import Reporting
 import XCTest
 import TestSupport
 @testable import CAD

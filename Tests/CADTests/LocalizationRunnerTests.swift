@@ -1,4 +1,5 @@
 import Evaluation
+import Reporting
 import XCTest
 import Imaging
 import TestSupport

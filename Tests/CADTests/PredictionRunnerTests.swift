@@ -1,4 +1,5 @@
 import Evaluation
+import Reporting
 import XCTest
 import Imaging
 import TestSupport
@@ -97,11 +98,5 @@ final class PredictionRunnerTests: XCTestCase {
             heatmap Atelectasis: out/a-Atelectasis.png (1 box)
 
             """)
-    }
-
-    func testFigureFileNamesAreSafe() {
-        XCTAssertEqual(HeatmapFigure.fileName(imageName: "00001153_004.png", className: "Pleural_Thickening"),
-                       "00001153_004-Pleural_Thickening.png")
-        XCTAssertEqual(HeatmapFigure.fileName(imageName: "a b/c.dcm", className: "No Finding"), "a_b_c-No_Finding.png")
     }
 }

@@ -3,7 +3,7 @@ import Random
 import XCTest
 import TestSupport
 import Imaging
-@testable import CAD
+@testable import Reporting
 #if canImport(FoundationXML)
 import FoundationXML
 #endif

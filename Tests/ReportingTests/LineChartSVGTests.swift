@@ -1,5 +1,6 @@
+import Evaluation
 import XCTest
-@testable import CAD
+@testable import Reporting
 #if canImport(FoundationXML)
 import FoundationXML
 #endif

@@ -129,20 +129,20 @@ extension LocalizationTable {
     }
 }
 
-/// Plain-text table rendering shared by the tables.
-enum TableText {
+/// Plain-text table rendering shared by the tables and the commands' text outputs.
+public enum TableText {
     /// Four decimal places, as the paper prints; "undefined" for nil.
-    static func number(_ value: Double?) -> String {
+    public static func number(_ value: Double?) -> String {
         value.map { String(format: "%.4f", $0) } ?? "undefined"
     }
 
-    static func interval(_ lower: Double?, _ upper: Double?) -> String {
+    public static func interval(_ lower: Double?, _ upper: Double?) -> String {
         guard let lower, let upper else { return "undefined" }
         return String(format: "[%.4f, %.4f]", lower, upper)
     }
 
     /// A threshold as the paper writes it: 0.1, 0.25, 95.
-    static func trimmed(_ value: Double) -> String {
+    public static func trimmed(_ value: Double) -> String {
         var text = String(format: "%.4f", value)
         while text.hasSuffix("0") { text.removeLast() }
         if text.hasSuffix(".") { text.removeLast() }
@@ -150,7 +150,7 @@ enum TableText {
     }
 
     /// Left-aligned columns separated by two spaces, no trailing spaces, newline-terminated.
-    static func render(_ lines: [[String]]) -> String {
+    public static func render(_ lines: [[String]]) -> String {
         let columnCount = lines.map(\.count).max() ?? 0
         let widths = (0..<columnCount).map { column in
             lines.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0

@@ -1,6 +1,6 @@
 import Evaluation
 import XCTest
-@testable import CAD
+@testable import Reporting
 
 final class PaperTablesTests: XCTestCase {
     /// Atelectasis: positives 0.9 and 0.5, negatives 0.5 and 0.1 → AUC (1 + 1 + 0.5 + 1) / 4 = 0.875.
