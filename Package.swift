@@ -57,8 +57,7 @@ let package = Package(
         .target(name: "Reporting", dependencies: ["Evaluation", "Imaging"]),
 
         // The paper's pipeline: head, loss, training, evaluation, localization.
-        .target(name: "CAD", dependencies: ["Random", "Evaluation", "Reporting", "Models", "Imaging", "Store", "Loader", "Reports",
-                                            .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "CAD", dependencies: ["Random", "Evaluation", "Reporting", "Models", "Imaging", "Store", "Loader", "Reports"]),
 
         .executableTarget(
             name: "thorax",

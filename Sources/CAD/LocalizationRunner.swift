@@ -1,29 +1,16 @@
 import Evaluation
 import Foundation
 import Reporting
+import Store
 
-/// A hand-drawn box of one class, in the box frame (NIH: 1024 × 1024).
-public struct TruthBox: Equatable, Sendable, Codable {
-    public var className: String
-    public var box: BoundingBox
-
+extension TruthBox {
+    /// A stored box as the scoring takes it.
     public init(className: String, box: BoundingBox) {
-        self.className = className
-        self.box = box
+        self.init(className: className, x: box.x, y: box.y, width: box.width, height: box.height)
     }
-}
 
-/// An image with hand-drawn boxes: its name, its file (nil when none is recorded), its boxes.
-public struct BoxedImage: Equatable, Sendable {
-    public var name: String
-    public var path: String?
-    public var boxes: [TruthBox]
-
-    public init(name: String, path: String?, boxes: [TruthBox]) {
-        self.name = name
-        self.path = path
-        self.boxes = boxes
-    }
+    /// The box in the stored frame.
+    public var box: BoundingBox { BoundingBox(x: x, y: y, width: width, height: height) }
 }
 
 /// The localization benchmark of one model on boxed images.

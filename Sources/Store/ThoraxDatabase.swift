@@ -26,8 +26,9 @@ public final class ThoraxDatabase: @unchecked Sendable {
     /// The commands that create a database, as error messages name them.
     public static let creatingCommands = "`thorax db import-nih`, `thorax db import-dicom` or `thorax db import-reports`"
 
-    /// The GRDB connection queue (one serialized connection).
-    public let queue: DatabaseQueue
+    /// The GRDB connection queue (one serialized connection). Internal: every SQL statement of
+    /// Thorax lives in this module.
+    let queue: DatabaseQueue
 
     /// The file path, or nil for an in-memory database.
     public let path: String?

@@ -1,4 +1,5 @@
 import Evaluation
+import Store
 import XCTest
 import TestSupport
 @testable import CAD

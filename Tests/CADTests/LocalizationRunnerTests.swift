@@ -1,5 +1,6 @@
 import Evaluation
 import Reporting
+import Store
 import XCTest
 import Imaging
 import TestSupport

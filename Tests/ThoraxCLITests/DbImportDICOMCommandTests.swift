@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import Store
+@testable import Store
 import TestSupport
 import XCTest
 

@@ -1,7 +1,7 @@
 import CAD
 import Foundation
 import GRDB
-import Store
+@testable import Store
 import TestSupport
 import XCTest
 

@@ -1,7 +1,36 @@
-import Evaluation
 import Foundation
 import GRDB
-import Store
+
+/// A hand-drawn box of one class, in the stored frame (NIH: 1024 × 1024): the top-left corner
+/// (x, y) and the width and height, as `BBox_List_2017.csv` gives them.
+public struct TruthBox: Equatable, Sendable, Codable {
+    public var className: String
+    public var x: Double
+    public var y: Double
+    public var width: Double
+    public var height: Double
+
+    public init(className: String, x: Double, y: Double, width: Double, height: Double) {
+        self.className = className
+        self.x = x
+        self.y = y
+        self.width = width
+        self.height = height
+    }
+}
+
+/// An image with hand-drawn boxes: its name, its file (nil when none is recorded), its boxes.
+public struct BoxedImage: Equatable, Sendable {
+    public var name: String
+    public var path: String?
+    public var boxes: [TruthBox]
+
+    public init(name: String, path: String?, boxes: [TruthBox]) {
+        self.name = name
+        self.path = path
+        self.boxes = boxes
+    }
+}
 
 /// The images `thorax localize` reads from the database: those with hand-drawn boxes.
 extension ThoraxDatabase {
@@ -18,7 +47,7 @@ extension ThoraxDatabase {
             var images: [BoxedImage] = []
             for row in rows {
                 let name: String = row[0]
-                let box = TruthBox(className: row[2], box: BoundingBox(x: row[3], y: row[4], width: row[5], height: row[6]))
+                let box = TruthBox(className: row[2], x: row[3], y: row[4], width: row[5], height: row[6])
                 if images.last?.name == name {
                     images[images.count - 1].boxes.append(box)
                 } else {
