@@ -56,14 +56,17 @@ let package = Package(
         // Figures, charts, tables and the HTML report. Pure Swift on Evaluation's results.
         .target(name: "Reporting", dependencies: ["Evaluation", "Imaging"]),
 
+        // The trainer: typed options, the training loop with its callbacks, checkpoint and resume.
+        .target(name: "Training", dependencies: ["Evaluation", "Models", "NN", "Tensor", "SafeTensors", "Imaging", "Loader", "Store"]),
+
         // The paper's pipeline: head, loss, training, evaluation, localization.
-        .target(name: "CAD", dependencies: ["Random", "Evaluation", "Reporting", "Models", "Imaging", "Store", "Loader", "Reports"]),
+        .target(name: "CAD", dependencies: ["Random", "Evaluation", "Reporting", "Training", "Models", "Imaging", "Store", "Loader", "Reports"]),
 
         .executableTarget(
             name: "thorax",
             dependencies: [
                 "Random",
-                "CAD", "Evaluation", "Reporting", "Reports", "Store", "Imaging", "Loader", "Models", "NN", "Tensor", "SafeTensors",
+                "CAD", "Evaluation", "Reporting", "Training", "Reports", "Store", "Imaging", "Loader", "Models", "NN", "Tensor", "SafeTensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -82,8 +85,9 @@ let package = Package(
         .testTarget(name: "LoaderTests", dependencies: ["Loader", "Store", "Imaging", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Random", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Evaluation", "Random", "TestSupport"]),
-        .testTarget(name: "CADTests", dependencies: ["CAD", "Evaluation", "Reporting", "Random", "TestSupport"]),
-        .testTarget(name: "ThoraxCLITests", dependencies: ["thorax", "CAD", "Evaluation", "Reporting", "Store", "Models", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "TestSupport"]),
+        .testTarget(name: "CADTests", dependencies: ["CAD", "Evaluation", "Reporting", "Training", "Models", "Random", "TestSupport"]),
+        .testTarget(name: "ThoraxCLITests", dependencies: ["thorax", "CAD", "Evaluation", "Reporting", "Training", "Store", "Models", "SafeTensors", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

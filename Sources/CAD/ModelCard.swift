@@ -1,4 +1,6 @@
 import Foundation
+import Models
+import Training
 
 /// The description of a trained model, stored as `model.json` beside `model.safetensors` in a
 /// model directory. It says what the weights are (architecture, classes in order, head),
@@ -7,9 +9,8 @@ import Foundation
 public struct ModelCard: Codable, Equatable, Sendable {
     /// The version of this file's layout; readers reject versions they do not know.
     public var formatVersion: Int = 1
-    /// Backbone name as `thorax train --arch` takes it (`resnet50`, `densenet121`, `resnet18`,
-    /// `efficientnet-lite0`).
-    public var architecture: String
+    /// The backbone, stored by name (`resnet50`, `densenet121`, `resnet18`, `efficientnet-lite0`).
+    public var architecture: Architecture
     /// The class names in output order (the project's 14 by default).
     public var classes: [String]
     public var preprocessing: Preprocessing
@@ -46,11 +47,11 @@ public struct ModelCard: Codable, Equatable, Sendable {
     public struct Head: Codable, Equatable, Sendable {
         /// D: channels of the transition layer's output.
         public var transitionChannels: Int
-        /// `avg`, `max` or `lse`.
-        public var pooling: String
+        /// Stored as `avg`, `max` or `lse`.
+        public var pooling: HeadPooling
         /// r of log-sum-exp pooling (used when pooling is `lse`).
         public var lseR: Float
-        public init(transitionChannels: Int, pooling: String, lseR: Float) {
+        public init(transitionChannels: Int, pooling: HeadPooling, lseR: Float) {
             self.transitionChannels = transitionChannels
             self.pooling = pooling
             self.lseR = lseR
@@ -66,8 +67,8 @@ public struct ModelCard: Codable, Equatable, Sendable {
         public var trainImages: Int
         public var validationImages: Int
         public var initialWeights: String?
-        public var loss: String
-        public var optimizer: String
+        public var loss: LossFunction
+        public var optimizer: OptimizerAlgorithm
         public var learningRate: Double
         public var batchSize: Int
         public var gradientAccumulation: Int
@@ -77,8 +78,8 @@ public struct ModelCard: Codable, Equatable, Sendable {
         /// EfficientNet-Lite0's drop connect rate in training; absent when off.
         public var dropConnect: Float?
         public init(database: String, split: String, trainPart: String, validationPart: String,
-                    trainImages: Int, validationImages: Int, initialWeights: String?, loss: String,
-                    optimizer: String, learningRate: Double, batchSize: Int,
+                    trainImages: Int, validationImages: Int, initialWeights: String?, loss: LossFunction,
+                    optimizer: OptimizerAlgorithm, learningRate: Double, batchSize: Int,
                     gradientAccumulation: Int, epochs: Int, bestEpoch: Int, seed: UInt64, dropConnect: Float? = nil) {
             self.dropConnect = dropConnect
             self.database = database
@@ -115,7 +116,7 @@ public struct ModelCard: Codable, Equatable, Sendable {
         }
     }
 
-    public init(architecture: String, classes: [String], preprocessing: Preprocessing, head: Head,
+    public init(architecture: Architecture, classes: [String], preprocessing: Preprocessing, head: Head,
                 thresholds: [Float], training: Training? = nil, metrics: Metrics? = nil,
                 notes: String? = nil, thoraxVersion: String, created: Date = Date()) {
         self.architecture = architecture
@@ -139,8 +140,9 @@ extension ModelCard {
     /// Reads the card of the model directory `directory`.
     ///
     /// - Throws: `ModelCardError` naming the file when it is missing, is not valid JSON of this
-    ///   layout, has a format version this build does not know, or is inconsistent (thresholds
-    ///   or normalization statistics that do not match the class or channel count).
+    ///   layout (an unknown architecture or pooling among them), has a format version this
+    ///   build does not know, or is inconsistent (thresholds or normalization statistics that
+    ///   do not match the class or channel count).
     public static func read(directory: URL) throws -> ModelCard {
         let url = directory.appendingPathComponent(fileName)
         guard let data = FileManager.default.contents(atPath: url.path) else {

@@ -91,10 +91,21 @@ func weightedBinaryCrossEntropy(logits: [Float], targets: MultiLabelTargets,
         let x = Double(logits[i]), y = Double(targets.values[i])
         let weight = y == 1 ? positiveWeight : negativeWeight
         total += weight * (max(x, 0) - x * y + log1p(exp(-abs(x))))
-        let sigmoid = x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x))
-        gradient[i] = Float(weight * (sigmoid - y) / divisor)
+        gradient[i] = Float(weight * (sigmoid(x) - y) / divisor)
     }
     let value = Float(total / divisor)
     guard value.isFinite else { throw LossError.nonFiniteLoss(value) }
     return LossResult(value: value, gradient: gradient)
+}
+
+/// The logistic function σ(x) = 1 / (1 + e^−x), in the form that does not overflow:
+/// e^x / (1 + e^x) for negative x. The losses' gradients and the models' probabilities both
+/// use it, so a probability is exactly the σ the loss trained.
+public func sigmoid(_ x: Double) -> Double {
+    x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x))
+}
+
+/// σ(x) of a single-precision logit, computed in double precision and rounded once.
+public func sigmoid(_ x: Float) -> Float {
+    Float(sigmoid(Double(x)))
 }

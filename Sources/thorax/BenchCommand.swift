@@ -4,6 +4,7 @@ import Foundation
 import Models
 import NN
 import Tensor
+import Training
 
 /// `thorax bench`: times what scripts/bench-pytorch.py times in PyTorch, on random data.
 struct BenchCommand: ParsableCommand {
@@ -30,10 +31,6 @@ struct BenchCommand: ParsableCommand {
         case train, infer
     }
 
-    enum OptimizerName: String, ExpressibleByArgument, CaseIterable {
-        case sgd, adam
-    }
-
     @Option(help: "Architecture: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")).")
     var arch: String = "resnet50"
 
@@ -53,7 +50,7 @@ struct BenchCommand: ParsableCommand {
     var headOptions: HeadOptions
 
     @Option(help: "Training optimizer: sgd (PyTorch bench's) or adam (thorax train's default).")
-    var optimizer: OptimizerName = .sgd
+    var optimizer: OptimizerAlgorithm = .sgd
 
     @Option(help: "Timed iterations (after two warm-up ones).")
     var iterations: Int = 10
@@ -127,7 +124,7 @@ struct BenchCommand: ParsableCommand {
         let imagesPerSecond = Double(batch) / median
         let peak = BenchCommand.peakResidentBytes()
         let cpuMedian = BenchCommand.median(cpuTimes)
-        let headName = head ? "paper head (D \(headOptions.transitionChannels), \(headOptions.pooling))" : "torchvision classifier"
+        let headName = head ? "paper head (D \(headOptions.transitionChannels), \(headOptions.pooling.rawValue))" : "torchvision classifier"
         if json {
             var training = ""
             if mode == .train {

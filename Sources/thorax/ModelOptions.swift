@@ -22,7 +22,7 @@ struct ModelOptions: ParsableArguments {
     func load() throws -> (model: ChestModel, name: String) {
         if let threads { try Context.setThreadCount(threads) }
         let model = try ChestModel.load(named: model)
-        return (model, "\(self.model) (\(model.card.architecture))")
+        return (model, "\(self.model) (\(model.card.architecture.rawValue))")
     }
 }
 

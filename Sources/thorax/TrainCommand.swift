@@ -2,8 +2,10 @@ import ArgumentParser
 import CAD
 import Foundation
 import Loader
+import Models
 import Store
 import Tensor
+import Training
 
 /// `thorax train`: the paper's weakly supervised training on a database split.
 struct TrainCommand: ParsableCommand {
@@ -33,7 +35,7 @@ struct TrainCommand: ParsableCommand {
         --database may name a moved copy whose parts give the same images and labels.
 
         Example:
-          thorax db import-nih --images ../shared/data/nih/images-256 ...
+          thorax db import-nih --images ~/nih/images ...
           thorax db split --name bundled --ratios 85,15 --parts train,validation \\
               --seed 1 --within official:train_val
           thorax train --split bundled --arch efficientnet-lite0 --size 224 \\
@@ -56,32 +58,32 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Label source: nih, labeller, human or model:ID (default nih).")
     var labels: String?
 
-    @Option(help: "Backbone: \(ChestModel.architectureNames.joined(separator: ", ")) (default \(Self.defaults.architecture)).")
-    var arch: String?
+    @Option(help: "Backbone (default \(Self.defaults.architecture.rawValue)).")
+    var arch: Architecture?
     @Option(help: "Backbone weights to start from (safetensors: torchvision names, or the converted EfficientNet-Lite0 file); the classifier in it is ignored. Default: random initialization.")
     var initialWeights: String?
     @Option(help: "D, the transition layer's channels (default \(Self.defaults.transitionChannels)).")
     var transitionChannels: Int?
-    @Option(help: "Global pooling: avg, max or lse (default \(Self.defaults.pooling)).")
-    var pooling: String?
+    @Option(help: "Global pooling (default \(Self.defaults.pooling.rawValue)).")
+    var pooling: HeadPooling?
     @Option(help: "r of log-sum-exp pooling (default \(Self.defaults.lseR)).")
     var lseR: Float?
-    @Option(help: "Loss: wcel (the paper's weighted cross-entropy) or bce (default \(Self.defaults.loss)).")
-    var loss: String?
+    @Option(help: "Loss: the paper's weighted cross-entropy (wcel) or plain binary cross-entropy (bce) (default \(Self.defaults.loss.rawValue)).")
+    var loss: LossFunction?
     @Option(help: "Input image side in pixels: 224, 512, 1024, any multiple of 32 (default \(Self.defaults.inputSize)).")
     var size: Int?
     @Option(help: "Images per batch (default \(Self.defaults.batchSize)).")
     var batchSize: Int?
     @Option(help: "Batches per optimizer step, gradient accumulation (default \(Self.defaults.accumulation)).")
     var accumulation: Int?
-    @Option(help: "sgd (momentum \(Self.defaults.momentum)) or adam (default \(Self.defaults.optimizer)).")
-    var optimizer: String?
+    @Option(help: "Optimizer: sgd (momentum \(Self.defaults.momentum)) or adam (default \(Self.defaults.optimizer.rawValue)).")
+    var optimizer: OptimizerAlgorithm?
     @Option(help: "Initial learning rate (default \(Self.defaults.learningRate)).")
     var learningRate: Double?
     @Option(help: "Weight decay (default \(Self.defaults.weightDecay)).")
     var weightDecay: Double?
-    @Option(help: "Learning-rate schedule: constant, step, cosine or plateau (default \(Self.defaults.schedule)).")
-    var schedule: String?
+    @Option(help: "Learning-rate schedule (default \(Self.defaults.schedule.rawValue)).")
+    var schedule: ScheduleKind?
     @Option(help: "step: epochs between reductions (default \(Self.defaults.stepEpochs)).")
     var stepEpochs: Int?
     @Option(help: "step/plateau: factor of each reduction (default \(Self.defaults.gamma)).")
@@ -96,8 +98,8 @@ struct TrainCommand: ParsableCommand {
     var augmentation: Bool?
     @Option(help: "EfficientNet-Lite0 only: drop connect rate in training (the package's is 0.2; default off).")
     var dropConnect: Float?
-    @Option(help: "Weights of the best model in --output/model: f32 or f16 (default \(Self.defaults.modelStorage)).")
-    var modelFormat: String?
+    @Option(help: "Weights of the best model in --output/model (default \(Self.defaults.modelStorage.rawValue)).")
+    var modelFormat: WeightFormat?
     @Option(help: "Text for the model card's notes (what the model is and is not fit for).")
     var notes: String?
     @Option(help: "Threads for oneDNN (default: all cores); not part of the run, may differ on --resume.")
@@ -159,17 +161,24 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        do {
+            try train()
+        } catch let error as TrainingError {
+            // An option out of range is a usage error (status 64), as ArgumentParser's own are.
+            if case .invalidOption = error { throw ValidationError(TrainCommandError(error).description) }
+            throw TrainCommandError(error)
+        }
+    }
+
+    /// The run: checked (every input before any work), set up, trained.
+    func train() throws {
         let outputURL = URL(fileURLWithPath: output)
         // Resuming: the run's record first, so that a conflicting option stops before any work.
         let saved = resume ? try SavedRun(output: outputURL) : nil
         let options = self.options(over: saved?.options ?? Self.defaults)
         let source = self.source(over: saved?.source ?? Self.defaultSource(split: split ?? ThoraxDatabase.officialSplit))
         try saved?.check(options: options, source: source)
-        do {
-            try options.validate()
-        } catch let error as TrainingError {
-            throw ValidationError(error.description)
-        }
+        try options.validate()
         if let threads { try Context.setThreadCount(threads) }
         if !resume { try Self.requireNewRunFolder(output) }
         if let weights = options.initialWeights, saved == nil { try requireInputFile(weights, option: "--initial-weights") }
@@ -185,10 +194,11 @@ struct TrainCommand: ParsableCommand {
         let validationImages = try store.labelledImages(split: source.split, part: source.validationPart, source: source.labels)
         try requireLabels(trainingImages, split: source.split, part: source.trainPart, source: source.labels, path: source.database)
         let warnings = WarningCounter()
-        let trainer = try Trainer(options: options, source: source,
+        let run = try TrainingRun(options: options, source: source,
                                   trainingImages: trainingImages, validationImages: validationImages,
                                   output: outputURL, resume: resume, thoraxVersion: ThoraxVersion.string,
                                   warning: { warnings.record($0) })
+        let trainer = run.trainer
         warnings.report()
         if resume {
             print("resuming \(output) after epoch \(trainer.completedEpochs) of \(options.epochs), \(trainer.steps) optimizer steps")
@@ -198,11 +208,11 @@ struct TrainCommand: ParsableCommand {
                 print("nothing to train: the run has reached its --iterations \(iterations); give a larger one to train on")
             }
         }
-        print("training \(trainer.options.architecture) on \(trainer.training.images.count) images of \(source.split):\(source.trainPart), validating on \(trainer.validation.images.count) of \(source.split):\(source.validationPart); \(trainer.batchesPerEpoch) batch\(trainer.batchesPerEpoch == 1 ? "" : "es") per epoch")
+        print("training \(trainer.options.architecture.rawValue) on \(trainer.training.images.count) images of \(source.split):\(source.trainPart), validating on \(trainer.validation.images.count) of \(source.split):\(source.validationPart); \(trainer.batchesPerEpoch) batch\(trainer.batchesPerEpoch == 1 ? "" : "es") per epoch")
         var line: ProgressLine?
         var lineEpoch = 0
         var linePhase = TrainingProgress.Phase.training
-        let records = try trainer.run { progress in
+        let records = try run.run { progress in
             if line == nil || progress.epoch != lineEpoch || progress.phase != linePhase {
                 line?.finish()
                 let label = progress.phase == .training ? "epoch \(progress.epoch)/\(progress.epochs)" : "validation \(progress.epoch)"
@@ -234,7 +244,7 @@ struct TrainCommand: ParsableCommand {
     /// - Throws: `InputFileError` naming the path and, for a run, --resume.
     static func requireNewRunFolder(_ output: String) throws {
         try requireOutputFolder(output, option: "--output")
-        let runFiles = [Trainer.checkpointFolder, Trainer.modelFolder, "metrics.json", "metrics.csv"]
+        let runFiles = [Trainer.checkpointFolder, TrainingRun.modelFolder, "metrics.json", "metrics.csv"]
         if let found = runFiles.first(where: { PathKind((output as NSString).appendingPathComponent($0)) != .missing }) {
             throw InputFileError("\(output) holds a run already (\(found) in it): continue it with --resume, or give another --output")
         }

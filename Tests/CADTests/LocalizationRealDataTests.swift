@@ -26,7 +26,7 @@ final class LocalizationRealDataTests: XCTestCase {
                                      boxes: [TruthBox(className: className, box: box)]))
         }
         XCTAssertEqual(images.count, 5)
-        let report = try LocalizationRunner(classifier: model, modelName: "default (\(model.card.architecture))").run(images: images)
+        let report = try LocalizationRunner(classifier: model, modelName: "default (\(model.card.architecture.rawValue))").run(images: images)
         XCTAssertEqual(report.cases.count, 5)
         XCTAssertTrue(report.failures.isEmpty)
         for scored in report.cases {

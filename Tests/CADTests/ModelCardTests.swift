@@ -5,11 +5,11 @@ import TestSupport
 final class ModelCardTests: XCTestCase {
     private func sampleCard() -> ModelCard {
         ModelCard(
-            architecture: "efficientnet-lite0",
+            architecture: .efficientnetLite0,
             classes: ["Atelectasis", "Cardiomegaly"],
             preprocessing: .init(inputSize: 224, channels: 3, mean: [0.485, 0.456, 0.406],
                                  standardDeviation: [0.229, 0.224, 0.225]),
-            head: .init(transitionChannels: 512, pooling: "lse", lseR: 10),
+            head: .init(transitionChannels: 512, pooling: .logSumExp, lseR: 10),
             thresholds: [0.5, 0.25],
             metrics: .init(evaluatedOn: "validation", auc: [0.71, nil], meanAUC: 0.71),
             thoraxVersion: "0.1.0",

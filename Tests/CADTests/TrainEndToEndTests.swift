@@ -1,4 +1,5 @@
 import CAD
+import Training
 import Foundation
 import Store
 import TestSupport
@@ -37,7 +38,7 @@ final class TrainEndToEndTests: XCTestCase {
 
     static func options(epochs: Int = 2) -> TrainingOptions {
         var options = TrainingOptions()
-        options.architecture = "efficientnet-lite0"
+        options.architecture = .efficientnetLite0
         options.transitionChannels = 8
         options.inputSize = 32
         options.batchSize = 2
@@ -62,8 +63,8 @@ final class TrainEndToEndTests: XCTestCase {
         if let folder { try? FileManager.default.removeItem(at: folder) }
     }
 
-    func trainer(_ options: TrainingOptions, output: URL, resume: Bool = false) throws -> Trainer {
-        try Trainer(options: options, source: Self.source,
+    func trainer(_ options: TrainingOptions, output: URL, resume: Bool = false) throws -> TrainingRun {
+        try TrainingRun(options: options, source: Self.source,
                     trainingImages: database.labelledImages(split: "official", part: "train_val"),
                     validationImages: database.labelledImages(split: "official", part: "test"),
                     output: output, resume: resume, thoraxVersion: "test")
@@ -82,7 +83,7 @@ final class TrainEndToEndTests: XCTestCase {
         XCTAssertEqual(records.map(\.steps), [2, 4, 6, 8])
 
         let model = try ChestModel.load(directory: output.appendingPathComponent("model"))
-        XCTAssertEqual(model.card.architecture, "efficientnet-lite0")
+        XCTAssertEqual(model.card.architecture, .efficientnetLite0)
         XCTAssertEqual(model.card.training?.trainImages, 4)
         XCTAssertEqual(model.card.training?.validationImages, 6)
         XCTAssertEqual(model.card.metrics?.auc.count, 14)
@@ -105,7 +106,7 @@ final class TrainEndToEndTests: XCTestCase {
         XCTAssertTrue(svg.hasSuffix("</svg>\n"))
     }
 
-    /// One uninterrupted run of 2 epochs against one stopped by --iterations in the middle of
+    /// One uninterrupted run of 2 epochs against one stopped by an iteration limit in the middle of
     /// the second epoch and resumed: equal weights, equal records.
     func testResumedRunEqualsUninterruptedRun() throws {
         let straight = try SharedData.temporaryDirectory("train-straight")
@@ -115,7 +116,7 @@ final class TrainEndToEndTests: XCTestCase {
             try? FileManager.default.removeItem(at: interrupted)
         }
         var options = Self.options(epochs: 2)
-        options.optimizer = "sgd"
+        options.optimizer = .sgd
         options.learningRate = 0.01
         // Drop connect draws its masks per batch: the resumed run must draw the same ones.
         options.dropConnect = 0.5
@@ -141,7 +142,7 @@ final class TrainEndToEndTests: XCTestCase {
         let output = try SharedData.temporaryDirectory("train-nan")
         defer { try? FileManager.default.removeItem(at: output) }
         var options = Self.options(epochs: 3)
-        options.optimizer = "sgd"
+        options.optimizer = .sgd
         options.learningRate = 1e30
         XCTAssertThrowsError(try trainer(options, output: output).run()) { error in
             guard case TrainingError.nonFiniteLoss = error else { return XCTFail("\(error)") }
@@ -151,18 +152,27 @@ final class TrainEndToEndTests: XCTestCase {
 
     func testBadOptionsAndResumeWithoutCheckpointAreNamed() throws {
         var options = Self.options()
-        options.pooling = "median"
-        XCTAssertThrowsError(try options.validate()) { XCTAssertTrue(String(describing: $0).contains("--pooling")) }
+        // Names are types: a checkpoint or card with an unknown one does not decode, and says which.
+        var stored = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONEncoder().encode(options)) as? [String: Any])
+        stored["pooling"] = "median"
+        XCTAssertThrowsError(try JSONDecoder().decode(TrainingOptions.self, from: JSONSerialization.data(withJSONObject: stored))) {
+            XCTAssertTrue(String(describing: $0).contains("median"), "\($0)")
+        }
+        stored["pooling"] = "lse"
+        stored["architecture"] = "vgg16"
+        XCTAssertThrowsError(try JSONDecoder().decode(TrainingOptions.self, from: JSONSerialization.data(withJSONObject: stored))) {
+            XCTAssertTrue(String(describing: $0).contains("unknown architecture 'vgg16'; choose one of: "), "\($0)")
+        }
         options = Self.options()
         options.inputSize = 100
         XCTAssertThrowsError(try options.validate()) { XCTAssertTrue(String(describing: $0).contains("multiple of 32")) }
         options = Self.options()
         options.dropConnect = 1
-        XCTAssertThrowsError(try options.validate()) { XCTAssertEqual(String(describing: $0), "--drop-connect must be in [0, 1), got 1.0") }
+        XCTAssertThrowsError(try options.validate()) { XCTAssertEqual(String(describing: $0), "drop connect must be in [0, 1), got 1.0") }
         options.dropConnect = 0.2
-        options.architecture = "resnet18"
+        options.architecture = .resnet18
         XCTAssertThrowsError(try options.validate()) {
-            XCTAssertEqual(String(describing: $0), "--drop-connect applies to efficientnet-lite0 only, not resnet18")
+            XCTAssertEqual(String(describing: $0), "drop connect applies to efficientnet-lite0 only, not resnet18")
         }
         let output = try SharedData.temporaryDirectory("train-noresume")
         defer { try? FileManager.default.removeItem(at: output) }

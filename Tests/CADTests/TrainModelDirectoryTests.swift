@@ -2,13 +2,15 @@ import Random
 import CAD
 import Foundation
 import Imaging
+import Models
 import TestSupport
+import Training
 import XCTest
 
 /// A model directory (model.safetensors + model.json) written and read back, and how the name
 /// `default` is resolved.
 final class TrainModelDirectoryTests: XCTestCase {
-    static func card(architecture: String = "efficientnet-lite0", size: Int = 32, pooling: String = "lse") -> ModelCard {
+    static func card(architecture: Architecture = .efficientnetLite0, size: Int = 32, pooling: HeadPooling = .logSumExp) -> ModelCard {
         ModelCard(architecture: architecture, classes: ["Atelectasis", "Cardiomegaly", "Effusion"],
                   preprocessing: .init(inputSize: size, channels: 3, mean: Normalization.imageNetMean,
                                        standardDeviation: Normalization.imageNetStandardDeviation),
@@ -53,7 +55,7 @@ final class TrainModelDirectoryTests: XCTestCase {
     }
 
     func testClassifyPreparesImagesAsTheCardSays() throws {
-        let model = try ChestModel(card: Self.card(size: 32, pooling: "avg"), seed: 4)
+        let model = try ChestModel(card: Self.card(size: 32, pooling: .average), seed: 4)
         let image = GrayscaleImage(width: 100, height: 80, pixels: (0 ..< 8000).map { UInt8($0 % 251) })
         let result = try model.classify([image, image], heatmaps: true)
         XCTAssertEqual(result.count, 2)
@@ -75,14 +77,19 @@ final class TrainModelDirectoryTests: XCTestCase {
         XCTAssertThrowsError(try ChestModel.load(directory: directory)) { error in
             XCTAssertEqual(error as? ChestModelError, .missingWeights(directory.appendingPathComponent("model.safetensors").path))
         }
-        var unknown = Self.card()
-        unknown.architecture = "vgg16"
-        XCTAssertThrowsError(try ChestModel(card: unknown)) { error in
+        // A card naming an unknown architecture or pooling is refused as it is read, naming the file.
+        let cardFile = directory.appendingPathComponent("model.json")
+        let written = try String(contentsOf: cardFile, encoding: .utf8)
+        try written.replacingOccurrences(of: "\"efficientnet-lite0\"", with: "\"vgg16\"").write(to: cardFile, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ChestModel.load(directory: directory)) { error in
             XCTAssertTrue(String(describing: error).contains("efficientnet-lite0"), "\(error)")
+            XCTAssertTrue(String(describing: error).hasPrefix(cardFile.path), "\(error)")
         }
-        var badPooling = Self.card()
-        badPooling.head.pooling = "median"
-        XCTAssertThrowsError(try ChestModel(card: badPooling))
+        try written.replacingOccurrences(of: "\"lse\"", with: "\"median\"").write(to: cardFile, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ChestModel.load(directory: directory))
+        var badLSE = Self.card()
+        badLSE.head.lseR = 0
+        XCTAssertThrowsError(try ChestModel(card: badLSE))
         let model = try ChestModel(card: Self.card())
         XCTAssertThrowsError(try model.probabilities(images: [0, 1, 2], count: 1)) { error in
             XCTAssertTrue(String(describing: error).contains("3×32×32"), "\(error)")

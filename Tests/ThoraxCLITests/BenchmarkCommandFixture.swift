@@ -16,9 +16,9 @@ enum BenchmarkCommandFixture {
         let classes = ["Atelectasis", "Cardiomegaly", "Effusion", "Infiltration", "Mass", "Nodule", "Pneumonia",
                        "Pneumothorax", "Consolidation", "Edema", "Emphysema", "Fibrosis", "Pleural_Thickening", "Hernia"]
         let card = ModelCard(
-            architecture: "resnet18", classes: classes,
+            architecture: .resnet18, classes: classes,
             preprocessing: .init(inputSize: 64, channels: 3, mean: [0.485, 0.456, 0.406], standardDeviation: [0.229, 0.224, 0.225]),
-            head: .init(transitionChannels: 16, pooling: "lse", lseR: 10),
+            head: .init(transitionChannels: 16, pooling: .logSumExp, lseR: 10),
             thresholds: [0] + Array(repeating: 2, count: 13), notes: "test fixture: random weights",
             thoraxVersion: "test", created: Date(timeIntervalSince1970: 0))
         let url = directory.appendingPathComponent("model")

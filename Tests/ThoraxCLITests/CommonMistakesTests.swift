@@ -155,7 +155,8 @@ final class CommonMistakesTests: XCTestCase {
 
         // bench, bench-kernels
         Mistake(["bench", "--arch", "vgg16"], .error("unknown architecture 'vgg16'; choose one of: \(architectures)")),
-        Mistake(["bench", "--head", "--pooling", "median"], status: 64, .contains("Error: --pooling must be avg, max or lse, not 'median'\n")),
+        Mistake(["bench", "--head", "--pooling", "median"], status: 64,
+                .contains("Error: The value 'median' is invalid for '--pooling <pooling>'. Please provide one of 'avg', 'max' or 'lse'.\n")),
         Mistake(["bench-kernels", "--parameters", "0"], status: 64, .contains("Error: --parameters must be at least 1, got 0\n")),
 
         // image info, decode, bench
@@ -320,7 +321,8 @@ final class CommonMistakesTests: XCTestCase {
         Mistake(["train", "--database", "data/thorax.sqlite", "--split", "offical", "--output", "runs/x"], noSplit("offical")),
         Mistake(["train", "--database", "data/thorax.sqlite", "--train-part", "train", "--output", "runs/x"], noPart("--train-part", "train")),
         Mistake(["train", "--database", "data/thorax.sqlite", "--arch", "resnet5", "--output", "runs/x"], status: 64,
-                .contains("Error: unknown architecture 'resnet5'; choose one of: \(architectures)\n")),
+                .contains("Error: The value 'resnet5' is invalid for '--arch <arch>'. Please provide one of the following:\n"
+                    + architectures.split(separator: ",").map { "  - \($0.trimmingCharacters(in: .whitespaces))\n" }.joined())),
         Mistake(["train", "--database", "data/thorax.sqlite", "--labels", "nhi", "--output", "runs/x"],
                 .error("unknown label source 'nhi': nih, labeller, human or model:ID (thorax db stats lists the models)")),
         Mistake(["train", "--database", "data/thorax.sqlite", "--labels", "human", "--output", "runs/x"],

@@ -134,6 +134,7 @@ final class ForwardCommandTests: XCTestCase {
 
         let failure = try Self.run(["bench", "--arch", "resnet18", "--head", "--pooling", "median"])
         XCTAssertNotEqual(failure.status, 0)
-        XCTAssertTrue(failure.error.contains("--pooling must be avg, max or lse, not 'median'"), failure.error)
+        XCTAssertTrue(failure.error.contains("The value 'median' is invalid for '--pooling <pooling>'. Please provide one of 'avg', 'max' or 'lse'."),
+                      failure.error)
     }
 }

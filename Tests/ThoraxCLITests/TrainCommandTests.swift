@@ -1,6 +1,7 @@
 import CAD
 import Foundation
 import TestSupport
+import Training
 import XCTest
 
 /// `thorax train` as a subprocess on the bundled samples (6 official train_val images trained
@@ -25,8 +26,8 @@ final class TrainCommandTests: XCTestCase {
                       result.output)
         XCTAssertEqual(lines.last, "best model: \(output.path)/model; metrics: \(output.path)/metrics.csv, metrics.json, curves.svg")
         let card = try ModelCard.read(directory: output.appendingPathComponent("model"))
-        XCTAssertEqual(card.head, ModelCard.Head(transitionChannels: 4, pooling: "max", lseR: 10))
-        XCTAssertEqual(card.training?.optimizer, "sgd")
+        XCTAssertEqual(card.head, ModelCard.Head(transitionChannels: 4, pooling: .maximum, lseR: 10))
+        XCTAssertEqual(card.training?.optimizer, .sgd)
         XCTAssertNil(card.training?.dropConnect)
         XCTAssertEqual(try String(contentsOf: output.appendingPathComponent("metrics.csv"), encoding: .utf8)
             .split(separator: "\n").count, 2)
@@ -52,7 +53,8 @@ final class TrainCommandTests: XCTestCase {
     func testBadHeadAndDropConnectOptionsAreNamed() throws {
         let pooling = try ForwardCommandTests.run(["train", "--database", "none.sqlite", "--pooling", "median", "--output", "x"])
         XCTAssertNotEqual(pooling.status, 0)
-        XCTAssertTrue(pooling.error.hasPrefix("Error: --pooling must be avg, max or lse, not 'median'\n"), pooling.error)
+        XCTAssertTrue(pooling.error.hasPrefix("Error: The value 'median' is invalid for '--pooling <pooling>'. Please provide one of 'avg', 'max' or 'lse'.\n"),
+                      pooling.error)
         let dropConnect = try ForwardCommandTests.run(["train", "--database", "none.sqlite", "--arch", "resnet18",
                                                        "--drop-connect", "0.2", "--output", "x"])
         XCTAssertNotEqual(dropConnect.status, 0)

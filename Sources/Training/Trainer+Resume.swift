@@ -24,77 +24,72 @@ public struct TrainingImagesIdentity: Codable, Equatable, Sendable {
     }
 }
 
-/// An option of a resumed run that differs from the record of the run being resumed.
+/// A setting of a resumed run that differs from the record of the run being resumed.
 public struct ResumeConflict: Equatable, Sendable {
-    /// The option as given (`--batch-size 8`, `--no-augmentation`).
+    public var option: TrainingOption
+    /// The value given (`8`, `false`) and the run's (`16`, `true`), as `TrainingSetting` writes them.
     public var given: String
-    /// The run's value (`16`, `--augmentation`).
     public var recorded: String
-    public init(given: String, recorded: String) {
+    public init(option: TrainingOption, given: String, recorded: String) {
+        self.option = option
         self.given = given
         self.recorded = recorded
     }
 }
 
-/// One option as `thorax train` spells it, with its value in a run.
+/// One setting with its value in a run.
 public struct TrainingSetting: Equatable, Sendable {
-    /// The command-line option (`--batch-size`), or the option's name where the command has
-    /// no flag for it (`momentum`).
-    public var option: String
-    /// The value as the command line writes it (`16`, `none`); for a flag, the flag itself.
+    public var option: TrainingOption
+    /// The value as text (`16`, `lse`, `true`); `none` for an absent one.
     public var value: String
-    public var isFlag = false
-
-    /// How the command line writes it: `--batch-size 16`, `--no-augmentation`.
-    public var commandLine: String { isFlag ? value : "\(option) \(value)" }
 }
 
 extension TrainingOptions {
     /// Every option with its value, in `thorax train --help` order; drop connect nil and 0
     /// are both `0` (off).
     public var settings: [TrainingSetting] {
-        func setting(_ option: String, _ value: Any?) -> TrainingSetting {
+        func setting(_ option: TrainingOption, _ value: Any?) -> TrainingSetting {
             TrainingSetting(option: option, value: value.map { "\($0)" } ?? "none")
         }
         return [
-            setting("--arch", architecture),
-            setting("--initial-weights", initialWeights),
-            setting("--transition-channels", transitionChannels),
-            setting("--pooling", pooling),
-            setting("--lse-r", lseR),
-            setting("--loss", loss),
-            setting("--size", inputSize),
-            setting("--batch-size", batchSize),
-            setting("--accumulation", accumulation),
-            setting("--optimizer", optimizer),
-            setting("--learning-rate", learningRate),
-            setting("momentum", momentum),
-            setting("--weight-decay", weightDecay),
-            setting("--schedule", schedule),
-            setting("--step-epochs", stepEpochs),
-            setting("--gamma", gamma),
-            setting("patience", patience),
-            setting("--epochs", epochs),
-            setting("--iterations", iterations),
-            setting("--seed", seed),
-            TrainingSetting(option: "--augmentation", value: augment ? "--augmentation" : "--no-augmentation", isFlag: true),
-            setting("--drop-connect", dropConnect ?? 0),
-            setting("cache images", cacheImages),
-            setting("--model-format", modelStorage),
-            setting("--notes", notes),
+            setting(.architecture, architecture.rawValue),
+            setting(.initialWeights, initialWeights),
+            setting(.transitionChannels, transitionChannels),
+            setting(.pooling, pooling.rawValue),
+            setting(.lseR, lseR),
+            setting(.loss, loss.rawValue),
+            setting(.inputSize, inputSize),
+            setting(.batchSize, batchSize),
+            setting(.accumulation, accumulation),
+            setting(.optimizer, optimizer.rawValue),
+            setting(.learningRate, learningRate),
+            setting(.momentum, momentum),
+            setting(.weightDecay, weightDecay),
+            setting(.schedule, schedule.rawValue),
+            setting(.stepEpochs, stepEpochs),
+            setting(.gamma, gamma),
+            setting(.patience, patience),
+            setting(.epochs, epochs),
+            setting(.iterations, iterations),
+            setting(.seed, seed),
+            setting(.augment, augment),
+            setting(.dropConnect, dropConnect ?? 0),
+            setting(.cacheImages, cacheImages),
+            setting(.modelStorage, modelStorage.rawValue),
+            setting(.notes, notes),
         ]
     }
 
-    /// The options a resumed run may change: `--epochs` (the new total) and `--iterations`
-    /// (the new limit of optimizer steps). Every other option is the run's.
-    public static let changeableOnResume: Set<String> = ["--epochs", "--iterations"]
+    /// The options a resumed run may change: the number of epochs (the new total) and of
+    /// iterations (the new limit of optimizer steps). Every other option is the run's.
+    public static let changeableOnResume: Set<TrainingOption> = [.epochs, .iterations]
 
     /// The first option, in `settings` order and other than `changeableOnResume`, whose value
     /// differs from `recorded`'s; nil when none does.
     public func resumeConflict(with recorded: TrainingOptions) -> ResumeConflict? {
         for (mine, theirs) in zip(settings, recorded.settings)
         where !Self.changeableOnResume.contains(mine.option) && mine.value != theirs.value {
-            return ResumeConflict(given: mine.commandLine, recorded: theirs.value)
+            return ResumeConflict(option: mine.option, given: mine.value, recorded: theirs.value)
         }
         return nil
     }
@@ -105,10 +100,10 @@ extension TrainingSource {
     /// none does. The database path may differ (a moved or copied database): its images are
     /// checked instead, by `TrainingImagesIdentity`.
     public func resumeConflict(with recorded: TrainingSource) -> ResumeConflict? {
-        for (option, mine, theirs) in [("--split", split, recorded.split), ("--train-part", trainPart, recorded.trainPart),
-                                       ("--validation-part", validationPart, recorded.validationPart),
-                                       ("--labels", labels, recorded.labels)] where mine != theirs {
-            return ResumeConflict(given: "\(option) \(mine)", recorded: theirs)
+        for (option, mine, theirs) in [(TrainingOption.split, split, recorded.split), (.trainPart, trainPart, recorded.trainPart),
+                                       (.validationPart, validationPart, recorded.validationPart),
+                                       (.labels, labels, recorded.labels)] where mine != theirs {
+            return ResumeConflict(option: option, given: mine, recorded: theirs)
         }
         return nil
     }
@@ -137,7 +132,7 @@ public struct SavedRun: Sendable {
 
     init(state: TrainingState, file: URL) throws {
         guard let source = state.source, let trainingImages = state.trainingImages, let validationImages = state.validationImages else {
-            throw TrainingError.resume("\(file.path) was saved by an earlier thorax that did not record the run's database, split and labels; train a new run in another --output")
+            throw TrainingError.unresumableCheckpoint(file: file.path)
         }
         options = state.options
         self.source = source
@@ -147,11 +142,11 @@ public struct SavedRun: Sendable {
         steps = state.steps
     }
 
-    /// Checks that `options` and `source` continue this run: equal options except
-    /// `--epochs` and `--iterations`, which must not fall below the epochs completed and the
-    /// steps taken; the same split, parts and label source.
+    /// Checks that `options` and `source` continue this run: equal options except the epochs
+    /// and iterations, which must not fall below the epochs completed and the steps taken; the
+    /// same split, parts and label source.
     /// - Throws: `TrainingError.resumeConflict` naming the first option that differs and both
-    ///   values; `TrainingError.resume` for too few epochs or iterations.
+    ///   values; `TrainingError.tooFewEpochs` / `.tooFewIterations`.
     public func check(options: TrainingOptions, source: TrainingSource) throws {
         if let conflict = options.resumeConflict(with: self.options) ?? source.resumeConflict(with: self.source) {
             throw TrainingError.resumeConflict(conflict)
@@ -165,10 +160,10 @@ public struct SavedRun: Sendable {
         if recorded.dropConnect == 0 { recorded.dropConnect = nil }
         guard same == recorded else { throw TrainingError.resume("the options differ from the run's") }
         guard options.epochs >= completedEpochs else {
-            throw TrainingError.resume("--epochs \(options.epochs) is fewer than the \(completedEpochs) epochs the run has completed")
+            throw TrainingError.tooFewEpochs(requested: options.epochs, completed: completedEpochs)
         }
         if let iterations = options.iterations, iterations < steps {
-            throw TrainingError.resume("--iterations \(iterations) is fewer than the \(steps) optimizer steps the run has taken")
+            throw TrainingError.tooFewIterations(requested: iterations, taken: steps)
         }
     }
 

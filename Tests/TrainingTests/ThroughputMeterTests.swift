@@ -1,5 +1,5 @@
 import XCTest
-@testable import CAD
+@testable import Training
 
 /// Training's images/s: the warm-up batch's own rate until a later batch is timed, then the
 /// rate of the later batches only — never 0 once a batch is done.

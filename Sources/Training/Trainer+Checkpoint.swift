@@ -61,10 +61,10 @@ extension Trainer {
     /// Writes checkpoint/state.safetensors (weights, buffers, optimizer moments, float32) and
     /// then checkpoint/state.json, each atomically.
     func saveCheckpoint() throws {
-        let directory = outputDirectory.appendingPathComponent(Trainer.checkpointFolder)
+        let directory = checkpointDirectory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var tensors = try Checkpoint.storedTensors(of: model.network)
-        let names = model.network.namedParameters().map(\.name)
+        var tensors = try Checkpoint.storedTensors(of: network)
+        let names = network.namedParameters().map(\.name)
         if let sgd = optimizer as? SGD {
             for (name, buffer) in zip(names, sgd.momentumBuffers) {
                 if let buffer, !buffer.isEmpty {
@@ -88,8 +88,8 @@ extension Trainer {
     }
 
     /// Loads weights, buffers and optimizer state saved by `saveCheckpoint`.
-    func restore(from directory: URL) throws {
-        let url = directory.appendingPathComponent(TrainingState.tensorFile)
+    func restore() throws {
+        let url = checkpointDirectory.appendingPathComponent(TrainingState.tensorFile)
         let file: SafeTensorsFile
         do {
             file = try SafeTensorsFile(contentsOf: url)
@@ -99,8 +99,8 @@ extension Trainer {
         guard file.metadata["token"] == state.token else {
             throw TrainingError.resume("\(url.path) does not belong to \(TrainingState.stateFile) (saved by another save)")
         }
-        try Checkpoint.load(into: model.network, from: file) { $0.hasPrefix("optimizer.") }
-        let names = model.network.namedParameters().map(\.name)
+        try Checkpoint.load(into: network, from: file) { $0.hasPrefix("optimizer.") }
+        let names = network.namedParameters().map(\.name)
         if let sgd = optimizer as? SGD {
             sgd.momentumBuffers = try names.map { name in
                 file.entry("optimizer.momentum." + name) == nil ? nil : try file.tensor("optimizer.momentum." + name).values
@@ -115,51 +115,5 @@ extension Trainer {
                 adam.secondMoments[index] = try file.tensor("optimizer.v." + name).values
             }
         }
-    }
-
-    /// Saves the model of this epoch as the best one, with a card saying what it was trained on
-    /// and what it measured; thresholds per class maximize Youden's J (sensitivity + specificity
-    /// − 1) on the validation scores (0.5 where a class's AUC is undefined).
-    func saveBestModel(record: EpochRecord, scores: [[Float]], labels: [[Float]]) throws {
-        var card = model.card
-        card.training = ModelCard.Training(
-            database: URL(fileURLWithPath: source.database).lastPathComponent, split: source.split, trainPart: source.trainPart, validationPart: source.validationPart,
-            trainImages: training.images.count, validationImages: validation.images.count, initialWeights: options.initialWeights.map {
-                URL(fileURLWithPath: $0).lastPathComponent
-            }, loss: options.loss, optimizer: options.optimizer, learningRate: options.learningRate, batchSize: options.batchSize,
-            gradientAccumulation: options.accumulation, epochs: options.epochs, bestEpoch: record.epoch, seed: options.seed,
-            dropConnect: options.dropConnect.flatMap { $0 > 0 ? $0 : nil })
-        card.metrics = ModelCard.Metrics(evaluatedOn: "\(source.split):\(source.validationPart) (\(validation.images.count) images, epoch \(record.epoch))",
-                                         auc: record.validationAUC, meanAUC: record.meanAUC)
-        card.thresholds = (0 ..< card.classes.count).map { c in
-            Trainer.youdenThreshold(scores: scores.map { $0[c] }, labels: labels.map { Int($0[c]) }) ?? 0.5
-        }
-        card.notes = options.notes
-        model.card = card
-        try model.save(directory: outputDirectory.appendingPathComponent(Trainer.modelFolder),
-                       storage: options.modelStorage == "f16" ? .float16 : .float32)
-    }
-
-    /// The score threshold maximizing sensitivity + specificity − 1 (labels 1 positive, 0
-    /// negative, others ignored); nil without both positives and negatives. The threshold is
-    /// the midpoint between the chosen score and the next lower one, so it separates them.
-    static func youdenThreshold(scores: [Float], labels: [Int]) -> Float? {
-        let pairs = zip(scores, labels).filter { $0.1 == 0 || $0.1 == 1 }.sorted { $0.0 > $1.0 }
-        let positives = pairs.filter { $0.1 == 1 }.count, negatives = pairs.count - positives
-        guard positives > 0, negatives > 0 else { return nil }
-        var truePositives = 0, falsePositives = 0
-        var best: (j: Double, threshold: Float)?
-        var index = 0
-        while index < pairs.count {
-            let score = pairs[index].0
-            while index < pairs.count && pairs[index].0 == score {
-                if pairs[index].1 == 1 { truePositives += 1 } else { falsePositives += 1 }
-                index += 1
-            }
-            let j = Double(truePositives) / Double(positives) - Double(falsePositives) / Double(negatives)
-            let next = index < pairs.count ? pairs[index].0 : 0
-            if best == nil || j > best!.j { best = (j, (score + next) / 2) }
-        }
-        return best?.threshold
     }
 }
