@@ -59,14 +59,16 @@ let package = Package(
         // The trainer: typed options, the training loop with its callbacks, checkpoint and resume.
         .target(name: "Training", dependencies: ["Evaluation", "Models", "NN", "Tensor", "SafeTensors", "Imaging", "Loader", "Store"]),
 
-        // The paper's pipeline: head, loss, training, evaluation, localization.
-        .target(name: "CAD", dependencies: ["Random", "Evaluation", "Reporting", "Training", "Models", "Imaging", "Store", "Loader", "Reports"]),
+        // The layer the CLI (and the HTTP service) calls: the chest model and its card, the
+        // predict / evaluate / localize / train runners, the demo.
+        .target(name: "Pipeline", dependencies: ["Evaluation", "Reporting", "Training", "Models", "NN", "Tensor", "SafeTensors",
+                                                 "Imaging", "Loader", "Store", "Reports"]),
 
         .executableTarget(
             name: "thorax",
             dependencies: [
                 "Random",
-                "CAD", "Evaluation", "Reporting", "Training", "Reports", "Store", "Imaging", "Loader", "Models", "NN", "Tensor", "SafeTensors",
+                "Pipeline", "Evaluation", "Reporting", "Training", "Reports", "Store", "Imaging", "Loader", "Models", "NN", "Tensor", "SafeTensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -86,8 +88,9 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Random", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Evaluation", "Random", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "TestSupport"]),
-        .testTarget(name: "CADTests", dependencies: ["CAD", "Evaluation", "Reporting", "Training", "Models", "Random", "TestSupport"]),
-        .testTarget(name: "ThoraxCLITests", dependencies: ["thorax", "CAD", "Evaluation", "Reporting", "Training", "Store", "Models", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Evaluation", "Reporting", "Training", "Models", "Imaging", "Store",
+                                                       "Random", "TestSupport"]),
+        .testTarget(name: "ThoraxCLITests", dependencies: ["thorax", "Pipeline", "Evaluation", "Reporting", "Training", "Store", "Models", "SafeTensors", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

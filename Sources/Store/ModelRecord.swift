@@ -32,12 +32,12 @@ public struct ModelRecord: Equatable, Sendable {
         self.created = created
     }
 
-    /// The file names of a model directory (as CAD's `ModelCard` and `ChestModel` write them).
+    /// The file names of a model directory (as Pipeline's `ModelCard` and `ChestModel` write them).
     public static let cardFileName = "model.json"
     public static let weightsFileName = "model.safetensors"
 
-    /// The fields of `model.json` the database keeps apart. CAD's `ModelCard` is the full
-    /// layout (and validates it when the model is loaded); Store cannot import CAD, so it
+    /// The fields of `model.json` the database keeps apart. Pipeline's `ModelCard` is the full
+    /// layout (and validates it when the model is loaded); Store cannot import Pipeline, so it
     /// decodes only these.
     private struct CardFields: Decodable {
         var architecture: String

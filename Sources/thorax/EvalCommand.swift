@@ -1,5 +1,5 @@
 import ArgumentParser
-import CAD
+import Pipeline
 import Evaluation
 import Foundation
 import Reporting

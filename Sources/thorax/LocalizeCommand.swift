@@ -1,5 +1,5 @@
 import ArgumentParser
-import CAD
+import Pipeline
 import Foundation
 import Store
 

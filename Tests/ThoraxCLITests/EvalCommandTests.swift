@@ -1,4 +1,4 @@
-import CAD
+import Pipeline
 import Evaluation
 import Foundation
 import Store

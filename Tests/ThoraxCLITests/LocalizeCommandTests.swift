@@ -1,4 +1,4 @@
-import CAD
+import Pipeline
 import Foundation
 import Store
 import TestSupport

@@ -2,7 +2,7 @@ import Evaluation
 import Store
 import XCTest
 import TestSupport
-@testable import CAD
+@testable import Pipeline
 
 /// The bundled model localizing the five real boxed test images of ../shared/data/nih/boxed
 /// against their rows of BBox_List_2017.csv (skips without the shared data or the model).

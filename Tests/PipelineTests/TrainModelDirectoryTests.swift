@@ -1,5 +1,5 @@
 import Random
-import CAD
+import Pipeline
 import Foundation
 import Imaging
 import Models

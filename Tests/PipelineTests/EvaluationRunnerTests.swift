@@ -3,7 +3,7 @@ import Reporting
 import XCTest
 import Imaging
 import TestSupport
-@testable import CAD
+@testable import Pipeline
 @testable import Store
 
 extension LabelledImage {

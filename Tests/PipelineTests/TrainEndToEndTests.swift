@@ -1,4 +1,4 @@
-import CAD
+import Pipeline
 import Training
 import Foundation
 import Store

@@ -1,7 +1,7 @@
 import Evaluation
 import Foundation
 import Imaging
-@testable import CAD
+@testable import Pipeline
 
 /// A classifier with known answers for testing the runners apart from any network.
 ///

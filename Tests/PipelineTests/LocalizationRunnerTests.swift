@@ -4,7 +4,7 @@ import Store
 import XCTest
 import Imaging
 import TestSupport
-@testable import CAD
+@testable import Pipeline
 
 final class LocalizationRunnerTests: XCTestCase {
     func testBoxedClassesAreLocalizedInTheBoxFrameScoredAndDrawn() throws {

@@ -1,6 +1,6 @@
 import XCTest
 import TestSupport
-@testable import CAD
+@testable import Pipeline
 
 final class ModelCardTests: XCTestCase {
     private func sampleCard() -> ModelCard {

@@ -1,7 +1,7 @@
 import Reporting
 import XCTest
 import TestSupport
-@testable import CAD
+@testable import Pipeline
 import Store
 
 final class DemoPipelineTests: XCTestCase {

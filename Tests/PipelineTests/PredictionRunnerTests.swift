@@ -3,7 +3,7 @@ import Reporting
 import XCTest
 import Imaging
 import TestSupport
-@testable import CAD
+@testable import Pipeline
 
 final class PredictionRunnerTests: XCTestCase {
     var directory: URL!
