@@ -3,8 +3,8 @@ import Foundation
 import Imaging
 
 /// What the prediction, evaluation and localization runners need from a trained model:
-/// class names, decision thresholds, and for a batch of decoded images the probability of each
-/// class and, when asked, each class's CAM heatmap.
+/// class names, decision thresholds, and for a batch of decoded images each image's
+/// `Prediction`: the probability of each class and, when asked, each class's CAM heatmap.
 ///
 /// The trained chest model conforms; tests use small synthetic classifiers whose answers they
 /// know, so that the runners' bookkeeping (batching, failures, box mapping) is checked apart
@@ -20,22 +20,18 @@ public protocol ChestClassifier: AnyObject {
 
     /// Classifies `images` (any sizes; the classifier prepares them as its card says).
     ///
-    /// - Returns: one `Classification` per image, in order; `heatmaps` holds one map per class
-    ///   (the S×S CAM over the whole image) when `heatmaps` is true, and is empty otherwise.
+    /// - Returns: one `Prediction` per image, in order, with one class per `classNames` at
+    ///   `thresholds`; its `heatmaps` hold one map per class (the S×S CAM over the whole
+    ///   image) when `heatmaps` is true, and are empty otherwise.
     /// - Throws: whatever the model throws; the runners report it against the batch's files.
-    func classify(_ images: [GrayscaleImage], heatmaps: Bool) throws -> [Classification]
+    func classify(_ images: [GrayscaleImage], heatmaps: Bool) throws -> [Prediction]
 }
 
-/// A classifier's answer for one image.
-public struct Classification: Sendable, Equatable {
-    /// (C) sigmoid probabilities in class order.
-    public var probabilities: [Float]
-    /// (C) heatmaps, one per class, each covering the whole image; empty unless asked for.
-    public var heatmaps: [Heatmap]
-
-    public init(probabilities: [Float], heatmaps: [Heatmap] = []) {
-        self.probabilities = probabilities
-        self.heatmaps = heatmaps
+extension ChestClassifier {
+    /// The prediction of one image's `probabilities` (C) at this classifier's thresholds.
+    /// - Throws: `EvaluationError.lengthMismatch` when the counts are not one per class.
+    public func prediction(probabilities: [Float], heatmaps: [Heatmap] = []) throws -> Prediction {
+        try Prediction(classNames: classNames, thresholds: thresholds, probabilities: probabilities, heatmaps: heatmaps)
     }
 }
 
@@ -71,11 +67,11 @@ extension ChestClassifier {
     ///   - paths: image files (PNG, JPEG, DICOM, sniffed by content).
     ///   - heatmaps: whether to compute each class's heatmap.
     ///   - body: called once per file in order with the file's index, its decoded image and its
-    ///     classification, or the failure. Called on the caller's thread.
+    ///     prediction, or the failure. Called on the caller's thread.
     ///   - progress: (files done, total).
     func classifyFiles(
         _ paths: [String], heatmaps: Bool, progress: ((Int, Int) -> Void)? = nil,
-        _ body: (Int, Result<(image: GrayscaleImage, classification: Classification), FileFailure>) throws -> Void
+        _ body: (Int, Result<(image: GrayscaleImage, prediction: Prediction), FileFailure>) throws -> Void
     ) throws {
         let batchSize = max(1, preferredBatchSize)
         var start = 0
@@ -90,20 +86,20 @@ extension ChestClassifier {
                     failures[index] = FileFailure(path: paths[index], error: error)
                 }
             }
-            var results: [Int: Classification] = [:]
+            var results: [Int: Prediction] = [:]
             if !decoded.isEmpty {
                 do {
-                    let classifications = try classify(decoded.map(\.image), heatmaps: heatmaps)
-                    guard classifications.count == decoded.count else {
-                        throw EvaluationError.lengthMismatch(what: "classifications of a batch", expected: decoded.count,
-                                                             found: classifications.count)
+                    let predictions = try classify(decoded.map(\.image), heatmaps: heatmaps)
+                    guard predictions.count == decoded.count else {
+                        throw EvaluationError.lengthMismatch(what: "predictions of a batch", expected: decoded.count,
+                                                             found: predictions.count)
                     }
-                    for (entry, classification) in zip(decoded, classifications) {
-                        guard classification.probabilities.count == classNames.count else {
+                    for (entry, prediction) in zip(decoded, predictions) {
+                        guard prediction.classes.count == classNames.count else {
                             throw EvaluationError.lengthMismatch(what: "probabilities", expected: classNames.count,
-                                                                 found: classification.probabilities.count)
+                                                                 found: prediction.classes.count)
                         }
-                        results[entry.index] = classification
+                        results[entry.index] = prediction
                     }
                 } catch {
                     for entry in decoded { failures[entry.index] = FileFailure(path: paths[entry.index], error: error) }
@@ -111,8 +107,8 @@ extension ChestClassifier {
             }
             let images = Dictionary(uniqueKeysWithValues: decoded.map { ($0.index, $0.image) })
             for index in indices {
-                if let classification = results[index], let image = images[index] {
-                    try body(index, .success((image, classification)))
+                if let prediction = results[index], let image = images[index] {
+                    try body(index, .success((image, prediction)))
                 } else {
                     try body(index, .failure(failures[index]!))
                 }

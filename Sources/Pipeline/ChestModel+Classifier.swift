@@ -27,7 +27,7 @@ extension ChestModel: ChestClassifier {
     }
 
     /// Preprocesses `images` as the card says and runs them in one batch.
-    public func classify(_ images: [GrayscaleImage], heatmaps: Bool) throws -> [Classification] {
+    public func classify(_ images: [GrayscaleImage], heatmaps: Bool) throws -> [Prediction] {
         guard !images.isEmpty else { return [] }
         let preprocessing = try Self.preprocessing(for: card)
         let perImage = preprocessing.valuesPerImage
@@ -37,12 +37,6 @@ extension ChestModel: ChestClassifier {
                 preprocessing.apply(image, into: UnsafeMutableBufferPointer(rebasing: buffer[index * perImage ..< (index + 1) * perImage]))
             }
         }
-        let prediction = try predict(images: values, count: images.count, heatmaps: heatmaps)
-        return try (0 ..< images.count).map { n in
-            Classification(probabilities: prediction.probabilities[n],
-                           heatmaps: heatmaps ? try prediction.heatmaps[n].map {
-                               try Heatmap(width: prediction.heatmapSize, height: prediction.heatmapSize, values: $0)
-                           } : [])
-        }
+        return try predict(images: values, count: images.count, heatmaps: heatmaps)
     }
 }

@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 import Models
 import NN
@@ -82,42 +83,43 @@ public final class ChestModel {
     /// plain row-major array — what the Loader yields — in evaluation mode.
     /// - Throws: `ChestModelError.badInput` when the count does not match the card's input shape.
     public func probabilities(images: [Float], count: Int) throws -> [[Float]] {
-        try predict(images: images, count: count, heatmaps: false).probabilities
+        try predict(images: images, count: count, heatmaps: false).map(\.probabilities)
     }
 
-    /// One forward pass in evaluation mode: probabilities (N, C) and, when asked, the CAM
-    /// heatmaps (N, C, S, S) of the paper, heatmap[n][c][i·S + j] = Σ_d w_{d,c}·a_{i,j,d}.
-    public func predict(images: [Float], count: Int, heatmaps: Bool = true) throws -> Prediction {
+    /// One forward pass in evaluation mode: each image's `Prediction` at the card's thresholds,
+    /// with, when asked, the CAM heatmaps of the paper, heatmap[c][i·S + j] = Σ_d w_{d,c}·a_{i,j,d},
+    /// each copied once from the network's (N, C, S, S) output.
+    /// - Throws: `ChestModelError.badInput` when the count does not match the card's input shape;
+    ///   `EvaluationError.nonFiniteScore` for a NaN or infinite heatmap value.
+    public func predict(images: [Float], count: Int, heatmaps: Bool = true) throws -> [Prediction] {
         let size = card.preprocessing.inputSize, channels = card.preprocessing.channels
         guard count > 0, images.count == count * channels * size * size else {
             throw ChestModelError.badInput("expected \(count) images of \(channels)×\(size)×\(size) values (\(count * channels * size * size)), got \(images.count) values")
         }
         network.setTraining(false)
+        // logits: (N, C)
         let logits = try network.forward(Tensor(shape: [count, channels, size, size], values: images)).toArray()
         let classCount = card.classes.count
-        let probabilities = (0 ..< count).map { n in
-            (0 ..< classCount).map { c in sigmoid(logits[n * classCount + c]) }
+        // maps: (N, C, S, S), plain
+        let maps = heatmaps ? try network.heatmaps() : nil
+        return try (0 ..< count).map { n in
+            let probabilities = (0 ..< classCount).map { c in sigmoid(logits[n * classCount + c]) }
+            let classMaps = try maps.map { try Self.heatmaps(of: n, in: $0) } ?? []
+            return try Prediction(classNames: card.classes, thresholds: card.thresholds, probabilities: probabilities,
+                                  heatmaps: classMaps)
         }
-        guard heatmaps else { return Prediction(probabilities: probabilities, heatmaps: [], heatmapSize: 0) }
-        let maps = try network.heatmaps()
-        let side = maps.shape[2]
-        let values = try maps.toArray()
-        let perClass = side * maps.shape[3]
-        let perImage = classCount * perClass
-        let grouped = (0 ..< count).map { n in
-            (0 ..< classCount).map { c in Array(values[n * perImage + c * perClass ..< n * perImage + (c + 1) * perClass]) }
-        }
-        return Prediction(probabilities: probabilities, heatmaps: grouped, heatmapSize: side)
     }
 
-    /// What one forward pass found.
-    public struct Prediction: Sendable {
-        /// probabilities[n][c], classes in the card's order.
-        public var probabilities: [[Float]]
-        /// heatmaps[n][c] holds S×S values row-major (empty when not asked for).
-        public var heatmaps: [[[Float]]]
-        /// S.
-        public var heatmapSize: Int
+    /// Image `n`'s C heatmaps of S×S, copied straight from the plain (N, C, S, S) tensor.
+    static func heatmaps(of n: Int, in maps: Tensor) throws -> [Heatmap] {
+        let (classCount, height, width) = (maps.shape[1], maps.shape[2], maps.shape[3])
+        let perClass = height * width
+        return try maps.withUnsafeMutableBufferPointer { values in
+            try (0 ..< classCount).map { c in
+                let start = (n * classCount + c) * perClass
+                return try Heatmap(width: width, height: height, values: Array(values[start ..< start + perClass]))
+            }
+        }
     }
 }
 

@@ -106,7 +106,7 @@ public struct DemoPipeline {
         if let modelRecord {
             let identifiers = Dictionary(onDisk.map { ($0.path!, $0.id) }, uniquingKeysWith: { first, _ in first })
             let results = prediction.predictions.compactMap { predicted in
-                identifiers[predicted.path].map { ImageProbabilities(imageID: $0, probabilities: predicted.classes.map(\.probability)) }
+                identifiers[predicted.path].map { ImageProbabilities(imageID: $0, probabilities: predicted.prediction.probabilities) }
             }
             stored = try database.storePredictions(results, of: modelRecord)
         }
@@ -159,9 +159,7 @@ public struct DemoPipeline {
             let labels = Findings.classes.indices.filter { image.labels[$0] == 1 }.map { Findings.classes[$0] }
             images.append(HTMLReport.Image(
                 name: image.name, path: copy, labels: labels.isEmpty ? ["No Finding"] : labels,
-                probabilities: (predicted?.classes ?? []).map {
-                    HTMLReport.Probability(className: $0.className, probability: Double($0.probability), highlighted: $0.present)
-                },
+                classes: predicted?.classes ?? [],
                 overlays: overlays))
         }
         var notes = [

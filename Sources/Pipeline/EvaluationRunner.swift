@@ -83,9 +83,9 @@ public struct EvaluationRunner {
             switch result {
             case .failure(let failure):
                 failures.append(failure)
-            case .success(let (_, classification)):
-                scores.append(classification.probabilities)
-                probabilities.append(ImageProbabilities(imageID: onDisk[index].id, probabilities: classification.probabilities))
+            case .success(let (_, prediction)):
+                scores.append(prediction.probabilities)
+                probabilities.append(ImageProbabilities(imageID: onDisk[index].id, probabilities: prediction.probabilities))
                 labels.append(labelIndex.map { c in c.map { onDisk[index].labels[$0] == 1 } ?? false })
             }
         }

@@ -83,7 +83,7 @@ public struct LocalizationRunner {
             switch result {
             case .failure(let failure):
                 failures.append(failure)
-            case .success(let (image, classification)):
+            case .success(let (image, prediction)):
                 // The image's boxed classes, in the model's class order.
                 var byClass: [Int: [BoundingBox]] = [:]
                 for truth in boxed.boxes {
@@ -94,12 +94,12 @@ public struct LocalizationRunner {
                     }
                 }
                 for (c, truthBoxes) in byClass.sorted(by: { $0.key < $1.key }) {
-                    guard c < classification.heatmaps.count else {
+                    guard c < prediction.heatmaps.count else {
                         throw EvaluationError.lengthMismatch(what: "heatmaps of \(boxed.name)",
                                                              expected: classifier.classNames.count,
-                                                             found: classification.heatmaps.count)
+                                                             found: prediction.heatmaps.count)
                     }
-                    let heatmap = classification.heatmaps[c]
+                    let heatmap = prediction.heatmaps[c]
                     let detections = boxExtraction.boxes(in: heatmap).map(\.box)
                     let className = classifier.classNames[c]
                     cases.append(LocalizationCase(imageName: boxed.name, className: className,

@@ -3,16 +3,6 @@ import Foundation
 import Imaging
 import Reporting
 
-/// One class's probability on one image.
-public struct ClassProbability: Equatable, Sendable, Codable {
-    public var className: String
-    public var probability: Float
-    /// The class's decision threshold (from the model card).
-    public var threshold: Float
-    /// probability ≥ threshold.
-    public var present: Bool
-}
-
 /// A heatmap figure written for one present class.
 public struct HeatmapOutput: Equatable, Sendable, Codable {
     public var className: String
@@ -22,18 +12,50 @@ public struct HeatmapOutput: Equatable, Sendable, Codable {
     public var boxes: [BoundingBox]
 }
 
-/// What the model said about one image file.
+/// What the model said about one image file: the file, its size, its `Prediction` (written as
+/// its `classes`) and the figures drawn from the prediction's heatmaps.
 public struct ImagePrediction: Equatable, Sendable, Codable {
     public var path: String
     public var width: Int
     public var height: Int
-    /// One per class, in the model's class order.
-    public var classes: [ClassProbability]
+    /// The classes; its heatmaps are drawn into `heatmaps`' figures and not kept.
+    public var prediction: Prediction
     /// Figures of the present classes, when heatmaps were asked for.
     public var heatmaps: [HeatmapOutput]
 
+    public init(path: String, width: Int, height: Int, prediction: Prediction, heatmaps: [HeatmapOutput] = []) {
+        self.path = path
+        self.width = width
+        self.height = height
+        self.prediction = prediction
+        self.heatmaps = heatmaps
+    }
+
+    /// One per class, in the model's class order.
+    public var classes: [ClassPrediction] { prediction.classes }
+
     /// The classes at or above their threshold.
-    public var presentClasses: [String] { classes.filter(\.present).map(\.className) }
+    public var presentClasses: [String] { prediction.presentClasses }
+
+    private enum CodingKeys: String, CodingKey { case path, width, height, classes, heatmaps }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        path = try container.decode(String.self, forKey: .path)
+        width = try container.decode(Int.self, forKey: .width)
+        height = try container.decode(Int.self, forKey: .height)
+        prediction = Prediction(classes: try container.decode([ClassPrediction].self, forKey: .classes))
+        heatmaps = try container.decode([HeatmapOutput].self, forKey: .heatmaps)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(path, forKey: .path)
+        try container.encode(width, forKey: .width)
+        try container.encode(height, forKey: .height)
+        try container.encode(prediction.classes, forKey: .classes)
+        try container.encode(heatmaps, forKey: .heatmaps)
+    }
 }
 
 /// The result of predicting a list of files: one prediction per readable file, one failure per
@@ -98,36 +120,35 @@ public struct PredictionRunner {
             switch result {
             case .failure(let failure):
                 report.failures.append(failure)
-            case .success(let (image, classification)):
-                let classes = classifier.classNames.indices.map { c in
-                    ClassProbability(className: classifier.classNames[c], probability: classification.probabilities[c],
-                                     threshold: classifier.thresholds[c],
-                                     present: classification.probabilities[c] >= classifier.thresholds[c])
-                }
-                var prediction = ImagePrediction(path: paths[index], width: image.width, height: image.height,
-                                                 classes: classes, heatmaps: [])
+            case .success(let (image, prediction)):
+                var figures: [HeatmapOutput] = []
                 if let heatmapDirectory {
                     var imageName = URL(fileURLWithPath: paths[index]).lastPathComponent
                     let stem = (imageName as NSString).deletingPathExtension
                     let seen = usedStems[stem, default: 0] + 1
                     usedStems[stem] = seen
                     if seen > 1 { imageName = "\(stem)-\(seen)" }
-                    prediction.heatmaps = try writeFigures(image: image, imageName: imageName, classes: classes,
-                                                           heatmaps: classification.heatmaps, into: heatmapDirectory)
+                    figures = try writeFigures(image: image, imageName: imageName, prediction: prediction, into: heatmapDirectory)
                 }
-                report.predictions.append(prediction)
+                // The maps are drawn into the figures; a report of many images keeps none of them.
+                var kept = prediction
+                kept.heatmaps = []
+                report.predictions.append(ImagePrediction(path: paths[index], width: image.width, height: image.height,
+                                                          prediction: kept, heatmaps: figures))
             }
         }
         return report
     }
 
-    private func writeFigures(image: GrayscaleImage, imageName: String, classes: [ClassProbability],
-                              heatmaps: [Heatmap], into directory: String) throws -> [HeatmapOutput] {
+    /// Draws the heatmap of each present class with its boxes, computed once in the image's pixels.
+    private func writeFigures(image: GrayscaleImage, imageName: String, prediction: Prediction,
+                              into directory: String) throws -> [HeatmapOutput] {
+        let heatmaps = prediction.heatmaps
         var extraction = boxExtraction
         extraction.frameWidth = image.width
         extraction.frameHeight = image.height
         var outputs: [HeatmapOutput] = []
-        for (c, entry) in classes.enumerated() where entry.present && c < heatmaps.count {
+        for (c, entry) in prediction.classes.enumerated() where entry.present && c < heatmaps.count {
             let boxes = extraction.boxes(in: heatmaps[c]).map(\.box)
             let figure = HeatmapFigure.render(image: image, heatmap: heatmaps[c], detections: boxes,
                                               frameWidth: image.width, frameHeight: image.height)

@@ -8,20 +8,6 @@ import Foundation
 /// Everything given as text is HTML-escaped; styles are inline, nothing is loaded from the
 /// network. The page is written atomically.
 public struct HTMLReport: Sendable {
-    /// One class's probability for an image.
-    public struct Probability: Sendable {
-        public var className: String
-        public var probability: Double
-        /// Shown highlighted (e.g. above the class's decision threshold).
-        public var highlighted: Bool
-
-        public init(className: String, probability: Double, highlighted: Bool = false) {
-            self.className = className
-            self.probability = probability
-            self.highlighted = highlighted
-        }
-    }
-
     /// A heatmap overlay PNG of one class on an image.
     public struct Overlay: Sendable {
         public var className: String
@@ -44,15 +30,17 @@ public struct HTMLReport: Sendable {
         public var path: String?
         /// The image's known labels, if any (e.g. from the database).
         public var labels: [String]
-        public var probabilities: [Probability]
+        /// The model's classes for the image; those present (at or above their threshold) are
+        /// highlighted.
+        public var classes: [ClassPrediction]
         public var overlays: [Overlay]
 
-        public init(name: String, path: String?, labels: [String] = [], probabilities: [Probability],
+        public init(name: String, path: String?, labels: [String] = [], classes: [ClassPrediction],
                     overlays: [Overlay] = []) {
             self.name = name
             self.path = path
             self.labels = labels
-            self.probabilities = probabilities
+            self.classes = classes
             self.overlays = overlays
         }
     }
@@ -144,11 +132,11 @@ public struct HTMLReport: Sendable {
                 + "<figcaption>\(e(caption))</figcaption></figure>\n"
         }
         html += "</div>\n"
-        if !image.probabilities.isEmpty {
+        if !image.classes.isEmpty {
             html += "<table>\n<tr><th>Class</th><th>Probability</th></tr>\n"
-            for probability in image.probabilities {
-                let mark = probability.highlighted ? " class=\"high\"" : ""
-                html += "<tr\(mark)><td>\(e(probability.className))</td><td>\(String(format: "%.4f", probability.probability))</td></tr>\n"
+            for entry in image.classes {
+                let mark = entry.present ? " class=\"high\"" : ""
+                html += "<tr\(mark)><td>\(e(entry.className))</td><td>\(String(format: "%.4f", Double(entry.probability)))</td></tr>\n"
             }
             html += "</table>\n"
         }

@@ -74,7 +74,7 @@ struct PredictCommand: ParsableCommand {
                         "not stored: \(database) has no image recorded at this path or named \(name)"))
                     continue
                 }
-                results.append(ImageProbabilities(imageID: image.id, probabilities: prediction.classes.map(\.probability)))
+                results.append(ImageProbabilities(imageID: image.id, probabilities: prediction.prediction.probabilities))
             }
             try storeModelPredictions(results, model: modelOptions.model, in: store.database, path: database)
         }

@@ -27,14 +27,14 @@ final class CellMeanClassifier: ChestClassifier {
     static let fourteen = ["Atelectasis", "Cardiomegaly", "Effusion", "Infiltration", "Mass", "Nodule", "Pneumonia",
                            "Pneumothorax", "Consolidation", "Edema", "Emphysema", "Fibrosis", "Pleural_Thickening", "Hernia"]
 
-    func classify(_ images: [GrayscaleImage], heatmaps: Bool) throws -> [Classification] {
+    func classify(_ images: [GrayscaleImage], heatmaps: Bool) throws -> [Prediction] {
         batchSizes.append(images.count)
         return try images.map { image in
             let mean = Float(image.pixels.reduce(0) { $0 + Int($1) }) / Float(image.pixels.count) / 255
             let probabilities = classNames.indices.map { $0 % 2 == 0 ? mean : 1 - mean }
-            guard heatmaps else { return Classification(probabilities: probabilities) }
+            guard heatmaps else { return try prediction(probabilities: probabilities) }
             let map = try Heatmap(width: side, height: side, values: Self.cellMeans(image, side: side))
-            return Classification(probabilities: probabilities, heatmaps: classNames.map { _ in map })
+            return try prediction(probabilities: probabilities, heatmaps: classNames.map { _ in map })
         }
     }
 

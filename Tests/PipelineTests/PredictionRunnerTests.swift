@@ -86,8 +86,8 @@ final class PredictionRunnerTests: XCTestCase {
     func testTextLayout() {
         let report = PredictionReport(model: "m", predictions: [ImagePrediction(
             path: "a.png", width: 512, height: 512,
-            classes: [ClassProbability(className: "Atelectasis", probability: 0.71234, threshold: 0.5, present: true),
-                      ClassProbability(className: "Pleural_Thickening", probability: 0.1, threshold: 0.25, present: false)],
+            prediction: Prediction(classes: [ClassPrediction(className: "Atelectasis", probability: 0.71234, threshold: 0.5),
+                                             ClassPrediction(className: "Pleural_Thickening", probability: 0.1, threshold: 0.25)]),
             heatmaps: [HeatmapOutput(className: "Atelectasis", file: "out/a-Atelectasis.png",
                                      boxes: [BoundingBox(x: 1, y: 2, width: 3, height: 4)])])], failures: [])
         XCTAssertEqual(report.text, """

@@ -29,10 +29,10 @@ final class TrainModelDirectoryTests: XCTestCase {
         let model = try ChestModel(card: Self.card(), seed: 3)
         let input = Self.images(2, size: 32)
         let before = try model.predict(images: input, count: 2)
-        XCTAssertEqual(before.probabilities.count, 2)
-        XCTAssertEqual(before.probabilities[0].count, 3)
-        XCTAssertEqual(before.heatmapSize, 1)
-        XCTAssertEqual(before.heatmaps[1][2].count, 1)
+        XCTAssertEqual(before.count, 2)
+        XCTAssertEqual(before[0].classes.count, 3)
+        XCTAssertEqual(model.heatmapSize, 1)
+        XCTAssertEqual([before[1].heatmaps[2].width, before[1].heatmaps[2].height], [1, 1])
 
         let exact = directory.appendingPathComponent("f32")
         try model.save(directory: exact, storage: .float32)
@@ -40,8 +40,8 @@ final class TrainModelDirectoryTests: XCTestCase {
         let reloaded = try ChestModel.load(directory: exact)
         XCTAssertEqual(reloaded.card, model.card)
         let after = try reloaded.predict(images: input, count: 2)
-        XCTAssertEqual(after.probabilities, before.probabilities)
-        XCTAssertEqual(after.heatmaps, before.heatmaps)
+        XCTAssertEqual(after.map(\.probabilities), before.map(\.probabilities))
+        XCTAssertEqual(after.map(\.heatmaps), before.map(\.heatmaps))
 
         let half = directory.appendingPathComponent("f16")
         try model.save(directory: half)
@@ -49,7 +49,7 @@ final class TrainModelDirectoryTests: XCTestCase {
         let fullSize = try FileManager.default.attributesOfItem(atPath: exact.appendingPathComponent("model.safetensors").path)[.size] as! Int
         XCTAssertLessThan(Double(halfSize), 0.51 * Double(fullSize))
         let rounded = try ChestModel.load(directory: half).predict(images: input, count: 2)
-        for (a, b) in zip(rounded.probabilities.joined(), before.probabilities.joined()) {
+        for (a, b) in zip(rounded.map(\.probabilities).joined(), before.map(\.probabilities).joined()) {
             XCTAssertEqual(a, b, accuracy: 0.02)
         }
     }

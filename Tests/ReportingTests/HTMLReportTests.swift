@@ -62,8 +62,8 @@ final class HTMLReportTests: XCTestCase {
             notes: ["Model: bundled & f16"],
             images: [HTMLReport.Image(
                 name: "00001153_004.png", path: "images/00001153_004.png", labels: ["Atelectasis"],
-                probabilities: [HTMLReport.Probability(className: "Atelectasis", probability: 0.73126, highlighted: true),
-                                HTMLReport.Probability(className: "Hernia", probability: 0.01)],
+                classes: [ClassPrediction(className: "Atelectasis", probability: 0.73126, threshold: 0.5),
+                          ClassPrediction(className: "Hernia", probability: 0.01, threshold: 0.5)],
                 overlays: [HTMLReport.Overlay(className: "Atelectasis", path: "heatmaps/00001153 004 Atelectasis.png",
                                               caption: "2 boxes")])],
             classification: ClassificationTable(model: "bundled", evaluation: evaluation),
