@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// A loss value and its gradient with respect to the logits.
 public struct LossResult: Sendable {
@@ -46,7 +47,7 @@ public struct MultiLabelTargets: Sendable {
     @inline(__always) func isKnown(_ i: Int) -> Bool { mask.map { $0[i] != 0 } ?? true }
 
     /// Checks sizes and values against `logits`.
-    func validate(logits: [Float]) throws {
+    func validate(logits: UnsafeBufferPointer<Float>) throws {
         guard values.count == logits.count else {
             throw LossError.shapeMismatch(what: "targets", expected: logits.count, actual: values.count)
         }
@@ -72,30 +73,71 @@ public struct BinaryCrossEntropyWithLogits: Sendable {
     /// - Returns: the mean over known labels (0 with a zero gradient when none is known).
     /// - Throws: `LossError` for mismatched counts, targets other than 0/1, non-finite values.
     public func callAsFunction(logits: [Float], targets: MultiLabelTargets) throws -> LossResult {
+        try arrayLoss(logits: logits) { try loss($0, targets, $1, 1) }
+    }
+
+    /// The same loss on the network's output, without leaving tensors.
+    /// - Parameters:
+    ///   - logits: (N, C) scores before the sigmoid, any layout.
+    ///   - targets: N·C values in row-major order; masked labels contribute nothing.
+    ///   - gradientScale: multiplies the gradient (e.g. 1 / micro-batches of an accumulation).
+    /// - Returns: the loss and d loss / d logits × gradientScale, a new plain (N, C) tensor.
+    /// - Throws: `LossError` for mismatched counts, targets other than 0/1, non-finite values.
+    public func callAsFunction(logits: Tensor, targets: MultiLabelTargets,
+                               gradientScale: Float = 1) throws -> (value: Float, gradient: Tensor) {
+        try tensorLoss(logits: logits) { try loss($0, targets, $1, gradientScale) }
+    }
+
+    private func loss(_ logits: UnsafeBufferPointer<Float>, _ targets: MultiLabelTargets,
+                      _ gradient: UnsafeMutableBufferPointer<Float>, _ scale: Float) throws -> Float {
         try targets.validate(logits: logits)
         let known = logits.indices.reduce(0) { $0 + (targets.isKnown($1) ? 1 : 0) }
         return try weightedBinaryCrossEntropy(logits: logits, targets: targets,
                                               positiveWeight: 1, negativeWeight: 1,
-                                              divisor: Double(max(known, 1)))
+                                              divisor: Double(max(known, 1)), gradient: gradient, scale: scale)
     }
 }
 
-/// Σ w·bce over known labels / divisor, and its gradient w·(σ(x) − y) / divisor, with
-/// w = `positiveWeight` for y = 1 and `negativeWeight` for y = 0. Sums in Double.
-func weightedBinaryCrossEntropy(logits: [Float], targets: MultiLabelTargets,
-                                positiveWeight: Double, negativeWeight: Double,
-                                divisor: Double) throws -> LossResult {
+/// Σ w·bce over known labels / divisor, and its gradient w·(σ(x) − y) / divisor × scale into
+/// `gradient` (0 at masked labels), with w = `positiveWeight` for y = 1 and `negativeWeight`
+/// for y = 0. Sums in Double.
+func weightedBinaryCrossEntropy(logits: UnsafeBufferPointer<Float>, targets: MultiLabelTargets,
+                                positiveWeight: Double, negativeWeight: Double, divisor: Double,
+                                gradient: UnsafeMutableBufferPointer<Float>, scale: Float) throws -> Float {
+    precondition(gradient.count == logits.count, "the gradient has the logits' count")
     var total = 0.0
-    var gradient = [Float](repeating: 0, count: logits.count)
-    for i in logits.indices where targets.isKnown(i) {
+    for i in logits.indices {
+        guard targets.isKnown(i) else { gradient[i] = 0; continue }
         let x = Double(logits[i]), y = Double(targets.values[i])
         let weight = y == 1 ? positiveWeight : negativeWeight
         total += weight * (max(x, 0) - x * y + log1p(exp(-abs(x))))
-        gradient[i] = Float(weight * (sigmoid(x) - y) / divisor)
+        gradient[i] = Float(weight * (sigmoid(x) - y) / divisor) * scale
     }
     let value = Float(total / divisor)
     guard value.isFinite else { throw LossError.nonFiniteLoss(value) }
+    return value
+}
+
+/// Runs a loss `kernel` (logits in, gradient out, value returned) on arrays.
+func arrayLoss(logits: [Float],
+               _ kernel: (UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<Float>) throws -> Float) throws -> LossResult {
+    var gradient = [Float](repeating: 0, count: logits.count)
+    let value = try logits.withUnsafeBufferPointer { input in
+        try gradient.withUnsafeMutableBufferPointer { try kernel(input, $0) }
+    }
     return LossResult(value: value, gradient: gradient)
+}
+
+/// Runs a loss `kernel` on a tensor: the logits read where they are (a blocked layout is read
+/// from one plain copy), the gradient written into a new plain tensor of the same shape.
+func tensorLoss(logits: Tensor,
+                _ kernel: (UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<Float>) throws -> Float) throws -> (value: Float, gradient: Tensor) {
+    let plain = logits.isPlain ? logits : try Tensor(shape: logits.shape, values: logits.toArray())
+    let gradient = try Tensor(zeros: logits.shape)
+    let value = try plain.withUnsafeMutableBufferPointer { input in
+        try gradient.withUnsafeMutableBufferPointer { try kernel(UnsafeBufferPointer(input), $0) }
+    }
+    return (value, gradient)
 }
 
 /// The logistic function σ(x) = 1 / (1 + e^−x), in the form that does not overflow:

@@ -1,3 +1,5 @@
+import Tensor
+
 /// The paper's weighted cross-entropy loss (W-CEL, Wang et al. 2017, eq. 1):
 ///
 ///     L = β_P · Σ_{y_c = 1} −ln σ(x_c) + β_N · Σ_{y_c = 0} −ln(1 − σ(x_c)),
@@ -21,6 +23,23 @@ public struct WeightedCrossEntropy: Sendable {
     /// |P| or |N| and contribute nothing. With no known label: 0 and a zero gradient.
     /// - Throws: `LossError` for mismatched counts, targets other than 0/1, non-finite values.
     public func callAsFunction(logits: [Float], targets: MultiLabelTargets) throws -> LossResult {
+        try arrayLoss(logits: logits) { try loss($0, targets, $1, 1) }
+    }
+
+    /// The same loss on the network's output, without leaving tensors.
+    /// - Parameters:
+    ///   - logits: (N, C) scores before the sigmoid, any layout.
+    ///   - targets: N·C values in row-major order; masked labels contribute nothing.
+    ///   - gradientScale: multiplies the gradient (e.g. 1 / micro-batches of an accumulation).
+    /// - Returns: the loss and d loss / d logits × gradientScale, a new plain (N, C) tensor.
+    /// - Throws: `LossError` for mismatched counts, targets other than 0/1, non-finite values.
+    public func callAsFunction(logits: Tensor, targets: MultiLabelTargets,
+                               gradientScale: Float = 1) throws -> (value: Float, gradient: Tensor) {
+        try tensorLoss(logits: logits) { try loss($0, targets, $1, gradientScale) }
+    }
+
+    private func loss(_ logits: UnsafeBufferPointer<Float>, _ targets: MultiLabelTargets,
+                      _ gradient: UnsafeMutableBufferPointer<Float>, _ scale: Float) throws -> Float {
         try targets.validate(logits: logits)
         var positives = 0, negatives = 0
         for i in logits.indices where targets.isKnown(i) {
@@ -31,6 +50,6 @@ public struct WeightedCrossEntropy: Sendable {
             logits: logits, targets: targets,
             positiveWeight: positives > 0 ? total / Double(positives) : 0,
             negativeWeight: negatives > 0 ? total / Double(negatives) : 0,
-            divisor: reduction == .mean ? max(total, 1) : 1)
+            divisor: reduction == .mean ? max(total, 1) : 1, gradient: gradient, scale: scale)
     }
 }

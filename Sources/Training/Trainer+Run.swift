@@ -126,16 +126,16 @@ extension Trainer {
     }
 
     /// The run's loss of `logits` (N, C) against the loader's `labels` (N·C, −1 masked), and its
-    /// gradient with respect to the logits times `scale`.
+    /// gradient (N, C) with respect to the logits times `scale`, on tensors.
     /// - Throws: `LossError` for a non-finite logit or loss.
     func loss(logits: Tensor, labels: [Float], scale: Float = 1) throws -> (value: Float, gradient: Tensor) {
         let targets = Trainer.targets(labels)
-        let result: LossResult
         switch options.loss {
-        case .binaryCrossEntropy: result = try BinaryCrossEntropyWithLogits()(logits: logits.toArray(), targets: targets)
-        case .weightedCrossEntropy: result = try WeightedCrossEntropy(reduction: .mean)(logits: logits.toArray(), targets: targets)
+        case .binaryCrossEntropy:
+            return try BinaryCrossEntropyWithLogits()(logits: logits, targets: targets, gradientScale: scale)
+        case .weightedCrossEntropy:
+            return try WeightedCrossEntropy(reduction: .mean)(logits: logits, targets: targets, gradientScale: scale)
         }
-        return (result.value, try Tensor(shape: logits.shape, values: result.gradient.map { $0 * scale }))
     }
 
     /// The validation part in evaluation mode: mean loss, AUC per class, scores and labels.

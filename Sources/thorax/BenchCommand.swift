@@ -103,9 +103,9 @@ struct BenchCommand: ParsableCommand {
             let cpuStarted = BenchCommand.processCPUSeconds()
             let logits = try model.forward(input)
             if mode == .train {
-                let result = try loss(logits: try logits.toArray(), targets: labels)
+                let result = try loss(logits: logits, targets: labels)
                 model.zeroGradients()
-                _ = try model.backward(Tensor(shape: logits.shape, values: result.gradient))
+                _ = try model.backward(result.gradient)
                 let stepStarted = DispatchTime.now().uptimeNanoseconds
                 try trainingOptimizer.step()
                 if iteration >= 2 { stepTimes.append(Double(DispatchTime.now().uptimeNanoseconds - stepStarted) / 1e9) }
