@@ -17,7 +17,7 @@ struct DbBenchLoaderCommand: ParsableCommand {
         other on one thread; the loader uses its threads and prefetch queue.
 
         Example:
-          thorax db bench-loader --split official --part train_val --images ../shared/data/nih/images-256
+          thorax db bench-loader --split official --part train_val --images ~/nih/images-256
         """
     )
 

@@ -20,7 +20,7 @@ struct DbImportDICOMCommand: ParsableCommand {
         Re-importing changes nothing; one transaction.
 
         Example:
-          thorax db import-dicom ../shared/data/nih/dicom
+          thorax db import-dicom ~/nih/dicom
         """
     )
 

@@ -15,10 +15,10 @@ struct DbImportNIHCommand: ParsableCommand {
         must hold some of the listed images (PNG files named by their Image Index).
 
         Example:
-          thorax db import-nih --data-entry ../shared/data/nih/Data_Entry_2017_v2020.csv \\
-              --bbox ../shared/data/nih/BBox_List_2017.csv \\
-              --train-val-list ../shared/data/nih/train_val_list.txt \\
-              --test-list ../shared/data/nih/test_list.txt --images ../shared/data/nih/images
+          thorax db import-nih --data-entry ~/nih/Data_Entry_2017_v2020.csv \\
+              --bbox ~/nih/BBox_List_2017.csv \\
+              --train-val-list ~/nih/train_val_list.txt \\
+              --test-list ~/nih/test_list.txt --images ~/nih/images
         """
     )
 

@@ -18,7 +18,7 @@ struct DbImportReportsCommand: ParsableCommand {
         unchanged reports changes nothing.
 
         Example:
-          thorax db import-reports ../shared/data/openi/reports --source openi
+          thorax db import-reports ~/openi/reports --source openi
         """
     )
 

@@ -15,7 +15,7 @@ struct ImageBenchCommand: ParsableCommand {
         ISA-L inflate, Swift unfiltering) is also timed against libpng alone in the same run.
 
         Example:
-          thorax image bench --images ../shared/data/nih/images --count 100
+          thorax image bench --images ~/nih/images --count 100
         """
     )
 

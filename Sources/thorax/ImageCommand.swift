@@ -7,7 +7,7 @@ struct ImageCommand: ParsableCommand {
         abstract: "Decode, inspect and benchmark X-ray image files (PNG, JPEG, DICOM).",
         discussion: """
         Example:
-          thorax image info ../shared/data/nih/dicom/test1.dcm
+          thorax image info ~/nih/dicom/test1.dcm
         """,
         subcommands: [ImageDecodeCommand.self, ImageInfoCommand.self, ImageBenchCommand.self]
     )

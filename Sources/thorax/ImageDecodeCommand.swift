@@ -15,7 +15,7 @@ struct ImageDecodeCommand: ParsableCommand {
         values (before windowing) as little-endian int32, row-major.
 
         Example:
-          thorax image decode ../shared/data/nih/dicom/*.dcm --output-directory out/decoded
+          thorax image decode ~/nih/dicom/*.dcm --output-directory out/decoded
         """
     )
 

@@ -9,7 +9,7 @@ struct ImageInfoCommand: ParsableCommand {
         abstract: "Print a file's format, size and (DICOM) metadata as JSON.",
         discussion: """
         Example:
-          thorax image info ../shared/data/nih/dicom/test1.dcm
+          thorax image info ~/nih/dicom/test1.dcm
         """
     )
 

@@ -7,8 +7,8 @@ struct LabelCommand: ParsableCommand {
         abstract: "Mine the 14 finding labels from free-text radiology reports, or score them (label eval).",
         discussion: """
         Examples:
-          thorax label ../shared/data/openi/reports --output labels.csv
-          thorax label eval --gold ../shared/data/openi/gold.csv --pred labels.csv
+          thorax label ~/openi/reports --output labels.csv
+          thorax label eval --gold ~/openi/gold.csv --pred labels.csv
         """,
         subcommands: [LabelReportsCommand.self, LabelEvalCommand.self],
         defaultSubcommand: LabelReportsCommand.self

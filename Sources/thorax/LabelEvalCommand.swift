@@ -13,7 +13,7 @@ struct LabelEvalCommand: ParsableCommand {
         them, is an error (exit status 1).
 
         Example:
-          thorax label eval --gold ../shared/data/openi/gold.csv --pred labels.csv --json
+          thorax label eval --gold ~/openi/gold.csv --pred labels.csv --json
         """
     )
 

@@ -18,7 +18,7 @@ struct LabelReportsCommand: ParsableCommand {
         is written and the exit status is 1.
 
         Examples:
-          thorax label ../shared/data/openi/reports --output labels.csv
+          thorax label ~/openi/reports --output labels.csv
           thorax label reports.csv --format jsonl --output mentions.jsonl
           thorax label notes/ --vocabulary my-vocabulary.txt --sections all
         """

@@ -10,7 +10,7 @@ struct Thorax: ParsableCommand {
         abstract: "Chest X-ray report labelling, database, weakly supervised classification and localization.",
         discussion: """
         Example:
-          thorax label ../shared/data/openi/reports --output labels.csv
+          thorax label ~/openi/reports --output labels.csv
         """,
         version: ThoraxVersion.string,
         subcommands: [
