@@ -2,11 +2,20 @@
 import Foundation
 import PackageDescription
 
-// Modules by concern; arrows point at what a module may import (DESIGN.md):
-// thorax (CLI) -> CAD -> Models -> NN -> Tensor -> CDNNL (oneDNN)
-//                   |-> Loader -> Imaging -> CPNG, CISAL, CTurboJPEG, ...
-//                   |-> Store (GRDB / SQLite)
-//                   '-> Reports (pure Swift, no C)
+// Modules by job. A module may import only what lies below it along the arrows (directly or
+// further down); each target's dependency list below names what it imports, so SwiftPM builds
+// every module after the ones it imports and refuses a cycle: no module can import one above it.
+//
+// thorax (the CLI: ArgumentParser, swift-log; parses the typed options once)
+//   '-> Pipeline (chest model + card, model directory, predict / eval / localize / train runners, demo)
+//         |-> Training (trainer with callbacks, typed options, checkpoint / resume)
+//         |     |-> Models -> NN -> Tensor -> CDNNL (oneDNN)
+//         |     |     |     '-> Random
+//         |     |     '-> SafeTensors
+//         |     |-> Loader -> Imaging -> CPNG, CISAL, CTurboJPEG, CZlib, CCharLS, COpenJPEG
+//         |     |     '-> Store (all SQL: GRDB, SQLite; CCrypto) -> Reports (the labeller, pure Swift)
+//         |     '-> Evaluation (AUC, bootstrap, ROC, IoU/IoBB, boxes, Prediction; pure Swift) -> Random
+//         '-> Reporting (SVG charts, HTML report, paper tables, heatmap figures) -> Evaluation, Imaging
 let package = Package(
     name: "Thorax",
     platforms: [.macOS(.v13)],
@@ -34,7 +43,7 @@ let package = Package(
         .target(name: "Random"),
 
         // The report labeller: pure Swift, Foundation only.
-        .target(name: "Reports", resources: [.copy("Resources")]),
+        .target(name: "Reports", resources: [.copy("Resources")], swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // The tensor engine on oneDNN.
         .target(name: "Tensor", dependencies: ["CDNNL"]),
@@ -43,26 +52,29 @@ let package = Package(
         .target(name: "Models", dependencies: ["NN", "SafeTensors"]),
 
         // Images and the database.
-        .target(name: "Imaging", dependencies: ["Random", "CPNG", "CISAL", "CTurboJPEG", "CZlib", "CCharLS", "COpenJPEG"]),
+        .target(name: "Imaging", dependencies: ["Random", "CPNG", "CISAL", "CTurboJPEG", "CZlib", "CCharLS", "COpenJPEG"],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(name: "Store", dependencies: ["Random", 
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
             "CCrypto", "Reports",
-        ]),
-        .target(name: "Loader", dependencies: ["Imaging", "Store"]),
+        ], swiftSettings: [.swiftLanguageMode(.v6)]),
+        .target(name: "Loader", dependencies: ["Imaging", "Store"], swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // Metrics of the paper's benchmarks: AUC, bootstrap, ROC, IoU/IoBB, heatmap boxes. Pure Swift.
-        .target(name: "Evaluation", dependencies: ["Random"]),
+        .target(name: "Evaluation", dependencies: ["Random"], swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // Figures, charts, tables and the HTML report. Pure Swift on Evaluation's results.
-        .target(name: "Reporting", dependencies: ["Evaluation", "Imaging"]),
+        .target(name: "Reporting", dependencies: ["Evaluation", "Imaging"], swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // The trainer: typed options, the training loop with its callbacks, checkpoint and resume.
-        .target(name: "Training", dependencies: ["Evaluation", "Models", "NN", "Tensor", "SafeTensors", "Imaging", "Loader", "Store"]),
+        .target(name: "Training", dependencies: ["Evaluation", "Models", "NN", "Tensor", "SafeTensors", "Imaging", "Loader", "Store"],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // The layer the CLI (and the HTTP service) calls: the chest model and its card, the
         // predict / evaluate / localize / train runners, the demo.
         .target(name: "Pipeline", dependencies: ["Evaluation", "Reporting", "Training", "Models", "NN", "Tensor", "SafeTensors",
-                                                 "Imaging", "Loader", "Store", "Reports"]),
+                                                 "Imaging", "Loader", "Store", "Reports"],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
 
         .executableTarget(
             name: "thorax",
@@ -71,10 +83,11 @@ let package = Package(
                 "Pipeline", "Evaluation", "Reporting", "Training", "Reports", "Store", "Imaging", "Loader", "Models", "NN", "Tensor", "SafeTensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
         ),
 
-        // Shared helpers for the test targets only (locating ../shared/data, temp dirs).
+        // Shared helpers for the test targets only (locating the shared data, temp dirs).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
 
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"], exclude: ["Fixtures"]),
@@ -92,6 +105,9 @@ let package = Package(
                                                        "Random", "TestSupport"]),
         .testTarget(name: "ThoraxCLITests", dependencies: ["thorax", "Pipeline", "Evaluation", "Reporting", "Training", "Store", "Models", "SafeTensors", "TestSupport"]),
     ],
+    // The default for targets without their own mode: the engine (Random, Tensor, NN,
+    // SafeTensors, Models), the test targets and the fuzz targets. Every module above the
+    // engine builds in Swift 6 mode (its swiftSettings).
     swiftLanguageModes: [.v5]
 )
 

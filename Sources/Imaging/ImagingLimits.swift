@@ -8,11 +8,14 @@
 /// startup, before decoding starts (they are plain globals, read without locking).
 public enum ImagingLimits {
     /// Most pixels (width × height) one decoded image or frame may have: 8192×8192 by default.
+    // nonisolated(unsafe): set once at startup (or by a test around its own decode), then only read.
     nonisolated(unsafe) public static var maximumPixels = 1 << 26
     /// Most bytes a deflated DICOM data set (1.2.840.10008.1.2.1.99) may inflate to: 1 GiB.
+    // nonisolated(unsafe): set once at startup (or by a test around its own decode), then only read.
     nonisolated(unsafe) public static var maximumInflatedBytes = 1 << 30
     /// Deepest nesting of DICOM sequences (SQ items within SQ items) the reader walks: real
     /// files nest a handful deep; each level costs a few stack frames.
+    // nonisolated(unsafe): set once at startup, then only read.
     nonisolated(unsafe) public static var maximumSequenceDepth = 64
 
     /// Throws unless `width` × `height` is positive and at most `maximumPixels`; `what` starts the

@@ -51,6 +51,7 @@ public struct LoaderConfiguration: Sendable {
 /// disk are left out when the loader is made; images that fail to decode are left out of their
 /// batch (which is then smaller). Each is reported once through `warning` and counted in
 /// `skippedCount`. The loader never prints.
+// @unchecked Sendable: `warned` and `cache`, its only mutable fields, are touched only under `lock`.
 public final class DataLoader: @unchecked Sendable {
     public let configuration: LoaderConfiguration
     /// The images the loader serves (those with a file), in name order.

@@ -24,7 +24,8 @@ public final class EpochBatches: Sequence, IteratorProtocol {
 }
 
 /// The state shared by an `EpochBatches` and its worker threads.
-private final class EpochWork {
+// @unchecked Sendable: the mutable fields are touched only under `condition`, the rest are constants.
+private final class EpochWork: @unchecked Sendable {
     private let loader: DataLoader
     private let epoch: Int
     private let order: [Int]

@@ -44,6 +44,7 @@ extension ReportReader {
 }
 
 /// A bounded first-in first-out queue of batches between one producer and one consumer thread.
+// @unchecked Sendable: every mutable field is touched only under `condition`.
 final class BatchChannel: @unchecked Sendable {
     typealias Batch = [Result<Report, ReportReadError>]
     // Every field below is guarded by `condition`.

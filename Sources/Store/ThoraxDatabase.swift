@@ -19,7 +19,7 @@ import Glibc
 /// Thorax is brought to the latest schema in place by the migrations in
 /// `ThoraxDatabase+Migrations.swift`. All writes of one import run in one transaction, so a
 /// failed import leaves the database exactly as it was.
-public final class ThoraxDatabase: @unchecked Sendable {
+public final class ThoraxDatabase: Sendable {
     /// The default file name used by the command line.
     public static let defaultFileName = "thorax.sqlite"
 

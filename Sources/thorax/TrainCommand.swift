@@ -253,6 +253,7 @@ struct TrainCommand: ParsableCommand {
 
 /// Collects the loader's warnings: missing files are summarized in one line (a split of the full
 /// release with only some images on disk misses thousands), unreadable files named one each.
+// @unchecked Sendable: the loader's threads and the main thread touch its arrays only under `lock`.
 final class WarningCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var missing: [String] = []
