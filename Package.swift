@@ -40,7 +40,7 @@ let package = Package(
         .systemLibrary(name: "CISAL", path: "Sources/CISAL"),
 
         // The one seeded random generator every module draws from.
-        .target(name: "Random"),
+        .target(name: "Random", swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // The report labeller: pure Swift, Foundation only.
         .target(name: "Reports", resources: [.copy("Resources")], swiftSettings: [.swiftLanguageMode(.v6)]),
@@ -88,26 +88,34 @@ let package = Package(
         ),
 
         // Shared helpers for the test targets only (locating the shared data, temp dirs).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: [.swiftLanguageMode(.v6)]),
 
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"], exclude: ["Fixtures"],
+                    swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Random", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Random", "SafeTensors", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Random", "TestSupport", "CZlib"], exclude: ["Fixtures"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Random", "Reports", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "LoaderTests", dependencies: ["Loader", "Store", "Imaging", "TestSupport"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Random", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Evaluation", "Random", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Random", "TestSupport", "CZlib"], exclude: ["Fixtures"],
+                    swiftSettings: [.swiftLanguageMode(.v6)]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Random", "Reports", "TestSupport"], exclude: ["Fixtures"],
+                    swiftSettings: [.swiftLanguageMode(.v6)]),
+        .testTarget(name: "LoaderTests", dependencies: ["Loader", "Store", "Imaging", "TestSupport"],
+                    swiftSettings: [.swiftLanguageMode(.v6)]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Random", "TestSupport"], resources: [.copy("Fixtures")],
+                    swiftSettings: [.swiftLanguageMode(.v6)]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Evaluation", "Random", "TestSupport"],
+                    swiftSettings: [.swiftLanguageMode(.v6)]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "TestSupport"],
+                    swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Evaluation", "Reporting", "Training", "Models", "Imaging", "Store",
-                                                       "Random", "TestSupport"]),
-        .testTarget(name: "ThoraxCLITests", dependencies: ["thorax", "Pipeline", "Evaluation", "Reporting", "Training", "Store", "Models", "SafeTensors", "TestSupport"]),
+                                                       "Random", "TestSupport"],
+                    swiftSettings: [.swiftLanguageMode(.v6)]),
+        .testTarget(name: "ThoraxCLITests", dependencies: ["thorax", "Pipeline", "Evaluation", "Reporting", "Training", "Store", "Models", "SafeTensors", "TestSupport"],
+                    swiftSettings: [.swiftLanguageMode(.v6)]),
     ],
-    // The default for targets without their own mode: the engine (Random, Tensor, NN,
-    // SafeTensors, Models), the test targets and the fuzz targets. Every module above the
-    // engine builds in Swift 6 mode (its swiftSettings).
+    // The mode of the targets without their own: the engine (Tensor, NN, SafeTensors, Models),
+    // its tests and the fuzz targets. Every other module and its tests build in Swift 6 mode.
     swiftLanguageModes: [.v5]
 )
 

@@ -1,5 +1,3 @@
-import Evaluation
-import Evaluation
 import Foundation
 import Imaging
 import Loader
@@ -7,7 +5,6 @@ import Models
 import NN
 import SafeTensors
 import Store
-import Tensor
 
 /// The paper's training (§4.1–4.2) of a weakly supervised network on one split part, validated
 /// on another after every epoch: mini-batches with gradient accumulation, W-CEL or BCE, SGD or
@@ -41,7 +38,7 @@ public final class Trainer {
     ///     files missing on disk or that cannot be decoded are left out and reported to `warning`.
     ///   - source: what the images are; saved with the checkpoint.
     ///   - resume: continue the saved run. `options` and `source` must be the run's
-    ///     (`SavedRun(checkpointDirectory:)` reads them), except `epochs` and `iterations`,
+    ///     (`SavedRun(output:)` reads them), except `epochs` and `iterations`,
     ///     which may be raised to train longer, and `source.database`, which may name a moved
     ///     copy; the two parts must give the loaders the images they gave the run
     ///     (`TrainingImagesIdentity`).

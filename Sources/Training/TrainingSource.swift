@@ -1,7 +1,7 @@
 import Foundation
 
 /// What a run trains on: the database, the split, its training and validation parts and the
-/// label source. Saved with the checkpoint (`--resume` takes the run's); the model card gets
+/// label source. Saved with the checkpoint (a resumed run takes the run's); the model card gets
 /// the database's file name.
 public struct TrainingSource: Codable, Equatable, Sendable {
     /// The database's path as given (relative paths to the directory the run was started in).

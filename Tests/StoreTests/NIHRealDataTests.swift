@@ -14,6 +14,7 @@ final class NIHRealDataTests: XCTestCase {
     }
 
     /// One import shared by the tests of this class (it takes seconds in a debug build).
+    // nonisolated(unsafe): filled by the first test that needs it; XCTest runs the tests one at a time.
     nonisolated(unsafe) private static var shared: Shared?
 
     private func imported() throws -> Shared {

@@ -44,8 +44,10 @@ final class CommonMistakesTests: XCTestCase {
     }
 
     /// The scratch folder all cases run in; built once for the class.
-    static var folder: URL?
-    static var fixtureError: Error?
+    // nonisolated(unsafe): written once by the class setUp before its tests run, all on XCTest's thread.
+    nonisolated(unsafe) static var folder: URL?
+    // nonisolated(unsafe): written once by the class setUp before its tests run, all on XCTest's thread.
+    nonisolated(unsafe) static var fixtureError: Error?
 
     override class func setUp() {
         super.setUp()

@@ -8,7 +8,8 @@ import XCTest
 final class PredictCommandTests: XCTestCase {
     var directory: URL!
     /// One model for the class: building and saving it takes seconds in a debug build.
-    static var modelDirectory: URL?
+    // nonisolated(unsafe): written once by the class setUp before its tests run, all on XCTest's thread.
+    nonisolated(unsafe) static var modelDirectory: URL?
     var model: URL { Self.modelDirectory! }
 
     override class func setUp() {
