@@ -8,6 +8,12 @@ extension Communicator {
 
     /// MPI's error class and message for `code`, as raised on this rank by `call`.
     func mpiError(_ code: Int32, _ call: String) -> DistributedError {
+        Self.mpiError(code, call, rank: rank, size: size)
+    }
+
+    /// MPI's error class and message for `code`, raised by `call` on `rank` (nil before the
+    /// rank is known).
+    static func mpiError(_ code: Int32, _ call: String, rank: Int?, size: Int?) -> DistributedError {
         var errorClass: Int32 = 0
         let classFound = MPI_Error_class(code, &errorClass) == MPI_SUCCESS
         var text = [CChar](repeating: 0, count: Int(MPI_MAX_ERROR_STRING) + 1)

@@ -60,11 +60,13 @@ public final class Communicator {
                                    reason: "MPI provides thread level \(provided); MPI_THREAD_SERIALIZED (\(required)) is needed")
         }
         let world = mpi_shim_comm_world()
-        let unknown = Communicator(handle: world, rank: 0, size: 0)
-        try unknown.check(MPI_Comm_set_errhandler(world, mpi_shim_errors_return()), "MPI_Comm_set_errhandler")
+        func check(_ code: Int32, _ call: String) throws(DistributedError) {
+            if code != MPI_SUCCESS { throw mpiError(code, call, rank: nil, size: nil) }
+        }
+        try check(MPI_Comm_set_errhandler(world, mpi_shim_errors_return()), "MPI_Comm_set_errhandler")
         var rank: Int32 = 0, size: Int32 = 0
-        try unknown.check(MPI_Comm_rank(world, &rank), "MPI_Comm_rank")
-        try unknown.check(MPI_Comm_size(world, &size), "MPI_Comm_size")
+        try check(MPI_Comm_rank(world, &rank), "MPI_Comm_rank")
+        try check(MPI_Comm_size(world, &size), "MPI_Comm_size")
         return Communicator(handle: world, rank: Int(rank), size: Int(size))
     }
 

@@ -10,6 +10,9 @@
 ///
 /// MPI only advances a non-blocking reduction inside an MPI call on this rank; each
 /// `markReady` tests the reductions in flight, which moves them on between backward's layers.
+///
+/// After a thrown error the step's state is undefined and the ranks disagree on what was
+/// started: end the job (`Communicator.abortingOnError`) rather than go on.
 public final class GradientBuckets {
     public let plan: BucketPlan
     private let communicator: Communicator
