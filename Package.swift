@@ -7,6 +7,7 @@ import PackageDescription
 //                   |-> Loader -> Imaging -> CPNG, CISAL, CTurboJPEG, ...
 //                   |-> Store (GRDB / SQLite)
 //                   '-> Reports (pure Swift, no C)
+// Distributed -> CMPI (Open MPI): stands alone until the trainer adopts it.
 let package = Package(
     name: "Thorax",
     platforms: [.macOS(.v13)],
@@ -29,6 +30,7 @@ let package = Package(
         .systemLibrary(name: "COpenJPEG", path: "Sources/COpenJPEG"),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
         .systemLibrary(name: "CISAL", path: "Sources/CISAL"),
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c"),
 
         // The one seeded random generator every module draws from.
         .target(name: "Random"),
@@ -54,6 +56,13 @@ let package = Package(
         .target(name: "CAD", dependencies: ["Random", "Models", "Imaging", "Store", "Loader", "Reports",
                                             .product(name: "GRDB", package: "GRDB.swift")]),
 
+        // Data-parallel training over MPI: communicator, collectives, gradient buckets, sharding.
+        .target(name: "Distributed", dependencies: ["CMPI"], swiftSettings: [.swiftLanguageMode(.v6)]),
+        // Checks the collectives under mpirun with exact expected values, and times allreduce.
+        .executableTarget(name: "thorax-mpi-check",
+                          dependencies: ["Distributed", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: [.swiftLanguageMode(.v6)]),
+
         .executableTarget(
             name: "thorax",
             dependencies: [
@@ -76,6 +85,8 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "Random", "Reports", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoaderTests", dependencies: ["Loader", "Store", "Imaging", "TestSupport"]),
         .testTarget(name: "CADTests", dependencies: ["CAD", "Random", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "thorax-mpi-check", "TestSupport"],
+                    swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(name: "ThoraxCLITests", dependencies: ["thorax", "CAD", "Store", "Models", "SafeTensors", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
