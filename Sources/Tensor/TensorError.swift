@@ -31,6 +31,6 @@ public enum TensorError: Error, CustomStringConvertible, Equatable {
 
 /// Throws `TensorError.oneDNN` when a oneDNN call did not succeed.
 @inline(__always)
-public func checkDNNL(_ status: dnnl_status_t, _ call: @autoclosure () -> String) throws {
+func checkDNNL(_ status: dnnl_status_t, _ call: @autoclosure () -> String) throws {
     if status != dnnl_success { throw TensorError.oneDNN(call: call(), status: Int(status.rawValue)) }
 }
