@@ -12,7 +12,7 @@ public struct ReferenceConv2d {
     public var paddingEnd: (Int, Int)? = nil
 
     public init(inputShape: [Int], outputChannels: Int, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int),
-                dilation: (Int, Int), groups: Int) {
+                dilation: (Int, Int), groups: Int, paddingEnd: (Int, Int)? = nil) {
         self.inputShape = inputShape
         self.outputChannels = outputChannels
         self.kernel = kernel
@@ -20,6 +20,7 @@ public struct ReferenceConv2d {
         self.padding = padding
         self.dilation = dilation
         self.groups = groups
+        self.paddingEnd = paddingEnd
     }
 
     public var outputShape: [Int] {
