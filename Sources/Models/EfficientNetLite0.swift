@@ -180,7 +180,7 @@ public final class EfficientNetLite0: Backbone {
     // dy: gradient of the output -> dx: (N, 3, H, W)
     /// Weight gradients of the convolutions run beside the input-gradient chain
     /// (`OverlappedBackward`): a training step at batch 16, 224 px, 2 threads took 1.11–1.21 s
-    /// against 1.23–1.32 s without (three alternating pairs, 26 Nov 21:59 UTC).
+    /// against 1.23–1.32 s without (three alternating pairs).
     public func backward(_ gradientOutput: Tensor) throws -> Tensor {
         if ranFolded { throw LayerError.backwardNotRecorded("EfficientNetLite0") }
         return try OverlappedBackward.run(enabled: options.overlapsBackward) {

@@ -25,7 +25,7 @@ extension Module {
     /// loading a checkpoint or training after it is always seen. `setOptions(_:)` calls it (or
     /// `unfoldBatchNorm()`) as `EngineOptions.foldsBatchNormInInference` says.
     ///
-    /// Measured (docs/benchmarks.md, session 4): batch 16 at 224², 2 threads, ResNet-50 inference
+    /// Measured (docs/benchmarks.md): batch 16 at 224², 2 threads, ResNet-50 inference
     /// 1.019 → 0.939 s (peak RSS 922 → 466 MB), DenseNet-121 0.714 → 0.692 s, EfficientNet-Lite0
     /// 0.167 → 0.112 s (838 → 348 MB); batch 1 faster or equal too. The fold adds no per-element
     /// work (the weights are reordered on every forward anyway).

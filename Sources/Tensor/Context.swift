@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

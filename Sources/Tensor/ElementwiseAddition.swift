@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 
 /// y = a + b, or y = relu(a + b), over two tensors of one layout — oneDNN's binary add, with the
 /// ReLU fused as an eltwise post-operation only where oneDNN 2.6 computes that fusion exactly.

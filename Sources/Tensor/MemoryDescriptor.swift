@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 
 /// Builders and queries for oneDNN memory descriptors (the shape + layout of a tensor), for the
 /// kernels; layers see them as `Tensor.Layout`.

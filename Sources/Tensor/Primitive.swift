@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 
 /// A oneDNN operation descriptor (`dnnl_convolution_desc_t`, ...): `Primitive` hands a pointer
 /// to one to `dnnl_primitive_desc_create`, which reads as many bytes as the descriptor kind in its

@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 
 /// A reorder primitive between two layouts of the same shape, optionally accumulating
 /// (`to = to + from`) through a sum post-operation.

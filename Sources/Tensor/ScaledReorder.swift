@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 
 /// A reorder that multiplies as it copies: to[i] = scale[k(i)] · from[i], where k(i) is the index
 /// of element i along the dimensions selected by `mask` (bit d set: one factor per index of

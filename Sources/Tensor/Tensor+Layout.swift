@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 
 extension Tensor {
     /// A tensor's logical shape and how its elements lie in memory: plain row-major, channels

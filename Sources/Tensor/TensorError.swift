@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 
 /// What went wrong in the tensor engine: a shape that does not fit, or a oneDNN call that failed.
 public enum TensorError: Error, CustomStringConvertible, Equatable {

@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 
 /// One batch-norm layer's math over (N, H, W) per channel, as `torch.nn.BatchNorm2d(affine: true)`:
 /// oneDNN's batch normalization forward (training or inference) and backward, or the

@@ -1,7 +1,8 @@
-import CDNNL
+internal import CDNNL
 import Dispatch
 
-/// The layouts the double-sum kernels read: (N, C, H, W) with channels in blocks of `block`
+/// The layouts the hand-written kernels read (the double-sum batch norm, the Winograd weight
+/// gradient, the concatenation's slice add): (N, C, H, W) with channels in blocks of `block`
 /// (1 = plain nchw, 8 = nChw8c, 16 = nChw16c), element (n, c, h, w) at
 /// ((n · channelBlocks + c / block) · plane + h · W + w) · block + c % block.
 struct ChannelBlockedLayout {

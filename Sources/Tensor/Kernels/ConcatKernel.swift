@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 import Dispatch
 
 /// Concatenation along the channel axis (DenseNet's torch.cat(features, 1)) on oneDNN's concat

@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 
 extension ConvolutionKernel {
     /// The backward primitives of one training plan, made at the first backward: a primitive

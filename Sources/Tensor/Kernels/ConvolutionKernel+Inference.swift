@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 
 extension ConvolutionKernel {
     /// The activation that ends the inference primitive's post-operations.

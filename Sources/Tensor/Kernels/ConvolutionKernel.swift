@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 
 /// What a 2-D convolution is: channels, kernel, stride, zero padding (before and after, so
 /// TensorFlow's asymmetric "same" padding fits), dilation, groups, bias, and whether a ReLU

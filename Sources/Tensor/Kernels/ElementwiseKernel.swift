@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 
 /// An element-wise function on oneDNN's eltwise primitive, forward and backward, in the input's
 /// layout. Backward uses the forward's output (the `*_use_dst_for_bwd` algorithms), so the caller

@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 
 /// y = x·Wᵀ + b on oneDNN's inner product, forward and backward, for a (N, I) input and a
 /// (O, I) weight; plain layouts for input, output and gradients (the tensors are small, and

@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 
 /// oneDNN pooling, forward and backward, for one window geometry; max pooling keeps its
 /// workspace (the arg-max positions) for backward. The output layout follows the input's.

@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 import Foundation
 
 /// The weight gradient of a 3×3 convolution with stride 1, padding 1, dilation 1 and no groups,
@@ -18,7 +18,7 @@ import Foundation
 /// and `OverlappedBackward` runs every weight gradient on one thread. A C prototype of this
 /// algorithm (same transforms and `dnnl_sgemm` products; not kept in the repository) ran 1.5–1.9×
 /// faster than that kernel on those shapes (batch 16, one thread); in the whole ResNet-50 step it
-/// is a few per cent (docs/benchmarks.md, session 4; `EngineOptions.winogradWeightGradient` off to compare).
+/// is a few per cent (docs/benchmarks.md; `EngineOptions.winogradWeightGradient` off to compare).
 /// Hand-written: oneDNN 2.6 implements Winograd only for AVX-512 and only forward/backward-data.
 /// `ConvolutionKernel.weightGradientWork` takes this path for the convolutions `supports` accepts.
 ///
