@@ -46,7 +46,7 @@ extension Module {
                     case .sigmoid: break
                     }
                 }
-                convolution.fold = BatchNormFold(batchNorm: batchNorm, activation: activation, activationLayer: activationLayer)
+                convolution.fold = BatchNormFold(batchNorm: batchNorm, activation: activation)
                 batchNorm.foldedInto = convolution
                 activationLayer?.foldedInto = convolution
             }

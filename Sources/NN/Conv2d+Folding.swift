@@ -28,12 +28,11 @@ public struct ConvolutionFusion {
 }
 
 /// A batch norm folded into the convolution before it (`Module.foldBatchNorm()`), and the
-/// activation after the batch norm that the convolution applies too.
+/// activation after the batch norm (its fused ReLU, or a ReLU/ReLU6 layer that then passes its
+/// input through) that the convolution applies too.
 struct BatchNormFold {
     let batchNorm: BatchNorm2d
     let activation: ConvolutionFusion.Activation
-    /// The separate activation layer the fold took over (which then passes its input through), if any.
-    let activationLayer: Layer?
 }
 
 extension Conv2d {
