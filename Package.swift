@@ -3,7 +3,7 @@ import Foundation
 import PackageDescription
 
 // Modules by concern; arrows point at what a module may import (DESIGN.md):
-// thorax (CLI) -> CAD -> Models -> NN -> Tensor -> CDNNL (oneDNN)
+// thorax (CLI) -> CAD -> Models -> NN -> Tensor -> CDNNL (oneDNN; only Tensor imports it)
 //                   |-> Loader -> Imaging -> CPNG, CISAL, CTurboJPEG, ...
 //                   |-> Store (GRDB / SQLite)
 //                   '-> Reports (pure Swift, no C)
@@ -33,16 +33,22 @@ let package = Package(
         .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c"),
 
         // The one seeded random generator every module draws from.
-        .target(name: "Random"),
+        .target(name: "Random",
+                swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // The report labeller: pure Swift, Foundation only.
         .target(name: "Reports", resources: [.copy("Resources")]),
 
-        // The tensor engine on oneDNN.
-        .target(name: "Tensor", dependencies: ["CDNNL"]),
-        .target(name: "NN", dependencies: ["Tensor", "CDNNL", "Random"]),
-        .target(name: "SafeTensors"),
-        .target(name: "Models", dependencies: ["NN", "SafeTensors"]),
+        // The tensor engine: Tensor is the only module that sees oneDNN (its kernels); NN's
+        // layers and Models' networks call the kernels.
+        .target(name: "Tensor", dependencies: ["CDNNL"],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
+        .target(name: "NN", dependencies: ["Tensor", "Random"],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
+        .target(name: "SafeTensors",
+                swiftSettings: [.swiftLanguageMode(.v6)]),
+        .target(name: "Models", dependencies: ["NN", "SafeTensors"],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // Images and the database.
         .target(name: "Imaging", dependencies: ["Random", "CPNG", "CISAL", "CTurboJPEG", "CZlib", "CCharLS", "COpenJPEG"]),
@@ -75,10 +81,12 @@ let package = Package(
 
         // Shared helpers for the test targets only (locating ../shared/data, temp dirs).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // The engine tests' shared helpers and reference twins (seeded data, comparisons, ReferenceConv2d).
+        .target(name: "EngineTestSupport", dependencies: ["Tensor"], path: "Tests/EngineTestSupport"),
 
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "Random", "TestSupport"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport", "EngineTestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Random", "TestSupport", "EngineTestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Random", "SafeTensors", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Random", "TestSupport", "CZlib"], exclude: ["Fixtures"]),

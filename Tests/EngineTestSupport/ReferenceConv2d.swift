@@ -1,17 +1,29 @@
 /// Plain double-precision convolution, forward and backward, written from the definition;
 /// the twin of `Conv2d` used only by tests.
-struct ReferenceConv2d {
-    let inputShape: [Int]  // N, C, H, W
-    let outputChannels: Int
-    let kernel: (Int, Int)
-    let stride: (Int, Int)
-    let padding: (Int, Int)
-    let dilation: (Int, Int)
-    let groups: Int
+public struct ReferenceConv2d {
+    public let inputShape: [Int]  // N, C, H, W
+    public let outputChannels: Int
+    public let kernel: (Int, Int)
+    public let stride: (Int, Int)
+    public let padding: (Int, Int)
+    public let dilation: (Int, Int)
+    public let groups: Int
     /// Padding after (bottom, right) when it differs from `padding` (TensorFlow's "same").
-    var paddingEnd: (Int, Int)? = nil
+    public var paddingEnd: (Int, Int)? = nil
 
-    var outputShape: [Int] {
+    public init(inputShape: [Int], outputChannels: Int, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int),
+                dilation: (Int, Int), groups: Int, paddingEnd: (Int, Int)? = nil) {
+        self.inputShape = inputShape
+        self.outputChannels = outputChannels
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.groups = groups
+        self.paddingEnd = paddingEnd
+    }
+
+    public var outputShape: [Int] {
         let end = paddingEnd ?? padding
         let h = (inputShape[2] + padding.0 + end.0 - dilation.0 * (kernel.0 - 1) - 1) / stride.0 + 1
         let w = (inputShape[3] + padding.1 + end.1 - dilation.1 * (kernel.1 - 1) - 1) / stride.1 + 1
@@ -40,7 +52,7 @@ struct ReferenceConv2d {
     }
 
     // x: (N, C, H, W), weight: (O, C/groups, kH, kW), bias: (O) -> y: (N, O, H', W')
-    func forward(input: [Double], weight: [Double], bias: [Double]?) -> [Double] {
+    public func forward(input: [Double], weight: [Double], bias: [Double]?) -> [Double] {
         let out = outputShape
         var output = [Double](repeating: 0, count: out.reduce(1, *))
         if let bias {
@@ -51,7 +63,7 @@ struct ReferenceConv2d {
     }
 
     // dy -> (dx, dW, db)
-    func backward(input: [Double], weight: [Double], gradientOutput: [Double]) -> (input: [Double], weight: [Double], bias: [Double]) {
+    public func backward(input: [Double], weight: [Double], gradientOutput: [Double]) -> (input: [Double], weight: [Double], bias: [Double]) {
         var gradientInput = [Double](repeating: 0, count: input.count)
         var gradientWeight = [Double](repeating: 0, count: weight.count)
         var gradientBias = [Double](repeating: 0, count: outputChannels)

@@ -1,6 +1,5 @@
-import CDNNL
+internal import CDNNL
 import Foundation
-import Tensor
 
 /// The weight gradient of a 3×3 convolution with stride 1, padding 1, dilation 1 and no groups,
 /// computed with Winograd's minimal filtering F(2×2, 3×3) (Lavin & Gray, "Fast Algorithms for
@@ -19,21 +18,13 @@ import Tensor
 /// and `OverlappedBackward` runs every weight gradient on one thread. A C prototype of this
 /// algorithm (same transforms and `dnnl_sgemm` products; not kept in the repository) ran 1.5–1.9×
 /// faster than that kernel on those shapes (batch 16, one thread); in the whole ResNet-50 step it
-/// is a few per cent (docs/benchmarks.md, session 4, `THORAX_WINOGRAD_WEIGHT_GRADIENT=0` to compare). Hand-written: oneDNN 2.6 implements Winograd
-/// only for AVX-512 and only forward/backward-data.
+/// is a few per cent (docs/benchmarks.md; `EngineOptions.winogradWeightGradient` off to compare).
+/// Hand-written: oneDNN 2.6 implements Winograd only for AVX-512 and only forward/backward-data.
+/// `ConvolutionKernel.weightGradientWork` takes this path for the convolutions `supports` accepts.
 ///
 /// Numerically the transforms only add, subtract and halve, so the result differs from the direct
 /// sum by float32 rounding of the reassociated sums (relative 1e-5 on those layers).
-public enum WinogradWeightGradient {
-    /// Process-wide switch; on unless the environment sets `THORAX_WINOGRAD_WEIGHT_GRADIENT=0`.
-    nonisolated(unsafe) public static var isEnabled: Bool =
-        EngineSwitches.process.winogradWeightGradient
-
-    /// How many weight gradients this path has computed in this process (read by tests to see
-    /// that a layer took it; counted under a lock since the overlap's worker thread calls it).
-    public static var runs: Int { runCounter.value }
-    private static let runCounter = WinogradSupport.RunCounter()
-
+enum WinogradWeightGradient {
     /// Channels a convolution needs on each side to take this path. DenseNet-121's 3×3 layers
     /// (128 → 32) measured no faster with it (training step 2.44/2.55 s against 2.49/2.40 s,
     /// alternating runs) and 200 MB heavier: with 32 outputs the products are too thin to pay for
@@ -42,7 +33,7 @@ public enum WinogradWeightGradient {
 
     /// Whether a convolution of this kind uses this path: 3×3 kernel, stride 1, padding 1 on
     /// every side, dilation 1, one group, at least `minimumChannels` inputs and outputs.
-    static func supports(_ layer: Conv2d) -> Bool {
+    static func supports(_ layer: ConvolutionParameters) -> Bool {
         layer.kernelSize == (3, 3) && layer.stride == (1, 1) && layer.padding == (1, 1) && layer.paddingEnd == (1, 1)
             && layer.dilation == (1, 1) && layer.groups == 1
             && layer.inputChannels >= minimumChannels && layer.outputChannels >= minimumChannels
@@ -70,7 +61,7 @@ public enum WinogradWeightGradient {
     /// - Throws: `TensorError.shapeMismatch` when the shapes do not fit each other or a layout is
     ///   not channel-blocked by 8 or 16; `TensorError.oneDNN` when `dnnl_sgemm` fails.
     // x: (N, C_in, H, W), dy: (N, C_out, H, W) -> dW: (C_out, C_in, 3, 3) +=, db: (C_out) +=
-    public static func accumulate(input: Tensor, gradientOutput: Tensor, into weightGradient: Tensor,
+    static func accumulate(input: Tensor, gradientOutput: Tensor, into weightGradient: Tensor,
                                   biasGradient: Tensor? = nil) throws {
         guard let inputLayout = layout(of: input.descriptor), let outputLayout = layout(of: gradientOutput.descriptor) else {
             throw TensorError.shapeMismatch("Winograd weight gradient needs nChw8c or nChw16c tensors")
@@ -115,7 +106,6 @@ public enum WinogradWeightGradient {
             accumulateBiasGradient(dy, outputLayout, channels: outputChannels,
                                    into: biasGradient.floats(count: outputChannels))
         }
-        runCounter.increment()
         let dw = weightGradient.floats(count: outputChannels * inputChannels * 9)
         WinogradSupport.forEachIndex(outputChannels) { output in
             accumulateFilterGradient(s, output: output, inputChannels: inputChannels, rowWidth: inputWidth,
@@ -281,6 +271,4 @@ public enum WinogradWeightGradient {
                                                            _ planeStride: Int, first: Int) {
         storeRow((a, a + b, a - b, -b), target, planeStride, first: first)
     }
-
-
 }

@@ -1,12 +1,13 @@
 import Dispatch
 import Foundation
-import Tensor
 
-/// What `WinogradWeightGradient` and `WinogradConvolution` share: a count of their runs, the split
-/// of their transforms over threads, and unaligned eight-lane loads and stores.
+/// What the hand-written Winograd kernel uses: a count of its runs, the split of its transforms
+/// over threads, and unaligned eight-lane loads and stores.
 enum WinogradSupport {
-    /// A process-wide count, read by tests to see that a layer took a path; incremented under a
-    /// lock since the overlap's worker thread runs the weight gradients.
+    /// A count a kernel keeps of the runs of one path, read by tests to see that a layer took
+    /// it; incremented under a lock since an overlapped backward's worker thread runs the weight
+    /// gradients.
+    // @unchecked Sendable: `count` is read and written only with `lock` held.
     final class RunCounter: @unchecked Sendable {
         private let lock = NSLock()
         private var count = 0
@@ -32,7 +33,7 @@ enum WinogradSupport {
             for index in 0 ..< count { body(index) }
             return
         }
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
+        concurrentPerform(parts: parts) { part in
             for index in count * part / parts ..< count * (part + 1) / parts { body(index) }
         }
     }

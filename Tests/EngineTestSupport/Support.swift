@@ -1,12 +1,13 @@
-import Random
-import NN
+// Helpers the engine's test targets share (TensorTests, NNTests): seeded data, comparisons, finite
+// differences, and the reference twins of the fast kernels.
+import Tensor
 import XCTest
 
 /// A seeded generator for test data (SplitMix64), so failures repeat.
-struct TestRandom {
+public struct TestRandom {
     private var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    public init(_ seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state = state &+ 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -14,22 +15,22 @@ struct TestRandom {
         return z ^ (z >> 31)
     }
     /// Uniform in [low, high).
-    mutating func uniform(_ low: Double = -1, _ high: Double = 1) -> Double {
+    public mutating func uniform(_ low: Double = -1, _ high: Double = 1) -> Double {
         low + (high - low) * Double(next() >> 11) / Double(1 << 53)
     }
-    mutating func values(_ count: Int, _ low: Double = -1, _ high: Double = 1) -> [Double] {
+    public mutating func values(_ count: Int, _ low: Double = -1, _ high: Double = 1) -> [Double] {
         (0..<count).map { _ in uniform(low, high) }
     }
-    mutating func integer(_ range: ClosedRange<Int>) -> Int {
+    public mutating func integer(_ range: ClosedRange<Int>) -> Int {
         range.lowerBound + Int(next() % UInt64(range.count))
     }
 }
 
-func floats(_ values: [Double]) -> [Float] { values.map(Float.init) }
-func doubles(_ tensor: Tensor) throws -> [Double] { try tensor.toArray().map(Double.init) }
+public func floats(_ values: [Double]) -> [Float] { values.map(Float.init) }
+public func doubles(_ tensor: Tensor) throws -> [Double] { try tensor.toArray().map(Double.init) }
 
 /// Asserts max|actual − expected| ≤ tolerance · max(1, max|expected|).
-func assertClose(_ actual: [Double], _ expected: [Double], tolerance: Double, _ what: String,
+public func assertClose(_ actual: [Double], _ expected: [Double], tolerance: Double, _ what: String,
                  file: StaticString = #filePath, line: UInt = #line) {
     XCTAssertEqual(actual.count, expected.count, "\(what): count", file: file, line: line)
     guard actual.count == expected.count else { return }
@@ -46,7 +47,7 @@ func assertClose(_ actual: [Double], _ expected: [Double], tolerance: Double, _ 
 
 /// Central finite differences of the scalar loss L(x) = Σ weights · f(x) at up to `samples`
 /// coordinates of `input`, compared with the analytic gradient. All in double precision.
-func assertGradientMatchesFiniteDifferences(input: [Double], weights: [Double], analytic: [Double],
+public func assertGradientMatchesFiniteDifferences(input: [Double], weights: [Double], analytic: [Double],
                                             samples: Int = 40, step: Double = 1e-6, tolerance: Double = 1e-6,
                                             _ what: String, file: StaticString = #filePath, line: UInt = #line,
                                             function: ([Double]) -> [Double]) {
