@@ -101,3 +101,27 @@ if ProcessInfo.processInfo.environment["THORAX_FUZZ"] != nil {
         package.targets.append(.executableTarget(name: name, dependencies: dependencies + ["FuzzDriver"], path: "Fuzz/Targets/\(name)"))
     }
 }
+
+// The HTTP service (issue 13) and the standalone parts it stands on, each in its own module:
+// DICOMResults (Part 10 writer, TID 1500 SR, Secondary Capture) -> Imaging; Multipart (RFC 2387
+// bodies, pure Swift); Service (Open Inference Protocol v2 on Hummingbird 2) -> Multipart.
+package.dependencies += [
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+]
+package.targets += [
+    .target(name: "DICOMResults", dependencies: ["Imaging"], swiftSettings: [.swiftLanguageMode(.v6)]),
+    .target(name: "Multipart", swiftSettings: [.swiftLanguageMode(.v6)]),
+    .target(name: "Service", dependencies: [
+        "Multipart",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Logging", package: "swift-log"),
+    ], swiftSettings: [.swiftLanguageMode(.v6)]),
+    .testTarget(name: "DICOMResultsTests", dependencies: ["DICOMResults", "Imaging", "TestSupport"],
+                exclude: ["Scripts"], swiftSettings: [.swiftLanguageMode(.v6)]),
+    .testTarget(name: "MultipartTests", dependencies: ["Multipart"], swiftSettings: [.swiftLanguageMode(.v6)]),
+    .testTarget(name: "ServiceTests", dependencies: [
+        "Service", .product(name: "HummingbirdTesting", package: "hummingbird"),
+    ], swiftSettings: [.swiftLanguageMode(.v6)]),
+]
