@@ -94,6 +94,7 @@ if ProcessInfo.processInfo.environment["THORAX_FUZZ"] != nil {
         ("FuzzReports", ["Reports"]),
         ("FuzzNIH", ["Store"]),
         ("FuzzSafeTensors", ["SafeTensors"]),
+        ("FuzzMultipart", ["Multipart"]),
     ]
     package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/Driver"))
     for (name, dependencies) in fuzzTargets {
@@ -120,8 +121,9 @@ package.targets += [
     ], swiftSettings: [.swiftLanguageMode(.v6)]),
     .testTarget(name: "DICOMResultsTests", dependencies: ["DICOMResults", "Imaging", "TestSupport"],
                 exclude: ["Scripts"], swiftSettings: [.swiftLanguageMode(.v6)]),
-    .testTarget(name: "MultipartTests", dependencies: ["Multipart"], swiftSettings: [.swiftLanguageMode(.v6)]),
+    .testTarget(name: "MultipartTests", dependencies: ["Multipart", "Random"], swiftSettings: [.swiftLanguageMode(.v6)]),
     .testTarget(name: "ServiceTests", dependencies: [
-        "Service", .product(name: "HummingbirdTesting", package: "hummingbird"),
+        "Service", .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
     ], swiftSettings: [.swiftLanguageMode(.v6)]),
 ]

@@ -18,7 +18,9 @@ public struct MediaType: Sendable, Equatable, CustomStringConvertible {
     /// "type/subtype", lower case.
     public var essence: String { "\(type)/\(subtype)" }
 
-    /// Parses a Content-Type value; throws `MultipartError.malformedContentType` naming
+    /// Parses a Content-Type value. Unquoted parameter values may hold "/" and ":", which RFC
+    /// 9110 reserves for quoted strings, because clients send `type=application/dicom` and
+    /// such boundaries unquoted. Throws `MultipartError.malformedContentType` naming
     /// what is wrong (no slash, a bad token, an unterminated quoted string, a repeated parameter).
     public init(parsing text: String) throws {
         var scanner = HeaderScanner(text)
@@ -40,7 +42,7 @@ public struct MediaType: Sendable, Equatable, CustomStringConvertible {
                 guard let quoted = scanner.quotedString() else { throw fail("unterminated quoted string for parameter \(name)") }
                 value = quoted
             } else {
-                guard let token = scanner.token() else { throw fail("parameter \(name) has no value") }
+                guard let token = scanner.unquotedValue() else { throw fail("parameter \(name) has no value") }
                 value = token
             }
             guard parameters.updateValue(value, forKey: name.lowercased()) == nil else {
@@ -94,6 +96,14 @@ struct HeaderScanner {
     mutating func token() -> String? {
         let start = index
         while let c = peek, HeaderScanner.isTokenCharacter(c) { index += 1 }
+        return index > start ? String(String.UnicodeScalarView(scalars[start..<index])) : nil
+    }
+
+    /// An unquoted parameter value: visible ASCII up to ";" or whitespace (tokens, and the
+    /// "/" and ":" clients leave unquoted).
+    mutating func unquotedValue() -> String? {
+        let start = index
+        while let c = peek, c.value > 0x20, c.value < 0x7F, c != ";", c != "\"" { index += 1 }
         return index > start ? String(String.UnicodeScalarView(scalars[start..<index])) : nil
     }
 

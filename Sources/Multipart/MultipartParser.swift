@@ -216,7 +216,11 @@ public struct MultipartParser: Sendable {
         let text = String(decoding: block, as: UTF8.self)
         for line in text.components(separatedBy: "\r\n") {
             if let first = line.unicodeScalars.first, first == " " || first == "\t", !fields.isEmpty {
-                fields[fields.count - 1].value += " " + line.trimmingWhitespace()
+                // Joined with one space, none after an empty value: the value reads the same
+                // as if it had been written on one line (and so after writing it back).
+                let continuation = line.trimmingWhitespace()
+                let value = fields[fields.count - 1].value
+                fields[fields.count - 1].value = value.isEmpty ? continuation : continuation.isEmpty ? value : value + " " + continuation
                 continue
             }
             guard let colon = line.firstIndex(of: ":") else { throw MultipartError.malformedHeader(part: part, line: line) }
