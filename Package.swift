@@ -105,7 +105,7 @@ if ProcessInfo.processInfo.environment["THORAX_FUZZ"] != nil {
 
 // The HTTP service (issue 13) and the standalone parts it stands on, each in its own module:
 // DICOMResults (Part 10 writer, TID 1500 SR, Secondary Capture) -> Imaging; Multipart (RFC 2387
-// bodies, pure Swift); Service (Open Inference Protocol v2 on Hummingbird 2) -> Multipart.
+// bodies, pure Swift); Service (Open Inference Protocol v2 on Hummingbird 2).
 package.dependencies += [
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -114,7 +114,6 @@ package.targets += [
     .target(name: "DICOMResults", dependencies: ["Imaging"], swiftSettings: [.swiftLanguageMode(.v6)]),
     .target(name: "Multipart", swiftSettings: [.swiftLanguageMode(.v6)]),
     .target(name: "Service", dependencies: [
-        "Multipart",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Logging", package: "swift-log"),
@@ -122,8 +121,14 @@ package.targets += [
     .testTarget(name: "DICOMResultsTests", dependencies: ["DICOMResults", "Imaging", "TestSupport"],
                 exclude: ["Scripts"], swiftSettings: [.swiftLanguageMode(.v6)]),
     .testTarget(name: "MultipartTests", dependencies: ["Multipart", "Random"], swiftSettings: [.swiftLanguageMode(.v6)]),
+    // A deterministic fake model, and a server of it for the end-to-end check with tritonclient.
+    .target(name: "ServiceFixtures", dependencies: ["Service"], path: "Tests/ServiceFixtures",
+            swiftSettings: [.swiftLanguageMode(.v6)]),
+    .executableTarget(name: "OIPFixtureServer", dependencies: [
+        "Service", "ServiceFixtures", .product(name: "Logging", package: "swift-log"),
+    ], path: "Tests/OIPFixtureServer", swiftSettings: [.swiftLanguageMode(.v6)]),
     .testTarget(name: "ServiceTests", dependencies: [
-        "Service", .product(name: "Hummingbird", package: "hummingbird"),
+        "Service", "ServiceFixtures", "OIPFixtureServer", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
-    ], swiftSettings: [.swiftLanguageMode(.v6)]),
+    ], exclude: ["Scripts"], swiftSettings: [.swiftLanguageMode(.v6)]),
 ]
