@@ -58,9 +58,6 @@ struct InferenceRequest {
             throw .badRequest("the body carries \(binary.count) bytes of binary data that no input declares (binary_data_size)")
         }
         (self.input, batchSize) = try InferenceRequest.read(input, binary: binarySize == nil ? nil : binary, model: model)
-        guard batchSize >= 1, batchSize <= model.maximumBatchSize else {
-            throw .badRequest("input \"\(input.name)\" has batch size \(batchSize); this model takes 1 to \(model.maximumBatchSize)")
-        }
         outputs = try InferenceRequest.outputs(message, classes: model.classes.count)
     }
 
@@ -74,10 +71,6 @@ struct InferenceRequest {
 
     static func read(_ input: RequestInput, binary: ArraySlice<UInt8>?, model: any InferenceModel)
         throws(ServiceError) -> (Input, Int) {
-        guard input.shape.allSatisfy({ $0 >= 0 }) else {
-            throw .badRequest("input \"\(input.name)\": shape \(input.shape) has a negative dimension")
-        }
-        let count = input.shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
         guard binary != nil || input.data != nil else {
             throw .badRequest("input \"\(input.name)\" has neither data nor binary_data_size")
         }
@@ -90,6 +83,7 @@ struct InferenceRequest {
                 throw .badRequest("input \"\(input.name)\" has shape \(input.shape); this model takes [N, "
                     + model.inputShape.map(String.init).joined(separator: ", ") + "]")
             }
+            let count = try checkedBatch(input, model: model) * model.inputShape.reduce(1, *)
             let values: [Float]
             if let binary {
                 values = try TensorCoding.floats(fromBinary: binary, count: count, input: input.name)
@@ -104,6 +98,7 @@ struct InferenceRequest {
             guard input.shape.count == 1 || (input.shape.count == 2 && input.shape[1] == 1) else {
                 throw .badRequest("input \"\(input.name)\" has shape \(input.shape); give [N] (or [N, 1]) encoded images")
             }
+            let count = try checkedBatch(input, model: model)
             let values: [[UInt8]]
             if let binary {
                 values = try TensorCoding.bytes(fromBinary: binary, count: count, input: input.name)
@@ -115,6 +110,16 @@ struct InferenceRequest {
             throw .badRequest("unknown input \"\(input.name)\"; this model takes \"\(OpenInference.tensorInput)\" (FP32) "
                 + "or \"\(OpenInference.imagesInput)\" (BYTES)")
         }
+    }
+
+    /// N, the shape's first axis, checked against the model's batch limit before any data is
+    /// read: the element count follows from it, and an absurd N must not size a buffer.
+    static func checkedBatch(_ input: RequestInput, model: any InferenceModel) throws(ServiceError) -> Int {
+        let batch = input.shape[0]
+        guard batch >= 1, batch <= model.maximumBatchSize else {
+            throw .badRequest("input \"\(input.name)\" has batch size \(batch); this model takes 1 to \(model.maximumBatchSize)")
+        }
+        return batch
     }
 
     /// The requested outputs; without a list, the probabilities (heatmaps cost a pass per
