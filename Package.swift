@@ -113,6 +113,7 @@ if ProcessInfo.processInfo.environment["THORAX_FUZZ"] != nil {
         ("FuzzReports", ["Reports"]),
         ("FuzzNIH", ["Store"]),
         ("FuzzSafeTensors", ["SafeTensors"]),
+        ("FuzzMultipart", ["Multipart"]),
     ]
     package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/Driver"))
     for (name, dependencies) in fuzzTargets {
@@ -120,3 +121,33 @@ if ProcessInfo.processInfo.environment["THORAX_FUZZ"] != nil {
         package.targets.append(.executableTarget(name: name, dependencies: dependencies + ["FuzzDriver"], path: "Fuzz/Targets/\(name)"))
     }
 }
+
+// The HTTP service (issue 13) and the standalone parts it stands on, each in its own module:
+// DICOMResults (Part 10 writer, TID 1500 SR, Secondary Capture) -> Imaging; Multipart (RFC 2387
+// bodies, pure Swift); Service (Open Inference Protocol v2 on Hummingbird 2).
+package.dependencies += [
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+]
+package.targets += [
+    .target(name: "DICOMResults", dependencies: ["Imaging"], swiftSettings: [.swiftLanguageMode(.v6)]),
+    .target(name: "Multipart", swiftSettings: [.swiftLanguageMode(.v6)]),
+    .target(name: "Service", dependencies: [
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Logging", package: "swift-log"),
+    ], swiftSettings: [.swiftLanguageMode(.v6)]),
+    .testTarget(name: "DICOMResultsTests", dependencies: ["DICOMResults", "Imaging", "TestSupport"],
+                exclude: ["Scripts"], swiftSettings: [.swiftLanguageMode(.v6)]),
+    .testTarget(name: "MultipartTests", dependencies: ["Multipart", "Random"], swiftSettings: [.swiftLanguageMode(.v6)]),
+    // A deterministic fake model, and a server of it for the end-to-end check with tritonclient.
+    .target(name: "ServiceFixtures", dependencies: ["Service"], path: "Tests/ServiceFixtures",
+            swiftSettings: [.swiftLanguageMode(.v6)]),
+    .executableTarget(name: "OIPFixtureServer", dependencies: [
+        "Service", "ServiceFixtures", .product(name: "Logging", package: "swift-log"),
+    ], path: "Tests/OIPFixtureServer", swiftSettings: [.swiftLanguageMode(.v6)]),
+    .testTarget(name: "ServiceTests", dependencies: [
+        "Service", "ServiceFixtures", "OIPFixtureServer", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+    ], exclude: ["Scripts"], swiftSettings: [.swiftLanguageMode(.v6)]),
+]
