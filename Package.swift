@@ -9,13 +9,16 @@ import PackageDescription
 // thorax (the CLI: ArgumentParser, swift-log; parses the typed options once)
 //   '-> Pipeline (chest model + card, model directory, predict / eval / localize / train runners, demo)
 //         |-> Training (trainer with callbacks, typed options, checkpoint / resume)
-//         |     |-> Models -> NN -> Tensor -> CDNNL (oneDNN)
+//         |     |-> Models -> NN -> Tensor -> CDNNL (oneDNN; only Tensor imports it)
 //         |     |     |     '-> Random
 //         |     |     '-> SafeTensors
 //         |     |-> Loader -> Imaging -> CPNG, CISAL, CTurboJPEG, CZlib, CCharLS, COpenJPEG
 //         |     |     '-> Store (all SQL: GRDB, SQLite; CCrypto) -> Reports (the labeller, pure Swift)
 //         |     '-> Evaluation (AUC, bootstrap, ROC, IoU/IoBB, boxes, Prediction; pure Swift) -> Random
 //         '-> Reporting (SVG charts, HTML report, paper tables, heatmap figures) -> Evaluation, Imaging
+//
+// Distributed -> CMPI (Open MPI): stands alone until the trainer adopts it. The HTTP service's
+// modules (Service, DICOMResults, Multipart) are declared at the end of this file.
 let package = Package(
     name: "Thorax",
     platforms: [.macOS(.v13)],
@@ -38,18 +41,25 @@ let package = Package(
         .systemLibrary(name: "COpenJPEG", path: "Sources/COpenJPEG"),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
         .systemLibrary(name: "CISAL", path: "Sources/CISAL"),
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c"),
 
         // The one seeded random generator every module draws from.
-        .target(name: "Random", swiftSettings: [.swiftLanguageMode(.v6)]),
+        .target(name: "Random",
+                swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // The report labeller: pure Swift, Foundation only.
         .target(name: "Reports", resources: [.copy("Resources")], swiftSettings: [.swiftLanguageMode(.v6)]),
 
-        // The tensor engine on oneDNN.
-        .target(name: "Tensor", dependencies: ["CDNNL"]),
-        .target(name: "NN", dependencies: ["Tensor", "CDNNL", "Random"]),
-        .target(name: "SafeTensors"),
-        .target(name: "Models", dependencies: ["NN", "SafeTensors"]),
+        // The tensor engine: Tensor is the only module that sees oneDNN (its kernels); NN's
+        // layers and Models' networks call the kernels.
+        .target(name: "Tensor", dependencies: ["CDNNL"],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
+        .target(name: "NN", dependencies: ["Tensor", "Random"],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
+        .target(name: "SafeTensors",
+                swiftSettings: [.swiftLanguageMode(.v6)]),
+        .target(name: "Models", dependencies: ["NN", "SafeTensors"],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // Images and the database.
         .target(name: "Imaging", dependencies: ["Random", "CPNG", "CISAL", "CTurboJPEG", "CZlib", "CCharLS", "COpenJPEG"],
@@ -76,6 +86,13 @@ let package = Package(
                                                  "Imaging", "Loader", "Store", "Reports"],
                 swiftSettings: [.swiftLanguageMode(.v6)]),
 
+        // Data-parallel training over MPI: communicator, collectives, gradient buckets, sharding.
+        .target(name: "Distributed", dependencies: ["CMPI"], swiftSettings: [.swiftLanguageMode(.v6)]),
+        // Checks the collectives under mpirun with exact expected values, and times allreduce.
+        .executableTarget(name: "thorax-mpi-check",
+                          dependencies: ["Distributed", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: [.swiftLanguageMode(.v6)]),
+
         .executableTarget(
             name: "thorax",
             dependencies: [
@@ -89,11 +106,13 @@ let package = Package(
 
         // Shared helpers for the test targets only (locating the shared data, temp dirs).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: [.swiftLanguageMode(.v6)]),
+        // The engine tests' shared helpers and reference twins (seeded data, comparisons, ReferenceConv2d).
+        .target(name: "EngineTestSupport", dependencies: ["Tensor"], path: "Tests/EngineTestSupport"),
 
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"], exclude: ["Fixtures"],
                     swiftSettings: [.swiftLanguageMode(.v6)]),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "Random", "TestSupport"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport", "EngineTestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Random", "TestSupport", "EngineTestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Random", "SafeTensors", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Random", "TestSupport", "CZlib"], exclude: ["Fixtures"],
@@ -111,11 +130,13 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Evaluation", "Reporting", "Training", "Models", "Imaging", "Store",
                                                        "Random", "TestSupport"],
                     swiftSettings: [.swiftLanguageMode(.v6)]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "thorax-mpi-check", "TestSupport"],
+                    swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(name: "ThoraxCLITests", dependencies: ["thorax", "Pipeline", "Evaluation", "Reporting", "Training", "Store", "Models", "SafeTensors", "TestSupport"],
                     swiftSettings: [.swiftLanguageMode(.v6)]),
     ],
-    // The mode of the targets without their own: the engine (Tensor, NN, SafeTensors, Models),
-    // its tests and the fuzz targets. Every other module and its tests build in Swift 6 mode.
+    // The mode of the targets without their own: the engine's tests (TensorTests, NNTests,
+    // ModelsTests, EngineTestSupport) and the fuzz targets. Every module builds in Swift 6 mode.
     swiftLanguageModes: [.v5]
 )
 
@@ -132,6 +153,7 @@ if ProcessInfo.processInfo.environment["THORAX_FUZZ"] != nil {
         ("FuzzReports", ["Reports"]),
         ("FuzzNIH", ["Store"]),
         ("FuzzSafeTensors", ["SafeTensors"]),
+        ("FuzzMultipart", ["Multipart"]),
     ]
     package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/Driver"))
     for (name, dependencies) in fuzzTargets {
@@ -139,3 +161,33 @@ if ProcessInfo.processInfo.environment["THORAX_FUZZ"] != nil {
         package.targets.append(.executableTarget(name: name, dependencies: dependencies + ["FuzzDriver"], path: "Fuzz/Targets/\(name)"))
     }
 }
+
+// The HTTP service (issue 13) and the standalone parts it stands on, each in its own module:
+// DICOMResults (Part 10 writer, TID 1500 SR, Secondary Capture) -> Imaging; Multipart (RFC 2387
+// bodies, pure Swift); Service (Open Inference Protocol v2 on Hummingbird 2).
+package.dependencies += [
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+]
+package.targets += [
+    .target(name: "DICOMResults", dependencies: ["Imaging"], swiftSettings: [.swiftLanguageMode(.v6)]),
+    .target(name: "Multipart", swiftSettings: [.swiftLanguageMode(.v6)]),
+    .target(name: "Service", dependencies: [
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Logging", package: "swift-log"),
+    ], swiftSettings: [.swiftLanguageMode(.v6)]),
+    .testTarget(name: "DICOMResultsTests", dependencies: ["DICOMResults", "Imaging", "TestSupport"],
+                exclude: ["Scripts"], swiftSettings: [.swiftLanguageMode(.v6)]),
+    .testTarget(name: "MultipartTests", dependencies: ["Multipart", "Random"], swiftSettings: [.swiftLanguageMode(.v6)]),
+    // A deterministic fake model, and a server of it for the end-to-end check with tritonclient.
+    .target(name: "ServiceFixtures", dependencies: ["Service"], path: "Tests/ServiceFixtures",
+            swiftSettings: [.swiftLanguageMode(.v6)]),
+    .executableTarget(name: "OIPFixtureServer", dependencies: [
+        "Service", "ServiceFixtures", .product(name: "Logging", package: "swift-log"),
+    ], path: "Tests/OIPFixtureServer", swiftSettings: [.swiftLanguageMode(.v6)]),
+    .testTarget(name: "ServiceTests", dependencies: [
+        "Service", "ServiceFixtures", "OIPFixtureServer", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+    ], exclude: ["Scripts"], swiftSettings: [.swiftLanguageMode(.v6)]),
+]

@@ -111,6 +111,15 @@ IMPRESSION: no pneumothorax. stable mass in the right upper lobe.
         lines = open(os.path.join(nih, name), "rb").read().split(b"\n")[:8]
         put("FuzzNIH", name + ".seed", prefix + b"\n".join(lines) + b"\n")
 
+    # Multipart: byte 0 picks the chunk size, then the Content-Type line, then the body.
+    stow = b'multipart/related; type="application/dicom"; boundary="frontier"\n'
+    put("FuzzMultipart", "two-parts.seed", b"\x07" + stow + b"preamble\r\n--frontier\r\n"
+        b"Content-Type: application/dicom\r\n\r\n\x00\x00DICM\r\n--frontier  \r\n"
+        b"Content-Type: application/dicom\r\nContent-Location: b\r\n\r\n\r\n--fronti\r\n--frontier--\r\nepilogue")
+    put("FuzzMultipart", "empty-parts.seed", b"\x00multipart/related; boundary=b\n--b\r\n\r\n\r\n--b\r\n\r\nx\r\n--b--")
+    put("FuzzMultipart", "folded.seed", b"\x21multipart/mixed; boundary=\"a b\"\n--a b\r\nX: 1\r\n\t2\r\n\r\nbody\r\n--a b--")
+    put("FuzzMultipart", "truncated.seed", b"\x03" + stow + b"--frontier\r\nContent-Type: application/dicom\r\n\r\nDI")
+
     total = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(OUT) for f in fs)
     print(f"Fuzz/Corpus: {total} bytes")
 

@@ -3,7 +3,7 @@
 dcmtk's `dcmdjpeg` (IJG 6b, libijg12), with libjpeg-turbo on the 8-bit original as a second
 baseline; checks that Thorax's stored values equal dcmdjpeg's.
 
-The 12-bit image is ../shared/data/nih/dicom/test1.dcm's values x 16 plus a 0-15 ramp in the low
+The 12-bit image is the test data's nih/dicom/test1.dcm values x 16 plus a 0-15 ramp in the low
 bits (12 bits stored), encoded by `dcmcjpeg +ee` (quality 90); the 8-bit one is test1.dcm itself
 encoded the same way. Reports medians of --repeats runs:
 - thorax: `thorax image bench` decode median (in process: DICOM parse, JPEG decode, stored

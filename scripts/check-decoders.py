@@ -11,7 +11,7 @@ dcmtk's libijg12, the same islow IDCT) exactly; the rendered 8-bit image must ma
 Modality LUT + VOI LUT within 1 (MONOCHROME1 inverted, min-max scaling when there is no window).
 Fixture DICOMs that Thorax must refuse are listed in EXPECTED_ERRORS; any other failure counts.
 
-    python3 scripts/check-decoders.py [--thorax .build/release/thorax] [--data ../shared/data]
+    python3 scripts/check-decoders.py [--thorax .build/release/thorax] [--data DIR]
 
 Prints one line per group and exits 1 when any file differs.
 """

@@ -2,7 +2,7 @@
 """Writes the small image fixtures of Tests/ImagingTests/Fixtures.
 
 PNG and JPEG files hold deterministic patterns (the tests compute the same formulas); DICOM
-files are cut from the real NIH DICOMs in ../shared/data/nih/dicom and re-encoded in every
+files are cut from the real NIH DICOMs in the test data's nih/dicom and re-encoded in every
 transfer syntax with Debian's dcmtk and GDCM tools, so the Swift decoders are checked against
 files made by other implementations. Run from the repository root; the outputs are committed,
 so tests never need Python.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Builds Samples/nih/ from ../shared/data/nih: a tiny ChestX-ray14 release for the demo.
+"""Builds Samples/nih/ from the test data's nih folder ($THORAX_SHARED_DATA/nih): a tiny ChestX-ray14 release for the demo.
 
 - images/: the 5 boxed test images (1024x1024) halved to 512x512 8-bit grayscale by 2x2 box
   averaging (PIL's reduce), and 6 train_val images of images-256 copied byte for byte.
@@ -13,7 +13,7 @@ import os
 import shutil
 from PIL import Image
 
-SOURCE = "../shared/data/nih"
+SOURCE = os.path.join(os.environ.get("THORAX_SHARED_DATA", os.path.join("..", "shared", "data")), "nih")
 TARGET = "Samples/nih"
 BOXED = ["00001153_004.png", "00001369_000.png", "00002578_000.png", "00022084_000.png", "00026911_000.png"]
 SMALL = ["00000001_000.png", "00000002_000.png", "00000099_013.png", "00000103_000.png",

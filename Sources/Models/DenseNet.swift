@@ -37,6 +37,7 @@ public final class DenseNet: Backbone {
     public let classifier: Linear?
     public let featureChannels: Int
     public var isTraining = true
+    public private(set) var options = EngineOptions()
 
     /// - Parameters:
     ///   - classCount: outputs of `classifier`; nil builds the backbone, whose output is the
@@ -73,7 +74,10 @@ public final class DenseNet: Backbone {
             avgpool = nil
             classifier = nil
         }
+        foldBatchNorm()  // as `EngineOptions.foldsBatchNormInInference`'s default says
     }
+
+    public func adopt(_ options: EngineOptions) { self.options = options }
 
     public var computesInputGradient: Bool {
         get { conv0.computesInputGradient }
@@ -95,7 +99,7 @@ public final class DenseNet: Backbone {
 
     /// Weight gradients of the convolutions run beside the input-gradient chain (`OverlappedBackward`).
     public func backward(_ gradientOutput: Tensor) throws -> Tensor {
-        try OverlappedBackward.run {
+        try OverlappedBackward.run(enabled: options.overlapsBackward) {
             var gradient = gradientOutput
             if let avgpool, let classifier { gradient = try avgpool.backward(classifier.backward(gradient)) }
             return try features.backward(gradient)
@@ -106,7 +110,7 @@ public final class DenseNet: Backbone {
 /// A transition between dense blocks: norm+relu (fused), conv (1×1 halving the channels), pool
 /// (2×2 average), named as torchvision's `_Transition`.
 ///
-/// In unrecorded evaluation (`GradientRecording`) it pools before the convolution: a 1×1
+/// In unrecorded evaluation (`EngineOptions.recordsGradientsInEvaluation` off) it pools before the convolution: a 1×1
 /// convolution and an average pooling are both linear and per-position/per-channel, so they
 /// commute exactly (up to rounding) — and the convolution then runs on a quarter of the positions.
 /// Training and recorded evaluation keep torchvision's order.
@@ -127,7 +131,7 @@ final class Transition: Layer {
 
     // x: (N, C, H, W) -> (N, C/2, H/2, W/2)
     func forward(_ input: Tensor) throws -> Tensor {
-        pooledFirst = !conv.isTraining && !GradientRecording.inEvaluation
+        pooledFirst = !conv.recordsGradients
         if pooledFirst { return try conv.forward(pool.forward(norm.forward(input))) }
         return try pool.forward(conv.forward(norm.forward(input)))
     }

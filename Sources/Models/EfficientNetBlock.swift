@@ -46,11 +46,15 @@ public final class EfficientNetBlock: Layer {
         projectionNorm = try BatchNorm2d(featureCount: outputChannels, epsilon: epsilon, momentum: momentum)
     }
 
+    /// The package's children, and each ReLU6 (no parameters) after the batch norm it follows, so
+    /// that `setTraining` and `foldBatchNorm()` reach it.
     public var namedChildren: [(name: String, module: Module)] {
         var children: [(name: String, module: Module)] = []
-        if let expansion { children += [("_expand_conv", expansion.convolution), ("_bn0", expansion.norm)] }
-        children += [("_depthwise_conv", depthwise), ("_bn1", depthwiseNorm), ("_project_conv", projection),
-                     ("_bn2", projectionNorm)]
+        if let expansion {
+            children += [("_expand_conv", expansion.convolution), ("_bn0", expansion.norm), ("_relu0", expansion.activation)]
+        }
+        children += [("_depthwise_conv", depthwise), ("_bn1", depthwiseNorm), ("_relu1", depthwiseActivation),
+                     ("_project_conv", projection), ("_bn2", projectionNorm)]
         // No parameters or buffers: listed so that setTraining reaches it.
         if let dropConnect { children.append(("_drop_connect", dropConnect)) }
         return children
@@ -65,52 +69,35 @@ public final class EfficientNetBlock: Layer {
         dropConnect?.isTraining = isTraining
     }
 
-    /// Whether, in unrecorded evaluation, a block with a skip connection may write its output
-    /// over its input (no copy of the input into the output buffer). Only for inputs nothing
+    /// Whether, folded in unrecorded evaluation, a block with a skip connection may write its
+    /// output over its input (no copy of the input into the output buffer). Only for inputs nothing
     /// reads afterwards: `EfficientNetLite0` sets it for its blocks. Off for a block built alone.
     var overwritesInputInInference = false
-    private var ranFused = false
+    /// Whether the last forward ran the skip sum folded (so kept nothing for backward).
+    private var ranFolded = false
 
     // x: (N, C_in, H, W) -> (N, C_out, ceil(H/stride), ceil(W/stride))
+    /// With the batch norms folded (`foldBatchNorm()`, unrecorded evaluation) each convolution
+    /// applies its batch norm and ReLU6, and the projection also the skip sum (`Conv2d.forwardFolded`).
     public func forward(_ input: Tensor) throws -> Tensor {
-        if canFold {
-            // Unrecorded evaluation: each convolution with its batch norm folded into its weights
-            // and bias, the ReLU6 and the skip sum fused (`Conv2d.forward(_:fusing:)`).
-            ranFused = true
-            var x = input
-            if let expansion {
-                x = try expansion.convolution.forward(x, fusing: ConvolutionFusion(batchNorm: expansion.norm, residual: nil,
-                                                                                  overwritesResidual: false, activation: .relu6))
-            }
-            x = try depthwise.forward(x, fusing: ConvolutionFusion(batchNorm: depthwiseNorm, residual: nil,
-                                                                   overwritesResidual: false, activation: .relu6))
-            return try projection.forward(x, fusing: ConvolutionFusion(batchNorm: projectionNorm, residual: hasSkip ? input : nil,
-                                                                       overwritesResidual: overwritesInputInInference,
-                                                                       activation: .none))
-        }
-        ranFused = false
         var x = input
         if let expansion {
             x = try expansion.activation.forward(expansion.norm.forward(expansion.convolution.forward(x)))
         }
         x = try depthwiseActivation.forward(depthwiseNorm.forward(depthwise.forward(x)))
+        ranFolded = hasSkip && projection.foldsBatchNorm && !(dropConnect?.isTraining ?? false)
+        if ranFolded {
+            return try projection.forwardFolded(x, residual: input, overwritesResidual: overwritesInputInInference,
+                                                activation: .none)
+        }
         x = try projectionNorm.forward(projection.forward(x))
         if let dropConnect { x = try dropConnect.forward(x) }
         return hasSkip ? try add.forward(x, input) : x
     }
 
-    /// Whether every convolution can take its batch norm (`Conv2d.fusible`: unrecorded
-    /// evaluation, the switch on) and drop connect is off or in evaluation (the identity).
-    private var canFold: Bool {
-        (dropConnect.map { !$0.isTraining } ?? true)
-            && (expansion.map { Conv2d.fusible($0.convolution, $0.norm) != nil } ?? true)
-            && Conv2d.fusible(depthwise.convolution, depthwiseNorm) != nil
-            && Conv2d.fusible(projection, projectionNorm) != nil
-    }
-
     // dy: (N, C_out, H', W') -> dx: (N, C_in, H, W)
     public func backward(_ gradientOutput: Tensor) throws -> Tensor {
-        if ranFused { throw LayerError.backwardNotRecorded("EfficientNetBlock") }
+        if ranFolded { throw LayerError.backwardNotRecorded("EfficientNetBlock") }
         var gradient = gradientOutput
         var skipGradient: Tensor?
         if hasSkip { (gradient, skipGradient) = try add.backward(gradientOutput) }

@@ -78,6 +78,7 @@ public final class EfficientNetLite0: Backbone {
     let pooling: GlobalAveragePool2d?
     public let classifier: Linear?
     public var isTraining = true
+    public private(set) var options = EngineOptions()
 
     public var featureChannels: Int { configuration.headChannels }
 
@@ -120,7 +121,10 @@ public final class EfficientNetLite0: Backbone {
             pooling = nil
             classifier = nil
         }
+        foldBatchNorm()  // as `EngineOptions.foldsBatchNormInInference`'s default says
     }
+
+    public func adopt(_ options: EngineOptions) { self.options = options }
 
     /// Drop connect as the package applies it in training: block i of the B blocks (counted from
     /// 0 over all stages) drops its branch with probability rate · i / B, blocks with a skip
@@ -147,9 +151,12 @@ public final class EfficientNetLite0: Backbone {
         }
     }
 
+    /// The package's children, and each ReLU6 (no parameters) after the batch norm it follows, so
+    /// that `setTraining` and `foldBatchNorm()` reach it.
     public var namedChildren: [(name: String, module: Module)] {
         var children: [(name: String, module: Module)] = [
-            ("_conv_stem", stem), ("_bn0", stemNorm), ("_blocks", blocks), ("_conv_head", head), ("_bn1", headNorm),
+            ("_conv_stem", stem), ("_bn0", stemNorm), ("_relu0", stemActivation), ("_blocks", blocks),
+            ("_conv_head", head), ("_bn1", headNorm), ("_relu1", headActivation),
         ]
         if let classifier { children.append(("_fc", classifier)) }
         return children
@@ -157,33 +164,26 @@ public final class EfficientNetLite0: Backbone {
 
     // x: (N, 3, H, W) -> features (N, 1280, H/32, W/32), or logits (N, classes) with the classifier
     public func forward(_ input: Tensor) throws -> Tensor {
-        // Unrecorded evaluation (`Conv2d.fusible`): stem and head with their batch norms folded
-        // in and the ReLU6 fused; the blocks do the same inside.
-        let foldsStem = Conv2d.fusible(stem.convolution, stemNorm) != nil
-        let foldsHead = Conv2d.fusible(head, headNorm) != nil
-        ranFused = foldsStem || foldsHead
-        var x = try foldsStem
-            ? stem.forward(input, fusing: ConvolutionFusion(batchNorm: stemNorm, residual: nil, overwritesResidual: false,
-                                                            activation: .relu6))
-            : stemActivation.forward(stemNorm.forward(stem.forward(input)))
+        // With the batch norms folded (`foldBatchNorm()`, unrecorded evaluation) the stem and head
+        // convolutions apply their batch norm and ReLU6; the blocks do the same inside.
+        ranFolded = stem.convolution.foldsBatchNorm || head.foldsBatchNorm
+        var x = try stemActivation.forward(stemNorm.forward(stem.forward(input)))
         x = try blocks.forward(x)
-        x = try foldsHead
-            ? head.forward(x, fusing: ConvolutionFusion(batchNorm: headNorm, residual: nil, overwritesResidual: false,
-                                                        activation: .relu6))
-            : headActivation.forward(headNorm.forward(head.forward(x)))
+        x = try headActivation.forward(headNorm.forward(head.forward(x)))
         if let pooling, let classifier { x = try classifier.forward(pooling.forward(x)) }
         return x
     }
 
-    private var ranFused = false
+    /// Whether the last forward ran folded (so kept nothing for backward).
+    private var ranFolded = false
 
     // dy: gradient of the output -> dx: (N, 3, H, W)
     /// Weight gradients of the convolutions run beside the input-gradient chain
     /// (`OverlappedBackward`): a training step at batch 16, 224 px, 2 threads took 1.11–1.21 s
-    /// against 1.23–1.32 s without (three alternating pairs, 26 Nov 21:59 UTC).
+    /// against 1.23–1.32 s without (three alternating pairs).
     public func backward(_ gradientOutput: Tensor) throws -> Tensor {
-        if ranFused { throw LayerError.backwardNotRecorded("EfficientNetLite0") }
-        return try OverlappedBackward.run {
+        if ranFolded { throw LayerError.backwardNotRecorded("EfficientNetLite0") }
+        return try OverlappedBackward.run(enabled: options.overlapsBackward) {
             var gradient = gradientOutput
             if let pooling, let classifier { gradient = try pooling.backward(classifier.backward(gradient)) }
             gradient = try head.backward(headNorm.backward(headActivation.backward(gradient)))

@@ -33,6 +33,7 @@ public final class ResNet: Backbone {
     public let fc: Linear?
     public let featureChannels: Int
     public var isTraining = true
+    public private(set) var options = EngineOptions()
 
     /// - Parameters:
     ///   - depth: 18, 34, 50 or 101 layers.
@@ -73,7 +74,10 @@ public final class ResNet: Backbone {
             avgpool = nil
             fc = nil
         }
+        foldBatchNorm()  // as `EngineOptions.foldsBatchNormInInference`'s default says
     }
+
+    public func adopt(_ options: EngineOptions) { self.options = options }
 
     public var computesInputGradient: Bool {
         get { conv1.computesInputGradient }
@@ -89,11 +93,7 @@ public final class ResNet: Backbone {
 
     // x: (N, 3, H, W) -> (N, classCount) logits, or (N, featureChannels, H/32, W/32) for a backbone
     public func forward(_ input: Tensor) throws -> Tensor {
-        // Unrecorded evaluation with Conv2d.fusesBatchNormInInference: batch norm folded into conv1, ReLU fused.
-        let stem = try Conv2d.fusible(conv1, bn1) != nil
-            ? conv1.forward(input, fusing: ConvolutionFusion(batchNorm: bn1, relu: bn1.fusesReLU))
-            : bn1.forward(conv1.forward(input))
-        var x = try maxpool.forward(stem)
+        var x = try maxpool.forward(bn1.forward(conv1.forward(input)))
         for stage in stages { x = try stage.forward(x) }
         if let avgpool, let fc { x = try fc.forward(avgpool.forward(x)) }
         return x
@@ -101,7 +101,7 @@ public final class ResNet: Backbone {
 
     /// Weight gradients of the convolutions run beside the input-gradient chain (`OverlappedBackward`).
     public func backward(_ gradientOutput: Tensor) throws -> Tensor {
-        try OverlappedBackward.run {
+        try OverlappedBackward.run(enabled: options.overlapsBackward) {
             var gradient = gradientOutput
             if let avgpool, let fc { gradient = try avgpool.backward(fc.backward(gradient)) }
             for stage in stages.reversed() { gradient = try stage.backward(gradient) }

@@ -20,6 +20,9 @@ public final class ResidualBlock: Layer {
     /// conv1, bn1, conv2, bn2, (conv3, bn3) in order, named as torchvision; every batch norm but
     /// the last applies the block's inner ReLU itself (fused, one pass over the activations).
     let main: [(name: String, layer: Layer)]
+    /// The last convolution and batch norm of `main` (conv2, bn2 or conv3, bn3).
+    private let lastConvolution: Conv2d
+    private let lastNorm: BatchNorm2d
     public let downsample: Sequential?
     /// relu(main + shortcut), the ReLU fused into the sum, written over the last batch norm's
     /// output (which its backward does not read), as torchvision's in-place `out += identity`.
@@ -36,24 +39,28 @@ public final class ResidualBlock: Layer {
         outputChannels = width * kind.expansion
         switch kind {
         case .basic:
+            lastConvolution = try Conv2d(inputChannels: width, outputChannels: width, kernelSize: 3, padding: 1, bias: false,
+                                         seed: seed &+ 1)
+            lastNorm = try BatchNorm2d(featureCount: width)
             main = [
                 ("conv1", try Conv2d(inputChannels: inputChannels, outputChannels: width, kernelSize: 3, stride: stride,
                                      padding: 1, bias: false, seed: seed)),
                 ("bn1", try BatchNorm2d(featureCount: width, fusesReLU: true)),
-                ("conv2", try Conv2d(inputChannels: width, outputChannels: width, kernelSize: 3, padding: 1, bias: false,
-                                     seed: seed &+ 1)),
-                ("bn2", try BatchNorm2d(featureCount: width)),
+                ("conv2", lastConvolution),
+                ("bn2", lastNorm),
             ]
         case .bottleneck:
+            lastConvolution = try Conv2d(inputChannels: width, outputChannels: outputChannels, kernelSize: 1, bias: false,
+                                         seed: seed &+ 2)
+            lastNorm = try BatchNorm2d(featureCount: outputChannels)
             main = [
                 ("conv1", try Conv2d(inputChannels: inputChannels, outputChannels: width, kernelSize: 1, bias: false, seed: seed)),
                 ("bn1", try BatchNorm2d(featureCount: width, fusesReLU: true)),
                 ("conv2", try Conv2d(inputChannels: width, outputChannels: width, kernelSize: 3, stride: stride, padding: 1,
                                      bias: false, seed: seed &+ 1)),
                 ("bn2", try BatchNorm2d(featureCount: width, fusesReLU: true)),
-                ("conv3", try Conv2d(inputChannels: width, outputChannels: outputChannels, kernelSize: 1, bias: false,
-                                     seed: seed &+ 2)),
-                ("bn3", try BatchNorm2d(featureCount: outputChannels)),
+                ("conv3", lastConvolution),
+                ("bn3", lastNorm),
             ]
         }
         if stride != 1 || inputChannels != outputChannels {
@@ -71,54 +78,36 @@ public final class ResidualBlock: Layer {
         main.map { ($0.name, $0.layer as Module) } + (downsample.map { [("downsample", $0 as Module)] } ?? [])
     }
 
-    /// Whether, in unrecorded evaluation, a block whose shortcut is the identity may write its
-    /// output over its input (saving a copy of the input into the output buffer). Only for inputs
+    /// Whether, folded in unrecorded evaluation, a block whose shortcut is the identity may write
+    /// its output over its input (saving a copy of the input into the output buffer). Only for inputs
     /// nothing reads afterwards: `ResNet` sets it for its blocks, whose inputs are the fresh
     /// outputs of the layer before. Off for a block built alone.
     var overwritesInputInInference = false
 
     // x: (N, C_in, H, W) -> (N, C_out, H/stride, W/stride)
     public func forward(_ input: Tensor) throws -> Tensor {
-        if let pairs = fusiblePairs() {
-            // Unrecorded evaluation: each conv with its batch norm folded into its weights and
-            // bias (and its ReLU) in one primitive; the last one also adds the shortcut (a sum
-            // post-operation into a buffer holding it) and applies the final ReLU. The downsample
-            // (a Sequential) folds its own pair.
-            ranFused = true
-            let shortcut = try downsample?.forward(input) ?? input
-            let ownsShortcut = downsample != nil || overwritesInputInInference
-            var x = input
-            for (index, (convolution, batchNorm)) in pairs.enumerated() {
-                let isLast = index == pairs.count - 1
-                let fusion = ConvolutionFusion(batchNorm: batchNorm, residual: isLast ? shortcut : nil,
-                                               overwritesResidual: isLast && ownsShortcut,
-                                               activation: isLast || batchNorm.fusesReLU ? .relu : .none)
-                x = try convolution.forward(x, fusing: fusion)
-            }
-            return x
-        }
-        ranFused = false
-        var x = input
-        for (_, layer) in main { x = try layer.forward(x) }
         let shortcut = try downsample?.forward(input) ?? input
+        var x = input
+        for (_, layer) in main.dropLast(2) { x = try layer.forward(x) }
+        ranFolded = lastConvolution.foldsBatchNorm
+        if ranFolded {
+            // Batch norms folded (`foldBatchNorm()`, unrecorded evaluation): the last convolution
+            // also adds the shortcut (a sum post-operation into a buffer holding it) and applies
+            // the final ReLU, in one primitive.
+            return try lastConvolution.forwardFolded(x, residual: shortcut,
+                                                     overwritesResidual: downsample != nil || overwritesInputInInference,
+                                                     activation: .relu)
+        }
+        x = try lastNorm.forward(lastConvolution.forward(x))
         return try add.forward(x, shortcut)
     }
 
-    private var ranFused = false
-
-    /// The (convolution, batch norm) pairs of the main path when they can run fused, else nil.
-    private func fusiblePairs() -> [(Conv2d, BatchNorm2d)]? {
-        var pairs: [(Conv2d, BatchNorm2d)] = []
-        for index in stride(from: 0, to: main.count, by: 2) {
-            guard let pair = Conv2d.fusible(main[index].layer, main[index + 1].layer) else { return nil }
-            pairs.append(pair)
-        }
-        return pairs
-    }
+    /// Whether the last forward ran folded (so kept nothing for backward).
+    private var ranFolded = false
 
     // dy: (N, C_out, H', W') -> dx: (N, C_in, H, W)
     public func backward(_ gradientOutput: Tensor) throws -> Tensor {
-        if ranFused { throw LayerError.backwardNotRecorded("ResidualBlock") }
+        if ranFolded { throw LayerError.backwardNotRecorded("ResidualBlock") }
         let (mainGradient, shortcutGradient) = try add.backward(gradientOutput)
         let shortcutInputGradient = try downsample?.backward(shortcutGradient) ?? shortcutGradient
         var gradient = mainGradient

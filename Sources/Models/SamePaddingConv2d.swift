@@ -1,4 +1,3 @@
-import CDNNL
 import NN
 import Tensor
 
@@ -9,11 +8,10 @@ import Tensor
 ///
 /// Stride 1 (symmetric for odd kernels) uses `Conv2d`'s padding; stride 2 uses its separate
 /// start and end padding set for even sizes (every stride-2 input when the image side is a
-/// multiple of 32). An odd size needs one more zero row or column before the image: it is
-/// copied into the interior of a zero-bordered buffer by a oneDNN reorder into a sub-memory view
-/// (exact; the border is zeroed once per shape), and backward takes the interior of the padded
-/// input's gradient the same way. Parameter names are the convolution's (`weight`, `bias`).
-public final class SamePaddingConv2d: Layer {
+/// multiple of 32). An odd size needs one more zero row or column before the image: the input
+/// is copied into a zero-bordered buffer first (`ZeroPaddingKernel`), and backward takes the
+/// interior of the padded input's gradient. Parameter names are the convolution's (`weight`, `bias`).
+public final class SamePaddingConv2d: Layer, ConvolutionLayer {
     public let convolution: Conv2d
     public let kernelSize: Int
     public let stride: Int
@@ -21,7 +19,7 @@ public final class SamePaddingConv2d: Layer {
         didSet { convolution.isTraining = isTraining }
     }
 
-    private var plan: PaddingPlan?
+    private let extraPadding = ZeroPaddingKernel()
     private var usedPadding = false
 
     /// - Throws: `TensorError.invalidArgument` for a stride other than 1 or 2, or an even kernel.
@@ -41,6 +39,9 @@ public final class SamePaddingConv2d: Layer {
     }
 
     public var localParameters: [(name: String, parameter: Parameter)] { convolution.localParameters }
+
+    /// The wrapped convolution is no child (its parameters are this layer's): it takes the options here.
+    public func adopt(_ options: EngineOptions) { convolution.adopt(options) }
 
     /// TensorFlow's "same" padding (before, after) along one axis of `size`.
     public static func padding(size: Int, kernelSize: Int, stride: Int) -> (before: Int, after: Int) {
@@ -68,76 +69,14 @@ public final class SamePaddingConv2d: Layer {
         }
         // An odd side needs (k − 1)/2 on both sides; the convolution pads (k − 3)/2 before and
         // (k − 1)/2 after, so one extra zero row/column goes before.
-        let vertical = (input.shape[2] % 2, 0), horizontal = (input.shape[3] % 2, 0)
-        if plan == nil || !MemoryDescriptor.equal(plan!.inputDescriptor, input.descriptor) {
-            plan = try PaddingPlan(input: input, vertical: vertical, horizontal: horizontal)
-        }
-        try plan!.fill.run(from: input, to: plan!.interior)
         usedPadding = true
-        return plan!.padded
+        return try extraPadding.forward(input, before: (input.shape[2] % 2, input.shape[3] % 2), after: (0, 0))
     }
 
     // dy: (N, C_out, H', W') -> dx: (N, C_in, H, W)
     public func backward(_ gradientOutput: Tensor) throws -> Tensor {
         let gradient = try convolution.backward(gradientOutput)
-        guard usedPadding, let plan else { return gradient }
-        return try plan.interiorGradient(of: gradient)
-    }
-
-    /// Buffers and reorders for one input shape and layout.
-    final class PaddingPlan {
-        let inputDescriptor: dnnl_memory_desc_t
-        /// Zero-bordered input in the input's channel blocking, and a view of its interior.
-        let padded: Tensor
-        let interior: Tensor
-        let fill: Reorder
-        let offsets: [Int64]
-        private var gradientExtraction: (source: dnnl_memory_desc_t, view: Tensor, reorder: Reorder)?
-        private let inputGradient: Tensor
-
-        init(input: Tensor, vertical: (before: Int, after: Int), horizontal: (before: Int, after: Int)) throws {
-            inputDescriptor = input.descriptor
-            let shape = input.shape
-            let paddedShape = [shape[0], shape[1], shape[2] + vertical.before + vertical.after,
-                               shape[3] + horizontal.before + horizontal.after]
-            let paddedDescriptor = input.isPlain ? try MemoryDescriptor.plain(paddedShape)
-                : try MemoryDescriptor.channelBlocked(paddedShape, block: 16)
-            padded = try Tensor(descriptor: paddedDescriptor)  // zero-filled: the border stays zero
-            offsets = [0, 0, Int64(vertical.before), Int64(horizontal.before)]
-            interior = try Tensor(partOf: padded, descriptor: Self.submemory(of: paddedDescriptor, shape: shape, offsets: offsets))
-            fill = try Reorder(from: input.descriptor, to: interior.descriptor)
-            inputGradient = try Tensor(descriptor: input.descriptor)
-        }
-
-        static func submemory(of parent: dnnl_memory_desc_t, shape: [Int], offsets: [Int64]) throws -> dnnl_memory_desc_t {
-            var parent = parent
-            var result = dnnl_memory_desc_t()
-            // dnnl_dims_t holds DNNL_MAX_NDIMS (12) entries, which oneDNN reads through these arrays.
-            precondition(shape.count <= 12 && offsets.count <= 12, "at most 12 dimensions, got \(shape.count) and \(offsets.count)")
-            var dimensions = [Int64](repeating: 0, count: 12)
-            var starts = [Int64](repeating: 0, count: 12)
-            for (index, size) in shape.enumerated() { dimensions[index] = Int64(size) }
-            for (index, start) in offsets.enumerated() { starts[index] = start }
-            try checkDNNL(dnnl_memory_desc_init_submemory(&result, &parent, &dimensions, &starts),
-                          "dnnl_memory_desc_init_submemory")
-            return result
-        }
-
-        /// The gradient of the unpadded input: the interior of the padded input's gradient.
-        func interiorGradient(of gradient: Tensor) throws -> Tensor {
-            if gradientExtraction == nil || !MemoryDescriptor.equal(gradientExtraction!.source, gradient.descriptor) {
-                let view = try Tensor(partOf: gradient, descriptor: Self.submemory(of: gradient.descriptor,
-                                                                                   shape: inputGradient.shape, offsets: offsets))
-                gradientExtraction = (gradient.descriptor, view, try Reorder(from: view.descriptor, to: inputGradient.descriptor))
-            }
-            let extraction = gradientExtraction!
-            if extraction.view.data != gradient.data {
-                // A new gradient buffer with the same layout: view it afresh.
-                let view = try Tensor(partOf: gradient, descriptor: extraction.view.descriptor)
-                gradientExtraction = (gradient.descriptor, view, extraction.reorder)
-            }
-            try gradientExtraction!.reorder.run(from: gradientExtraction!.view, to: inputGradient)
-            return inputGradient
-        }
+        guard usedPadding else { return gradient }
+        return try extraPadding.backward(gradient)
     }
 }

@@ -55,6 +55,9 @@ public final class WeaklySupervisedModel: Layer {
         backbone.namedChildren + [("transition", transition), ("pooling", poolingLayer), ("prediction", prediction)]
     }
 
+    /// The backbone's children are this model's, the backbone itself is none: it takes the options here.
+    public func adopt(_ options: EngineOptions) { backbone.adopt(options) }
+
     // x: (N, 3, H, W) -> logits (N, C)
     public func forward(_ input: Tensor) throws -> Tensor {
         let maps = try transition.forward(backbone.forward(input))

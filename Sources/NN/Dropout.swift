@@ -34,17 +34,17 @@ public final class Dropout: Layer {
     public func forward(_ input: Tensor) throws -> Tensor {
         lastWasIdentity = !isTraining || probability == 0
         if lastWasIdentity { return input }
-        if output == nil || !MemoryDescriptor.equal(output!.descriptor, input.descriptor) {
-            output = try Tensor(descriptor: input.descriptor)
-            inputGradient = try Tensor(descriptor: input.descriptor)
-            gradientAdapter = LayoutAdapter(target: input.descriptor)
+        if output == nil || output!.layout != input.layout {
+            output = try Tensor(layout: input.layout)
+            inputGradient = try Tensor(layout: input.layout)
+            gradientAdapter = LayoutAdapter(target: input.layout)
         }
         let count = input.byteCount / MemoryLayout<Float>.stride
         if mask.count != count { mask = [Float](repeating: 0, count: count) }
         let scale = 1 / (1 - probability)
         let keep = Double(1 - probability)
         for index in 0..<count { mask[index] = random.unit() < keep ? scale : 0 }
-        // `count` floats: the input's whole buffer, and the output's, made for the same descriptor.
+        // `count` floats: the input's whole buffer, and the output's, made for the same layout.
         let x = input.floats(count: count), y = output!.floats(count: count)
         for index in 0..<count { y[index] = x[index] * mask[index] }
         return output!

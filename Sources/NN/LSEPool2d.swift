@@ -27,8 +27,7 @@ public final class LSEPool2d: Layer {
     public func forward(_ input: Tensor) throws -> Tensor {
         guard input.shape.count == 4 else { throw TensorError.shapeMismatch("LSEPool2d expects an (N, C, H, W) input, got \(input.shape)") }
         if weights?.shape != input.shape {
-            let plainDescriptor = try MemoryDescriptor.plain(input.shape)
-            inputAdapter = LayoutAdapter(target: plainDescriptor)
+            inputAdapter = LayoutAdapter(target: try .plain(input.shape))
             weights = try Tensor(zeros: input.shape)
             output = try Tensor(zeros: [input.shape[0], input.shape[1]])
             inputGradient = nil

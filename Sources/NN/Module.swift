@@ -11,12 +11,16 @@ public protocol Module: AnyObject {
     var localParameters: [(name: String, parameter: Parameter)] { get }
     /// This module's own non-learnable state saved in checkpoints, e.g. ("running_mean", …).
     var localBuffers: [(name: String, tensor: Tensor)] { get }
+    /// Takes the engine options for this module itself (not its children: `setOptions(_:)`
+    /// reaches those). Modules that use none ignore them.
+    func adopt(_ options: EngineOptions)
 }
 
 extension Module {
     public var namedChildren: [(name: String, module: Module)] { [] }
     public var localParameters: [(name: String, parameter: Parameter)] { [] }
     public var localBuffers: [(name: String, tensor: Tensor)] { [] }
+    public func adopt(_ options: EngineOptions) {}
 
     /// Every parameter of this module and its descendants with its dotted name, in definition order.
     public func namedParameters() -> [(name: String, parameter: Parameter)] {
@@ -42,6 +46,20 @@ extension Module {
         for (_, child) in namedChildren { child.setTraining(training) }
     }
 
+    /// Hands `options` to this module and every descendant, then folds each batch norm into the
+    /// convolution before it or undoes that, as `options.foldsBatchNormInInference` says
+    /// (`foldBatchNorm()`).
+    public func setOptions(_ options: EngineOptions) {
+        forEachModule { $0.adopt(options) }
+        if options.foldsBatchNormInInference { foldBatchNorm() } else { unfoldBatchNorm() }
+    }
+
+    /// Calls `body` on this module and every descendant, parents first.
+    public func forEachModule(_ body: (Module) -> Void) {
+        body(self)
+        for (_, child) in namedChildren { child.forEachModule(body) }
+    }
+
     /// Zeroes the accumulated gradient of every parameter.
     public func zeroGradients() {
         for (_, parameter) in namedParameters() { parameter.zeroGradient() }
@@ -63,7 +81,7 @@ public protocol Layer: Module {
 /// Errors of layers used out of order.
 public enum LayerError: Error, CustomStringConvertible {
     case backwardBeforeForward(String)
-    /// The last forward ran in evaluation mode without `GradientRecording.inEvaluation`.
+    /// The last forward ran in evaluation mode without `EngineOptions.recordsGradientsInEvaluation`.
     case backwardNotRecorded(String)
 
     /// `.backwardNotRecorded` when the layer has run an unrecorded forward, else `.backwardBeforeForward`.
@@ -76,7 +94,7 @@ public enum LayerError: Error, CustomStringConvertible {
         case .backwardBeforeForward(let layer): return "\(layer).backward called before forward"
         case .backwardNotRecorded(let layer):
             return "\(layer).backward after an evaluation-mode forward that kept nothing for backward; "
-                + "set GradientRecording.inEvaluation = true before that forward"
+                + "set EngineOptions.recordsGradientsInEvaluation (Module.setOptions) before that forward"
         }
     }
 }

@@ -1,5 +1,10 @@
 import Foundation
 import Tensor
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Runs the weight gradients of a backward pass beside the rest of it: convolutions hand their
 /// weight-gradient computation (oneDNN's backward-weights primitive and the accumulation into
@@ -13,39 +18,35 @@ import Tensor
 /// with an odd T or T = 1 nothing changes. Results are the same computations on the same values,
 /// only the thread split inside each primitive differs (so float32 rounding may too).
 ///
-/// Only inside `run(_:)` (the models' `backward` open it): `Conv2d.backward` calls `submit(_:)`,
-/// which runs the work at once outside it. When the queue holds more than a few pieces of work the
+/// Only inside `run(enabled:_:)` (the models' `backward` open it, as their
+/// `EngineOptions.overlapsBackward` says): `Conv2d.backward` calls `submit(_:)`, which runs the
+/// work at once outside it, or on a thread other than the one that opened `run`. When the queue holds more than a few pieces of work the
 /// calling thread takes the oldest itself (this bounds the tensors kept alive for queued work), and
 /// at the end it takes what is left before waiting for the worker: every weight gradient is
 /// complete when `run` returns. Work must not depend on other queued work (each piece writes only
 /// its own layer's parameter gradients; two layers sharing one parameter would race). Hand-written:
 /// oneDNN 2.6 has no asynchronous CPU execution.
 public enum OverlappedBackward {
-    /// Process-wide switch; on unless the environment sets `THORAX_OVERLAPPED_BACKWARD=0`.
-    nonisolated(unsafe) public static var isEnabled: Bool =
-        EngineSwitches.process.overlapsBackward
-
     /// Pieces of work waiting beyond which the submitting thread runs the oldest itself.
     static let maximumWaiting = 4
 
+    /// The one worker thread's queue (one per process, like a thread pool; a `run` on another
+    /// thread while one is in progress runs without it).
     private static let queue = WorkQueue()
-    /// Whether a `run` is in progress (set and read by the thread that called `run` only).
-    nonisolated(unsafe) private static var isActive = false
 
     /// Runs `body` (a backward pass) with work submitted inside it done on a second thread, each
     /// thread with half the oneDNN threads; restores the thread count and returns once all work is
-    /// done. Nested calls, T < 2, odd T or `isEnabled == false` just run `body`.
+    /// done. With `enabled` false, nested calls, a `run` in progress on another thread, T < 2 or
+    /// an odd T it just runs `body`.
     /// - Throws: what `body` throws, else the first error of the submitted work.
-    public static func run<Result>(_ body: () throws -> Result) throws -> Result {
+    public static func run<Result>(enabled: Bool = true, _ body: () throws -> Result) throws -> Result {
         let total = Context.threadCount
-        guard isEnabled, !isActive, total >= 2, total % 2 == 0 else { return try body() }
+        guard enabled, total >= 2, total % 2 == 0 else { return try body() }
+        guard queue.open() else { return try body() }
+        defer { queue.close() }
         try Context.setThreadCount(total / 2)
-        isActive = true
         queue.workerThreadCount = total / 2
-        defer {
-            isActive = false
-            try? Context.setThreadCount(total)
-        }
+        defer { try? Context.setThreadCount(total) }
         let result: Result
         do {
             result = try body()
@@ -57,17 +58,21 @@ public enum OverlappedBackward {
         return result
     }
 
-    /// Runs `work` on the worker thread when inside `run(_:)`, else at once.
+    /// Runs `work` on the worker thread when the calling thread is inside `run(enabled:_:)`, else at once.
     public static func submit(_ work: @escaping () throws -> Void) throws {
-        guard isActive else { return try work() }
+        guard queue.isOwnedByThisThread() else { return try work() }
         queue.add(work, maximumWaiting: maximumWaiting)
     }
 }
 
 /// A first-in first-out queue of work served by one worker thread (started on first use, with its
-/// own oneDNN stream), from which the submitting thread may also take work.
+/// own oneDNN stream), from which the submitting thread may also take work; open to one thread's
+/// `run` at a time.
+// @unchecked Sendable: every stored property is read and written only with `condition` locked.
 private final class WorkQueue: @unchecked Sendable {
     private let condition = NSCondition()
+    /// The thread inside `OverlappedBackward.run`, or nil.
+    private var owner: pthread_t?
     private var waiting: [() throws -> Void] = []
     private var workerBusy = false
     private var firstError: Error?
@@ -78,6 +83,31 @@ private final class WorkQueue: @unchecked Sendable {
         set { condition.lock(); wantedWorkerThreads = newValue; condition.unlock() }
     }
     private var wantedWorkerThreads = 1
+
+    /// Makes the calling thread the queue's owner; false when another `run` (on any thread, or
+    /// nested on this one) already holds it.
+    func open() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard owner == nil else { return false }
+        owner = pthread_self()
+        return true
+    }
+
+    /// Ends the calling thread's ownership (after `finish()`).
+    func close() {
+        condition.lock()
+        owner = nil
+        condition.unlock()
+    }
+
+    /// Whether the calling thread owns the queue.
+    func isOwnedByThisThread() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard let owner else { return false }
+        return pthread_equal(owner, pthread_self()) != 0
+    }
 
     func add(_ work: @escaping () throws -> Void, maximumWaiting: Int) {
         condition.lock()

@@ -21,29 +21,15 @@ public final class Sequential: Layer {
 
     public var namedChildren: [(name: String, module: Module)] { layers.map { ($0.name, $0.layer as Module) } }
 
-    /// Runs the layers in order; in unrecorded evaluation (see `GradientRecording`) a
-    /// convolution followed by a batch norm runs as one fused convolution when
-    /// `Conv2d.fusesBatchNormInInference` is on.
+    /// Runs the layers in order (a batch norm folded into the convolution before it by
+    /// `foldBatchNorm()` passes its input through in unrecorded evaluation).
     public func forward(_ input: Tensor) throws -> Tensor {
         var x = input
-        var index = 0
-        ranFused = false
-        while index < layers.count {
-            if index + 1 < layers.count, let (convolution, batchNorm) = Conv2d.fusible(layers[index].layer, layers[index + 1].layer) {
-                x = try convolution.forward(x, fusing: ConvolutionFusion(batchNorm: batchNorm, relu: batchNorm.fusesReLU))
-                ranFused = true
-                index += 2
-            } else {
-                x = try layers[index].layer.forward(x)
-                index += 1
-            }
-        }
+        for (_, layer) in layers { x = try layer.forward(x) }
         return x
     }
-    private var ranFused = false
 
     public func backward(_ gradientOutput: Tensor) throws -> Tensor {
-        if ranFused { throw LayerError.backwardNotRecorded("Sequential") }
         var gradient = gradientOutput
         for (_, layer) in layers.reversed() { gradient = try layer.backward(gradient) }
         return gradient

@@ -1,4 +1,3 @@
-import CDNNL
 import Random
 import Tensor
 
@@ -46,7 +45,7 @@ public final class StochasticDepth: Layer {
         let keepProbability = 1 - probability
         kept = (0 ..< samples).map { _ in (keepProbability + Float(random.unit())).rounded(.down) >= 1 }
         outputShape = input.shape
-        let output = try Tensor(descriptor: input.descriptor, zeroed: false)
+        let output = try Tensor(layout: input.layout, zeroed: false)
         scaleKeptSamples(of: input, into: output, run: run)
         return output
     }
@@ -60,7 +59,7 @@ public final class StochasticDepth: Layer {
             throw TensorError.shapeMismatch("StochasticDepth.backward expects a gradient of shape \(outputShape), got \(gradientOutput.shape)")
         }
         self.outputShape = nil
-        let inputGradient = try Tensor(descriptor: gradientOutput.descriptor, zeroed: false)
+        let inputGradient = try Tensor(layout: gradientOutput.layout, zeroed: false)
         scaleKeptSamples(of: gradientOutput, into: inputGradient, run: try Self.sampleRun(of: gradientOutput))
         return inputGradient
     }
@@ -86,8 +85,7 @@ public final class StochasticDepth: Layer {
     static func sampleRun(of tensor: Tensor) throws -> Int {
         let samples = tensor.shape[0]
         let floats = tensor.byteCount / MemoryLayout<Float>.stride
-        let batchStride = MemoryDescriptor.leading(1, of: tensor.descriptor.format_desc.blocking.strides)[0]
-        guard samples > 0, tensor.descriptor.format_kind == dnnl_blocked, batchStride * samples == floats else {
+        guard samples > 0, let batchStride = tensor.layout.outermostStride, batchStride * samples == floats else {
             throw TensorError.invalidArgument("StochasticDepth needs the batch dimension outermost; got \(tensor.layoutName) for shape \(tensor.shape)")
         }
         return batchStride

@@ -4,7 +4,7 @@ import Foundation
 /// is at fault, the tensor.
 public struct SafeTensorsError: Error, CustomStringConvertible, LocalizedError, Equatable {
     /// What went wrong.
-    public enum Kind: Equatable {
+    public enum Kind: Equatable, Sendable {
         /// The file is shorter than its 8-byte header length or than the header it announces.
         case truncated(needed: Int, actual: Int)
         /// The announced header length is absurd (larger than the file or than 100 MB).

@@ -9,7 +9,7 @@ public struct TensorNameMismatch: Error, CustomStringConvertible, Equatable {
     /// Names present in both with different shapes: (name, expected, found).
     public let misshaped: [Misshaped]
 
-    public struct Misshaped: Equatable {
+    public struct Misshaped: Equatable, Sendable {
         public let name: String
         public let expected: [Int]
         public let found: [Int]

@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -16,24 +17,26 @@ import Darwin
 /// with exactly the bytes asked for and freed on release, so that AddressSanitizer and valgrind
 /// (scripts/memcheck) see a write past a tensor's bytes, or into a released tensor, which a
 /// recycled larger or still allocated buffer would hide.
-enum BufferPool {
-    /// Whether buffers are recycled (read once, at first use).
-    static let isEnabled: Bool = EngineSwitches.process.recyclesBuffers
+// @unchecked Sendable: `free` is read and written only with `lock` held; `isEnabled` never changes.
+final class BufferPool: @unchecked Sendable {
+    /// The process's pool: every tensor allocates from it (one allocator per process, so its
+    /// setting is the process's environment, not an option of a model: `EngineOptions`).
+    static let shared = BufferPool(
+        recycles: (try? EngineOptions.recyclesBuffers(environment: ProcessInfo.processInfo.environment)) ?? true)
 
-    private static var free: [Int: [UnsafeMutableRawPointer]] = [:]
-    private static var lock = pthread_mutex_t()
-    private static let lockReady: Bool = {
-        pthread_mutex_init(&lock, nil)
-        return true
-    }()
+    /// Whether buffers are recycled.
+    let isEnabled: Bool
+    private var free: [Int: [UnsafeMutableRawPointer]] = [:]
+    private let lock = NSLock()
+
+    init(recycles: Bool) { isEnabled = recycles }
 
     /// A 64-byte aligned buffer of at least `bytes` bytes and its capacity: the smallest free
     /// buffer that fits and wastes at most a quarter, else a fresh one (contents undefined).
     /// Reuse across nearby sizes matters for DenseNet, whose concatenations all differ in size.
-    static func acquire(_ bytes: Int) -> (pointer: UnsafeMutableRawPointer, capacity: Int)? {
-        guard isEnabled else { return allocate(bytes) }
-        _ = lockReady
-        pthread_mutex_lock(&lock)
+    func acquire(_ bytes: Int) -> (pointer: UnsafeMutableRawPointer, capacity: Int)? {
+        guard isEnabled else { return Self.allocate(bytes) }
+        lock.lock()
         var best: Int?
         for capacity in free.keys where capacity >= bytes && capacity <= bytes + bytes / 4 {
             if best == nil || capacity < best! { best = capacity }
@@ -43,9 +46,9 @@ enum BufferPool {
             recycled = free[best]!.popLast()
             if free[best]!.isEmpty { free[best] = nil }
         }
-        pthread_mutex_unlock(&lock)
+        lock.unlock()
         if let recycled, let best { return (recycled, best) }
-        return allocate(bytes)
+        return Self.allocate(bytes)
     }
 
     /// A fresh 64-byte aligned buffer of exactly `bytes` bytes.
@@ -56,20 +59,18 @@ enum BufferPool {
     }
 
     /// Returns a buffer of the given capacity for reuse.
-    static func release(_ pointer: UnsafeMutableRawPointer, capacity: Int) {
+    func release(_ pointer: UnsafeMutableRawPointer, capacity: Int) {
         guard isEnabled else { return Glibc.free(pointer) }
-        _ = lockReady
-        pthread_mutex_lock(&lock)
+        lock.lock()
         free[capacity, default: []].append(pointer)
-        pthread_mutex_unlock(&lock)
+        lock.unlock()
     }
 
     /// Frees every buffer kept for reuse (memory goes back to the system allocator).
-    static func drain() {
-        _ = lockReady
-        pthread_mutex_lock(&lock)
+    func drain() {
+        lock.lock()
         for (_, pointers) in free { for pointer in pointers { Glibc.free(pointer) } }
         free = [:]
-        pthread_mutex_unlock(&lock)
+        lock.unlock()
     }
 }

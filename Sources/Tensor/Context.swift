@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -11,14 +11,16 @@ import Darwin
 /// One context per process: oneDNN primitives are bound to an engine, and tensors made on one
 /// engine are not usable on another. Primitives execute on the stream in order; `wait()` is
 /// called after each execution so results are visible to Swift code at once.
+// @unchecked Sendable: its handles never change after init; oneDNN engines may be used from any
+// thread, and a thread that executes beside another takes its own stream (`useOwnStreamOnThisThread`).
 public final class Context: @unchecked Sendable {
     /// The process-wide context, created on first use.
     public static let shared: Context = {
         do { return try Context() } catch { fatalError("oneDNN CPU engine could not be created: \(error)") }
     }()
 
-    public let engine: dnnl_engine_t
-    public let stream: dnnl_stream_t
+    let engine: dnnl_engine_t
+    let stream: dnnl_stream_t
 
     private init() throws {
         var engine: dnnl_engine_t?
@@ -31,7 +33,7 @@ public final class Context: @unchecked Sendable {
 
     /// The stream primitives executed on the calling thread run on: the shared `stream`, unless the
     /// thread took its own with `useOwnStreamOnThisThread()`.
-    public var currentStream: dnnl_stream_t {
+    var currentStream: dnnl_stream_t {
         // The key holds only a dnnl_stream_t, set by `useOwnStreamOnThisThread()`.
         if let own = pthread_getspecific(Context.streamKey) { return OpaquePointer(own) }
         return stream

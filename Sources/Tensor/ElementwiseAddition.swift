@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 
 /// y = a + b, or y = relu(a + b), over two tensors of one layout — oneDNN's binary add, with the
 /// ReLU fused as an eltwise post-operation only where oneDNN 2.6 computes that fusion exactly.
@@ -13,7 +13,7 @@ import CDNNL
 /// checked by a sweep over layouts, channel counts, in-place and both ISAs (`ElementwiseAdditionTests`).
 public final class ElementwiseAddition {
     /// The layout of both inputs and of the output.
-    public let descriptor: dnnl_memory_desc_t
+    public let layout: Tensor.Layout
     public let appliesReLU: Bool
     /// Whether the ReLU runs as the binary primitive's post-operation (else as its own pass).
     public let fusesReLU: Bool
@@ -21,15 +21,15 @@ public final class ElementwiseAddition {
     private let relu: Primitive?
 
     /// - Parameters:
-    ///   - descriptor: the layout of a, b and y.
+    ///   - layout: the layout of a, b and y.
     ///   - appliesReLU: y = relu(a + b) instead of a + b.
     ///   - vectorWidth: floats per vector of oneDNN's kernels (`Context.vectorWidth`).
     /// - Throws: `TensorError.oneDNN` when oneDNN rejects the layout.
-    public init(descriptor: dnnl_memory_desc_t, appliesReLU: Bool, vectorWidth: Int = Context.vectorWidth) throws {
-        self.descriptor = descriptor
+    public init(layout: Tensor.Layout, appliesReLU: Bool, vectorWidth: Int = Context.vectorWidth) throws {
+        self.layout = layout
         self.appliesReLU = appliesReLU
-        fusesReLU = appliesReLU && ElementwiseAddition.fusesReLUExactly(descriptor, vectorWidth: vectorWidth)
-        var data = descriptor
+        fusesReLU = appliesReLU && ElementwiseAddition.fusesReLUExactly(layout, vectorWidth: vectorWidth)
+        var data = layout.descriptor
         var operation = dnnl_binary_desc_t()
         try checkDNNL(dnnl_binary_desc_init(&operation, dnnl_binary_add, &data, &data, &data), "dnnl_binary_desc_init(add)")
         let attributes = try PrimitiveAttributes(fusesReLU ? [.eltwise(dnnl_eltwise_relu, alpha: 0, beta: 0)] : [])
@@ -45,10 +45,10 @@ public final class ElementwiseAddition {
     }
 
     /// Writes a + b (or relu(a + b)) into `output`; `output` may be `a` or `b` itself.
-    /// - Throws: `TensorError.shapeMismatch` when a tensor's layout is not `descriptor`.
+    /// - Throws: `TensorError.shapeMismatch` when a tensor's layout is not `layout`.
     public func run(_ a: Tensor, _ b: Tensor, into output: Tensor) throws {
-        for tensor in [a, b, output] where !MemoryDescriptor.equal(tensor.descriptor, descriptor) {
-            throw TensorError.shapeMismatch("addition built for shape \(MemoryDescriptor.shape(of: descriptor)) (\(MemoryDescriptor.layoutName(descriptor))) got a tensor of shape \(tensor.shape) (\(tensor.layoutName))")
+        for tensor in [a, b, output] where tensor.layout != layout {
+            throw TensorError.shapeMismatch("addition built for shape \(layout.shape) (\(layout)) got a tensor of shape \(tensor.shape) (\(tensor.layoutName))")
         }
         try add.execute([(DNNL_ARG_SRC_0, a), (DNNL_ARG_SRC_1, b), (DNNL_ARG_DST, output)])
         if let relu { try relu.execute([(DNNL_ARG_SRC, output), (DNNL_ARG_DST, output)]) }
@@ -58,10 +58,10 @@ public final class ElementwiseAddition {
     /// plain row-major layouts always; a layout blocked over channels only (nChw8c, nChw16c, ...)
     /// when the channel count is a multiple of both its block and the kernel's vector width (no
     /// channel padding, no partial vector), in place or not; any other layout never (not verified).
-    public static func fusesReLUExactly(_ descriptor: dnnl_memory_desc_t, vectorWidth: Int) -> Bool {
-        if MemoryDescriptor.isPlain(descriptor) { return true }
-        guard let block = MemoryDescriptor.channelBlock(of: descriptor), descriptor.ndims >= 2 else { return false }
-        let channels = MemoryDescriptor.shape(of: descriptor)[1]
+    public static func fusesReLUExactly(_ layout: Tensor.Layout, vectorWidth: Int) -> Bool {
+        if layout.isPlain { return true }
+        guard let block = layout.channelBlock, layout.shape.count >= 2 else { return false }
+        let channels = layout.shape[1]
         return channels % max(block, vectorWidth) == 0
     }
 }

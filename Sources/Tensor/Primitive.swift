@@ -1,9 +1,9 @@
-import CDNNL
+internal import CDNNL
 
 /// A oneDNN operation descriptor (`dnnl_convolution_desc_t`, ...): `Primitive` hands a pointer
 /// to one to `dnnl_primitive_desc_create`, which reads as many bytes as the descriptor kind in its
 /// first field names, so only these C structs may be passed.
-public protocol OperationDescriptor {}
+protocol OperationDescriptor {}
 extension dnnl_convolution_desc_t: OperationDescriptor {}
 extension dnnl_eltwise_desc_t: OperationDescriptor {}
 extension dnnl_batch_normalization_desc_t: OperationDescriptor {}
@@ -14,9 +14,9 @@ extension dnnl_binary_desc_t: OperationDescriptor {}
 /// One oneDNN primitive with its primitive descriptor, created once for a shape and attributes
 /// and executed many times. Layers keep the primitives they build and rebuild them only when the
 /// input's shape or layout changes.
-public final class Primitive {
-    public let descriptor: dnnl_primitive_desc_t
-    public let primitive: dnnl_primitive_t
+final class Primitive {
+    let descriptor: dnnl_primitive_desc_t
+    let primitive: dnnl_primitive_t
 
     /// Creates a primitive from an operation descriptor (`dnnl_convolution_desc_t`, ...).
     /// - Parameters:
@@ -24,7 +24,7 @@ public final class Primitive {
     ///   - attributes: primitive attributes (post-ops), or nil.
     ///   - hint: the forward primitive, for backward primitives.
     /// - Throws: `TensorError.oneDNN` when oneDNN has no implementation or rejects the arguments.
-    public convenience init<Operation: OperationDescriptor>(_ name: String, operation: Operation, attributes: dnnl_primitive_attr_t? = nil,
+    convenience init<Operation: OperationDescriptor>(_ name: String, operation: Operation, attributes: dnnl_primitive_attr_t? = nil,
                                        hint: Primitive? = nil) throws {
         var operation = operation
         var descriptor: dnnl_primitive_desc_t?
@@ -40,7 +40,7 @@ public final class Primitive {
     }
 
     /// Wraps an already created primitive descriptor (reorder, sum, concat) and takes ownership of it.
-    public init(_ name: String, descriptor: dnnl_primitive_desc_t) throws {
+    init(_ name: String, descriptor: dnnl_primitive_desc_t) throws {
         var primitive: dnnl_primitive_t?
         let status = dnnl_primitive_create(&primitive, descriptor)
         if status != dnnl_success {
@@ -88,12 +88,12 @@ public final class Primitive {
     /// The memory descriptor the primitive wants for one of its arguments
     /// (`dnnl_query_src_md`, `dnnl_query_diff_weights_md`, `dnnl_query_workspace_md`, ...).
     /// An empty descriptor (ndims 0) when the primitive has no such argument.
-    public func memoryDescriptor(_ query: dnnl_query_t, index: Int = 0) -> dnnl_memory_desc_t {
+    func memoryDescriptor(_ query: dnnl_query_t, index: Int = 0) -> dnnl_memory_desc_t {
         dnnl_primitive_desc_query_md(descriptor, query, Int32(index))?.pointee ?? dnnl_memory_desc_t()
     }
 
     /// The name of the implementation oneDNN picked, e.g. "jit:avx512_core".
-    public var implementation: String {
+    var implementation: String {
         var name: UnsafePointer<CChar>?
         guard dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &name) == dnnl_success,
               let name else { return "unknown" }
@@ -106,7 +106,7 @@ public final class Primitive {
     ///   argument (layers bring tensors into the layouts their primitives were made for; oneDNN
     ///   reads and writes by the primitive's descriptor, not the memory object's, so a smaller
     ///   buffer would be overrun).
-    public func execute(_ arguments: [(Int32, Tensor)]) throws {
+    func execute(_ arguments: [(Int32, Tensor)]) throws {
         for (argument, tensor) in arguments {
             let bytes = argumentBytes[argument] ?? Primitive.bytes(of: argument, in: descriptor)
             precondition(bytes <= tensor.byteCount,
@@ -132,18 +132,18 @@ public final class Primitive {
 
 /// Primitive attributes built from a list of post-operations, with the user-provided scratchpad
 /// selected; owns the C handles.
-public final class PrimitiveAttributes {
-    public let handle: dnnl_primitive_attr_t
+final class PrimitiveAttributes {
+    let handle: dnnl_primitive_attr_t
 
     /// Post-operations applied to a primitive's result, in order.
-    public enum PostOperation {
+    enum PostOperation {
         /// dst = eltwise(dst) with the given algorithm and alpha, beta.
         case eltwise(dnnl_alg_kind_t, alpha: Float, beta: Float)
         /// dst = result + scale · previous dst (accumulate into the destination).
         case sum(scale: Float)
     }
 
-    public init(_ postOperations: [PostOperation]) throws {
+    init(_ postOperations: [PostOperation]) throws {
         var attributes: dnnl_primitive_attr_t?
         try checkDNNL(dnnl_primitive_attr_create(&attributes), "dnnl_primitive_attr_create")
         handle = attributes!

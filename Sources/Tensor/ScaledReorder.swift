@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 
 /// A reorder that multiplies as it copies: to[i] = scale[k(i)] · from[i], where k(i) is the index
 /// of element i along the dimensions selected by `mask` (bit d set: one factor per index of
@@ -7,16 +7,16 @@ import CDNNL
 ///
 /// Used to fold a batch norm into convolution weights while they are reordered into the
 /// convolution's layout (mask 1 << 0 for (O, I, kH, kW), 0b11 for grouped (G, O/G, I/G, kH, kW)).
-public final class ScaledReorder {
-    public let source: dnnl_memory_desc_t
-    public let destination: dnnl_memory_desc_t
+final class ScaledReorder {
+    let source: dnnl_memory_desc_t
+    let destination: dnnl_memory_desc_t
     /// How many factors `run` takes: the product of the dimensions `mask` selects.
-    public let scaleCount: Int
+    let scaleCount: Int
     private let primitive: Primitive
 
     /// - Throws: `TensorError.invalidArgument` for a mask naming no or a missing dimension;
     ///   `TensorError.oneDNN` when oneDNN has no reorder for the pair of layouts with scales.
-    public init(from source: dnnl_memory_desc_t, to destination: dnnl_memory_desc_t, mask: Int32) throws {
+    init(from source: dnnl_memory_desc_t, to destination: dnnl_memory_desc_t, mask: Int32) throws {
         var source = source, destination = destination
         self.source = source
         self.destination = destination
@@ -41,7 +41,7 @@ public final class ScaledReorder {
     /// Writes the scaled copy of `from` into `to`.
     /// - Parameter scales: a plain tensor of `scaleCount` factors.
     /// - Throws: `TensorError.shapeMismatch` for a wrong number of factors.
-    public func run(from: Tensor, to: Tensor, scales: Tensor) throws {
+    func run(from: Tensor, to: Tensor, scales: Tensor) throws {
         guard scales.count == scaleCount else {
             throw TensorError.shapeMismatch("ScaledReorder needs \(scaleCount) scales, got \(scales.count)")
         }

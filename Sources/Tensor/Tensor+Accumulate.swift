@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 
 extension Tensor {
     /// self += other, element by element over the logical shape; the layouts may differ.

@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -6,8 +6,8 @@ import Darwin
 #endif
 
 /// A float32 tensor in oneDNN memory: its logical shape (NCHW order for images), its layout
-/// (plain row-major or one of oneDNN's blocked layouts such as nChw16c) and a 64-byte aligned
-/// buffer it owns.
+/// (plain row-major or one of oneDNN's blocked layouts such as nChw16c: `Tensor.Layout`) and a
+/// 64-byte aligned buffer it owns.
 ///
 /// Inside a network tensors stay in the layout the primitives prefer; `toArray()` and
 /// `init(shape:values:)` convert to and from plain row-major order at the edges. Layers own the
@@ -16,10 +16,10 @@ import Darwin
 public final class Tensor {
     /// Logical dimensions, outermost first: (N, C, H, W) for images, (N, F) for features.
     public let shape: [Int]
-    /// The oneDNN memory descriptor: shape plus layout.
-    public let descriptor: dnnl_memory_desc_t
+    /// The shape plus how the elements lie in the buffer.
+    public let layout: Layout
     /// The oneDNN memory object bound to this tensor's buffer.
-    public let memory: dnnl_memory_t
+    let memory: dnnl_memory_t
     /// Start of the buffer; `byteCount` bytes, padding of blocked layouts included.
     public let data: UnsafeMutableRawPointer
     public let byteCount: Int
@@ -35,14 +35,23 @@ public final class Tensor {
     /// Number of logical elements (product of the shape).
     public var count: Int { shape.reduce(1, *) }
 
-    /// A tensor with the given descriptor (any layout), zero-filled unless `zeroed` is false —
-    /// for outputs a primitive overwrites entirely; the padding of blocked layouts is zeroed anyway.
-    /// Its buffer comes from and returns to a pool of recycled buffers.
-    public init(descriptor: dnnl_memory_desc_t, zeroed: Bool = true) throws {
+    /// The oneDNN memory descriptor of `layout`, for the kernels.
+    var descriptor: dnnl_memory_desc_t { layout.descriptor }
+
+    /// A tensor in the given layout, zero-filled unless `zeroed` is false — for outputs a kernel
+    /// overwrites entirely; the padding of blocked layouts is zeroed anyway. Its buffer comes
+    /// from and returns to a pool of recycled buffers.
+    /// - Throws: `TensorError.invalidArgument` when the buffer cannot be allocated.
+    public convenience init(layout: Layout, zeroed: Bool = true) throws {
+        try self.init(descriptor: layout.descriptor, zeroed: zeroed)
+    }
+
+    /// A tensor with the given oneDNN descriptor (see `init(layout:zeroed:)`).
+    init(descriptor: dnnl_memory_desc_t, zeroed: Bool = true) throws {
         var descriptor = descriptor
         let shape = MemoryDescriptor.shape(of: descriptor)
         let bytes = max(dnnl_memory_desc_get_size(&descriptor), 4)
-        guard let (raw, capacity) = BufferPool.acquire(bytes) else {
+        guard let (raw, capacity) = BufferPool.shared.acquire(bytes) else {
             throw TensorError.invalidArgument("could not allocate \(bytes) bytes for a tensor of shape \(shape)")
         }
         precondition(capacity >= bytes, "BufferPool handed out \(capacity) bytes for \(bytes)")
@@ -51,11 +60,11 @@ public final class Tensor {
         var memory: dnnl_memory_t?
         let status = dnnl_memory_create(&memory, &descriptor, Context.shared.engine, raw)
         if status != dnnl_success {
-            BufferPool.release(raw, capacity: capacity)
+            BufferPool.shared.release(raw, capacity: capacity)
             throw TensorError.oneDNN(call: "dnnl_memory_create(\(shape))", status: Int(status.rawValue))
         }
         self.shape = shape
-        self.descriptor = descriptor
+        self.layout = Layout(descriptor)
         self.memory = memory!
         self.data = raw
         self.byteCount = bytes
@@ -64,11 +73,11 @@ public final class Tensor {
         self.base = nil
     }
 
-    /// A view of `base`'s buffer under another descriptor of the same byte size, e.g. a plain
+    /// A view of `base`'s buffer in another layout of the same byte size, e.g. a plain
     /// (O, I, kH, kW) weight seen as plain (G, O/G, I/G, kH, kW) for grouped convolution.
     /// - Throws: `TensorError.shapeMismatch` when the byte sizes differ.
-    public convenience init(viewing base: Tensor, as descriptor: dnnl_memory_desc_t) throws {
-        var descriptor = descriptor
+    public convenience init(viewing base: Tensor, as layout: Layout) throws {
+        var descriptor = layout.descriptor
         let bytes = dnnl_memory_desc_get_size(&descriptor)
         guard bytes == base.byteCount else {
             throw TensorError.shapeMismatch("cannot view a tensor of shape \(base.shape) (\(base.byteCount) bytes) as shape \(MemoryDescriptor.shape(of: descriptor)) (\(bytes) bytes)")
@@ -76,12 +85,12 @@ public final class Tensor {
         try self.init(sharing: base, descriptor: descriptor, isPlain: MemoryDescriptor.isPlain(descriptor), byteCount: base.byteCount)
     }
 
-    /// A view of the first bytes of `base`'s buffer under `descriptor`, which may need fewer bytes
+    /// A view of the first bytes of `base`'s buffer in `layout`, which may need fewer bytes
     /// than `base` holds — so tests can fill the bytes after it and see whether a primitive
     /// writes past the end of its output.
-    /// - Throws: `TensorError.shapeMismatch` when `descriptor` needs more bytes than `base` has.
-    convenience init(leadingBytesOf base: Tensor, as descriptor: dnnl_memory_desc_t) throws {
-        var descriptor = descriptor
+    /// - Throws: `TensorError.shapeMismatch` when `layout` needs more bytes than `base` has.
+    convenience init(leadingBytesOf base: Tensor, as layout: Layout) throws {
+        var descriptor = layout.descriptor
         let bytes = dnnl_memory_desc_get_size(&descriptor)
         guard bytes <= base.byteCount else {
             throw TensorError.shapeMismatch("cannot view \(base.byteCount) bytes as shape \(MemoryDescriptor.shape(of: descriptor)) (\(bytes) bytes)")
@@ -89,10 +98,14 @@ public final class Tensor {
         try self.init(sharing: base, descriptor: descriptor, isPlain: MemoryDescriptor.isPlain(descriptor), byteCount: bytes)
     }
 
-    /// A view of a part of `base` described by a sub-memory descriptor
-    /// (`dnnl_memory_desc_init_submemory` of base's descriptor; the offset is inside the descriptor).
-    /// Only primitives should read or write it: `data` and `byteCount` are base's.
-    public convenience init(partOf base: Tensor, descriptor: dnnl_memory_desc_t) throws {
+    /// A view of a part of `base` (`layout` is `base.layout.part(shape:offsets:)`, whose offset
+    /// is inside the layout). Only kernels should read or write it: `data` and `byteCount` are base's.
+    public convenience init(partOf base: Tensor, layout: Layout) throws {
+        try self.init(sharing: base, descriptor: layout.descriptor, isPlain: false, byteCount: base.byteCount)
+    }
+
+    /// A view of a part of `base` described by a sub-memory descriptor of base's (see `init(partOf:layout:)`).
+    convenience init(partOf base: Tensor, descriptor: dnnl_memory_desc_t) throws {
         try self.init(sharing: base, descriptor: descriptor, isPlain: false, byteCount: base.byteCount)
     }
 
@@ -101,7 +114,7 @@ public final class Tensor {
         var memory: dnnl_memory_t?
         try checkDNNL(dnnl_memory_create(&memory, &descriptor, Context.shared.engine, base.data), "dnnl_memory_create(view)")
         self.shape = MemoryDescriptor.shape(of: descriptor)
-        self.descriptor = descriptor
+        self.layout = Layout(descriptor)
         self.memory = memory!
         self.data = base.data
         self.byteCount = byteCount
@@ -112,7 +125,7 @@ public final class Tensor {
 
     deinit {
         dnnl_memory_destroy(memory)
-        if base == nil { BufferPool.release(data, capacity: capacity) }
+        if base == nil { BufferPool.shared.release(data, capacity: capacity) }
     }
 
     /// A zero-filled plain (row-major) tensor.
@@ -140,15 +153,16 @@ public final class Tensor {
 
     /// The values in plain row-major order of the logical shape (reordered when blocked).
     public func toArray() throws -> [Float] {
-        let source = isPlain ? self : try reordered(to: MemoryDescriptor.plain(shape))
+        let source = isPlain ? self : try reordered(to: .plain(shape))
         // Plain: `count` floats, in row-major order.
         return Array(UnsafeBufferPointer(start: source.floats(count: count), count: count))
     }
 
     /// A new tensor with the same values in another layout of the same shape.
-    public func reordered(to target: dnnl_memory_desc_t) throws -> Tensor {
-        let result = try Tensor(descriptor: target)
-        try Reorder(from: descriptor, to: target).run(from: self, to: result)
+    /// - Throws: `TensorError.oneDNN` when the shapes differ.
+    public func reordered(to target: Layout) throws -> Tensor {
+        let result = try Tensor(layout: target)
+        try Reorder(from: layout, to: target).run(from: self, to: result)
         return result
     }
 
@@ -165,7 +179,7 @@ public final class Tensor {
            MemoryDescriptor.byteCount(descriptor) == byteCount {
             data.copyMemory(from: source.data, byteCount: byteCount)
         } else {
-            try Reorder(from: source.descriptor, to: descriptor).run(from: source, to: self)
+            try Reorder(from: source.layout, to: layout).run(from: source, to: self)
         }
     }
 
@@ -194,50 +208,5 @@ public final class Tensor {
     }
 
     /// The layout, in words ("plain" or the blocking).
-    public var layoutName: String { MemoryDescriptor.layoutName(descriptor) }
-}
-
-/// A reorder primitive between two layouts of the same shape, optionally accumulating
-/// (`to = to + from`) through a sum post-operation.
-public final class Reorder {
-    public let source: dnnl_memory_desc_t
-    public let destination: dnnl_memory_desc_t
-    let primitive: Primitive
-
-    public init(from source: dnnl_memory_desc_t, to destination: dnnl_memory_desc_t, accumulate: Bool = false) throws {
-        var source = source, destination = destination
-        self.source = source
-        self.destination = destination
-        let engine = Context.shared.engine
-        let attributes = try PrimitiveAttributes(accumulate ? [.sum(scale: 1)] : [])
-        var descriptor: dnnl_primitive_desc_t?
-        try checkDNNL(dnnl_reorder_primitive_desc_create(&descriptor, &source, engine, &destination, engine, attributes.handle),
-                      "dnnl_reorder_primitive_desc_create(\(MemoryDescriptor.shape(of: source)))")
-        primitive = try Primitive("reorder", descriptor: descriptor!)
-    }
-
-    public func run(from: Tensor, to: Tensor) throws {
-        try primitive.execute([(DNNL_ARG_FROM, from), (DNNL_ARG_TO, to)])
-    }
-}
-
-/// Brings incoming tensors into one layout a primitive wants: passes them through when they
-/// already have it and otherwise reorders into a buffer kept for the next call.
-public final class LayoutAdapter {
-    public let target: dnnl_memory_desc_t
-    private var reorder: Reorder?
-    private var buffer: Tensor?
-
-    public init(target: dnnl_memory_desc_t) { self.target = target }
-
-    /// `tensor` itself when its layout is the target, else its values reordered into the target.
-    public func adapt(_ tensor: Tensor) throws -> Tensor {
-        if MemoryDescriptor.equal(tensor.descriptor, target) { return tensor }
-        if reorder == nil || !MemoryDescriptor.equal(reorder!.source, tensor.descriptor) {
-            reorder = try Reorder(from: tensor.descriptor, to: target)
-        }
-        if buffer == nil { buffer = try Tensor(descriptor: target) }
-        try reorder!.run(from: tensor, to: buffer!)
-        return buffer!
-    }
+    public var layoutName: String { layout.description }
 }

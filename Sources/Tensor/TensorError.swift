@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 
 /// What went wrong in the tensor engine: a shape that does not fit, or a oneDNN call that failed.
 public enum TensorError: Error, CustomStringConvertible, Equatable {
@@ -31,6 +31,6 @@ public enum TensorError: Error, CustomStringConvertible, Equatable {
 
 /// Throws `TensorError.oneDNN` when a oneDNN call did not succeed.
 @inline(__always)
-public func checkDNNL(_ status: dnnl_status_t, _ call: @autoclosure () -> String) throws {
+func checkDNNL(_ status: dnnl_status_t, _ call: @autoclosure () -> String) throws {
     if status != dnnl_success { throw TensorError.oneDNN(call: call(), status: Int(status.rawValue)) }
 }

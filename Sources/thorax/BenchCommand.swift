@@ -84,6 +84,7 @@ struct BenchCommand: ParsableCommand {
             model = classifier
         }
         model.setTraining(mode == .train)
+        model.setOptions(.fromEnvironment)
         var generator = SplitMix64(seed: 42)
         let input = try Tensor(shape: [batch, 3, size, size],
                                values: (0 ..< batch * 3 * size * size).map { _ in generator.uniform(0...1) * 2 - 1 })

@@ -70,7 +70,9 @@ struct ForwardCommand: ParsableCommand {
         }
         model.setTraining(mode == .train)
         // Evaluation-mode gradients need the layers to keep their inputs (and run unfused).
-        GradientRecording.inEvaluation = backward
+        var options = EngineOptions.fromEnvironment
+        options.recordsGradientsInEvaluation = backward
+        model.setOptions(options)
         let y = try model.forward(Tensor(shape: x.shape, values: x.values))
         var results: [(name: String, tensor: StoredTensor)] = [("output", StoredTensor(shape: y.shape, values: try y.toArray()))]
 

@@ -29,13 +29,21 @@ struct Thorax: ParsableCommand {
         ]
     )
 
-    /// Refuses to run with an engine switch set to something other than 0 or 1, before parsing.
+    /// Refuses to run with an engine variable set to something other than 0 or 1, before parsing.
     static func main() {
-        if let problem = EngineSwitches.processProblem {
+        if let problem = EngineOptions.problem(in: ProcessInfo.processInfo.environment) {
             FileHandle.standardError.write(Data("Error: \(problem)\n".utf8))
             Foundation.exit(1)
         }
         main(nil)
+    }
+}
+
+extension EngineOptions {
+    /// The default options with this process's environment overrides (`EngineOptions(environment:)`,
+    /// checked in `Thorax.main`), for the commands that benchmark or check the engine.
+    static var fromEnvironment: EngineOptions {
+        (try? EngineOptions(environment: ProcessInfo.processInfo.environment)) ?? EngineOptions()
     }
 }
 

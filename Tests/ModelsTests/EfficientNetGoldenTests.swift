@@ -35,19 +35,17 @@ final class EfficientNetGoldenTests: XCTestCase {
             if mode == "eval" {
                 // Unrecorded inference (the default in evaluation), with the batch norms folded into
                 // the convolutions and without; then recorded for the gradients.
-                let saved = Conv2d.fusesBatchNormInInference
-                defer { Conv2d.fusesBatchNormInInference = saved }
                 for folded in [false, true] {
-                    Conv2d.fusesBatchNormInInference = folded
+                    model.setOptions(EngineOptions(foldsBatchNormInInference: folded))
                     let inferred = try model.forward(Tensor(shape: input.shape, values: input.values))
                     XCTAssertLessThanOrEqual(GoldenModelTests.relativeError(try inferred.toArray(), expected.values), 1e-4,
                                              "inference output (folded \(folded))")
                 }
                 XCTAssertThrowsError(try model.backward(Tensor(shape: gradientOutput.shape, values: gradientOutput.values)),
                                      "backward after unrecorded inference")
-                GradientRecording.inEvaluation = true
+                model.setOptions(EngineOptions(recordsGradientsInEvaluation: true))
             }
-            defer { GradientRecording.inEvaluation = false }
+            defer { model.setOptions(EngineOptions()) }
             let output = try model.forward(Tensor(shape: input.shape, values: input.values))
             XCTAssertEqual(output.shape, expected.shape)
             XCTAssertLessThanOrEqual(GoldenModelTests.relativeError(try output.toArray(), expected.values), 1e-4, "\(mode) output")
@@ -82,8 +80,8 @@ final class EfficientNetGoldenTests: XCTestCase {
         for mode in ["eval", "train"] {
             try Checkpoint.load(into: model, from: weights)
             model.setTraining(mode == "train")
-            GradientRecording.inEvaluation = true  // gradients in evaluation mode too
-            defer { GradientRecording.inEvaluation = false }
+            model.setOptions(EngineOptions(recordsGradientsInEvaluation: true))  // gradients in evaluation mode too
+            defer { model.setOptions(EngineOptions()) }
             let output = try model.forward(Tensor(shape: input.shape, values: input.values))
             XCTAssertLessThanOrEqual(GoldenModelTests.relativeError(try output.toArray(), try golden.tensor("odd.output." + mode).values),
                                      1e-4, "\(mode) output")

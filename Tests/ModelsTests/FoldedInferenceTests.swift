@@ -1,19 +1,14 @@
 import Models
 import NN
+import SafeTensors
 import Tensor
 import XCTest
 
-/// The blocks' folded inference path (`Conv2d.forward(_:fusing:)`) is taken only in unrecorded
-/// evaluation: a training-mode forward runs the layers one by one (batch statistics, running
-/// statistics updated, backward possible), and a block built alone never writes over its input.
+/// The folded inference path (`foldBatchNorm()`, `Conv2d.forward(_:fusing:)`) is taken only in
+/// unrecorded evaluation: a training-mode forward runs the layers one by one (batch statistics,
+/// running statistics updated, backward possible), a block built alone never writes over its
+/// input, and every golden backbone gives the same output folded as unfolded.
 final class FoldedInferenceTests: XCTestCase {
-    private var savedSwitch = Conv2d.fusesBatchNormInInference
-    override func setUp() { savedSwitch = Conv2d.fusesBatchNormInInference }
-    override func tearDown() {
-        Conv2d.fusesBatchNormInInference = savedSwitch
-        GradientRecording.inEvaluation = false
-    }
-
     /// Running statistics away from the initial (0, 1), so that folding them would show.
     private func randomizeStatistics(_ model: Layer) throws {
         var state: UInt64 = 7
@@ -34,15 +29,17 @@ final class FoldedInferenceTests: XCTestCase {
     /// Training forward: not folded (the running statistics move, backward runs, and the output
     /// differs from the folded evaluation output); then unrecorded evaluation folds (backward refused).
     private func checkTrainingNeverFolds(_ block: Layer, inputShape: [Int], _ name: String) throws {
-        Conv2d.fusesBatchNormInInference = true
+        block.foldBatchNorm()
         try randomizeStatistics(block)
         let x = try input(inputShape)
         block.setTraining(false)
+        XCTAssertGreaterThan(Self.foldingConvolutions(in: block), 0, "\(name): folded in unrecorded evaluation")
         let foldedOutput = try block.forward(x)
         let folded = try foldedOutput.toArray()
         XCTAssertThrowsError(try block.backward(Tensor(shape: foldedOutput.shape, repeating: 1)),
                              "\(name): backward after folded inference")
         block.setTraining(true)
+        XCTAssertEqual(Self.foldingConvolutions(in: block), 0, "\(name): nothing folds in training")
         let before = try block.namedBuffers().map { try $0.tensor.toArray() }
         let trained = try block.forward(x)
         let after = try block.namedBuffers().map { try $0.tensor.toArray() }
@@ -79,16 +76,50 @@ final class FoldedInferenceTests: XCTestCase {
             block.setTraining(false)
             // The input in the blocked layout the convolutions produce, so that writing over it would be possible.
             let plain = try input(shape)
-            let x = try plain.reordered(to: MemoryDescriptor.channelBlocked(shape, block: 8))
-            Conv2d.fusesBatchNormInInference = false
+            let x = try plain.reordered(to: Tensor.Layout.channelBlocked(shape, block: 8))
+            block.unfoldBatchNorm()
             let unfolded = try block.forward(x).toArray()
-            Conv2d.fusesBatchNormInInference = true
+            block.foldBatchNorm()
             let folded = try block.forward(x)
             XCTAssertFalse(folded === x)
             XCTAssertEqual(try x.toArray(), try plain.toArray(), "\(type(of: block)): input unchanged")
             let scale = max(unfolded.map(abs).max() ?? 0, 1)
             XCTAssertLessThanOrEqual((zip(try folded.toArray(), unfolded).map { abs($0 - $1) }.max() ?? 0) / scale, 1e-5,
                                      "\(type(of: block)): folded vs unfolded")
+        }
+    }
+
+    /// How many convolutions of `model` compute a folded batch norm now.
+    static func foldingConvolutions(in model: Module) -> Int {
+        var count = 0
+        model.forEachModule { if let layer = $0 as? ConvolutionLayer, layer.convolution.foldsBatchNorm { count += 1 } }
+        return count
+    }
+
+    /// Every backbone of the golden tests (with their weights, running statistics moved away from
+    /// the fixtures' so that folding them shows) gives the same inference output with the batch
+    /// norms folded as without, and the fold is taken.
+    func testFoldedOutputEqualsUnfoldedForEveryGoldenBackbone() throws {
+        let denseNet = DenseNet.Configuration(growthRate: 4, blockLayers: [2, 3, 2, 2], initialChannels: 8, bottleneckFactor: 2)
+        let models: [(String, Layer)] = [
+            ("tiny-resnet-basic", try ResNet(depth: .resNet18, classCount: 5, width: 4, blockCounts: [2, 1, 1, 1])),
+            ("tiny-resnet-bottleneck", try ResNet(depth: .resNet50, classCount: 5, width: 4, blockCounts: [1, 2, 1, 1])),
+            ("tiny-densenet", try DenseNet(configuration: denseNet, classCount: 5)),
+            ("tiny-efficientnet-lite0", try EfficientNetLite0(configuration: EfficientNetGoldenTests.tiny, classCount: 5)),
+            ("tiny-head-lse", try GoldenModelTests.tinyHead(.logSumExp(r: 10))),
+        ]
+        for (name, model) in models {
+            try Checkpoint.load(into: model, from: GoldenModelTests.fixture(name + ".weights.safetensors"))
+            try randomizeStatistics(model)
+            let input = try GoldenModelTests.fixture(name + ".golden.safetensors").tensor("input")
+            model.setTraining(false)
+            model.setOptions(EngineOptions(foldsBatchNormInInference: false))
+            XCTAssertEqual(Self.foldingConvolutions(in: model), 0, "\(name): unfolded")
+            let unfolded = try model.forward(Tensor(shape: input.shape, values: input.values)).toArray()
+            model.setOptions(EngineOptions())
+            XCTAssertGreaterThan(Self.foldingConvolutions(in: model), 0, "\(name): folded")
+            let folded = try model.forward(Tensor(shape: input.shape, values: input.values)).toArray()
+            XCTAssertLessThanOrEqual(GoldenModelTests.relativeError(folded, unfolded), 1e-5, "\(name): folded vs unfolded")
         }
     }
 }

@@ -21,8 +21,9 @@ final class GoldenModelTests: XCTestCase {
         return (zip(ours, theirs).map { abs($0 - $1) }.max() ?? 0) / scale
     }
 
-    /// Loads `<name>.weights`, then checks every golden tensor of `<name>.golden`.
-    func checkGolden(_ name: String, model: Layer, line: UInt = #line) throws {
+    /// Loads `<name>.weights`, then checks every golden tensor of `<name>.golden`, with the model
+    /// running under `options` (and its fold and recording switched as each check needs).
+    func checkGolden(_ name: String, model: Layer, options: EngineOptions = EngineOptions(), line: UInt = #line) throws {
         let weights = try Self.fixture(name + ".weights.safetensors")
         let golden = try Self.fixture(name + ".golden.safetensors")
         let input = try golden.tensor("input")
@@ -30,15 +31,16 @@ final class GoldenModelTests: XCTestCase {
         for mode in ["eval", "train"] {
             try Checkpoint.load(into: model, from: weights)
             model.setTraining(mode == "train")
+            model.setOptions(options)
             model.zeroGradients()
             let expected = try golden.tensor("output." + mode)
             if mode == "eval" {
                 // Inference as it runs by default: unrecorded, batch norms folded into the
                 // convolutions, ReLUs and residual sums fused; and unfused; backward refused.
-                let saved = Conv2d.fusesBatchNormInInference
-                defer { Conv2d.fusesBatchNormInInference = saved }
                 for fused in [false, true] {
-                    Conv2d.fusesBatchNormInInference = fused
+                    var inference = options
+                    inference.foldsBatchNormInInference = fused
+                    model.setOptions(inference)
                     let inferred = try model.forward(Tensor(shape: input.shape, values: input.values))
                     XCTAssertLessThanOrEqual(Self.relativeError(try inferred.toArray(), expected.values), 1e-4,
                                              "\(name) inference output (fused \(fused))", line: line)
@@ -46,9 +48,11 @@ final class GoldenModelTests: XCTestCase {
                 XCTAssertThrowsError(try model.backward(Tensor(shape: gradientOutput.shape, values: gradientOutput.values)),
                                      "\(name): backward after unrecorded inference", line: line)
                 model.zeroGradients()
-                GradientRecording.inEvaluation = true
+                var recording = options
+                recording.recordsGradientsInEvaluation = true
+                model.setOptions(recording)
             }
-            defer { GradientRecording.inEvaluation = false }
+            defer { model.setOptions(options) }
             let output = try model.forward(Tensor(shape: input.shape, values: input.values))
             XCTAssertEqual(output.shape, expected.shape, "\(name) \(mode) output shape", line: line)
             XCTAssertLessThanOrEqual(Self.relativeError(try output.toArray(), expected.values), 1e-4,
@@ -64,14 +68,14 @@ final class GoldenModelTests: XCTestCase {
                 // The golden values are float64 results; where PyTorch's own float32 result is
                 // far from them (a BatchNorm weight gradient summing thousands of cancelling
                 // terms), allow four times PyTorch's float32 error: of its contiguous path (batch-norm
-                // sums in double, as `BatchNorm2d.accumulatesInDouble`), or by default of the worse of
+                // sums in double, as `EngineOptions.batchNormAccumulatesInDouble`), or by default of the worse of
                 // it and its channels_last path (batch-norm sums in float32, as oneDNN's).
                 func recorded(_ key: String) throws -> Float {
                     try golden.entry(key) == nil ? 0 : golden.tensor(key).values[0]
                 }
                 let contiguousError = try recorded("f32error.grad.\(mode).\(parameterName)")
                 let channelsLastError = try recorded("f32nhwcerror.grad.\(mode).\(parameterName)")
-                let torchError = BatchNorm2d.accumulatesInDouble ? contiguousError : max(contiguousError, channelsLastError)
+                let torchError = options.batchNormAccumulatesInDouble ? contiguousError : max(contiguousError, channelsLastError)
                 XCTAssertLessThanOrEqual(error, max(1e-3, 4 * torchError), "\(name) \(mode) grad.\(parameterName)", line: line)
                 checked += 1
             }
@@ -102,13 +106,11 @@ final class GoldenModelTests: XCTestCase {
 
     /// Batch norm with double sums (the exactness option): within 4× of PyTorch's contiguous float32.
     func testTinyDenseNetAndResNetWithDoubleBatchNormSums() throws {
-        let saved = BatchNorm2d.accumulatesInDouble
-        BatchNorm2d.accumulatesInDouble = true
-        defer { BatchNorm2d.accumulatesInDouble = saved }
+        let options = EngineOptions(batchNormAccumulatesInDouble: true)
         let configuration = DenseNet.Configuration(growthRate: 4, blockLayers: [2, 3, 2, 2], initialChannels: 8, bottleneckFactor: 2)
-        try checkGolden("tiny-densenet", model: DenseNet(configuration: configuration, classCount: 5))
+        try checkGolden("tiny-densenet", model: DenseNet(configuration: configuration, classCount: 5), options: options)
         try checkGolden("tiny-resnet-bottleneck",
-                        model: ResNet(depth: .resNet50, classCount: 5, width: 4, blockCounts: [1, 2, 1, 1]))
+                        model: ResNet(depth: .resNet50, classCount: 5, width: 4, blockCounts: [1, 2, 1, 1]), options: options)
     }
 
     static func tinyHead(_ pooling: WeaklySupervisedModel.Pooling) throws -> WeaklySupervisedModel {

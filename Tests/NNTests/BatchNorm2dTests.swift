@@ -1,20 +1,17 @@
+import EngineTestSupport
 import NN
 import XCTest
 
 final class BatchNorm2dTests: XCTestCase {
     let shapes = [[2, 3, 5, 7], [4, 16, 3, 3], [1, 5, 4, 3], [3, 20, 1, 1]]
 
-    private var savedDouble = false
-    override func setUp() {
-        savedDouble = BatchNorm2d.accumulatesInDouble
-        BatchNorm2d.accumulatesInDouble = true
-    }
-    override func tearDown() { BatchNorm2d.accumulatesInDouble = savedDouble }
+    /// The options the layers of a test get (double sums unless a test says otherwise).
+    private var options = EngineOptions(batchNormAccumulatesInDouble: true)
 
     /// Both training paths: double sums (BatchNormKernels) and oneDNN's float32 primitive.
     func testTrainingMatchesReferenceTwinAndUpdatesRunningStatistics() throws {
         for double in [true, false] {
-            BatchNorm2d.accumulatesInDouble = double
+            options.batchNormAccumulatesInDouble = double
             try checkTrainingAgainstReferenceTwin()
         }
     }
@@ -24,6 +21,7 @@ final class BatchNorm2dTests: XCTestCase {
         for shape in shapes {
             let channels = shape[1]
             let layer = try BatchNorm2d(featureCount: channels)
+            layer.setOptions(options)
             let gamma = random.values(channels, 0.5, 1.5), beta = random.values(channels)
             try layer.weight.setValues(floats(gamma))
             try layer.bias.setValues(floats(beta))
@@ -50,12 +48,12 @@ final class BatchNorm2dTests: XCTestCase {
 
     func testFusedReLUMatchesBatchNormThenReLU() throws {
         var random = TestRandom(24)
-        GradientRecording.inEvaluation = true  // backward in evaluation mode too
-        defer { GradientRecording.inEvaluation = false }
+        options.recordsGradientsInEvaluation = true  // backward in evaluation mode too
         for (training, double) in [(true, true), (true, false), (false, true)] {
-            BatchNorm2d.accumulatesInDouble = double
+            options.batchNormAccumulatesInDouble = double
             let shape = [2, 16, 5, 3]
             let layer = try BatchNorm2d(featureCount: 16, fusesReLU: true)
+            layer.setOptions(options)
             layer.setTraining(training)
             let gamma = random.values(16, 0.5, 1.5), beta = random.values(16)
             try layer.weight.setValues(floats(gamma))
@@ -65,7 +63,7 @@ final class BatchNorm2dTests: XCTestCase {
             let ones = [Double](repeating: 1, count: 16), zeros = [Double](repeating: 0, count: 16)
             let frozenMean: [Double]? = training ? nil : zeros, frozenVariance: [Double]? = training ? nil : ones
             let normalized = reference.forward(x, gamma: gamma, beta: beta, mean: frozenMean, variance: frozenVariance)
-            let y = try layer.forward(Tensor(shape: shape, values: floats(x)).reordered(to: MemoryDescriptor.channelBlocked(shape)))
+            let y = try layer.forward(Tensor(shape: shape, values: floats(x)).reordered(to: Tensor.Layout.channelBlocked(shape)))
             assertClose(try doubles(y), normalized.map { max(0, $0) }, tolerance: 1e-5, "fused training \(training) forward")
             let dy = random.values(x.count)
             let dx = try layer.backward(Tensor(shape: shape, values: floats(dy)))
@@ -88,16 +86,17 @@ final class BatchNorm2dTests: XCTestCase {
             for relu in [false, true] {
                 let channels = shape[1]
                 let layer = try BatchNorm2d(featureCount: channels, fusesReLU: relu)
+                layer.setOptions(options)
                 let gamma = random.values(channels, -1.5, 1.5), beta = random.values(channels)
                 try layer.weight.setValues(floats(gamma))
                 try layer.bias.setValues(floats(beta))
                 let reference = ReferenceBatchNorm2d(shape: shape, epsilon: 1e-5)
                 let x = random.values(shape.reduce(1, *), -2, 3)
-                let layout = block == 1 ? try MemoryDescriptor.plain(shape) : try MemoryDescriptor.channelBlocked(shape, block: block)
+                let layout = block == 1 ? try Tensor.Layout.plain(shape) : try Tensor.Layout.channelBlocked(shape, block: block)
                 let what = "case \(number) block \(block) relu \(relu)"
                 let normalized = reference.forward(x, gamma: gamma, beta: beta)
                 let y = try layer.forward(Tensor(shape: shape, values: floats(x)).reordered(to: layout))
-                XCTAssertTrue(MemoryDescriptor.equal(y.descriptor, layout), "\(what): output layout")
+                XCTAssertTrue(y.layout == layout, "\(what): output layout")
                 assertClose(try doubles(y), relu ? normalized.map { max(0, $0) } : normalized, tolerance: 1e-5, "\(what) forward")
                 let (mean, variance) = reference.statistics(x)
                 let n = Double(shape[0] * shape[2] * shape[3])
@@ -106,7 +105,7 @@ final class BatchNorm2dTests: XCTestCase {
                             "\(what) running variance")
                 let dy = random.values(x.count)
                 let dx = try layer.backward(Tensor(shape: shape, values: floats(dy)).reordered(to: layout))
-                XCTAssertTrue(MemoryDescriptor.equal(dx.descriptor, layout), "\(what): dx layout")
+                XCTAssertTrue(dx.layout == layout, "\(what): dx layout")
                 let masked = relu ? zip(normalized, dy).map { $0 > 0 ? $1 : 0 } : dy
                 let expected = reference.backward(x, gamma: gamma, gradientOutput: masked)
                 assertClose(try doubles(dx), expected.input, tolerance: 1e-5, "\(what) dx")
@@ -137,6 +136,7 @@ final class BatchNorm2dTests: XCTestCase {
         var random = TestRandom(26)
         let shape = [8, 8, 32, 32]
         let layer = try BatchNorm2d(featureCount: 8, fusesReLU: true)
+        layer.setOptions(options)
         let gamma = random.values(8, 0.5, 1.5), beta = random.values(8, -0.2, 0.2)
         try layer.weight.setValues(floats(gamma))
         try layer.bias.setValues(floats(beta))
@@ -145,7 +145,7 @@ final class BatchNorm2dTests: XCTestCase {
         let dy = random.values(x.count).map { $0 + 0.3 }
         let reference = ReferenceBatchNorm2d(shape: shape, epsilon: 1e-5)
         let normalized = reference.forward(x, gamma: gamma, beta: beta)
-        let blocked = try MemoryDescriptor.channelBlocked(shape, block: 8)
+        let blocked = try Tensor.Layout.channelBlocked(shape, block: 8)
         _ = try layer.forward(Tensor(shape: shape, values: floats(x)).reordered(to: blocked))
         let dx = try layer.backward(Tensor(shape: shape, values: floats(dy)).reordered(to: blocked))
         let expected = reference.backward(x, gamma: gamma, gradientOutput: zip(normalized, dy).map { $0 > 0 ? $1 : 0 })
@@ -160,6 +160,7 @@ final class BatchNorm2dTests: XCTestCase {
         var random = TestRandom(22)
         let shape = [2, 16, 5, 3]
         let layer = try BatchNorm2d(featureCount: 16)
+        layer.setOptions(options)
         let runningMean = random.values(16), runningVariance = random.values(16, 0.5, 2)
         try runningMean.enumerated().forEach { index, value in
             try layer.runningMean.withUnsafeMutableBufferPointer { $0[index] = Float(value) }
@@ -171,8 +172,8 @@ final class BatchNorm2dTests: XCTestCase {
         try layer.weight.setValues(floats(gamma))
         try layer.bias.setValues(floats(beta))
         layer.setTraining(false)
-        GradientRecording.inEvaluation = true  // backward in evaluation mode below
-        defer { GradientRecording.inEvaluation = false }
+        options.recordsGradientsInEvaluation = true  // backward in evaluation mode below
+        layer.setOptions(options)
         let reference = ReferenceBatchNorm2d(shape: shape, epsilon: 1e-5)
         let x = random.values(shape.reduce(1, *))
         let y = try layer.forward(Tensor(shape: shape, values: floats(x)))
@@ -205,6 +206,7 @@ final class BatchNorm2dTests: XCTestCase {
 
     func testBuffersAndErrors() throws {
         let layer = try BatchNorm2d(featureCount: 4)
+        layer.setOptions(options)
         XCTAssertEqual(layer.namedParameters().map(\.name), ["weight", "bias"])
         XCTAssertEqual(layer.namedBuffers().map(\.name), ["running_mean", "running_var"])
         XCTAssertThrowsError(try layer.forward(Tensor(zeros: [2, 3, 4, 4])))

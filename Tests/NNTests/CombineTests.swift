@@ -1,3 +1,4 @@
+import EngineTestSupport
 import NN
 import XCTest
 
@@ -7,7 +8,7 @@ final class CombineTests: XCTestCase {
         let shape = [2, 16, 5, 3]
         let a = random.values(shape.reduce(1, *)), b = random.values(shape.reduce(1, *))
         // a blocked (as a convolution's output), b plain: the output keeps a's layout.
-        let first = try Tensor(shape: shape, values: floats(a)).reordered(to: MemoryDescriptor.channelBlocked(shape))
+        let first = try Tensor(shape: shape, values: floats(a)).reordered(to: Tensor.Layout.channelBlocked(shape))
         let second = try Tensor(shape: shape, values: floats(b))
         for fused in [false, true] {
             let add = Add(fusesReLU: fused)
@@ -37,8 +38,8 @@ final class CombineTests: XCTestCase {
             let shape = [2, channels, 5, 3]
             let a = random.values(shape.reduce(1, *)), b = random.values(shape.reduce(1, *)), dy = random.values(shape.reduce(1, *))
             let expected = zip(a, b).map { max(0, $0 + $1) }
-            let first = try Tensor(shape: shape, values: floats(a)).reordered(to: MemoryDescriptor.channelBlocked(shape, block: 8))
-            let second = try Tensor(shape: shape, values: floats(b)).reordered(to: MemoryDescriptor.channelBlocked(shape, block: 8))
+            let first = try Tensor(shape: shape, values: floats(a)).reordered(to: Tensor.Layout.channelBlocked(shape, block: 8))
+            let second = try Tensor(shape: shape, values: floats(b)).reordered(to: Tensor.Layout.channelBlocked(shape, block: 8))
             let layer = Add(fusesReLU: true, overwritesFirstInput: true)
             let y = try layer.forward(first, second)
             assertClose(try doubles(y), expected, tolerance: 1e-6, "\(channels) channels: in-place sum")
@@ -50,13 +51,13 @@ final class CombineTests: XCTestCase {
     func testAccumulateAddsAcrossLayouts() throws {
         let shape = [1, 3, 2, 2]
         let target = try Tensor(shape: shape, repeating: 1)
-        let blocked = try Tensor(shape: shape, values: (0..<12).map(Float.init)).reordered(to: MemoryDescriptor.channelBlocked(shape))
+        let blocked = try Tensor(shape: shape, values: (0..<12).map(Float.init)).reordered(to: Tensor.Layout.channelBlocked(shape))
         try target.accumulate(blocked)
         XCTAssertEqual(try target.toArray(), (0..<12).map { Float($0) + 1 })
         // Same layout: the in-place sum path.
         try target.accumulate(Tensor(shape: shape, repeating: 2))
         XCTAssertEqual(try target.toArray(), (0..<12).map { Float($0) + 3 })
-        try blocked.accumulate(blocked.reordered(to: blocked.descriptor))
+        try blocked.accumulate(blocked.reordered(to: blocked.layout))
         XCTAssertEqual(try blocked.toArray(), (0..<12).map { 2 * Float($0) })
         XCTAssertThrowsError(try target.accumulate(Tensor(zeros: [1, 3, 2, 3])))
     }
@@ -72,7 +73,7 @@ final class CombineTests: XCTestCase {
                 let v = random.values(n * c * h * w).map { Double(Float($0)) }
                 values.append(v)
                 let plain = try Tensor(shape: [n, c, h, w], values: floats(v))
-                inputs.append(blocked ? try plain.reordered(to: MemoryDescriptor.channelBlocked([n, c, h, w])) : plain)
+                inputs.append(blocked ? try plain.reordered(to: Tensor.Layout.channelBlocked([n, c, h, w])) : plain)
             }
             let concat = Concat()
             let y = try concat.forward(inputs)
@@ -103,8 +104,8 @@ final class CombineTests: XCTestCase {
                     let start = random.values(n * c * h * w).map { Double(Float($0)) }
                     starts.append(start)
                     let plain = try Tensor(shape: [n, c, h, w], values: floats(start))
-                    let layout = mixed ? (index % 2 == 0 ? try MemoryDescriptor.channelBlocked([n, c, h, w], block: 8)
-                                                         : plain.descriptor) : inputs[index].descriptor
+                    let layout = mixed ? (index % 2 == 0 ? try Tensor.Layout.channelBlocked([n, c, h, w], block: 8)
+                                                         : plain.layout) : inputs[index].layout
                     targets.append(try plain.reordered(to: layout))
                 }
                 try concatAgain.backward(y, accumulatingInto: targets)

@@ -1,19 +1,14 @@
+import EngineTestSupport
 import NN
 import XCTest
 
 /// The folded evaluation path — `Conv2d.forward(_:fusing:)` (conv with its batch norm folded into
-/// weights and bias, + residual sum + activation in one primitive) and the unrecorded evaluation
-/// mode of `GradientRecording` — against the reference twins and against the same layers run one
-/// by one (conv → batch norm → add → activation, the unfused path).
+/// weights and bias, + residual sum + activation in one primitive), the `foldBatchNorm()` pass and
+/// unrecorded evaluation (`EngineOptions.recordsGradientsInEvaluation` off) — against the
+/// reference twins and against the same layers run one by one (conv → batch norm → add →
+/// activation, the unfused path).
 final class ConvolutionFusionTests: XCTestCase {
-    private var savedSwitch = Conv2d.fusesBatchNormInInference
-
-    override func setUp() { savedSwitch = Conv2d.fusesBatchNormInInference }
-
-    override func tearDown() {
-        GradientRecording.inEvaluation = false
-        Conv2d.fusesBatchNormInInference = savedSwitch
-    }
+    static let recording = EngineOptions(recordsGradientsInEvaluation: true)
 
     struct Case {
         let batch, inputChannels, outputChannels, height, width, kernel, stride, padding, groups: Int
@@ -95,11 +90,11 @@ final class ConvolutionFusionTests: XCTestCase {
 
             for blockedInput in [false, true] {
                 var input = try Tensor(shape: referenceConv.inputShape, values: floats(x))
-                if blockedInput { input = try input.reordered(to: MemoryDescriptor.channelBlocked(input.shape, block: 8)) }
+                if blockedInput { input = try input.reordered(to: Tensor.Layout.channelBlocked(input.shape, block: 8)) }
                 // The residual in plain order and in a blocked layout (as a previous convolution leaves it).
                 for blockedResidual in [false, true] where item.residual || !blockedResidual {
                     var residual = try Tensor(shape: referenceConv.outputShape, values: floats(residualValues))
-                    if blockedResidual { residual = try residual.reordered(to: MemoryDescriptor.channelBlocked(residual.shape, block: 8)) }
+                    if blockedResidual { residual = try residual.reordered(to: Tensor.Layout.channelBlocked(residual.shape, block: 8)) }
                     let what = "case \(number) blocked input \(blockedInput) residual \(blockedResidual)"
                     let fused = try conv.forward(input, fusing: ConvolutionFusion(batchNorm: norm, residual: item.residual ? residual : nil,
                                                                                   overwritesResidual: false, activation: item.activation))
@@ -110,9 +105,11 @@ final class ConvolutionFusionTests: XCTestCase {
                     }
 
                     // The same layers one by one (recorded evaluation: conv, then batch norm, add, activation).
-                    GradientRecording.inEvaluation = true
+                    conv.setOptions(Self.recording)
+                    norm.setOptions(Self.recording)
                     var unfused = try norm.forward(conv.forward(input)).toArray().map(Double.init)
-                    GradientRecording.inEvaluation = false
+                    conv.setOptions(EngineOptions())
+                    norm.setOptions(EngineOptions())
                     if item.residual { unfused = zip(unfused, residualValues).map(+) }
                     unfused = unfused.map { Self.activate($0, item.activation) }
                     assertClose(try doubles(fused), unfused, tolerance: 1e-5, "\(what): fused vs unfused layers")
@@ -138,12 +135,12 @@ final class ConvolutionFusionTests: XCTestCase {
         }
         let reference = try conv.forward(input, fusing: fusion(Tensor(shape: shape, values: residualValues), overwrites: false))
         // A residual in the output's layout: the output is the residual's buffer.
-        let sameLayout = try Tensor(shape: shape, values: residualValues).reordered(to: reference.descriptor)
+        let sameLayout = try Tensor(shape: shape, values: residualValues).reordered(to: reference.layout)
         let inPlace = try conv.forward(input, fusing: fusion(sameLayout, overwrites: true))
         XCTAssertTrue(inPlace === sameLayout, "written over the residual")
         XCTAssertEqual(try inPlace.toArray(), try reference.toArray())
         // Plain residual and blocked output: copied, the residual untouched.
-        if !MemoryDescriptor.equal(reference.descriptor, try MemoryDescriptor.plain(shape)) {
+        if try reference.layout != Tensor.Layout.plain(shape) {
             let plain = try Tensor(shape: shape, values: residualValues)
             let copied = try conv.forward(input, fusing: fusion(plain, overwrites: true))
             XCTAssertFalse(copied === plain)
@@ -151,34 +148,37 @@ final class ConvolutionFusionTests: XCTestCase {
             XCTAssertEqual(try copied.toArray(), try reference.toArray())
         }
         // The input as its own residual (a 1×1 convolution keeping the shape): never written over.
-        let selfResidual = try input.reordered(to: reference.descriptor)
-        let expected = try conv.forward(selfResidual, fusing: fusion(try input.reordered(to: reference.descriptor), overwrites: false))
+        let selfResidual = try input.reordered(to: reference.layout)
+        let expected = try conv.forward(selfResidual, fusing: fusion(try input.reordered(to: reference.layout), overwrites: false))
         let result = try conv.forward(selfResidual, fusing: fusion(selfResidual, overwrites: true))
         XCTAssertFalse(result === selfResidual)
         XCTAssertEqual(try result.toArray(), try expected.toArray())
     }
 
-    /// `fusible` never pairs layers in training mode or in recorded evaluation, or with the switch
-    /// off; a Sequential in training mode runs the batch norm with batch statistics (updating the
-    /// running ones) and can run backward.
+    /// A folded pair computes the fold only in unrecorded evaluation: never in training mode or
+    /// in recorded evaluation, or with the option off; a Sequential in training mode runs the batch
+    /// norm with batch statistics (updating the running ones) and can run backward.
     func testTrainingForwardNeverFolds() throws {
         var random = TestRandom(34)
-        Conv2d.fusesBatchNormInInference = true
         let conv = try Conv2d(inputChannels: 4, outputChannels: 8, kernelSize: 3, padding: 1, seed: 2)
         let norm = try BatchNorm2d(featureCount: 8, fusesReLU: true)
         let model = Sequential([conv, norm])
         _ = try randomize(norm, &random)
-        XCTAssertNil(Conv2d.fusible(conv, norm), "training mode")
+        XCTAssertFalse(conv.foldsBatchNorm, "not folded before the pass")
+        model.foldBatchNorm()
+        XCTAssertTrue(conv.foldedBatchNorm === norm, "the pass links the pair")
+        XCTAssertFalse(conv.foldsBatchNorm, "training mode")
         model.setTraining(false)
-        XCTAssertNotNil(Conv2d.fusible(conv, norm), "unrecorded evaluation")
-        GradientRecording.inEvaluation = true
-        XCTAssertNil(Conv2d.fusible(conv, norm), "recorded evaluation")
-        GradientRecording.inEvaluation = false
-        Conv2d.fusesBatchNormInInference = false
-        XCTAssertNil(Conv2d.fusible(conv, norm), "switch off")
-        Conv2d.fusesBatchNormInInference = true
+        XCTAssertTrue(conv.foldsBatchNorm, "unrecorded evaluation")
+        model.setOptions(Self.recording)
+        XCTAssertFalse(conv.foldsBatchNorm, "recorded evaluation")
+        model.setOptions(EngineOptions(foldsBatchNormInInference: false))
+        XCTAssertFalse(conv.foldsBatchNorm, "option off")
+        XCTAssertNil(conv.foldedBatchNorm, "option off: unlinked")
+        model.setOptions(EngineOptions())
+        XCTAssertTrue(conv.foldsBatchNorm, "option on again")
         norm.isTraining = true
-        XCTAssertNil(Conv2d.fusible(conv, norm), "batch norm in training")
+        XCTAssertFalse(conv.foldsBatchNorm, "batch norm in training")
 
         let shape = [3, 4, 5, 6]
         let x = random.values(shape.reduce(1, *))
@@ -209,12 +209,13 @@ final class ConvolutionFusionTests: XCTestCase {
         let norm = try BatchNorm2d(featureCount: 16, fusesReLU: true)
         let model = Sequential([conv, norm])
         model.setTraining(false)
-        Conv2d.fusesBatchNormInInference = true  // Sequential runs the pair fused
+        model.foldBatchNorm()  // Sequential runs the pair folded
+        XCTAssertTrue(conv.foldsBatchNorm)
         let shape = [2, 8, 6, 5]
         let input = try Tensor(shape: shape, values: floats(random.values(shape.reduce(1, *))))
         func expected() throws -> [Double] {
-            GradientRecording.inEvaluation = true
-            defer { GradientRecording.inEvaluation = false }
+            model.setOptions(Self.recording)
+            defer { model.setOptions(EngineOptions()) }
             return try doubles(norm.forward(conv.forward(input)))
         }
         _ = try randomize(norm, &random)
@@ -243,6 +244,7 @@ final class ConvolutionFusionTests: XCTestCase {
         let norm = try BatchNorm2d(featureCount: 8, fusesReLU: true)
         let pool = try MaxPool2d(kernelSize: 2)
         let model = Sequential([conv, norm, pool])
+        model.foldBatchNorm()
         let input = try Tensor(shape: [1, 3, 6, 6], repeating: 0.5)
         // Train first, so stale training inputs exist that a wrong backward could use.
         _ = try model.forward(input)
@@ -255,7 +257,7 @@ final class ConvolutionFusionTests: XCTestCase {
         XCTAssertThrowsError(try pool.backward(Tensor(shape: y.shape, repeating: 1)))
         XCTAssertThrowsError(try norm.backward(Tensor(shape: [1, 8, 6, 6], repeating: 1)))
         XCTAssertThrowsError(try conv.backward(Tensor(shape: [1, 8, 6, 6], repeating: 1)))
-        GradientRecording.inEvaluation = true
+        model.setOptions(Self.recording)
         let recorded = try model.forward(input)
         assertClose(try doubles(recorded), try doubles(y), tolerance: 1e-5, "recorded vs unrecorded evaluation")
         XCTAssertNoThrow(try model.backward(Tensor(shape: y.shape, repeating: 1)))

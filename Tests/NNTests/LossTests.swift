@@ -1,3 +1,4 @@
+import EngineTestSupport
 import NN
 import XCTest
 

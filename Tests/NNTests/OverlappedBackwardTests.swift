@@ -1,4 +1,5 @@
 import Foundation
+import EngineTestSupport
 import NN
 import XCTest
 

@@ -1,3 +1,4 @@
+import EngineTestSupport
 import NN
 import XCTest
 
@@ -44,7 +45,7 @@ final class PoolingTests: XCTestCase {
             // Feed a blocked tensor, as inside a network.
             let plain = try Tensor(shape: shape, values: floats(random.values(shape.reduce(1, *))))
             let x = try doubles(plain)
-            let blocked = try plain.reordered(to: MemoryDescriptor.channelBlocked(shape))
+            let blocked = try plain.reordered(to: Tensor.Layout.channelBlocked(shape))
             let dy = random.values(shape[0] * shape[1])
             for (kind, layer) in [(ReferencePooling.Kind.averageExcludingPadding, GlobalAveragePool2d() as Layer),
                                   (.max, GlobalMaxPool2d())] {
@@ -68,7 +69,7 @@ final class PoolingTests: XCTestCase {
             let reference = ReferenceLSEPooling(inputShape: shape, r: r)
             let plain = try Tensor(shape: shape, values: floats(random.values(shape.reduce(1, *), -3, 3)))
             let x = try doubles(plain)
-            let y = try layer.forward(plain.reordered(to: MemoryDescriptor.channelBlocked(shape, block: 8)))
+            let y = try layer.forward(plain.reordered(to: Tensor.Layout.channelBlocked(shape, block: 8)))
             XCTAssertEqual(y.shape, [shape[0], shape[1]])
             assertClose(try doubles(y), reference.forward(x), tolerance: 1e-5, "LSE r=\(r) forward")
             let dy = random.values(shape[0] * shape[1])

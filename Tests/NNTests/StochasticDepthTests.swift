@@ -1,3 +1,4 @@
+import EngineTestSupport
 import NN
 import Tensor
 import XCTest
@@ -17,7 +18,7 @@ final class StochasticDepthTests: XCTestCase {
             let layer = try StochasticDepth(probability: 0.4, seed: 5)
             let x = random.values(shape.reduce(1, *))
             var input = try Tensor(shape: shape, values: floats(x))
-            if let block { input = try input.reordered(to: MemoryDescriptor.channelBlocked(shape, block: block)) }
+            if let block { input = try input.reordered(to: Tensor.Layout.channelBlocked(shape, block: block)) }
             let y = try doubles(layer.forward(input))
             let kept = layer.lastKeptSamples
             XCTAssertEqual(kept.count, shape[0])
@@ -26,7 +27,7 @@ final class StochasticDepthTests: XCTestCase {
 
             let weights = random.values(x.count)
             var gradientOutput = try Tensor(shape: shape, values: floats(weights))
-            if let block { gradientOutput = try gradientOutput.reordered(to: MemoryDescriptor.channelBlocked(shape, block: block)) }
+            if let block { gradientOutput = try gradientOutput.reordered(to: Tensor.Layout.channelBlocked(shape, block: block)) }
             let gradient = try doubles(layer.backward(gradientOutput))
             assertGradientMatchesFiniteDifferences(input: x, weights: weights, analytic: gradient, tolerance: 1e-5,
                                                    "gradient \(shape)") { expected($0, kept: kept, probability: 0.4) }

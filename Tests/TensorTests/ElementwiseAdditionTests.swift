@@ -1,4 +1,3 @@
-import CDNNL
 @testable import Tensor
 import XCTest
 
@@ -10,23 +9,23 @@ final class ElementwiseAdditionTests: XCTestCase {
     private static let canary: Float = 12345.5
     private static let guardFloats = 256
 
-    /// A tensor of `descriptor`'s layout whose buffer is followed by `guardFloats` canary values.
-    private func guarded(_ descriptor: dnnl_memory_desc_t) throws -> (tensor: Tensor, base: Tensor) {
-        let bytes = MemoryDescriptor.byteCount(descriptor)
+    /// A tensor in `layout` whose buffer is followed by `guardFloats` canary values.
+    private func guarded(_ layout: Tensor.Layout) throws -> (tensor: Tensor, base: Tensor) {
+        let bytes = layout.byteCount
         let base = try Tensor(shape: [bytes / 4 + Self.guardFloats], repeating: Self.canary)
         memset(base.data, 0, bytes)
-        return (try Tensor(leadingBytesOf: base, as: descriptor), base)
+        return (try Tensor(leadingBytesOf: base, as: layout), base)
     }
 
-    private func canaryIntact(_ base: Tensor, after descriptor: dnnl_memory_desc_t) -> Bool {
-        let start = MemoryDescriptor.byteCount(descriptor) / 4
+    private func canaryIntact(_ base: Tensor, after layout: Tensor.Layout) -> Bool {
+        let start = layout.byteCount / 4
         let values = base.data.assumingMemoryBound(to: Float.self)
         return (start..<(start + Self.guardFloats)).allSatisfy { values[$0] == Self.canary }
     }
 
     /// Values beyond the logical channels of a channel-blocked layout must stay zero.
     private func paddingIsZero(_ tensor: Tensor) -> Bool {
-        guard let block = MemoryDescriptor.channelBlock(of: tensor.descriptor) else { return true }
+        guard let block = tensor.layout.channelBlock else { return true }
         let (n, c, hw) = (tensor.shape[0], tensor.shape[1], tensor.shape[2] * tensor.shape[3])
         let blocks = (c + block - 1) / block
         let values = tensor.data.assumingMemoryBound(to: Float.self)
@@ -43,29 +42,31 @@ final class ElementwiseAdditionTests: XCTestCase {
 
     func testAdditionMatchesTwinOnEveryLayoutWithoutWritingPastItsOutput() throws {
         var failures: [String] = []
-        let layouts: [(String, dnnl_format_tag_t)] = [("nchw", dnnl_nchw), ("nChw8c", dnnl_nChw8c), ("nChw16c", dnnl_nChw16c)]
-        for (layoutName, tag) in layouts {
+        let layouts: [(String, ([Int]) throws -> Tensor.Layout)] = [
+            ("nchw", { try .plain($0) }), ("nChw8c", { try .channelBlocked($0, block: 8) }), ("nChw16c", { try .channelBlocked($0, block: 16) }),
+        ]
+        for (layoutName, makeLayout) in layouts {
             for channels in [1, 3, 4, 8, 12, 16, 20, 24, 32, 40, 48] {
                 for (height, width) in [(1, 1), (5, 3), (7, 7)] {
                     let shape = [2, channels, height, width]
                     let count = shape.reduce(1, *)
                     let a = (0..<count).map { Float(($0 * 37) % 11) - 5 }
                     let b = (0..<count).map { Float(($0 * 13) % 5) * 0.5 - 0.75 }
-                    let descriptor = try MemoryDescriptor.tagged(shape, tag)
+                    let layout = try makeLayout(shape)
                     for appliesReLU in [false, true] {
                         for inPlace in [false, true] {
-                            let addition = try ElementwiseAddition(descriptor: descriptor, appliesReLU: appliesReLU)
-                            let (first, firstBase) = try guarded(descriptor)
+                            let addition = try ElementwiseAddition(layout: layout, appliesReLU: appliesReLU)
+                            let (first, firstBase) = try guarded(layout)
                             try first.copy(from: Tensor(shape: shape, values: a))
-                            let second = try Tensor(shape: shape, values: b).reordered(to: descriptor)
-                            let (output, outputBase) = inPlace ? (first, firstBase) : try guarded(descriptor)
+                            let second = try Tensor(shape: shape, values: b).reordered(to: layout)
+                            let (output, outputBase) = inPlace ? (first, firstBase) : try guarded(layout)
                             try addition.run(first, second, into: output)
                             let expected = zip(a, b).map { appliesReLU ? max(0, $0 + $1) : $0 + $1 }
                             let actual = try output.toArray()
                             let worst = zip(actual, expected).map { abs($0 - $1) }.max() ?? 0
                             let what = "\(layoutName) \(shape) relu \(appliesReLU) in place \(inPlace) (fused \(addition.fusesReLU), vector width \(Context.vectorWidth))"
                             if worst > 1e-6 { failures.append("\(what): worst difference \(worst)") }
-                            if !canaryIntact(outputBase, after: descriptor) { failures.append("\(what): wrote past the output") }
+                            if !canaryIntact(outputBase, after: layout) { failures.append("\(what): wrote past the output") }
                             if !paddingIsZero(output) { failures.append("\(what): channel padding no longer zero") }
                         }
                     }
@@ -76,25 +77,34 @@ final class ElementwiseAdditionTests: XCTestCase {
     }
 
     func testReLUIsFusedWhereExactAndSeparateElsewhere() throws {
-        func fuses(_ tag: dnnl_format_tag_t, channels: Int, width: Int) throws -> Bool {
-            ElementwiseAddition.fusesReLUExactly(try MemoryDescriptor.tagged([2, channels, 4, 4], tag), vectorWidth: width)
+        enum Format { case plain, blocked8, blocked16, channelsLast }
+        func fuses(_ format: Format, channels: Int, width: Int) throws -> Bool {
+            let shape = [2, channels, 4, 4]
+            let layout: Tensor.Layout
+            switch format {
+            case .plain: layout = try .plain(shape)
+            case .blocked8: layout = try .channelBlocked(shape, block: 8)
+            case .blocked16: layout = try .channelBlocked(shape, block: 16)
+            case .channelsLast: layout = try .channelsLast(shape)
+            }
+            return ElementwiseAddition.fusesReLUExactly(layout, vectorWidth: width)
         }
         // The residual sums of ResNet and DenseNet: native block, whole vectors: fused (fast path).
-        XCTAssertTrue(try fuses(dnnl_nChw16c, channels: 64, width: 16))
-        XCTAssertTrue(try fuses(dnnl_nChw8c, channels: 64, width: 8))
-        XCTAssertTrue(try fuses(dnnl_nchw, channels: 3, width: 16))
+        XCTAssertTrue(try fuses(.blocked16, channels: 64, width: 16))
+        XCTAssertTrue(try fuses(.blocked8, channels: 64, width: 8))
+        XCTAssertTrue(try fuses(.plain, channels: 3, width: 16))
         // Whole vectors in a foreign block are exact too.
-        XCTAssertTrue(try fuses(dnnl_nChw8c, channels: 32, width: 16))
-        XCTAssertTrue(try fuses(dnnl_nChw16c, channels: 32, width: 8))
+        XCTAssertTrue(try fuses(.blocked8, channels: 32, width: 16))
+        XCTAssertTrue(try fuses(.blocked16, channels: 32, width: 8))
         // Partial vectors or channel padding: separate ReLU.
-        XCTAssertFalse(try fuses(dnnl_nChw8c, channels: 8, width: 16))
-        XCTAssertFalse(try fuses(dnnl_nChw8c, channels: 24, width: 16))
-        XCTAssertFalse(try fuses(dnnl_nChw16c, channels: 20, width: 8))
-        XCTAssertFalse(try fuses(dnnl_nChw16c, channels: 4, width: 16))
-        XCTAssertFalse(try fuses(dnnl_nChw8c, channels: 4, width: 8))
+        XCTAssertFalse(try fuses(.blocked8, channels: 8, width: 16))
+        XCTAssertFalse(try fuses(.blocked8, channels: 24, width: 16))
+        XCTAssertFalse(try fuses(.blocked16, channels: 20, width: 8))
+        XCTAssertFalse(try fuses(.blocked16, channels: 4, width: 16))
+        XCTAssertFalse(try fuses(.blocked8, channels: 4, width: 8))
         // Other blockings are never fused.
-        XCTAssertFalse(try fuses(dnnl_nhwc, channels: 16, width: 16))
-        let addition = try ElementwiseAddition(descriptor: MemoryDescriptor.tagged([2, 16, 3, 3], dnnl_nChw16c), appliesReLU: true)
+        XCTAssertFalse(try fuses(.channelsLast, channels: 16, width: 16))
+        let addition = try ElementwiseAddition(layout: .channelBlocked([2, 16, 3, 3], block: 16), appliesReLU: true)
         XCTAssertThrowsError(try addition.run(Tensor(zeros: [2, 16, 3, 3]), Tensor(zeros: [2, 16, 3, 3]), into: Tensor(zeros: [2, 16, 3, 3])))
     }
 

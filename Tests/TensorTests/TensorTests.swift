@@ -1,5 +1,4 @@
-import CDNNL
-import Tensor
+@testable import Tensor
 import XCTest
 
 final class TensorTests: XCTestCase {
@@ -15,7 +14,7 @@ final class TensorTests: XCTestCase {
         // 3 channels padded to a 16-channel block: the logical values must survive both reorders.
         let values: [Float] = (0..<210).map { (index: Int) -> Float in Float((index * 37) % 101) }
         let plain = try Tensor(shape: [2, 3, 5, 7], values: values)
-        let blocked = try plain.reordered(to: MemoryDescriptor.tagged([2, 3, 5, 7], dnnl_nChw16c))
+        let blocked = try plain.reordered(to: .channelBlocked([2, 3, 5, 7], block: 16))
         XCTAssertFalse(blocked.isPlain)
         XCTAssertGreaterThan(blocked.byteCount, plain.byteCount)
         // Element (n=1, c=2, h=4, w=6) sits at ((n·1 + 0)·5·7 + h·7 + w)·16 + c in nChw16c.
@@ -34,16 +33,12 @@ final class TensorTests: XCTestCase {
     /// viewed values only, never the whole of the larger base (once a byte copy of the base's size).
     func testCopyBetweenPartViewsOfBasesOfDifferentSizesCopiesThePartOnly() throws {
         func firstTwoImages(of base: Tensor) throws -> Tensor {
-            var parent = base.descriptor, part = dnnl_memory_desc_t()
-            var dims = [Int64](repeating: 0, count: 12), starts = [Int64](repeating: 0, count: 12)
-            for (index, size) in [2, 2, 2, 2].enumerated() { dims[index] = Int64(size) }
-            try checkDNNL(dnnl_memory_desc_init_submemory(&part, &parent, &dims, &starts), "dnnl_memory_desc_init_submemory")
-            return try Tensor(partOf: base, descriptor: part)
+            try Tensor(partOf: base, layout: base.layout.part(shape: [2, 2, 2, 2], offsets: [0, 0, 0, 0]))
         }
         let large = try Tensor(shape: [4, 2, 2, 2], values: (0..<32).map(Float.init))
         let small = try Tensor(zeros: [2, 2, 2, 2])
         let (largePart, smallPart) = (try firstTwoImages(of: large), try firstTwoImages(of: small))
-        XCTAssertTrue(MemoryDescriptor.equal(largePart.descriptor, smallPart.descriptor))
+        XCTAssertEqual(largePart.layout, smallPart.layout)
         try smallPart.copy(from: largePart)
         XCTAssertEqual(try small.toArray(), (0..<16).map(Float.init))
         try small.copy(from: Tensor(shape: [2, 2, 2, 2], repeating: -1))
@@ -60,15 +55,15 @@ final class TensorTests: XCTestCase {
     }
 
     func testElementAccessNeedsPlainLayout() throws {
-        let blocked = try Tensor(descriptor: MemoryDescriptor.tagged([1, 16, 2, 2], dnnl_nChw16c))
+        let blocked = try Tensor(layout: .channelBlocked([1, 16, 2, 2], block: 16))
         XCTAssertThrowsError(try blocked.withUnsafeMutableBufferPointer { _ in })
     }
 
     func testAccumulatingReorderAddsIntoDestination() throws {
         let source = try Tensor(shape: [1, 4, 2, 2], values: (0..<16).map(Float.init))
-        let blocked = try source.reordered(to: MemoryDescriptor.tagged([1, 4, 2, 2], dnnl_nChw8c))
+        let blocked = try source.reordered(to: .channelBlocked([1, 4, 2, 2], block: 8))
         let target = try Tensor(shape: [1, 4, 2, 2], repeating: 1)
-        let accumulate = try Reorder(from: blocked.descriptor, to: target.descriptor, accumulate: true)
+        let accumulate = try Reorder(from: blocked.layout, to: target.layout, accumulate: true)
         try accumulate.run(from: blocked, to: target)
         try accumulate.run(from: blocked, to: target)
         XCTAssertEqual(try target.toArray(), (0..<16).map { 1 + 2 * Float($0) })
@@ -86,20 +81,20 @@ final class TensorTests: XCTestCase {
 
 final class BufferPoolTests: XCTestCase {
     func testLiveTensorsNeverShareBuffersAndReleasedOnesAreReused() throws {
-        try XCTSkipIf(!EngineSwitches.process.recyclesBuffers,
+        try XCTSkipIf(!BufferPool.shared.isEnabled,
                       "THORAX_BUFFER_POOL=0: buffers are not recycled")
-        let descriptor = try MemoryDescriptor.plain([3, 5, 7])
-        var first: Tensor? = try Tensor(descriptor: descriptor, zeroed: false)
-        let second = try Tensor(descriptor: descriptor, zeroed: false)
+        let layout = try Tensor.Layout.plain([3, 5, 7])
+        var first: Tensor? = try Tensor(layout: layout, zeroed: false)
+        let second = try Tensor(layout: layout, zeroed: false)
         XCTAssertNotEqual(first!.data, second.data, "two live tensors must own different buffers")
         let released = first!.data
         first = nil
-        let third = try Tensor(descriptor: descriptor)
+        let third = try Tensor(layout: layout)
         XCTAssertEqual(third.data, released, "a released buffer of the same size is reused")
         XCTAssertTrue(try third.toArray().allSatisfy { $0 == 0 }, "zeroed: true clears a recycled buffer")
         // A view keeps its base alive: the base's buffer is not recycled while the view exists.
         var base: Tensor? = try Tensor(shape: [4, 6], values: (0..<24).map(Float.init))
-        let view = try Tensor(viewing: base!, as: MemoryDescriptor.plain([2, 2, 6]))
+        let view = try Tensor(viewing: base!, as: .plain([2, 2, 6]))
         base = nil
         let other = try Tensor(zeros: [4, 6])
         XCTAssertNotEqual(other.data, view.data)

@@ -1,0 +1,111 @@
+import CMPI
+import Foundation
+
+/// The processes of one MPI job (its ranks), as `MPI_COMM_WORLD`: every process that `mpirun`
+/// or `srun` started, each knowing its rank in `0..<size`.
+///
+/// MPI is initialized at most once per process and never again after `finalize()`; this type
+/// asks MPI (`MPI_Initialized`, `MPI_Finalized`) instead of keeping a flag of its own. The
+/// communicator's error handler is `MPI_ERRORS_RETURN`, so a failed call comes back as a
+/// `DistributedError` naming the rank and the call instead of MPI's default, which aborts the
+/// job without saying where.
+///
+/// Collective calls (allreduce, broadcast, gather, barrier) must be made by every rank in the
+/// same order. A rank that throws and stops calling them leaves the others waiting: a program
+/// runs its work inside `abortingOnError(_:)`, which ends every rank with the error's message.
+///
+/// Not `Sendable`: MPI runs at `MPI_THREAD_SERIALIZED`, which allows calls from any thread but
+/// never two at once — what a value confined to one concurrency domain guarantees.
+public final class Communicator {
+    /// This process's rank, in `0..<size`.
+    public let rank: Int
+    /// The number of ranks.
+    public let size: Int
+    let handle: MPI_Comm
+
+    private init(handle: MPI_Comm, rank: Int, size: Int) {
+        self.handle = handle
+        self.rank = rank
+        self.size = size
+    }
+
+    /// Initializes MPI (once per process) and returns the world communicator.
+    ///
+    /// Throws when MPI was finalized already (it cannot start again in the same process), when
+    /// it cannot serve calls from more than one thread (`MPI_THREAD_SERIALIZED`), or when a
+    /// query fails. A failure inside `MPI_Init_thread` itself ends the process: MPI reports it
+    /// before any error handler can be set.
+    public static func world() throws(DistributedError) -> Communicator {
+        var finalized: Int32 = 0
+        MPI_Finalized(&finalized)
+        if finalized != 0 {
+            throw DistributedError(rank: nil, size: nil, call: "MPI_Init_thread",
+                                   reason: "MPI was finalized in this process; it cannot be initialized again")
+        }
+        var initialized: Int32 = 0
+        MPI_Initialized(&initialized)
+        var provided: Int32 = 0
+        let required = Int32(MPI_THREAD_SERIALIZED)
+        if initialized == 0 {
+            let code = MPI_Init_thread(nil, nil, required, &provided)
+            if code != MPI_SUCCESS {
+                throw DistributedError(rank: nil, size: nil, call: "MPI_Init_thread", code: code,
+                                       reason: "MPI could not be initialized (error code \(code))")
+            }
+        } else {
+            MPI_Query_thread(&provided)
+        }
+        if provided < required {
+            throw DistributedError(rank: nil, size: nil, call: "MPI_Init_thread",
+                                   reason: "MPI provides thread level \(provided); MPI_THREAD_SERIALIZED (\(required)) is needed")
+        }
+        let world = mpi_shim_comm_world()
+        func check(_ code: Int32, _ call: String) throws(DistributedError) {
+            if code != MPI_SUCCESS { throw mpiError(code, call, rank: nil, size: nil) }
+        }
+        try check(MPI_Comm_set_errhandler(world, mpi_shim_errors_return()), "MPI_Comm_set_errhandler")
+        var rank: Int32 = 0, size: Int32 = 0
+        try check(MPI_Comm_rank(world, &rank), "MPI_Comm_rank")
+        try check(MPI_Comm_size(world, &size), "MPI_Comm_size")
+        return Communicator(handle: world, rank: Int(rank), size: Int(size))
+    }
+
+    /// Ends MPI for this process (collective: every rank calls it). Calling it again is a no-op;
+    /// no communicator may be used afterwards.
+    public func finalize() throws(DistributedError) {
+        var finalized: Int32 = 0
+        MPI_Finalized(&finalized)
+        if finalized != 0 { return }
+        try check(MPI_Finalize(), "MPI_Finalize")
+    }
+
+    /// Returns once every rank has called it.
+    public func barrier() throws(DistributedError) {
+        try check(MPI_Barrier(handle), "MPI_Barrier")
+    }
+
+    /// Writes "Error: rank R of N: `message`" to standard error and ends every rank of the job
+    /// (`MPI_Abort`); the launcher exits with a non-zero status.
+    public func abort(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("Error: rank \(rank) of \(size): \(message)\n".utf8))
+        MPI_Abort(handle, 1)
+        exit(1)  // MPI_Abort does not return; this satisfies Never should an implementation do so
+    }
+
+    /// Runs `body`; if it throws, ends every rank with the error's message (`abort(_:)`), so a
+    /// failure on one rank never leaves the others waiting in a collective.
+    public func abortingOnError<Result>(_ body: () throws -> Result) -> Result {
+        do {
+            return try body()
+        } catch let error as DistributedError where error.rank == rank {
+            abort(error.detail)
+        } catch {
+            abort("\(error)")
+        }
+    }
+
+    /// This rank's share of each global batch.
+    public var shard: StridedShard {
+        StridedShard(uncheckedRank: rank, size: size)
+    }
+}
