@@ -4,25 +4,31 @@ import XCTest
 
 /// The batcher alone, with a function that records the batches it is given.
 final class DynamicBatcherTests: XCTestCase {
-    /// A log of batch sizes written on the batcher's thread and read by the test.
+    /// A log of batch sizes and of the threads that ran set-up and batches, written on the
+    /// batcher's thread and read by the test.
     final class Batches: @unchecked Sendable {
-        // @unchecked Sendable: `sizes` is only touched with `lock` held.
+        // @unchecked Sendable: `sizes` and `threads` are only touched with `lock` held.
         private let lock = NSLock()
         private var sizes: [Int] = []
-        func append(_ size: Int) { lock.withLock { sizes.append(size) } }
+        private var threads: [pthread_t] = []
+        func append(_ size: Int) { lock.withLock { sizes.append(size); threads.append(pthread_self()) } }
+        func setUpRan() { lock.withLock { threads.append(pthread_self()) } }
         var all: [Int] { lock.withLock { sizes } }
+        /// Whether set-up and every batch ran on one thread.
+        var oneThread: Bool { lock.withLock { threads.allSatisfy { pthread_equal($0, threads[0]) != 0 } } }
     }
 
     func startDoubling(_ options: BatchingOptions, batches: Batches, failOn: Int? = nil) async throws -> DynamicBatcher<Int, Int> {
         let batcher = DynamicBatcher<Int, Int>(name: "test", options: options)
-        let thread = try await batcher.start { () -> (String, ([Int]) throws -> [Int]) in
-            (Thread.current.name ?? "", { items in
+        let onMainThread = try await batcher.start { () -> (Bool, ([Int]) throws -> [Int]) in
+            batches.setUpRan()
+            return (Thread.isMainThread, { items in
                 batches.append(items.count)
                 if let failOn, items.contains(failOn) { throw ServiceError.badRequest("item \(failOn)") }
                 return items.map { $0 * 2 }
             })
         }
-        XCTAssertEqual(thread, "thorax.model.test", "set-up runs on the batcher's own thread")
+        XCTAssertFalse(onMainThread, "set-up runs on the batcher's own thread")
         return batcher
     }
 
@@ -44,6 +50,7 @@ final class DynamicBatcherTests: XCTestCase {
         XCTAssertTrue(batches.all.allSatisfy { $0 <= 4 }, "\(batches.all)")
         XCTAssertEqual(batches.all.filter { $0 == 4 }.count, 2, "\(batches.all)")
         XCTAssertGreaterThanOrEqual(ContinuousClock.now - start, .milliseconds(300), "the last two wait out the delay")
+        XCTAssertTrue(batches.oneThread, "set-up and every batch ran on the batcher's one thread")
     }
 
     /// With no delay, a lone item runs at once, alone.

@@ -131,11 +131,13 @@ final class ImageEndpointTests: XCTestCase {
                 XCTAssertEqual(response.status, .badRequest)
                 XCTAssertEqual(response.errorMessage, "heatmaps=some is not one of none, present, all")
             }
-            var huge = imageHeaders("image/png")
-            huge[.contentLength] = String(2 << 30)
-            try await client.execute(uri: "/v1/predict", method: .post, headers: huge, body: ByteBuffer(bytes: png)) { response in
+            // (A declared 2 GB body is refused from its Content-Length in ServeCommandTests, over a
+            // socket: the in-process client sets Content-Length from the body it is given.)
+            let large = ByteBuffer(bytes: png + [UInt8](repeating: 0, count: 1 << 20))
+            try await client.execute(uri: "/v1/predict", method: .post, headers: imageHeaders("image/png"), body: large) { response in
                 XCTAssertEqual(response.status, .contentTooLarge)
-                XCTAssertEqual(response.errorMessage, "the request body of 2147483648 bytes exceeds the limit of 1048576 bytes")
+                XCTAssertTrue(response.errorMessage?.hasPrefix("the request body ") ?? false, "\(response.errorMessage ?? "")")
+                XCTAssertTrue(response.errorMessage?.hasSuffix("exceeds the limit of 1048576 bytes") ?? false, "\(response.errorMessage ?? "")")
             }
             try await client.execute(uri: "/v1/predictions/0000/heatmaps/Effusion.png", method: .get) { response in
                 XCTAssertEqual(response.status, .notFound)
