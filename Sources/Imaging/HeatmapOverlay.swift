@@ -44,23 +44,34 @@ public enum HeatmapOverlay {
     }
 
     /// The X-ray with the map coloured and blended over it: `blend(image, colorize(…))` in one
-    /// pass, with no intermediate colour image (the figure of a 1024 × 1024 film is one resize
-    /// and one loop over its pixels).
+    /// pass, with no intermediate colour image, and the blend looked up in a table of every
+    /// (gray, colour) pair (65,536 entries of the same formula, built once per figure instead of
+    /// three float roundings per pixel).
     public static func render(_ image: GrayscaleImage, heatmap values: [Float], width: Int, height: Int,
                               alpha: Float = 0.4, range: ClosedRange<Float>? = nil, colormap: Colormap = .jet) -> RGBImage {
         let resized = resize(values, width: width, height: height, outputWidth: image.width, outputHeight: image.height)
         let (low, scale) = scaling(values, range: range)
         let a = min(max(alpha, 0), 1)
+        // table[gray << 8 | colour]
+        var table = [UInt8](repeating: 0, count: 256 * 256)
+        table.withUnsafeMutableBufferPointer { table in
+            for gray in 0..<256 {
+                let base = Float(gray) * (1 - a)
+                for colour in 0..<256 { table[gray << 8 | colour] = blended(base, UInt8(colour), alpha: a) }
+            }
+        }
         var pixels = [UInt8](repeating: 0, count: image.width * image.height * 3)
         image.pixels.withUnsafeBufferPointer { gray in
             resized.withUnsafeBufferPointer { map in
-                pixels.withUnsafeMutableBufferPointer { out in
-                    for i in 0..<gray.count {
-                        let base = Float(gray[i]) * (1 - a)
-                        let (r, g, b) = colormap.color((map[i] - low) * scale)
-                        out[3 * i] = blended(base, r, alpha: a)
-                        out[3 * i + 1] = blended(base, g, alpha: a)
-                        out[3 * i + 2] = blended(base, b, alpha: a)
+                table.withUnsafeBufferPointer { table in
+                    pixels.withUnsafeMutableBufferPointer { out in
+                        for i in 0..<gray.count {
+                            let row = Int(gray[i]) << 8
+                            let (r, g, b) = colormap.color((map[i] - low) * scale)
+                            out[3 * i] = table[row | Int(r)]
+                            out[3 * i + 1] = table[row | Int(g)]
+                            out[3 * i + 2] = table[row | Int(b)]
+                        }
                     }
                 }
             }
@@ -71,7 +82,7 @@ public enum HeatmapOverlay {
     /// One blended channel: `base` is (1 − alpha) · gray.
     @inline(__always)
     static func blended(_ base: Float, _ colour: UInt8, alpha: Float) -> UInt8 {
-        UInt8(min(max(base + Float(colour) * alpha, 0), 255).rounded())
+        roundedByte(min(max(base + Float(colour) * alpha, 0), 255))
     }
 
     /// `values` resized bilinearly to the output size, as floats.

@@ -85,7 +85,7 @@ struct ImageRoutes: Sendable {
         }
         let boxes = entry.boxes[index] ?? entry.heatmaps.boxes(ofClass: index)
         if entry.boxes[index] == nil { await cache.setBoxes(boxes, ofClass: index, for: id) }
-        let png = try PNGCodec.encode(entry.heatmaps.figure(ofClass: index, boxes: boxes))
+        let png = try PNGCodec.encode(entry.heatmaps.figure(ofClass: index, boxes: boxes), compression: .fast)
         return Response(status: .ok, headers: [.contentType: "image/png"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: png)))
     }
 

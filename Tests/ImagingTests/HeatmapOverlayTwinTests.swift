@@ -39,3 +39,21 @@ final class HeatmapOverlayTwinTests: XCTestCase {
         }
     }
 }
+
+/// `roundedByte` against `UInt8(x.rounded())`: at every half and whole step of [0, 255], the
+/// floats next to them, and a million random floats.
+final class RoundedByteTests: XCTestCase {
+    func testRoundedByteEqualsRoundingHalfAwayFromZero() {
+        var values: [Float] = []
+        for step in 0...510 {
+            let x = Float(step) / 2
+            values += [x, x.nextUp, x.nextDown, x.nextUp.nextUp, x.nextDown.nextDown]
+        }
+        var generator = SplitMix64(seed: 3)
+        for _ in 0..<1_000_000 { values.append(Float(generator.below(1 << 24)) / Float(1 << 24) * 255) }
+        let checked = values.filter { $0 >= 0 && $0 <= 255 }
+        let wrong = checked.filter { roundedByte($0) != UInt8($0.rounded()) }
+        XCTAssertGreaterThan(checked.count, 1_000_000)
+        XCTAssertEqual(wrong, [], "values rounded differently")
+    }
+}
