@@ -57,8 +57,8 @@ struct SearchRequest {
     /// is cut to it and the response says when more matched).
     init(_ parameters: [(key: Substring, value: Substring)], level: Level, maximum: Int) throws(ServiceError) {
         limit = maximum
-        for (key, value) in parameters {
-            let name = String(key), value = String(value)
+        for (rawKey, rawValue) in parameters {
+            let name = String(rawKey), value = String(rawValue)
             switch name {
             case "limit":
                 guard let limit = Int(value), limit >= 0 else { throw .badRequest("limit \(value.debugDescription) is not a count") }

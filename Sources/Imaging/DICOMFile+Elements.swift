@@ -60,8 +60,10 @@ extension DICOMFile {
     public static func dataElements(_ data: Data, name: String, implicitVR: (UInt16, UInt16) -> String? = { _, _ in nil },
                                     inlineLimit: Int = 1 << 16) throws -> DICOMDataElements {
         let (parser, metaEnd, _) = try openDataSet(data, name: name)
-        let walk = ElementWalk(implicitVR: implicitVR, inlineLimit: inlineLimit)
-        let (members, _, _) = try walk.elements(parser, from: metaEnd, to: parser.bytes.count, stopAt: nil)
+        let members = try withoutActuallyEscaping(implicitVR) { lookup in
+            try ElementWalk(implicitVR: lookup, inlineLimit: inlineLimit)
+                .elements(parser, from: metaEnd, to: parser.bytes.count, stopAt: nil).0
+        }
         return DICOMDataElements(littleEndian: parser.littleEndian, elements: members)
     }
 }

@@ -18,7 +18,7 @@ extension ThoraxDatabase {
         try queue.write { db in
             let sourceID = try Self.file(source, derivedFrom: nil, storedAt: storedAt, in: db)
             if let image {
-                try Self.importImages([image], in: db)
+                _ = try Self.importImages([image], in: db)
                 try db.execute(sql: "UPDATE instances SET image_id = (SELECT id FROM images WHERE name = ?) WHERE id = ?",
                                arguments: [image.name, sourceID])
             }

@@ -47,11 +47,12 @@ do {
     let router = InferenceService(repository: ModelRepository(), options: options, logger: logger).router()
     try DICOMwebRoutes.register(on: router, database: database, predictor: predictor,
                                 options: DICOMwebOptions(dataDirectory: URL(fileURLWithPath: dataDirectory)), logger: logger)
+    let requestedPort = port
     let application = Application(
-        router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: "thorax"),
+        router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: requestedPort), serverName: "thorax"),
         onServerRunning: { channel in
             // Unbuffered: the test waits for this line.
-            FileHandle.standardOutput.write(Data("listening on 127.0.0.1:\(channel.localAddress?.port ?? port)\n".utf8))
+            FileHandle.standardOutput.write(Data("listening on 127.0.0.1:\(channel.localAddress?.port ?? requestedPort)\n".utf8))
         },
         logger: logger)
     try await application.runService()

@@ -42,7 +42,7 @@ final class BadRequestTests: XCTestCase {
                     XCTAssertEqual(response.status, status, label)
                     XCTAssertTrue(response.errorMessage?.contains(message) ?? false, "\(label): \(response.errorMessage ?? "no error")")
                 }
-                XCTAssertEqual(try fixture.counts(), DICOMStoreCounts(patients: 0, studies: 0, series: 0, instances: 0, images: 0), label)
+                XCTAssertEqual(try fixture.counts().all, [0, 0, 0, 0, 0], label)
                 XCTAssertEqual(try fixture.files(), [], label)
             }
         }

@@ -44,6 +44,11 @@ struct DICOMwebFixture: Sendable {
     func counts() throws -> DICOMStoreCounts { try database.dicomStoreCounts() }
 }
 
+extension DICOMStoreCounts {
+    /// Patients, studies, series, instances, images.
+    var all: [Int] { [patients, studies, series, instances, images] }
+}
+
 /// Runs `body` with the DICOMweb routes registered on the service's router (request log, error
 /// bodies, bearer token when `token` is given) over a fresh database and data directory.
 func withDICOMweb(token: String? = nil, maximumBodyBytes: Int = 64 << 20, maximumSearchResults: Int = 1000,

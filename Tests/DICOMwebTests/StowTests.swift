@@ -32,7 +32,7 @@ final class StowTests: XCTestCase {
                 XCTAssertNil(dataSet["00081198"], "no failed instances")
             }
             let counts = try fixture.counts()
-            XCTAssertEqual(counts, DICOMStoreCounts(patients: 1, studies: 1, series: present > 0 ? 3 : 2, instances: 2 + present, images: 1))
+            XCTAssertEqual(counts.all, [1, 1, present > 0 ? 3 : 2, 2 + present, 1], "patients, studies, series, instances, images")
             XCTAssertEqual(try fixture.files().count, 2 + present)
             let stored = try XCTUnwrap(try fixture.database.storedDICOMInstance(uid: instance.sopInstanceUID))
             XCTAssertEqual(Array(try Data(contentsOf: URL(fileURLWithPath: stored.path))), instance.bytes, "stored byte for byte")
