@@ -15,6 +15,9 @@ struct InstanceFailure: Error, Sendable {
         case processingFailure = 0x0110
         /// 0111 (PS3.7 C.4 "Duplicate SOP Instance"): another object is stored under its UID.
         case duplicateSOPInstance = 0x0111
+        /// 0122: an object without pixel data (a report, a presentation state): the service
+        /// stores images, which it predicts.
+        case sopClassNotSupported = 0x0122
     }
 
     var reason: Reason

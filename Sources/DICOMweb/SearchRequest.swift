@@ -118,13 +118,13 @@ struct SearchRequest {
     /// YYYYMMDD for a date, HH[MM[SS[.F]]] for a time.
     static func range(_ value: String, name: String, date: Bool) throws(ServiceError) -> DICOMQuery.Match {
         let ends = value.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
-        guard ends.count <= 2 else { throw .badRequest("\(name) \(value.debugDescription) is not a value or a range A-B") }
+        let malformed = ServiceError.badRequest("\(name) \(value.debugDescription) is not a \(date ? "date YYYYMMDD" : "time HHMMSS") "
+            + "or a range A-B of them")
+        guard ends.count <= 2 else { throw malformed }
         for end in ends where !end.isEmpty {
             let valid = date ? end.count == 8 && end.allSatisfy(\.isASCII) && end.allSatisfy(\.isNumber)
                 : (2...13).contains(end.count) && end.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") }
-            guard valid else {
-                throw .badRequest("\(name) \(value.debugDescription) is not a \(date ? "date YYYYMMDD" : "time HHMMSS") or a range of them")
-            }
+            guard valid else { throw malformed }
         }
         if ends.count == 1 { return .range(from: ends[0], to: ends[0]) }
         return .range(from: ends[0].isEmpty ? nil : ends[0], to: ends[1].isEmpty ? nil : ends[1])

@@ -4,7 +4,8 @@ import Imaging
 import Store
 
 extension DICOMwebRoutes {
-    /// Stores one instance of a store request, alone: parse it (C000), check its identity —
+    /// Stores one instance of a store request, alone: parse it (C000; 0122 for an object
+    /// without pixel data), check its identity —
     /// SOP Class, SOP Instance, Study and Series UIDs and Patient ID, the study of the request's
     /// path (A900) — decode its image (C122 for a transfer syntax the decoder lacks, C000),
     /// predict it and make its results (0110), write every file under a temporary name (A700),
@@ -20,6 +21,7 @@ extension DICOMwebRoutes {
             do {
                 file = try DICOMFile(data, name: "part \(part)")
             } catch let error as ImagingError {
+                try Self.refuseNonImage(data, part: part, outcome: &outcome)
                 throw InstanceFailure(.cannotUnderstand, error.reason)
             }
             let metadata = file.metadata
@@ -134,6 +136,24 @@ extension DICOMwebRoutes {
 }
 
 extension DICOMwebRoutes {
+    /// For a Part 10 file that is not an image (no Pixel Data): its UIDs into `outcome`, and a
+    /// 0122 failure. Returns for anything else, which is then not understood (C000).
+    static func refuseNonImage(_ data: Data, part: Int, outcome: inout InstanceOutcome) throws {
+        guard let read = try? DICOMFile.dataElements(data, name: "part \(part)", inlineLimit: 1024),
+              !read.elements.contains(where: { $0.group == 0x7FE0 && $0.element == 0x0010 }) else { return }
+        func uid(_ element: UInt16) -> String? {
+            guard case .bytes(let bytes)? = read.elements.first(where: { $0.group == 0x0008 && $0.element == element })?.value else {
+                return nil
+            }
+            let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: CharacterSet(charactersIn: " \0"))
+            return DICOMUID.problem(with: text) == nil ? text : nil
+        }
+        outcome.sopClassUID = uid(0x0016)
+        outcome.sopInstanceUID = uid(0x0018)
+        throw InstanceFailure(.sopClassNotSupported, "an object without pixel data (SOP Class \(outcome.sopClassUID ?? "unknown")); "
+            + "the service stores images")
+    }
+
     /// An error for the log: a writer's error names only its element, since its reason may
     /// quote a value (a name) the instance carried.
     static func describe(_ error: any Error) -> String {

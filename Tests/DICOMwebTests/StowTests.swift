@@ -107,14 +107,21 @@ final class StowTests: XCTestCase {
     }
 
     /// Instances that cannot be stored each get their reason, the request 409, and nothing is
-    /// stored: another study than the path's (A900), no Patient ID (A900), a transfer syntax
-    /// the decoder does not read (C122), not DICOM at all (C000).
+    /// stored: a report, which has no pixels (0122), another study than the path's (A900), no
+    /// Patient ID (A900), a transfer syntax the decoder does not read (C122), not DICOM (C000).
     func testInstancesThatCannotBeStoredGetTheirReasons() async throws {
         var noPatient = TestInstance()
         noPatient.patientID = nil
         noPatient.sopInstanceUID = "2.25.4104"
         let mpeg = try DecoderFixtures.bytes("mpeg2-labelled.dcm")
+        let source = SourceImage(sopClassUID: "1.2.840.10008.5.1.4.1.1.1.1", sopInstanceUID: "2.25.4105", studyInstanceUID: "2.25.4100",
+                                 seriesInstanceUID: "2.25.4101", rows: 48, columns: 64, patientID: "P-SECRET-7731")
+        let report = try MeasurementReport(
+            source: source, algorithm: AlgorithmIdentity(name: "other-cad", version: "1", deviceUID: "2.25.4106"),
+            findings: [FindingResult(className: "Mass", probability: 0.2, threshold: 0.5, present: false)],
+            instance: ResultInstance(seriesNumber: 1)).encoded()
         let cases: [(String, [UInt8], String, Int)] = [
+            ("a report", Array(report), "/dicom-web/studies", 0x0122),
             ("another study", TestInstance().bytes, "/dicom-web/studies/2.25.999", 0xA900),
             ("no Patient ID", noPatient.bytes, "/dicom-web/studies", 0xA900),
             ("MPEG-2", mpeg, "/dicom-web/studies", 0xC122),
