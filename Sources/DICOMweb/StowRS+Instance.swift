@@ -1,4 +1,5 @@
 import DICOMResults
+import Dispatch
 import Foundation
 import Imaging
 import Store
@@ -51,12 +52,12 @@ extension DICOMwebRoutes {
             let results: [EncodedResult]
             do {
                 let prediction = try await predictor.predict(image)
-                let source = SourceImage(metadata, sopClassUID: identity.sopClassUID, sopInstanceUID: identity.sopInstanceUID,
-                                         studyUID: identity.studyUID, seriesUID: identity.seriesUID)
-                results = try ResultInstances(source: source, algorithm: predictor.algorithm,
-                                              reportSeriesNumber: options.reportSeriesNumber,
-                                              figureSeriesNumber: options.figureSeriesNumber)
-                    .make(image: image, prediction: prediction)
+                let maker = ResultInstances(
+                    source: SourceImage(metadata, sopClassUID: identity.sopClassUID, sopInstanceUID: identity.sopInstanceUID,
+                                        studyUID: identity.studyUID, seriesUID: identity.seriesUID),
+                    algorithm: predictor.algorithm, reportSeriesNumber: options.reportSeriesNumber,
+                    figureSeriesNumber: options.figureSeriesNumber)
+                results = try await Self.offCooperativeThreads { try maker.make(image: image, prediction: prediction) }
             } catch {
                 throw InstanceFailure(.processingFailure, "prediction or results failed: \(Self.describe(error))")
             }
@@ -152,6 +153,14 @@ extension DICOMwebRoutes {
         outcome.sopInstanceUID = uid(0x0018)
         throw InstanceFailure(.sopClassNotSupported, "an object without pixel data (SOP Class \(outcome.sopClassUID ?? "unknown")); "
             + "the service stores images")
+    }
+
+    /// Runs CPU-bound `work` on a global dispatch queue: the figures of a film take a second or
+    /// more of a thread, which Swift's few cooperative threads (one per core) should not lend.
+    static func offCooperativeThreads<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(with: Result { try work() }) }
+        }
     }
 
     /// An error for the log: a writer's error names only its element, since its reason may

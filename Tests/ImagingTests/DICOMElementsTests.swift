@@ -75,6 +75,38 @@ final class DICOMElementsTests: XCTestCase {
         XCTAssertEqual(big.elements.first { $0.group == 0x0028 && $0.element == 0x0010 }?.value, .bytes([0x00, 0x30]), "Rows 48, big endian")
     }
 
+    /// The attributes an archive files and searches by, Latin-1 text decoded as such.
+    func testMetadataNamesWhatAnArchiveFilesBy() throws {
+        func text(_ group: Int, _ element: Int, _ vr: String, _ value: String, latin1: Bool = false) -> [UInt8] {
+            var bytes = latin1 ? value.unicodeScalars.map { UInt8($0.value) } : Array(value.utf8)
+            if bytes.count % 2 == 1 { bytes.append(vr == "UI" ? 0 : 0x20) }
+            return explicit(group, element, vr, bytes)
+        }
+        let dataSet = text(0x0008, 0x0005, "CS", "ISO_IR 100") + text(0x0008, 0x0016, "UI", "1.2.840.10008.5.1.4.1.1.1.1")
+            + text(0x0008, 0x0020, "DA", "20200115") + text(0x0008, 0x0030, "TM", "093000.5")
+            + text(0x0008, 0x0050, "SH", "ACC-77") + text(0x0008, 0x0090, "PN", "Welby^Marcus")
+            + text(0x0008, 0x1030, "LO", "Chest PA") + text(0x0008, 0x103E, "LO", "Frontal")
+            + text(0x0010, 0x0010, "PN", "Müller^Jürgen", latin1: true) + text(0x0010, 0x0030, "DA", "19610203")
+            + text(0x0020, 0x0010, "SH", "S-9") + text(0x0020, 0x0011, "IS", " 3") + text(0x0020, 0x0013, "IS", "12")
+            + explicit(0x0028, 0x0010, "US", le16(1)) + explicit(0x0028, 0x0011, "US", le16(1))
+            + explicit(0x0028, 0x0100, "US", le16(8)) + tag(0x7FE0, 0x0010) + Array("OB".utf8) + [0, 0] + le32(2) + [9, 0]
+        let metadata = try DICOMFile(file(syntax: "1.2.840.10008.1.2.1", dataSet), name: "archive.dcm").metadata
+        XCTAssertEqual(metadata.specificCharacterSet, "ISO_IR 100")
+        XCTAssertEqual(metadata.sopClassUID, "1.2.840.10008.5.1.4.1.1.1.1")
+        XCTAssertEqual(metadata.patientName, "Müller^Jürgen")
+        XCTAssertEqual(metadata.patientBirthDate, "19610203")
+        XCTAssertEqual([metadata.studyDate, metadata.studyTime], ["20200115", "093000.5"])
+        XCTAssertEqual(metadata.accessionNumber, "ACC-77")
+        XCTAssertEqual(metadata.referringPhysicianName, "Welby^Marcus")
+        XCTAssertEqual([metadata.studyDescription, metadata.seriesDescription], ["Chest PA", "Frontal"])
+        XCTAssertEqual(metadata.studyID, "S-9")
+        XCTAssertEqual([metadata.seriesNumber, metadata.instanceNumber], [3, 12])
+        let plain = try DICOMFile(contentsOf: Fixture.url("base16.dcm")).metadata
+        XCTAssertNil(plain.patientName)
+        XCTAssertNil(plain.specificCharacterSet)
+        XCTAssertEqual(plain.sopClassUID, "1.2.840.10008.5.1.4.1.1.7")
+    }
+
     func testTruncatedSequencesAreErrors() {
         let sequence = tag(0x0040, 0xA730) + Array("SQ".utf8) + [0, 0] + le32(0xFFFF_FFFF) + tag(0xFFFE, 0xE000) + le32(0xFFFF_FFFF)
             + explicit(0x0040, 0xA010, "CS", Array("CONTAINS".utf8))
