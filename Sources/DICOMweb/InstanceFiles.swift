@@ -11,7 +11,7 @@ struct InstanceFiles: Sendable {
     /// The folder under `dataDirectory`, created (with its parents) when absent.
     /// - Throws: the file system's error when it cannot be created.
     init(dataDirectory: URL) throws {
-        directory = dataDirectory.appendingPathComponent("instances", isDirectory: true)
+        directory = dataDirectory.absoluteURL.standardizedFileURL.appendingPathComponent("instances", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
@@ -31,9 +31,15 @@ struct InstanceFiles: Sendable {
         return temporary
     }
 
-    /// Moves a temporary file to the place of `uid`; fails, leaving both, when a file is there.
+    /// Moves a temporary file to the place of `uid`. Called only inside the transaction that
+    /// files `uid` (which holds the database's one writer), where no stored instance has that
+    /// UID: a file already there was left by a store stopped between moving and committing, and
+    /// is replaced.
     func moveIntoPlace(_ temporary: URL, uid: String) throws -> URL {
         let destination = try url(for: uid)
+        if FileManager.default.fileExists(atPath: destination.path) {
+            try FileManager.default.removeItem(at: destination)
+        }
         try FileManager.default.moveItem(at: temporary, to: destination)
         return destination
     }

@@ -143,6 +143,19 @@ final class StowTests: XCTestCase {
         }
     }
 
+    /// A file without a stored instance — left by a store stopped between moving its files and
+    /// committing — is replaced by the instance's.
+    func testAFileLeftByAnInterruptedStoreIsReplaced() async throws {
+        try await withDICOMweb { fixture, client in
+            let instance = TestInstance()
+            let orphan = fixture.instancesDirectory.appendingPathComponent(instance.sopInstanceUID + ".dcm")
+            try Data("left over".utf8).write(to: orphan)
+            let (body, headers) = try StowBody.make([instance.bytes])
+            try await client.execute(uri: "/dicom-web/studies", method: .post, headers: headers, body: body) { XCTAssertEqual($0.status, .ok) }
+            XCTAssertEqual(Array(try Data(contentsOf: orphan)), instance.bytes)
+        }
+    }
+
     /// A study's store (POST /studies/{study}) takes instances of that study.
     func testAStudysStoreTakesItsInstances() async throws {
         try await withDICOMweb { fixture, client in
