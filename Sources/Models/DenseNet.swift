@@ -188,8 +188,12 @@ final class DenseBlock: Layer {
         outputChannels = inputChannels + layerCount * growthRate
     }
 
+    /// The torchvision children, then the concatenations (no parameters or buffers, so checkpoint
+    /// names do not change), listed so that `setTraining` and `setOptions` reach them.
     var namedChildren: [(name: String, module: Module)] {
         layers.enumerated().map { ("denselayer\($0.offset + 1)", $0.element as Module) }
+            + concats.enumerated().dropFirst().map { ("concat\($0.offset)", $0.element as Module) }
+            + [("concat", outputConcat)]
     }
 
     // x: (N, C, H, W) -> (N, C + layerCount·growthRate, H, W)

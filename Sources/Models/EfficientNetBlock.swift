@@ -57,6 +57,7 @@ public final class EfficientNetBlock: Layer {
                      ("_project_conv", projection), ("_bn2", projectionNorm)]
         // No parameters or buffers: listed so that setTraining reaches it.
         if let dropConnect { children.append(("_drop_connect", dropConnect)) }
+        if hasSkip { children.append(("_add", add)) }
         return children
     }
 

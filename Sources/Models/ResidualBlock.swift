@@ -74,8 +74,11 @@ public final class ResidualBlock: Layer {
         }
     }
 
+    /// The torchvision children, then the residual sum (no parameters or buffers, so checkpoint
+    /// names do not change), listed so that `setTraining` and `setOptions` reach it.
     public var namedChildren: [(name: String, module: Module)] {
         main.map { ($0.name, $0.layer as Module) } + (downsample.map { [("downsample", $0 as Module)] } ?? [])
+            + [("add", add)]
     }
 
     /// Whether, folded in unrecorded evaluation, a block whose shortcut is the identity may write
