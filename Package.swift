@@ -165,8 +165,9 @@ if ProcessInfo.processInfo.environment["THORAX_FUZZ"] != nil {
 // The HTTP service (issue 13) and the standalone parts it stands on, each in its own module:
 // DICOMResults (Part 10 writer, TID 1500 SR, Secondary Capture) -> Imaging; Multipart (RFC 2387
 // bodies, pure Swift); Service (Open Inference Protocol v2 and the plain image endpoint on
-// Hummingbird 2, over Pipeline's chest model; Prometheus metrics). The thorax CLI's `serve`
-// command runs it.
+// Hummingbird 2, over Pipeline's chest model; Prometheus metrics); DICOMweb (STOW-RS, QIDO-RS,
+// WADO-RS and the results as DICOM) -> Service, Store, Pipeline, DICOMResults, Multipart. The
+// thorax CLI's `serve` command runs them.
 package.dependencies += [
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -193,6 +194,20 @@ package.targets += [
     ], path: "Tests/OIPFixtureServer", swiftSettings: [.swiftLanguageMode(.v6)]),
     .testTarget(name: "ServiceTests", dependencies: [
         "Service", "ServiceFixtures", "OIPFixtureServer", "TestSupport", "Pipeline", "Evaluation", "Imaging", .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+    ], exclude: ["Scripts"], swiftSettings: [.swiftLanguageMode(.v6)]),
+    .target(name: "DICOMweb", dependencies: [
+        "Service", "Store", "Pipeline", "DICOMResults", "Multipart", "Imaging", "Evaluation", "Reporting",
+        .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+    ], swiftSettings: [.swiftLanguageMode(.v6)]),
+    // A server of the DICOMweb routes with the bundled model, for the end-to-end check with dicomweb-client.
+    .executableTarget(name: "DICOMwebFixtureServer", dependencies: [
+        "DICOMweb", "Service", "Store", "Pipeline", .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Logging", package: "swift-log"),
+    ], path: "Tests/DICOMwebFixtureServer", swiftSettings: [.swiftLanguageMode(.v6)]),
+    .testTarget(name: "DICOMwebTests", dependencies: [
+        "DICOMweb", "DICOMwebFixtureServer", "Service", "Store", "Pipeline", "DICOMResults", "Multipart", "Imaging",
+        "Evaluation", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
     ], exclude: ["Scripts"], swiftSettings: [.swiftLanguageMode(.v6)]),
 ]

@@ -1,9 +1,10 @@
 // libjpeg-turbo's TurboJPEG API (Debian libturbojpeg0-dev, 2.1: 8-bit JPEG only; 12-bit and
 // lossless JPEG need libjpeg-turbo 3). TurboJPEG owns libjpeg's setjmp error handling, so
-// nothing here jumps; these shims only fold header + decode into one call with a message.
+// nothing here jumps; these shims only fold header + decode (or an encode) into one call with a message.
 #include <turbojpeg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /// Decodes an 8-bit JPEG (baseline or progressive, any colour space) to one gray channel
 /// (the luma of colour images). Returns 0 with a malloc'd width*height buffer in *pixels
@@ -43,5 +44,35 @@ static inline int thorax_jpeg_decode_gray(const unsigned char *data, unsigned lo
     *pixels = buffer;
     *width = w;
     *height = h;
+    return 0;
+}
+
+/// Encodes an 8-bit gray image (width*height bytes, row-major) as a baseline JPEG at `quality`
+/// (1–100). Returns 0 with a malloc'd buffer of *size bytes in *output (caller frees), or -1
+/// with a message.
+static inline int thorax_jpeg_encode_gray(const unsigned char *pixels, int width, int height, int quality,
+                                          unsigned char **output, unsigned long *size,
+                                          char *message, size_t messageCapacity) {
+    *output = NULL;
+    *size = 0;
+    tjhandle handle = tjInitCompress();
+    if (!handle) { snprintf(message, messageCapacity, "%s", tjGetErrorStr2(NULL)); return -1; }
+    unsigned char *encoded = NULL;
+    unsigned long encodedSize = 0;
+    if (tjCompress2(handle, pixels, width, 0, height, TJPF_GRAY, &encoded, &encodedSize, TJSAMP_GRAY, quality,
+                    TJFLAG_ACCURATEDCT) != 0) {
+        snprintf(message, messageCapacity, "%s", tjGetErrorStr2(handle));
+        if (encoded) tjFree(encoded);
+        tjDestroy(handle);
+        return -1;
+    }
+    tjDestroy(handle);
+    // The caller frees with free(): copy out of TurboJPEG's own allocation.
+    unsigned char *copy = (unsigned char *)malloc(encodedSize);
+    if (!copy) { tjFree(encoded); snprintf(message, messageCapacity, "out of memory"); return -1; }
+    memcpy(copy, encoded, encodedSize);
+    tjFree(encoded);
+    *output = copy;
+    *size = encodedSize;
     return 0;
 }

@@ -18,7 +18,7 @@ extension ValueRepresentation {
 
     /// Checks one text value against its VR's length and character repertoire; returns what
     /// is wrong, or nil when the value is valid.
-    func problem(with value: String) -> String? {
+    public func problem(with value: String) -> String? {
         let characters = Array(value.unicodeScalars)
         if self == .personName {
             for group in value.split(separator: "=", omittingEmptySubsequences: false) where group.count > 64 {

@@ -16,38 +16,22 @@ public struct DICOMFile: Sendable {
     /// DICOM Part 10, is truncated or corrupt, or lacks the image attributes.
     public init(_ data: Data, name: String) throws {
         self.name = name
-        var parser = DICOMParser(bytes: [UInt8](data), name: name)
-        guard parser.bytes.count >= 132, parser.bytes[128..<132] == [0x44, 0x49, 0x43, 0x4D] else {
-            throw parser.error("not a DICOM Part 10 file (no \"DICM\" at byte 128)")
-        }
-        var meta: [DICOMTag: DICOMElement] = [:]
-        let (metaEnd, _) = try parser.parse(from: 132, to: parser.bytes.count, store: true, into: &meta, onlyGroup: 0x0002)
-        guard let syntaxElement = meta[DICOMTag(0x0002, 0x0010)] else {
-            throw parser.error("the file meta information has no Transfer Syntax UID (0002,0010)")
-        }
-        let syntax = DICOMFile.string(parser.bytes, syntaxElement.value)
-        switch syntax {
-        case DICOMTransferSyntax.implicitLittleEndian:
-            parser.explicitVR = false
-        case DICOMTransferSyntax.explicitBigEndian:
-            parser.littleEndian = false
-        case DICOMTransferSyntax.deflatedExplicitLittleEndian:
-            let inflated = try DICOMFile.inflate(Array(parser.bytes[metaEnd...]), name: name,
-                                                 limit: ImagingLimits.maximumInflatedBytes)
-            parser = DICOMParser(bytes: Array(parser.bytes[..<metaEnd]) + inflated, name: name)
-        default:
-            break
-        }
+        let (parser, metaEnd, syntax) = try DICOMFile.openDataSet(data, name: name)
         var elements: [DICOMTag: DICOMElement] = [:]
         try parser.parse(from: metaEnd, to: parser.bytes.count, store: true, into: &elements)
         bytes = parser.bytes
         littleEndian = parser.littleEndian
         pixelData = elements[DICOMTag.pixelData]
 
+        let characterSet = elements[DICOMTag(0x0008, 0x0005)].map { DICOMFile.string(parser.bytes, $0.value) }
+        let latin1 = characterSet.map(DICOMFile.isLatin1) ?? false
         func text(_ group: UInt16, _ element: UInt16) -> String? {
             guard let e = elements[DICOMTag(group, element)] else { return nil }
-            let value = DICOMFile.string(parser.bytes, e.value)
+            let value = DICOMFile.string(parser.bytes, e.value, latin1: latin1)
             return value.isEmpty ? nil : value
+        }
+        func integer(_ group: UInt16, _ element: UInt16) -> Int? {
+            text(group, element).flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         }
         func numbers(_ group: UInt16, _ element: UInt16) -> [Double]? {
             text(group, element).map { $0.split(separator: "\\").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }.filter { $0.isFinite } }
@@ -102,7 +86,50 @@ public struct DICOMFile: Sendable {
             rescaleIntercept: numbers(0x0028, 0x1052)?.first ?? 0,
             windowCenter: numbers(0x0028, 0x1050)?.first,
             windowWidth: numbers(0x0028, 0x1051)?.first,
-            voiLUTFunction: text(0x0028, 0x1056)?.uppercased() ?? "LINEAR")
+            voiLUTFunction: text(0x0028, 0x1056)?.uppercased() ?? "LINEAR",
+            sopClassUID: text(0x0008, 0x0016),
+            specificCharacterSet: characterSet.flatMap { $0.isEmpty ? nil : $0 },
+            patientName: text(0x0010, 0x0010),
+            patientBirthDate: text(0x0010, 0x0030),
+            studyDate: text(0x0008, 0x0020),
+            studyTime: text(0x0008, 0x0030),
+            accessionNumber: text(0x0008, 0x0050),
+            studyID: text(0x0020, 0x0010),
+            referringPhysicianName: text(0x0008, 0x0090),
+            studyDescription: text(0x0008, 0x1030),
+            seriesNumber: integer(0x0020, 0x0011),
+            seriesDescription: text(0x0008, 0x103E),
+            instanceNumber: integer(0x0020, 0x0013))
+    }
+
+    /// A parser positioned on the data set of the Part 10 file `data`: the file meta group
+    /// read (its end and transfer syntax returned), the byte order and VR encoding set, a
+    /// deflated data set inflated. Throws `ImagingError` when `data` is not Part 10 or its meta
+    /// information lacks the transfer syntax.
+    static func openDataSet(_ data: Data, name: String) throws -> (DICOMParser, Int, String) {
+        var parser = DICOMParser(bytes: [UInt8](data), name: name)
+        guard parser.bytes.count >= 132, parser.bytes[128..<132] == [0x44, 0x49, 0x43, 0x4D] else {
+            throw parser.error("not a DICOM Part 10 file (no \"DICM\" at byte 128)")
+        }
+        var meta: [DICOMTag: DICOMElement] = [:]
+        let (metaEnd, _) = try parser.parse(from: 132, to: parser.bytes.count, store: true, into: &meta, onlyGroup: 0x0002)
+        guard let syntaxElement = meta[DICOMTag(0x0002, 0x0010)] else {
+            throw parser.error("the file meta information has no Transfer Syntax UID (0002,0010)")
+        }
+        let syntax = DICOMFile.string(parser.bytes, syntaxElement.value)
+        switch syntax {
+        case DICOMTransferSyntax.implicitLittleEndian:
+            parser.explicitVR = false
+        case DICOMTransferSyntax.explicitBigEndian:
+            parser.littleEndian = false
+        case DICOMTransferSyntax.deflatedExplicitLittleEndian:
+            let inflated = try DICOMFile.inflate(Array(parser.bytes[metaEnd...]), name: name,
+                                                 limit: ImagingLimits.maximumInflatedBytes)
+            parser = DICOMParser(bytes: Array(parser.bytes[..<metaEnd]) + inflated, name: name)
+        default:
+            break
+        }
+        return (parser, metaEnd, syntax)
     }
 
     /// Reads and parses the file at `url`.
@@ -125,10 +152,20 @@ public struct DICOMFile: Sendable {
         return value
     }
 
-    /// A string value with DICOM's padding (trailing spaces and NULs, leading spaces) removed.
-    static func string(_ bytes: [UInt8], _ range: Range<Int>) -> String {
-        String(decoding: bytes[range], as: UTF8.self)
-            .trimmingCharacters(in: CharacterSet(charactersIn: " \0"))
+    /// A string value with DICOM's padding (trailing spaces and NULs, leading spaces) removed,
+    /// decoded as UTF-8 (which ASCII, the default repertoire, is a part of) or, for a data set
+    /// whose Specific Character Set is ISO_IR 100, as Latin-1.
+    static func string(_ bytes: [UInt8], _ range: Range<Int>, latin1: Bool = false) -> String {
+        let text = latin1 ? String(bytes[range].map { Character(Unicode.Scalar($0)) }) : String(decoding: bytes[range], as: UTF8.self)
+        return text.trimmingCharacters(in: CharacterSet(charactersIn: " \0"))
+    }
+
+    /// Whether a Specific Character Set (0008,0005) value names Latin-1 (ISO_IR 100, or its
+    /// ISO 2022 form ISO 2022 IR 100) as the repertoire of its first value.
+    static func isLatin1(_ characterSet: String) -> Bool {
+        let first = characterSet.split(separator: "\\", omittingEmptySubsequences: false).first
+            .map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        return first == "ISO_IR 100" || first == "ISO 2022 IR 100"
     }
 
     /// Inflates a deflated data set; more than `limit` bytes of output is an error (a deflate

@@ -38,4 +38,33 @@ public struct DICOMMetadata: Sendable, Equatable {
     public var windowWidth: Double?
     /// (0028,1056): LINEAR (default), LINEAR_EXACT or SIGMOID.
     public var voiLUTFunction: String
+
+    // What a DICOM archive files and searches an instance by (PS3.18 QIDO-RS) and what its
+    // results repeat (Patient, General Study, General Series, SOP Common); text as written,
+    // padding removed, decoded by the Specific Character Set (UTF-8 or Latin-1).
+    /// (0008,0016), e.g. "1.2.840.10008.5.1.4.1.1.1.1" (Digital X-Ray Image Storage).
+    public var sopClassUID: String? = nil
+    /// (0008,0005), e.g. "ISO_IR 100"; nil: the default repertoire (ASCII).
+    public var specificCharacterSet: String? = nil
+    /// (0010,0010) PN, e.g. "Doe^Jane".
+    public var patientName: String? = nil
+    /// (0010,0030) DA, YYYYMMDD.
+    public var patientBirthDate: String? = nil
+    /// (0008,0020) DA and (0008,0030) TM.
+    public var studyDate: String? = nil
+    public var studyTime: String? = nil
+    /// (0008,0050) SH.
+    public var accessionNumber: String? = nil
+    /// (0020,0010) SH: the study's identifier at the site, not its UID.
+    public var studyID: String? = nil
+    /// (0008,0090) PN.
+    public var referringPhysicianName: String? = nil
+    /// (0008,1030) LO.
+    public var studyDescription: String? = nil
+    /// (0020,0011) IS.
+    public var seriesNumber: Int? = nil
+    /// (0008,103E) LO.
+    public var seriesDescription: String? = nil
+    /// (0020,0013) IS.
+    public var instanceNumber: Int? = nil
 }

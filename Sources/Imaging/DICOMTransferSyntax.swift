@@ -15,6 +15,14 @@ public enum DICOMTransferSyntax {
     public static let jpeg2000 = "1.2.840.10008.1.2.4.91"
     public static let rleLossless = "1.2.840.10008.1.2.5"
 
+    /// The syntaxes whose pixel data this module decodes (`DICOMFile.image()`); any other is
+    /// refused with its name.
+    public static let decoded: Set<String> = [
+        implicitLittleEndian, explicitLittleEndian, deflatedExplicitLittleEndian, explicitBigEndian,
+        jpegBaseline, jpegExtended, jpegLossless, jpegLosslessFirstOrder, jpegLSLossless, jpegLSNearLossless,
+        jpeg2000Lossless, jpeg2000, rleLossless,
+    ]
+
     /// Human names for error messages.
     public static let names: [String: String] = [
         implicitLittleEndian: "Implicit VR Little Endian",

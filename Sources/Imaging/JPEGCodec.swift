@@ -3,7 +3,8 @@ import Foundation
 
 /// JPEG decoding through libjpeg-turbo's TurboJPEG API (8-bit baseline, extended and
 /// progressive; Debian's libjpeg-turbo 2.1 has no 12-bit or lossless JPEG: DICOM's lossless
-/// JPEG is decoded by `LosslessJPEGDecoder`, written in Swift for that reason).
+/// JPEG is decoded by `LosslessJPEGDecoder`, written in Swift for that reason), and gray
+/// baseline encoding (rendered images).
 public enum JPEGCodec {
     /// Decodes a JPEG to 8-bit gray (colour images give their luma).
     /// Throws `ImagingError` naming `name` for 12-bit or lossless streams (precision and
@@ -30,6 +31,28 @@ public enum JPEGCodec {
         defer { free(pixels) }
         let gray = [UInt8](UnsafeBufferPointer(start: pixels, count: Int(width) * Int(height)))
         return GrayscaleImage(width: Int(width), height: Int(height), pixels: gray)
+    }
+
+    /// Encodes an 8-bit gray image as a baseline JPEG (one component) at `quality` (1–100).
+    /// Throws `ImagingError` for an empty image or a quality out of range.
+    public static func encode(_ image: GrayscaleImage, quality: Int = 90) throws -> Data {
+        guard image.width > 0, image.height > 0, image.width <= 0xFFFF, image.height <= 0xFFFF else {
+            throw ImagingError(file: "<jpeg>", reason: "cannot encode a \(image.width)x\(image.height) image as JPEG (1 to 65535 pixels a side)")
+        }
+        guard (1...100).contains(quality) else {
+            throw ImagingError(file: "<jpeg>", reason: "JPEG quality \(quality) is outside 1...100")
+        }
+        var output: UnsafeMutablePointer<UInt8>? = nil
+        var size: UInt = 0
+        var message = [CChar](repeating: 0, count: 256)
+        let status = image.pixels.withUnsafeBufferPointer {
+            thorax_jpeg_encode_gray($0.baseAddress, Int32(image.width), Int32(image.height), Int32(quality), &output, &size,
+                                    &message, message.count)
+        }
+        guard status == 0, let output else {
+            throw ImagingError(file: "<jpeg>", reason: "JPEG encoding failed: \(String(cString: message))")
+        }
+        return Data(bytesNoCopy: output, count: Int(size), deallocator: .free)
     }
 }
 

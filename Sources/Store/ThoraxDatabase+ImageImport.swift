@@ -73,68 +73,72 @@ extension ThoraxDatabase {
     /// in `duplicates`. Idempotent; one transaction: on any error the database is as it was.
     @discardableResult
     public func importImages(_ records: [ImageRecord]) throws -> ImageImportSummary {
+        try queue.write { db in try Self.importImages(records, in: db) }
+    }
+
+    /// `importImages` inside a transaction the caller holds (the DICOMweb store records an
+    /// image with its instance in one).
+    static func importImages(_ records: [ImageRecord], in db: Database) throws -> ImageImportSummary {
         var summary = ImageImportSummary()
-        try queue.write { db in
-            let findPatient = try db.makeStatement(sql: "SELECT id FROM patients WHERE identifier = ?")
-            let findStudy = try db.makeStatement(sql: "SELECT id FROM studies WHERE patient_id = ? AND identifier = ?")
-            let findImage = try db.makeStatement(sql: """
-                SELECT id, patient_id, study_id, age, sex, view, original_width, original_height,
-                       pixel_spacing_x, pixel_spacing_y, path, file_size, width, height, content_hash
-                FROM images WHERE name = ?
-                """)
-            var seen: [String: String] = [:]
-            for record in records {
-                if let first = seen.updateValue(record.file.path, forKey: record.name) {
-                    seen[record.name] = first
-                    summary.duplicates.append("\(record.file.path): image \(record.name) was already read from \(first); left out")
+        let findPatient = try db.makeStatement(sql: "SELECT id FROM patients WHERE identifier = ?")
+        let findStudy = try db.makeStatement(sql: "SELECT id FROM studies WHERE patient_id = ? AND identifier = ?")
+        let findImage = try db.makeStatement(sql: """
+            SELECT id, patient_id, study_id, age, sex, view, original_width, original_height,
+                   pixel_spacing_x, pixel_spacing_y, path, file_size, width, height, content_hash
+            FROM images WHERE name = ?
+            """)
+        var seen: [String: String] = [:]
+        for record in records {
+            if let first = seen.updateValue(record.file.path, forKey: record.name) {
+                seen[record.name] = first
+                summary.duplicates.append("\(record.file.path): image \(record.name) was already read from \(first); left out")
+                continue
+            }
+            let patientID: Int64
+            if let id = try Int64.fetchOne(findPatient, arguments: [record.patient]) {
+                patientID = id
+            } else {
+                try db.execute(sql: "INSERT INTO patients (identifier) VALUES (?)", arguments: [record.patient])
+                patientID = db.lastInsertedRowID
+                summary.patientsAdded += 1
+            }
+            var studyID: Int64?
+            if let study = record.study {
+                if let id = try Int64.fetchOne(findStudy, arguments: [patientID, study]) {
+                    studyID = id
+                } else {
+                    try db.execute(sql: "INSERT INTO studies (patient_id, identifier) VALUES (?, ?)",
+                                   arguments: [patientID, study])
+                    studyID = db.lastInsertedRowID
+                    summary.studiesAdded += 1
+                }
+            }
+            let file = record.file
+            let values: [DatabaseValueConvertible?] = [
+                patientID, studyID, record.age, record.sex, record.view, file.width, file.height,
+                record.pixelSpacingX, record.pixelSpacingY, file.path, file.size, file.width, file.height,
+                file.contentHash,
+            ]
+            let wanted = values.map { $0?.databaseValue ?? .null }
+            if let stored = try Row.fetchOne(findImage, arguments: [record.name]) {
+                if Array(stored.databaseValues.dropFirst()) == wanted {
+                    summary.unchanged += 1
                     continue
                 }
-                let patientID: Int64
-                if let id = try Int64.fetchOne(findPatient, arguments: [record.patient]) {
-                    patientID = id
-                } else {
-                    try db.execute(sql: "INSERT INTO patients (identifier) VALUES (?)", arguments: [record.patient])
-                    patientID = db.lastInsertedRowID
-                    summary.patientsAdded += 1
-                }
-                var studyID: Int64?
-                if let study = record.study {
-                    if let id = try Int64.fetchOne(findStudy, arguments: [patientID, study]) {
-                        studyID = id
-                    } else {
-                        try db.execute(sql: "INSERT INTO studies (patient_id, identifier) VALUES (?, ?)",
-                                       arguments: [patientID, study])
-                        studyID = db.lastInsertedRowID
-                        summary.studiesAdded += 1
-                    }
-                }
-                let file = record.file
-                let values: [DatabaseValueConvertible?] = [
-                    patientID, studyID, record.age, record.sex, record.view, file.width, file.height,
-                    record.pixelSpacingX, record.pixelSpacingY, file.path, file.size, file.width, file.height,
-                    file.contentHash,
-                ]
-                let wanted = values.map { $0?.databaseValue ?? .null }
-                if let stored = try Row.fetchOne(findImage, arguments: [record.name]) {
-                    if Array(stored.databaseValues.dropFirst()) == wanted {
-                        summary.unchanged += 1
-                        continue
-                    }
-                    try db.execute(sql: """
-                        UPDATE images SET patient_id = ?, study_id = ?, age = ?, sex = ?, view = ?,
-                            original_width = ?, original_height = ?, pixel_spacing_x = ?, pixel_spacing_y = ?,
-                            path = ?, file_size = ?, width = ?, height = ?, content_hash = ?
-                        WHERE id = ?
-                        """, arguments: StatementArguments(wanted + [(stored["id"] as Int64).databaseValue]))
-                    summary.imagesUpdated += 1
-                } else {
-                    try db.execute(sql: """
-                        INSERT INTO images (name, patient_id, study_id, age, sex, view, original_width, original_height,
-                                            pixel_spacing_x, pixel_spacing_y, path, file_size, width, height, content_hash)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: StatementArguments([record.name.databaseValue] + wanted))
-                    summary.imagesAdded += 1
-                }
+                try db.execute(sql: """
+                    UPDATE images SET patient_id = ?, study_id = ?, age = ?, sex = ?, view = ?,
+                        original_width = ?, original_height = ?, pixel_spacing_x = ?, pixel_spacing_y = ?,
+                        path = ?, file_size = ?, width = ?, height = ?, content_hash = ?
+                    WHERE id = ?
+                    """, arguments: StatementArguments(wanted + [(stored["id"] as Int64).databaseValue]))
+                summary.imagesUpdated += 1
+            } else {
+                try db.execute(sql: """
+                    INSERT INTO images (name, patient_id, study_id, age, sex, view, original_width, original_height,
+                                        pixel_spacing_x, pixel_spacing_y, path, file_size, width, height, content_hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: StatementArguments([record.name.databaseValue] + wanted))
+                summary.imagesAdded += 1
             }
         }
         return summary

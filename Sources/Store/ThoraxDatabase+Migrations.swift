@@ -34,6 +34,9 @@ extension ThoraxDatabase {
                 DROP INDEX studies_by_patient;
                 """)
         }
+        migrator.registerMigration("v5: DICOM series and instances stored by the DICOMweb service; what studies are searched by") { db in
+            try createDICOMTables(db)
+        }
         return migrator
     }()
 

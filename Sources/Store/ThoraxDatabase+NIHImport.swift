@@ -282,6 +282,7 @@ extension ThoraxDatabase {
         let deleteStudy = try db.makeStatement(sql: """
             DELETE FROM studies WHERE id = ? AND NOT EXISTS (SELECT 1 FROM images WHERE study_id = studies.id)
                 AND NOT EXISTS (SELECT 1 FROM reports WHERE study_id = studies.id)
+                AND NOT EXISTS (SELECT 1 FROM series WHERE study_id = studies.id)
             """)
         for id in formerStudies.sorted() {
             try deleteStudy.execute(arguments: [id])
