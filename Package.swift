@@ -215,7 +215,7 @@ package.targets += [
 // `thorax serve` runs the service.
 if let thorax = package.targets.first(where: { $0.name == "thorax" }) {
     thorax.dependencies += [
-        "Service",
+        "Service", "DICOMweb",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
     ]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DICOMweb
 import Foundation
 import Hummingbird
 import Logging
@@ -107,7 +108,9 @@ struct ServeCommand: AsyncParsableCommand {
         let options = ServiceOptions(serverVersion: ThoraxVersion.string, bearerToken: token, maximumBodyBytes: maxBodySize << 20)
         let service = InferenceService(repository: repository, options: options, logger: logger, metrics: metrics,
                                        cache: PredictionCache(maximumEntries: cachedPredictions),
-                                       additionalRoutes: Self.routeRegistrations(database: store, dataDirectory: dataFolder))
+                                       additionalRoutes: try Self.routeRegistrations(database: store, dataDirectory: dataFolder,
+                                                                                     model: served[0], maximumBodyBytes: maxBodySize << 20,
+                                                                                     logger: logger))
         let host = self.host
         let application = service.application(host: host, port: port) { port in
             // Unbuffered, one line: scripts and tests wait for it to learn the port.
@@ -119,10 +122,23 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// The routes of other modules served beside the inference endpoints, with the database and
-    /// the folder they store into. DICOMweb's registration (STOW-RS, QIDO-RS, WADO-RS) joins here.
-    static func routeRegistrations(database: ThoraxDatabase, dataDirectory: URL) -> [RouteRegistration] {
-        []
+    /// The routes of other modules served beside the inference endpoints: DICOMweb (STOW-RS,
+    /// QIDO-RS, WADO-RS under `/dicom-web`), filing instances in `database` and `dataDirectory` and
+    /// predicting stored images with the first `--model`.
+    /// - Throws: when the data directory cannot be created or the model cannot be loaded.
+    static func routeRegistrations(database: ThoraxDatabase, dataDirectory: URL, model: ServedModel,
+                                   maximumBodyBytes: Int, logger: Logger) throws -> [RouteRegistration] {
+        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+        let predictor = try ChestModelPredictor(directory: model.directory)
+        let options = DICOMwebOptions(dataDirectory: dataDirectory, maximumBodyBytes: maximumBodyBytes)
+        return [{ router in
+            do {
+                try DICOMwebRoutes.register(on: router, database: database, predictor: predictor, options: options, logger: logger)
+            } catch {
+                // The directory exists (made above), so this is a folder that vanished or lost its permissions.
+                logger.error("DICOMweb is not served: \(error)")
+            }
+        }]
     }
 
     /// The token file's first line, without surrounding white space.
