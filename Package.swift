@@ -7,6 +7,7 @@ import PackageDescription
 // every module after the ones it imports and refuses a cycle: no module can import one above it.
 //
 // thorax (the CLI: ArgumentParser, swift-log; parses the typed options once)
+//   |-> Service (HTTP: Open Inference Protocol v2, /v1/predict, batching, metrics) -> Pipeline
 //   '-> Pipeline (chest model + card, model directory, predict / eval / localize / train runners, demo)
 //         |-> Training (trainer with callbacks, typed options, checkpoint / resume)
 //         |     |-> Models -> NN -> Tensor -> CDNNL (oneDNN; only Tensor imports it)
@@ -195,6 +196,7 @@ package.targets += [
     .testTarget(name: "ServiceTests", dependencies: [
         "Service", "ServiceFixtures", "OIPFixtureServer", "TestSupport", "Pipeline", "Evaluation", "Imaging", .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
     ], exclude: ["Scripts"], swiftSettings: [.swiftLanguageMode(.v6)]),
     .target(name: "DICOMweb", dependencies: [
         "Service", "Store", "Pipeline", "DICOMResults", "Multipart", "Imaging", "Evaluation", "Reporting",

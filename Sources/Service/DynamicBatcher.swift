@@ -9,7 +9,7 @@ public struct BatchingOptions: Sendable, Equatable {
     public var maximumQueueDelay: Duration
 
     /// - Precondition: maximumBatchSize ≥ 1, maximumQueueDelay ≥ 0.
-    public init(maximumBatchSize: Int = 8, maximumQueueDelay: Duration = .milliseconds(5)) {
+    public init(maximumBatchSize: Int = 8, maximumQueueDelay: Duration = .milliseconds(2)) {
         precondition(maximumBatchSize >= 1 && maximumQueueDelay >= .zero, "invalid batching options")
         self.maximumBatchSize = maximumBatchSize
         self.maximumQueueDelay = maximumQueueDelay

@@ -68,7 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
     var maxBatchSize = 8
 
     @Option(help: "How long, in milliseconds, the oldest waiting image waits for others to join its batch.")
-    var maxQueueDelay = 5
+    var maxQueueDelay = 2
 
     @Option(help: "The largest request body, in MiB (larger ones get 413).")
     var maxBodySize = 256
