@@ -129,6 +129,8 @@ final class DynamicBatcher<Item: Sendable, Output: Sendable>: @unchecked Sendabl
             let start = clock.now
             let result = Result { try execute(batch.map(\.item)) }
             let execution = clock.now - start
+            // Recorded before any submitter resumes, so a /metrics read after an answer sees its batch.
+            observe(BatchRecord(size: batch.count, execution: execution, queueWaits: batch.map { start - $0.enqueued }))
             switch result {
             case .success(let outputs) where outputs.count == batch.count:
                 for (entry, output) in zip(batch, outputs) { entry.continuation.resume(returning: output) }
@@ -138,7 +140,6 @@ final class DynamicBatcher<Item: Sendable, Output: Sendable>: @unchecked Sendabl
             case .failure(let error):
                 for entry in batch { entry.continuation.resume(throwing: error) }
             }
-            observe(BatchRecord(size: batch.count, execution: execution, queueWaits: batch.map { start - $0.enqueued }))
             condition.lock()
         }
         condition.unlock()
