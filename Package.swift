@@ -7,6 +7,7 @@ import PackageDescription
 // every module after the ones it imports and refuses a cycle: no module can import one above it.
 //
 // thorax (the CLI: ArgumentParser, swift-log; parses the typed options once)
+//   |-> Service (HTTP: Open Inference Protocol v2, /v1/predict, batching, metrics) -> Pipeline
 //   '-> Pipeline (chest model + card, model directory, predict / eval / localize / train runners, demo)
 //         |-> Training (trainer with callbacks, typed options, checkpoint / resume)
 //         |     |-> Models -> NN -> Tensor -> CDNNL (oneDNN; only Tensor imports it)
@@ -164,17 +165,22 @@ if ProcessInfo.processInfo.environment["THORAX_FUZZ"] != nil {
 
 // The HTTP service (issue 13) and the standalone parts it stands on, each in its own module:
 // DICOMResults (Part 10 writer, TID 1500 SR, Secondary Capture) -> Imaging; Multipart (RFC 2387
-// bodies, pure Swift); Service (Open Inference Protocol v2 on Hummingbird 2); DICOMweb (STOW-RS,
-// QIDO-RS, WADO-RS and the results as DICOM) -> Service, Store, Pipeline, DICOMResults, Multipart.
+// bodies, pure Swift); Service (Open Inference Protocol v2 and the plain image endpoint on
+// Hummingbird 2, over Pipeline's chest model; Prometheus metrics); DICOMweb (STOW-RS, QIDO-RS,
+// WADO-RS and the results as DICOM) -> Service, Store, Pipeline, DICOMResults, Multipart. The
+// thorax CLI's `serve` command runs them.
 package.dependencies += [
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
 ]
 package.targets += [
     .target(name: "DICOMResults", dependencies: ["Imaging"], swiftSettings: [.swiftLanguageMode(.v6)]),
     .target(name: "Multipart", swiftSettings: [.swiftLanguageMode(.v6)]),
     .target(name: "Service", dependencies: [
+        "Pipeline", "Evaluation", "Imaging", "Tensor",
         .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Logging", package: "swift-log"),
     ], swiftSettings: [.swiftLanguageMode(.v6)]),
@@ -188,8 +194,9 @@ package.targets += [
         "Service", "ServiceFixtures", .product(name: "Logging", package: "swift-log"),
     ], path: "Tests/OIPFixtureServer", swiftSettings: [.swiftLanguageMode(.v6)]),
     .testTarget(name: "ServiceTests", dependencies: [
-        "Service", "ServiceFixtures", "OIPFixtureServer", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
+        "Service", "ServiceFixtures", "OIPFixtureServer", "TestSupport", "Pipeline", "Evaluation", "Imaging", .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
     ], exclude: ["Scripts"], swiftSettings: [.swiftLanguageMode(.v6)]),
     .target(name: "DICOMweb", dependencies: [
         "Service", "Store", "Pipeline", "DICOMResults", "Multipart", "Imaging", "Evaluation", "Reporting",
@@ -206,3 +213,12 @@ package.targets += [
         .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
     ], exclude: ["Scripts"], swiftSettings: [.swiftLanguageMode(.v6)]),
 ]
+
+// `thorax serve` runs the service.
+if let thorax = package.targets.first(where: { $0.name == "thorax" }) {
+    thorax.dependencies += [
+        "Service", "DICOMweb",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+    ]
+}

@@ -30,3 +30,32 @@ static inline int thorax_isal_inflate_zlib(const unsigned char *data, size_t siz
 static inline uint32_t thorax_isal_crc32(uint32_t crc, const unsigned char *data, size_t size) {
     return crc32_gzip_refl(crc, data, (uint64_t)size);
 }
+
+/// Deflates `size` bytes as one zlib stream (header, deflate data, Adler-32 trailer) at ISA-L's
+/// `level` (0 to ISAL_DEF_MAX_LEVEL) into `out` (at most `capacity` bytes). Returns ISA-L's
+/// status (COMP_OK = 0; STATELESS_OVERFLOW when `out` is too small) and the bytes written in
+/// *written; -100 when the state cannot be allocated. Used by Imaging's direct PNG encoder.
+static inline int thorax_isal_deflate_zlib(const unsigned char *data, size_t size, int level,
+                                           unsigned char *out, size_t capacity, size_t *written) {
+    struct isal_zstream *stream = (struct isal_zstream *)malloc(sizeof(struct isal_zstream));
+    size_t levelSize = level == 0 ? 0 : level == 1 ? ISAL_DEF_LVL1_DEFAULT : level == 2 ? ISAL_DEF_LVL2_DEFAULT
+                                                                                     : ISAL_DEF_LVL3_DEFAULT;
+    unsigned char *levelBuffer = levelSize ? (unsigned char *)malloc(levelSize) : NULL;
+    if (!stream || (levelSize && !levelBuffer)) { free(stream); free(levelBuffer); return -100; }
+    isal_deflate_stateless_init(stream);
+    stream->next_in = (uint8_t *)data;
+    stream->avail_in = (uint32_t)size;
+    stream->next_out = out;
+    stream->avail_out = (uint32_t)capacity;
+    stream->end_of_stream = 1;
+    stream->flush = NO_FLUSH;
+    stream->level = (uint32_t)level;
+    stream->level_buf = levelBuffer;
+    stream->level_buf_size = (uint32_t)levelSize;
+    stream->gzip_flag = IGZIP_ZLIB;
+    int status = isal_deflate_stateless(stream);
+    *written = capacity - stream->avail_out;
+    free(levelBuffer);
+    free(stream);
+    return status;
+}

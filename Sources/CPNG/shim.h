@@ -119,9 +119,10 @@ static inline int thorax_png_decode(const unsigned char *data, size_t size, size
 }
 
 /// Encodes 8-bit gray (channels 1), RGB (3) or RGBA (4) rows to PNG in memory with the
-/// simplified API (no longjmp). Returns 0 and a malloc'd buffer in *out / *outSize, or -1 and
-/// a message.
-static inline int thorax_png_encode(const void *pixels, int width, int height, int channels,
+/// simplified API (no longjmp), compressing once into a buffer of libpng's worst-case size.
+/// `fast` sets PNG_IMAGE_FLAG_FAST: libpng trades file size for speed (figures, served images).
+/// Returns 0 and a malloc'd buffer in *out / *outSize, or -1 and a message.
+static inline int thorax_png_encode(const void *pixels, int width, int height, int channels, int fast,
                                     unsigned char **out, size_t *outSize,
                                     char *message, size_t messageCapacity) {
     png_image image;
@@ -129,18 +130,14 @@ static inline int thorax_png_encode(const void *pixels, int width, int height, i
     image.version = PNG_IMAGE_VERSION;
     image.width = (png_uint_32)width;
     image.height = (png_uint_32)height;
+    if (fast) image.flags |= PNG_IMAGE_FLAG_FAST;
     switch (channels) {
     case 1: image.format = PNG_FORMAT_GRAY; break;
     case 3: image.format = PNG_FORMAT_RGB; break;
     case 4: image.format = PNG_FORMAT_RGBA; break;
     default: snprintf(message, messageCapacity, "cannot encode %d channels", channels); return -1;
     }
-    png_alloc_size_t size = 0;
-    if (!png_image_write_to_memory(&image, NULL, &size, 0, pixels, 0, NULL)) {
-        snprintf(message, messageCapacity, "%s", image.message);
-        png_image_free(&image);
-        return -1;
-    }
+    png_alloc_size_t size = PNG_IMAGE_PNG_SIZE_MAX(image);
     unsigned char *buffer = (unsigned char *)malloc(size);
     if (!buffer) { snprintf(message, messageCapacity, "out of memory"); return -1; }
     if (!png_image_write_to_memory(&image, buffer, &size, 0, pixels, 0, NULL)) {

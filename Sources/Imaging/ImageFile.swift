@@ -10,8 +10,8 @@ extension GrayscaleImage {
 
 extension RGBImage {
     /// Writes the image as PNG to `url` atomically. Throws `ImagingError` naming the file.
-    public func writePNG(to url: URL) throws {
-        try ImageFile.write(PNGCodec.encode(self), to: url)
+    public func writePNG(to url: URL, compression: PNGCodec.Compression = .small) throws {
+        try ImageFile.write(PNGCodec.encode(self, compression: compression), to: url)
     }
 }
 

@@ -26,10 +26,12 @@ extension ChestModel: ChestClassifier {
         return Preprocessing(outputSize: p.inputSize, resizeSize: nil, method: .area, normalization: normalization)
     }
 
-    /// Preprocesses `images` as the card says and runs them in one batch.
-    public func classify(_ images: [GrayscaleImage], heatmaps: Bool) throws -> [Prediction] {
-        guard !images.isEmpty else { return [] }
-        let preprocessing = try Self.preprocessing(for: card)
+    /// (N, channels, size, size) row-major: `images` prepared as `card` says, the network's
+    /// input as `predict(images:count:heatmaps:)` takes it. `thorax predict` and the HTTP
+    /// service both prepare images here, so a served image is the same input as a predicted file.
+    /// - Throws: `ChestModelError.invalidCard` for statistics Imaging cannot apply.
+    public static func prepare(_ images: [GrayscaleImage], for card: ModelCard) throws -> [Float] {
+        let preprocessing = try preprocessing(for: card)
         let perImage = preprocessing.valuesPerImage
         var values = [Float](repeating: 0, count: images.count * perImage)
         values.withUnsafeMutableBufferPointer { buffer in
@@ -37,6 +39,12 @@ extension ChestModel: ChestClassifier {
                 preprocessing.apply(image, into: UnsafeMutableBufferPointer(rebasing: buffer[index * perImage ..< (index + 1) * perImage]))
             }
         }
-        return try predict(images: values, count: images.count, heatmaps: heatmaps)
+        return values
+    }
+
+    /// Preprocesses `images` as the card says (`prepare`) and runs them in one batch.
+    public func classify(_ images: [GrayscaleImage], heatmaps: Bool) throws -> [Prediction] {
+        guard !images.isEmpty else { return [] }
+        return try predict(images: Self.prepare(images, for: card), count: images.count, heatmaps: heatmaps)
     }
 }

@@ -143,15 +143,11 @@ public struct PredictionRunner {
     /// Draws the heatmap of each present class with its boxes, computed once in the image's pixels.
     private func writeFigures(image: GrayscaleImage, imageName: String, prediction: Prediction,
                               into directory: String) throws -> [HeatmapOutput] {
-        let heatmaps = prediction.heatmaps
-        var extraction = boxExtraction
-        extraction.frameWidth = image.width
-        extraction.frameHeight = image.height
+        let drawing = ImageHeatmaps(image: image, prediction: prediction, boxExtraction: boxExtraction)
         var outputs: [HeatmapOutput] = []
-        for (c, entry) in prediction.classes.enumerated() where entry.present && c < heatmaps.count {
-            let boxes = extraction.boxes(in: heatmaps[c]).map(\.box)
-            let figure = HeatmapFigure.render(image: image, heatmap: heatmaps[c], detections: boxes,
-                                              frameWidth: image.width, frameHeight: image.height)
+        for (c, entry) in prediction.classes.enumerated() where entry.present && drawing.hasHeatmap(ofClass: c) {
+            let boxes = drawing.boxes(ofClass: c)
+            let figure = drawing.figure(ofClass: c, boxes: boxes)
             let path = (directory as NSString).appendingPathComponent(
                 HeatmapFigure.fileName(imageName: imageName, className: entry.className))
             try FigureFile.write(figure, to: URL(fileURLWithPath: path))

@@ -14,11 +14,11 @@ public enum FigureFile {
         }
     }
 
-    /// Writes `figure` to `url` as PNG, atomically.
+    /// Writes `figure` to `url` as PNG (the fast encoding: figures are many and large), atomically.
     /// - Throws: `EvaluationError.cannotWrite` naming the file.
     public static func write(_ figure: RGBImage, to url: URL) throws {
         do {
-            try figure.writePNG(to: url)
+            try figure.writePNG(to: url, compression: .fast)
         } catch let error as ImagingError {
             throw EvaluationError.cannotWrite(path: url.path, reason: error.reason)
         }

@@ -79,6 +79,23 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
+/// Counts every request with its route template and final status, and times it.
+struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: ServiceMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        var status = 500
+        defer {
+            metrics.recordRequest(method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: status,
+                                  duration: ContinuousClock.now - start)
+        }
+        let response = try await next(request, context)
+        status = response.status.code
+        return response
+    }
+}
+
 /// Response bodies.
 enum Responses {
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {

@@ -44,6 +44,11 @@ public actor ModelRepository {
         states[name]
     }
 
+    /// The names of the models, loaded or not, in name order.
+    public var names: [String] {
+        states.keys.sorted()
+    }
+
     public var isReady: Bool {
         !states.isEmpty && states.values.allSatisfy { if case .ready = $0 { true } else { false } }
     }

@@ -4,13 +4,14 @@ import Tensor
 
 /// The `thorax` command: one subcommand per job of the ChestX-ray8 pipeline.
 @main
-struct Thorax: ParsableCommand {
+struct Thorax: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "thorax",
         abstract: "Chest X-ray report labelling, database, weakly supervised classification and localization.",
         discussion: """
         Example:
           thorax label ~/openi/reports --output labels.csv
+          thorax serve --database thorax.sqlite --model default --port 8080
         """,
         version: ThoraxVersion.string,
         subcommands: [
@@ -26,16 +27,17 @@ struct Thorax: ParsableCommand {
             DemoCommand.self,
             TrainCommand.self,
             KernelBenchCommand.self,
+            ServeCommand.self,
         ]
     )
 
     /// Refuses to run with an engine variable set to something other than 0 or 1, before parsing.
-    static func main() {
+    static func main() async {
         if let problem = EngineOptions.problem(in: ProcessInfo.processInfo.environment) {
             FileHandle.standardError.write(Data("Error: \(problem)\n".utf8))
             Foundation.exit(1)
         }
-        main(nil)
+        await main(nil)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Random
 import TestSupport
 import XCTest
 @testable import Imaging
@@ -105,5 +106,38 @@ final class PNGCodecTests: XCTestCase {
         let gray = try ImageDecoder.decode(contentsOf: url)
         // R = G = B in the release's RGBA files, so the luma is the red channel.
         XCTAssertEqual(gray.pixels, stride(from: 0, to: samples.samples.count, by: 4).map { UInt8(samples.samples[$0]) })
+    }
+}
+
+/// The direct encoder (Up filter, ISA-L deflate) against libpng: libpng decodes what it writes
+/// to the same pixels as libpng's own file.
+final class PNGDirectEncoderTests: XCTestCase {
+    func testDirectFilesDecodeToTheirPixelsWithLibPNG() throws {
+        var generator = SplitMix64(seed: 17)
+        for (width, height, channels) in [(1, 1, 1), (1, 1, 3), (7, 5, 1), (64, 3, 3), (333, 17, 3), (5, 300, 1)] {
+            // Smooth gradients with noise: rows that repeat, differ, and wrap around 255.
+            let pixels = (0..<(width * height * channels)).map { i in UInt8(truncatingIfNeeded: i / 7 + generator.below(3) * 90) }
+            let direct = try XCTUnwrap(pixels.withUnsafeBufferPointer {
+                PNGDirectEncoder.encode($0, width: width, height: height, channels: channels)
+            })
+            let viaLibPNG = try pixels.withUnsafeBytes {
+                try PNGCodec.encodeWithLibPNG($0.baseAddress!, width: width, height: height, channels: channels, compression: .fast)
+            }
+            let decoded = try PNGCodec.decodeSamplesWithLibPNG(direct, name: "direct")
+            let reference = try PNGCodec.decodeSamplesWithLibPNG(viaLibPNG, name: "libpng")
+            XCTAssertEqual([decoded.width, decoded.height, decoded.channels, decoded.bitDepth], [width, height, channels, 8])
+            XCTAssertEqual(decoded.samples, reference.samples, "\(width)×\(height)×\(channels)")
+            XCTAssertEqual(decoded.samples.map { UInt8($0) }, pixels)
+        }
+    }
+
+    func testFastEncodingOfImagesGoesThroughTheDirectPath() throws {
+        let rgb = RGBImage(width: 3, height: 2, pixels: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150, 160, 170, 180])
+        let fast = try PNGCodec.encode(rgb, compression: .fast)
+        let direct = try XCTUnwrap(rgb.pixels.withUnsafeBufferPointer { PNGDirectEncoder.encode($0, width: 3, height: 2, channels: 3) })
+        XCTAssertEqual(fast, direct)
+        XCTAssertEqual(try PNGCodec.decodeSamples(fast, name: "fast").samples.map { UInt8($0) }, rgb.pixels)
+        let gray = GrayscaleImage(width: 2, height: 2, pixels: [0, 255, 128, 7])
+        XCTAssertEqual(try PNGCodec.decode(PNGCodec.encode(gray, compression: .fast), name: "fast gray"), gray)
     }
 }

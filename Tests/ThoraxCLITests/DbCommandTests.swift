@@ -9,8 +9,8 @@ struct ThoraxOutput {
     var standardError: String
 }
 
-/// Runs the `thorax` binary built next to the tests, in `directory`.
-func runThorax(_ arguments: [String], in directory: URL) throws -> ThoraxOutput {
+/// The `thorax` binary built next to the tests.
+func thoraxExecutable() throws -> URL {
     // The products directory holds the test bundle (macOS) or the test executable (Linux).
     let candidates = [
         Bundle(for: DbCommandTests.self).bundleURL.deletingLastPathComponent(),
@@ -20,6 +20,12 @@ func runThorax(_ arguments: [String], in directory: URL) throws -> ThoraxOutput 
     guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
         throw FixtureError("thorax is not built next to the tests (looked at \(candidates.map(\.path)))")
     }
+    return binary
+}
+
+/// Runs the `thorax` binary built next to the tests, in `directory`.
+func runThorax(_ arguments: [String], in directory: URL) throws -> ThoraxOutput {
+    let binary = try thoraxExecutable()
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
