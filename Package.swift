@@ -202,13 +202,8 @@ package.targets += [
         "Service", "Store", "Pipeline", "DICOMResults", "Multipart", "Imaging", "Evaluation", "Reporting",
         .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
     ], swiftSettings: [.swiftLanguageMode(.v6)]),
-    // A server of the DICOMweb routes with the bundled model, for the end-to-end check with dicomweb-client.
-    .executableTarget(name: "DICOMwebFixtureServer", dependencies: [
-        "DICOMweb", "Service", "Store", "Pipeline", .product(name: "Hummingbird", package: "hummingbird"),
-        .product(name: "Logging", package: "swift-log"),
-    ], path: "Tests/DICOMwebFixtureServer", swiftSettings: [.swiftLanguageMode(.v6)]),
     .testTarget(name: "DICOMwebTests", dependencies: [
-        "DICOMweb", "DICOMwebFixtureServer", "Service", "Store", "Pipeline", "DICOMResults", "Multipart", "Imaging",
+        "DICOMweb", "Service", "Store", "Pipeline", "DICOMResults", "Multipart", "Imaging",
         "Evaluation", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
     ], exclude: ["Scripts"], swiftSettings: [.swiftLanguageMode(.v6)]),

@@ -6,14 +6,15 @@ import Store
 
 extension DICOMwebRoutes {
     /// Stores one instance of a store request, alone: parse it (C000; 0122 for an object
-    /// without pixel data), check its identity —
-    /// SOP Class, SOP Instance, Study and Series UIDs and Patient ID, the study of the request's
-    /// path (A900) — decode its image (C122 for a transfer syntax the decoder lacks, C000),
-    /// predict it and make its results (0110), write every file under a temporary name (A700),
-    /// then file them all in one transaction that moves the files into place (A900 for a
-    /// conflict with what is stored). Whatever fails leaves no row and no file behind. An
-    /// instance stored before with the same bytes is a success that changes nothing; other
-    /// bytes under a stored UID are refused (0111).
+    /// without pixel data), check its identity — SOP Class, SOP Instance, Study and Series UIDs
+    /// and Patient ID, the study of the request's path (A900) — decode its image (C122 for a
+    /// transfer syntax the decoder lacks, C000), predict it and make its results (0110), write
+    /// every file under a temporary name (A700), then file them all in one transaction that
+    /// moves the files into place (A900 for a conflict with what is stored). Whatever fails
+    /// leaves no row and no file behind. An instance stored before with the same bytes is a
+    /// success that changes nothing; other bytes under a stored UID are refused (0111). The
+    /// response and the log repeat only values that are valid UIDs: anything else in a UID
+    /// attribute may be any text, a name among them.
     func storeInstance(_ bytes: [UInt8], part: Int, study: String?) async -> InstanceOutcome {
         var outcome = InstanceOutcome()
         do {
@@ -26,10 +27,11 @@ extension DICOMwebRoutes {
                 throw InstanceFailure(.cannotUnderstand, error.reason)
             }
             let metadata = file.metadata
-            outcome.sopClassUID = metadata.sopClassUID
-            outcome.sopInstanceUID = metadata.sopInstanceUID
-            outcome.studyUID = metadata.studyInstanceUID
-            outcome.seriesUID = metadata.seriesInstanceUID
+            func valid(_ uid: String?) -> String? { uid.flatMap { DICOMUID.problem(with: $0) == nil ? $0 : nil } }
+            outcome.sopClassUID = valid(metadata.sopClassUID)
+            outcome.sopInstanceUID = valid(metadata.sopInstanceUID)
+            outcome.studyUID = valid(metadata.studyInstanceUID)
+            outcome.seriesUID = valid(metadata.seriesInstanceUID)
             let identity = try InstanceIdentity(metadata, requestStudy: study)
             let hash = contentHash(of: data)
             if let stored = try database.storedDICOMInstance(uid: identity.sopInstanceUID) {
@@ -185,8 +187,9 @@ struct InstanceIdentity {
     init(_ metadata: DICOMMetadata, requestStudy: String?) throws {
         func uid(_ value: String?, _ name: String) throws -> String {
             guard let value else { throw InstanceFailure(.dataSetDoesNotMatchSOPClass, "no \(name)") }
-            if let problem = DICOMUID.problem(with: value) {
-                throw InstanceFailure(.dataSetDoesNotMatchSOPClass, "\(name): \(problem)")
+            // The value is not repeated: in a malformed file it may be any text.
+            guard DICOMUID.problem(with: value) == nil else {
+                throw InstanceFailure(.dataSetDoesNotMatchSOPClass, "\(name) is not a valid UID (PS3.5 9.1)")
             }
             return value
         }

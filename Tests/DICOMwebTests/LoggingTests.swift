@@ -11,7 +11,11 @@ final class LoggingTests: XCTestCase {
             let instance = TestInstance()
             var duplicate = instance
             duplicate.accessionNumber = "ACC-79"
-            let (body, headers) = try StowBody.make([instance.bytes, duplicate.bytes, Array(instance.bytes.prefix(300))])
+            // A UID attribute holding a name: refused, and neither logged nor echoed.
+            var named = TestInstance()
+            named.sopInstanceUID = "2.25.4199"
+            let misnamed = replacing(Array("2.25.4199".utf8), with: Array("Doe^Jane1".utf8), in: named.bytes)
+            let (body, headers) = try StowBody.make([instance.bytes, duplicate.bytes, Array(instance.bytes.prefix(300)), misnamed])
             try await client.execute(uri: "/dicom-web/studies", method: .post, headers: headers, body: body) {
                 XCTAssertEqual($0.status, .accepted)
             }
@@ -25,9 +29,26 @@ final class LoggingTests: XCTestCase {
             XCTAssertTrue(lines.contains { $0.contains("instance not stored") && $0.contains("reason=111") }, "\(lines)")
             XCTAssertTrue(lines.contains { $0.contains("instance not stored") && $0.contains("reason=C000") }, "\(lines)")
             XCTAssertTrue(lines.contains { $0.contains("GET /dicom-web/studies") }, "one line per request: \(lines)")
+            XCTAssertTrue(lines.contains { $0.contains("instance not stored") && $0.contains("reason=A900") }, "\(lines)")
             for secret in ["P-SECRET-7731", "Doe", "Jane", "19610203", "Welby"] {
                 XCTAssertFalse(lines.contains { $0.contains(secret) }, "\(secret) in the log: \(lines.filter { $0.contains(secret) })")
             }
         }
     }
+}
+
+/// `bytes` with every occurrence of `pattern` replaced by `replacement` (of the same length).
+func replacing(_ pattern: [UInt8], with replacement: [UInt8], in bytes: [UInt8]) -> [UInt8] {
+    precondition(pattern.count == replacement.count)
+    var result = bytes
+    var index = 0
+    while index + pattern.count <= result.count {
+        if Array(result[index..<(index + pattern.count)]) == pattern {
+            result.replaceSubrange(index..<(index + pattern.count), with: replacement)
+            index += pattern.count
+        } else {
+            index += 1
+        }
+    }
+    return result
 }

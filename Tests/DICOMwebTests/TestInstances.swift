@@ -78,11 +78,4 @@ enum DecoderFixtures {
     static func bytes(_ name: String) throws -> [UInt8] {
         Array(try Data(contentsOf: directory.appendingPathComponent(name)))
     }
-
-    /// One fixture per transfer syntax the decoder reads, each stored whole by the client test.
-    static let perTransferSyntax = [
-        "implicit-le16.dcm", "base16.dcm", "deflated16.dcm", "explicit-be16.dcm", "jpeg-baseline8.dcm",
-        "jpeg-extended12.dcm", "jpeg-lossless-sv1-16.dcm", "jpeg-lossless-sv7-8.dcm", "jpeg-ls-lossless16.dcm",
-        "jpeg-ls-near16.dcm", "j2k-lossless16.dcm", "j2k-lossy16.dcm", "rle16.dcm",
-    ]
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Drives a running DICOMweb server with dicomweb-client (PyPI) and prints what it found as JSON,
-for DICOMwebTests.DICOMwebClientTests to assert on.
+for ThoraxCLITests.ServeDICOMwebTests (against `thorax serve`) to assert on.
 
     dicomweb-client.py URL TOKEN NIH_DIR FIXTURES_DIR OUT_DIR FIXTURE...
 

@@ -1,34 +1,50 @@
 import Foundation
-import Imaging
 import Store
 import TestSupport
 import XCTest
 
-/// End to end over a socket: the real dicomweb-client (PyPI) against DICOMwebFixtureServer, the
-/// DICOMweb routes with the bundled model on an ephemeral port, then SIGTERM and a clean exit.
-/// It stores the shared NIH DICOMs and a decoder fixture of every transfer syntax the decoder
-/// reads, searches, and retrieves instances, metadata, rendered images and the results; the
-/// results it retrieved are then read by dcmtk (dsrdump, dcmdump) without warnings.
-final class DICOMwebClientTests: XCTestCase {
+/// `thorax serve`'s DICOMweb end to end over a socket: the real dicomweb-client (PyPI, driven by
+/// Tests/DICOMwebTests/Scripts/dicomweb-client.py) stores the shared NIH DICOMs and a decoder
+/// fixture of every transfer syntax the decoder reads, searches, and retrieves instances,
+/// metadata, rendered images and the results; dcmtk (dsrdump, dcmdump) then reads the results
+/// it retrieved, and those the service wrote, without a warning; SIGTERM ends the server with 0.
+final class ServeDICOMwebTests: XCTestCase {
+    /// One fixture of Tests/ImagingTests/Fixtures per transfer syntax the decoder reads.
+    static let fixtures = [
+        "implicit-le16.dcm", "base16.dcm", "deflated16.dcm", "explicit-be16.dcm", "jpeg-baseline8.dcm",
+        "jpeg-extended12.dcm", "jpeg-lossless-sv1-16.dcm", "jpeg-lossless-sv7-8.dcm", "jpeg-ls-lossless16.dcm",
+        "jpeg-ls-near16.dcm", "j2k-lossless16.dcm", "j2k-lossy16.dcm", "rle16.dcm",
+    ]
+    /// Imaging's DICOMTransferSyntax.decoded.
+    static let decodedSyntaxes: Set<String> = [
+        "1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.4.50",
+        "1.2.840.10008.1.2.4.51", "1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70", "1.2.840.10008.1.2.4.80",
+        "1.2.840.10008.1.2.4.81", "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91", "1.2.840.10008.1.2.5",
+    ]
+
     func testDICOMwebClientStoresSearchesAndRetrieves() throws {
         guard let nih = SharedData.url("nih/dicom") else {
             throw XCTSkip("the shared NIH DICOMs (nih/dicom) are not here; set THORAX_SHARED_DATA")
         }
-        let directory = try SharedData.temporaryDirectory("thorax-dicomweb-e2e")
+        let directory = try SharedData.temporaryDirectory("serve-dicomweb")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let server = try DICOMwebServerProcess(database: directory.appendingPathComponent("thorax.sqlite").path,
-                                               dataDirectory: directory.appendingPathComponent("data").path, token: "e2e-token")
+        let database = directory.appendingPathComponent("thorax.sqlite")
+        let tokenFile = directory.appendingPathComponent("token")
+        try Data("e2e-dicomweb-token\n".utf8).write(to: tokenFile)
+        let data = directory.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let server = try ServeProcess(["serve", "--database", database.path, "--data-directory", data.path, "--port", "0",
+                                       "--token-file", tokenFile.path], in: directory)
         defer { server.stop() }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts/dicomweb-client.py")
-        let output = try runProcess("python3", [script.path, "http://\(server.address)/dicom-web", "e2e-token", nih.path,
-                                                DecoderFixtures.directory.path, directory.path] + DecoderFixtures.perTransferSyntax)
+        let script = SharedData.repositoryRoot.appendingPathComponent("Tests/DICOMwebTests/Scripts/dicomweb-client.py")
+        let fixtureFolder = SharedData.repositoryRoot.appendingPathComponent("Tests/ImagingTests/Fixtures")
+        let output = try runPython([script.path, "http://\(server.address)/dicom-web", "e2e-dicomweb-token", nih.path, fixtureFolder.path,
+                                    directory.path] + Self.fixtures)
         guard output.status == 0 else {
             throw FixtureError("dicomweb-client.py failed (\(output.status)); pip install dicomweb-client highdicom if missing:\n\(output.standardError)")
         }
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(output.standardOutput.utf8)) as? [String: Any])
 
-        // Four NIH files are different images under one SOP Instance UID: the first is stored,
-        // the other three refused as duplicates (0111), then stored under fresh UIDs.
         let nihResult = try XCTUnwrap(json["nih"] as? [String: Any])
         let sent = try XCTUnwrap(nihResult["sent"] as? [String])
         XCTAssertEqual(sent.count, 6)
@@ -46,7 +62,7 @@ final class DICOMwebClientTests: XCTestCase {
             XCTAssertEqual(trip["transfer_syntax"] as? String, trip["sent_transfer_syntax"] as? String)
         }
         let fixtures = try XCTUnwrap(json["fixtures"] as? [String: [String: Any]])
-        XCTAssertEqual(Set(fixtures.keys), Set(DecoderFixtures.perTransferSyntax))
+        XCTAssertEqual(Set(fixtures.keys), Set(Self.fixtures))
         var syntaxes = Set<String>()
         for (name, fixture) in fixtures {
             XCTAssertEqual(fixture["stored"] as? Bool, true, "\(name) is stored (failure \(fixture["failure"] ?? "none"))")
@@ -54,7 +70,7 @@ final class DICOMwebClientTests: XCTestCase {
             XCTAssertEqual(fixture["transfer_syntax"] as? String, fixture["sent_transfer_syntax"] as? String, name)
             if let syntax = fixture["transfer_syntax"] as? String { syntaxes.insert(syntax) }
         }
-        XCTAssertEqual(syntaxes, DICOMTransferSyntax.decoded, "a fixture of every transfer syntax the decoder reads")
+        XCTAssertEqual(syntaxes, Self.decodedSyntaxes, "a fixture of every transfer syntax the decoder reads")
         XCTAssertEqual(((json["stored_again"] as? [String: Any])?["stored"] as? [String]), [sent[0]])
 
         // The NIH files are of three studies; the fixtures were made from one of them.
@@ -87,8 +103,8 @@ final class DICOMwebClientTests: XCTestCase {
         XCTAssertEqual(json["missing"] as? Int, 404)
 
         // The files the service wrote, byte for byte, read as well.
-        let database = try ThoraxDatabase(existingAt: directory.appendingPathComponent("thorax.sqlite").path)
-        let stored = try database.storedDICOMInstances(study: try XCTUnwrap(report["study_instance_uid"] as? String))
+        let stored = try ThoraxDatabase(existingAt: database.path)
+            .storedDICOMInstances(study: try XCTUnwrap(report["study_instance_uid"] as? String))
         for instance in stored where instance.derivedFrom != nil {
             try assertDcmtkReads(URL(fileURLWithPath: instance.path), report: instance.sopClassUID.hasSuffix(".88.33"))
         }
@@ -98,75 +114,18 @@ final class DICOMwebClientTests: XCTestCase {
     /// dcmdump (and dsrdump for a report) read `file` with status 0 and no warning or error.
     func assertDcmtkReads(_ file: URL, report: Bool, line: UInt = #line) throws {
         for tool in report ? ["dcmdump", "dsrdump"] : ["dcmdump"] {
-            let output = try runProcess(tool, [file.path])
-            XCTAssertEqual(output.status, 0, "\(tool) \(file.lastPathComponent): \(output.standardError)", line: line)
-            let complaints = (output.standardOutput + output.standardError).split(separator: "\n")
-                .filter { $0.hasPrefix("W:") || $0.hasPrefix("E:") }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [tool, file.path]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0, "\(tool) \(file.lastPathComponent): \(text.suffix(2000))", line: line)
+            let complaints = text.split(separator: "\n").filter { $0.hasPrefix("W:") || $0.hasPrefix("E:") }
             XCTAssertEqual(complaints, [], "\(tool) \(file.lastPathComponent)", line: line)
         }
     }
-}
-
-/// DICOMwebFixtureServer (built next to the tests) on an ephemeral port.
-final class DICOMwebServerProcess {
-    let process = Process()
-    let address: String
-
-    init(database: String, dataDirectory: String, token: String) throws {
-        let candidates = [
-            Bundle(for: DICOMwebServerProcess.self).bundleURL.deletingLastPathComponent(),
-            Bundle.main.bundleURL,
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-        ].map { $0.appendingPathComponent("DICOMwebFixtureServer") }
-        guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw FixtureError("DICOMwebFixtureServer is not built next to the tests (looked at \(candidates.map(\.path)))")
-        }
-        process.executableURL = binary
-        process.arguments = ["--port", "0", "--token", token, "--database", database, "--data-directory", dataDirectory]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        // The first line says where it listens; reading returns nothing if the server dies first.
-        var text = ""
-        while !text.contains("\n") {
-            let data = output.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            text += String(decoding: data, as: UTF8.self)
-        }
-        guard let line = text.split(separator: "\n").first, line.hasPrefix("listening on ") else {
-            process.terminate()
-            throw FixtureError("DICOMwebFixtureServer did not start: \(text.debugDescription)")
-        }
-        address = String(line.dropFirst("listening on ".count))
-    }
-
-    /// Sends SIGTERM (once) and returns the exit status.
-    @discardableResult
-    func stop() -> Int32 {
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        return process.terminationReason == .exit ? process.terminationStatus : -process.terminationStatus
-    }
-}
-
-struct ProcessOutput {
-    var status: Int32
-    var standardOutput: String
-    var standardError: String
-}
-
-/// Runs `executable` from PATH, reading both pipes to their end before waiting.
-func runProcess(_ executable: String, _ arguments: [String]) throws -> ProcessOutput {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [executable] + arguments
-    let output = Pipe(), error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    let errorData = error.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ProcessOutput(status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
-                         standardError: String(decoding: errorData, as: UTF8.self))
 }
