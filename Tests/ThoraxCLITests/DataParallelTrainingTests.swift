@@ -1,0 +1,173 @@
+import Foundation
+import SafeTensors
+import TestSupport
+import XCTest
+
+/// `mpirun -np N thorax train` against one process on the bundled samples (6 train_val images
+/// trained on, the 5 test images validated on): ResNet-18 at 32 pixels, one thread per rank,
+/// a global batch of 5 (shares of 3 and 2, so uneven shares are weighted as they must be), one
+/// optimizer step per epoch, three epochs with validation after each.
+///
+/// The tolerance, 1e-5 of each tensor's largest magnitude (at least 1): N ranks compute the
+/// same sums as one process in another order — each rank's convolution sums the weight
+/// gradients of its own images, and the allreduce adds the ranks' partial sums in float32, so
+/// an element differs by a few float32 roundings of the sum of its terms (ε = 6·10⁻⁸ each);
+/// batch norm's moments are summed in double and differ only below float32's resolution.
+/// Over three SGD steps of learning rate 0.01 that moves weights by about 10⁻⁷; batch norm
+/// that uses each rank's own statistics instead moves them by about 10⁻³, which the same
+/// comparison must (and does) catch.
+final class DataParallelTrainingTests: XCTestCase {
+    static let tolerance = 1e-5
+
+    /// With --sync-batchnorm two ranks equal one process (weights, running statistics, momentum,
+    /// metrics); the run stopped after 2 epochs and resumed on 3 ranks (shares 2, 2, 1) still
+    /// does. Only rank 0 prints. Without --sync-batchnorm the weights differ — by batch-norm
+    /// statistics alone: frozen batch norm (running statistics in training), two ranks again
+    /// equal one process.
+    func testTwoRanksTrainAsOneProcess() throws {
+        let directory = try SharedData.temporaryDirectory("train-mpi")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (database, _) = try BenchmarkCommandFixture.makeDatabase(in: directory)
+        func run(_ name: String, ranks: Int?, _ options: [String], resume: Bool = false) throws -> (run: URL, output: String) {
+            let output = directory.appendingPathComponent(name)
+            let arguments = resume ? ["train", "--output", output.path, "--resume", "--threads", "1"] + options
+                : ["train", "--database", database] + Self.run + options + ["--output", output.path]
+            let result = try MPIRunOfThorax.launch(ranks: ranks, arguments, timeout: 180)
+            XCTAssertFalse(result.timedOut, "\(name) did not finish:\n\(result.output)\n\(result.error)")
+            XCTAssertEqual(result.status, 0, "\(name):\n\(result.output)\n\(result.error)")
+            return (output, result.output)
+        }
+        let single = try run("single-sync", ranks: nil, ["--sync-batchnorm", "--epochs", "3"])
+        let first = try run("ranks-sync", ranks: 2, ["--sync-batchnorm", "--epochs", "2"])
+        let singleLines = single.output.split(separator: "\n").map(String.init)
+        let lines = first.output.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, singleLines.first, "rank 0 prints the run's first line, once")
+        XCTAssertEqual(lines.dropFirst().first, "data-parallel over 2 ranks: global batch 5, 2–3 images per rank, batch norm synchronized over the ranks")
+        XCTAssertEqual(lines.filter { $0.hasPrefix("training ") }.count, 1, first.output)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("epoch ") }.count, 2, first.output)
+        let resumed = try run("ranks-sync", ranks: 3, ["--epochs", "3"], resume: true)
+        XCTAssertTrue(resumed.output.hasPrefix("resuming \(first.run.path) after epoch 2 of 3, 2 optimizer steps\n"), resumed.output)
+        XCTAssertTrue(resumed.output.contains("data-parallel over 3 ranks: global batch 5, 1–2 images per rank"), resumed.output)
+        try assertSameRun(resumed.run, single.run, "2 then 3 ranks, synchronized batch norm")
+
+        let perRank = try run("ranks-batch", ranks: 2, ["--epochs", "3"])
+        XCTAssertGreaterThan(try largestDifference(perRank.run, single.run), 10 * Self.tolerance,
+                             "batch norm with each rank's statistics trains otherwise than one process")
+
+        let frozenSingle = try run("single-frozen", ranks: nil, ["--freeze-batchnorm", "--epochs", "3"])
+        let frozenRanks = try run("ranks-frozen", ranks: 2, ["--freeze-batchnorm", "--epochs", "3"])
+        try assertSameRun(frozenRanks.run, frozenSingle.run, "2 ranks, frozen batch norm")
+    }
+
+    /// Options of the runs: as `TrainCommandTests.tinyRun` but ResNet-18 (batch norm after
+    /// every convolution) and a global batch of 5.
+    static let run = ["--arch", "resnet18", "--size", "32", "--batch-size", "5", "--transition-channels", "4",
+                      "--optimizer", "sgd", "--learning-rate", "0.01", "--threads", "1"]
+
+    /// The checkpoints' tensors agree within the tolerance, and so do the metrics of every epoch.
+    func assertSameRun(_ run: URL, _ reference: URL, _ what: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let difference = try largestDifference(run, reference)
+        XCTAssertLessThanOrEqual(difference, Self.tolerance, "\(what): checkpoint tensors", file: file, line: line)
+        let epochs = try TrainCommandTests.measuredEpochs(run), expected = try TrainCommandTests.measuredEpochs(reference)
+        XCTAssertEqual(epochs.count, expected.count, what, file: file, line: line)
+        for (epoch, (mine, theirs)) in zip(epochs, expected).enumerated() {
+            XCTAssertEqual(mine["steps"] as? Int, theirs["steps"] as? Int, "\(what): epoch \(epoch + 1) steps", file: file, line: line)
+            for key in ["train_loss", "validation_loss", "mean_auc"] {
+                let a = mine[key] as? Double ?? .nan, b = theirs[key] as? Double ?? .nan
+                XCTAssertEqual(a, b, accuracy: Self.tolerance * max(1, abs(b)), "\(what): epoch \(epoch + 1) \(key)", file: file, line: line)
+            }
+            XCTAssertEqual((mine["validation_auc"] as? [Any])?.count, 14, what, file: file, line: line)
+        }
+    }
+
+    /// The largest difference between the two checkpoints' tensors (parameters, running
+    /// statistics, momentum), each relative to its tensor's largest magnitude (at least 1).
+    func largestDifference(_ run: URL, _ reference: URL) throws -> Double {
+        let mine = try SafeTensorsFile(contentsOf: run.appendingPathComponent("checkpoint/state.safetensors"))
+        let theirs = try SafeTensorsFile(contentsOf: reference.appendingPathComponent("checkpoint/state.safetensors"))
+        XCTAssertEqual(mine.names.sorted(), theirs.names.sorted())
+        XCTAssertTrue(mine.names.contains("layer4.1.bn2.running_var") && mine.names.contains("optimizer.momentum.conv1.weight"))
+        var largest = 0.0
+        for name in theirs.floatNames {
+            let a = try mine.tensor(name).values, b = try theirs.tensor(name).values
+            XCTAssertEqual(a.count, b.count, name)
+            let scale = max(1, Double(b.map(abs).max() ?? 0))
+            largest = max(largest, (zip(a, b).map { Double(abs($0 - $1)) }.max() ?? 0) / scale)
+        }
+        return largest
+    }
+
+    /// `thorax eval` on two ranks prints exactly what one process prints (the same probabilities,
+    /// gathered in order: the same AUCs and intervals).
+    func testEvaluationOnTwoRanksEqualsOneProcess() throws {
+        let directory = try SharedData.temporaryDirectory("eval-mpi")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let model = try BenchmarkCommandFixture.makeModel(in: directory)
+        let (database, _) = try BenchmarkCommandFixture.makeDatabase(in: directory)
+        let arguments = ["eval", "--model", model.path, "--database", database, "--split", "official:train_val", "--json",
+                         "--resamples", "50"]
+        let single = try MPIRunOfThorax.launch(ranks: nil, arguments, timeout: 120)
+        XCTAssertEqual(single.status, 0, single.error)
+        let ranks = try MPIRunOfThorax.launch(ranks: 2, arguments, timeout: 120)
+        XCTAssertFalse(ranks.timedOut, ranks.error)
+        XCTAssertEqual(ranks.status, 0, ranks.error)
+        XCTAssertTrue(single.output.contains("\"table\""), single.output)
+        XCTAssertEqual(ranks.output, single.output)
+    }
+}
+
+/// `thorax` as a subprocess, alone or under `mpirun -np N` (one thread per rank).
+struct MPIRunOfThorax {
+    let status: Int32
+    let output: String
+    let error: String
+    let timedOut: Bool
+
+    /// Runs `thorax arguments…` (with `ranks`, under `mpirun --oversubscribe -np ranks`) with
+    /// OMP_NUM_THREADS=1, waiting at most `timeout` seconds; past it, terminates it (mpirun ends
+    /// its ranks) and reports the timeout.
+    static func launch(ranks: Int?, _ arguments: [String], timeout: Double) throws -> MPIRunOfThorax {
+        let directory = try SharedData.temporaryDirectory("thorax-run")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outputFile = directory.appendingPathComponent("stdout"), errorFile = directory.appendingPathComponent("stderr")
+        for file in [outputFile, errorFile] { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
+        let output = try FileHandle(forWritingTo: outputFile), error = try FileHandle(forWritingTo: errorFile)
+        defer { try? output.close(); try? error.close() }
+        let process = Process()
+        let thorax = try ForwardCommandTests.thorax
+        if let ranks {
+            let search = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":")
+            guard let mpirun = search.map({ "\($0)/mpirun" }).first(where: FileManager.default.isExecutableFile(atPath:)) else {
+                throw FixtureError("mpirun is not on PATH (scripts/install-deps installs openmpi-bin)")
+            }
+            process.executableURL = URL(fileURLWithPath: mpirun)
+            // --oversubscribe: more ranks than cores is fine for a check; root (CI) must say so.
+            process.arguments = ["--oversubscribe", "-np", "\(ranks)", "-x", "OMP_NUM_THREADS=1"]
+                + (getuid() == 0 ? ["--allow-run-as-root"] : []) + [thorax.path] + arguments
+        } else {
+            process.executableURL = thorax
+            process.arguments = arguments
+        }
+        process.environment = ProcessInfo.processInfo.environment.merging(["OMP_NUM_THREADS": "1"]) { $1 }
+        process.standardOutput = output
+        process.standardError = error
+        let start = Date()
+        try process.run()
+        var timedOut = false
+        while process.isRunning {
+            if Date().timeIntervalSince(start) > timeout {
+                timedOut = true
+                process.terminate()
+                let grace = Date()
+                while process.isRunning && Date().timeIntervalSince(grace) < 5 { usleep(50_000) }
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                break
+            }
+            usleep(20_000)
+        }
+        process.waitUntilExit()
+        return MPIRunOfThorax(status: process.terminationStatus,
+                              output: String(decoding: try Data(contentsOf: outputFile), as: UTF8.self),
+                              error: String(decoding: try Data(contentsOf: errorFile), as: UTF8.self), timedOut: timedOut)
+    }
+}
