@@ -92,10 +92,8 @@ public final class Trainer {
             network.setBatchNormStatistics(.synchronized(communicator.map { ReplicaBatchNormSum(communicator: $0) } ?? SingleReplica()))
         }
         // Each rank decodes only its strided share of every global batch.
-        let share: (@Sendable (Int) -> [Int])? = communicator.map { communicator in
-            let shard = communicator.shard
-            return { Array(shard.positions(inBatchOf: $0)) }
-        }
+        var share: (@Sendable (Int) -> [Int])?
+        if let shard = communicator?.shard { share = { Array(shard.positions(inBatchOf: $0)) } }
         if let rate = options.dropConnect, rate > 0, let backbone = network.backbone as? EfficientNetLite0 {
             try backbone.setDropConnect(rate: rate, seed: options.seed &+ 31)
         }

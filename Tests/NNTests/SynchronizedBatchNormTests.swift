@@ -64,8 +64,10 @@ final class SynchronizedBatchNormTests: XCTestCase {
     }
 
     /// One process with `SingleReplica`: the whole batch, as the twin; values far from zero
-    /// (mean/σ ≈ 300) stay exact because the moments are taken about the running mean, which
-    /// the first step brings close (the second step is compared).
+    /// (mean/σ ≈ 300) keep dγ, dx and the variance exact because the moments are taken about
+    /// the running mean, which the first step brings close (the second step is compared). The
+    /// output is not compared: y = scale·x + offset in float32 cancels ≈ 520 against ≈ 520 here,
+    /// as the other batch-norm paths do (BatchNorm2dTests.testDoubleSumsStayExactWhenSumsCancel).
     func testSingleReplicaEqualsTheTwinAlsoWhenSumsCancel() throws {
         var random = TestRandom(62)
         let shape = [4, 8, 16, 16]
@@ -80,11 +82,10 @@ final class SynchronizedBatchNormTests: XCTestCase {
             let x = floats(random.values(shape.reduce(1, *), -1, 1).map { 300 + $0 }).map(Double.init)
             let dy = random.values(x.count).map { $0 + 0.3 }
             layer.zeroGradients()
-            let y = try layer.forward(Tensor(shape: shape, values: floats(x)).reordered(to: blocked))
+            _ = try layer.forward(Tensor(shape: shape, values: floats(x)).reordered(to: blocked))
             let dx = try layer.backward(Tensor(shape: shape, values: floats(dy)).reordered(to: blocked))
             guard step == 1 else { continue }
             let expected = reference.backward(x, gamma: gamma, gradientOutput: dy)
-            assertClose(try doubles(y), reference.forward(x, gamma: gamma, beta: beta), tolerance: 1e-5, "forward")
             assertClose(try doubles(dx), expected.input, tolerance: 1e-5, "dx")
             assertClose(try doubles(layer.weight.gradient), expected.gamma, tolerance: 1e-5, "dγ")
             assertClose(try doubles(layer.runningVariance), reference.statistics(x).variance.map { $0 * 1024 / 1023 },

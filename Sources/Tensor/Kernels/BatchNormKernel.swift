@@ -18,7 +18,8 @@ public final class BatchNormKernel {
     public let fusesReLU: Bool
     /// γ, β, and the running mean and variance: plain, one value per channel.
     let scale, shift, runningMean, runningVariance: Tensor
-    private var plan: Plan?
+    /// The last forward's plan (for the input shape and layout it was made for).
+    private(set) var plan: Plan?
 
     /// What a forward keeps for its backward besides its input (which the caller keeps).
     public struct Record {
@@ -28,7 +29,7 @@ public final class BatchNormKernel {
         let doubleSums: BatchNormKernels.ForwardRecord?
         /// The values per channel over every replica when the statistics were synchronized
         /// (`synchronizedForward`); nil otherwise.
-        var synchronizedCount: Int? = nil
+        public internal(set) var synchronizedCount: Int? = nil
     }
 
     /// - Parameters: scale (γ), shift (β), runningMean, runningVariance: plain (featureCount)
