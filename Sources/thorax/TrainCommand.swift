@@ -264,7 +264,9 @@ struct TrainCommand: ParsableCommand {
         if reports {
             print("training \(trainer.options.architecture.rawValue) on \(trainer.training.images.count) images of \(source.split):\(source.trainPart), validating on \(trainer.validation.images.count) of \(source.split):\(source.validationPart); \(trainer.batchesPerEpoch) batch\(trainer.batchesPerEpoch == 1 ? "" : "es") per epoch")
             if trainer.ranks > 1 {
-                print("data-parallel over \(trainer.ranks) ranks: global batch \(options.batchSize), \(options.batchSize / trainer.ranks)\(options.batchSize % trainer.ranks == 0 ? "" : "–\(options.batchSize / trainer.ranks + 1)") images per rank, batch norm \((options.batchNorm ?? .batch).words)")
+                let fewest = options.batchSize / trainer.ranks, most = (options.batchSize + trainer.ranks - 1) / trainer.ranks
+                let share = fewest == most ? "\(fewest) image\(fewest == 1 ? "" : "s")" : "\(fewest)–\(most) images"
+                print("data-parallel over \(trainer.ranks) ranks: global batch \(options.batchSize), \(share) per rank, batch norm \((options.batchNorm ?? .batch).words)")
             }
         }
         var line: ProgressLine?

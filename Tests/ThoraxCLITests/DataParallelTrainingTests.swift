@@ -102,6 +102,35 @@ final class DataParallelTrainingTests: XCTestCase {
         return largest
     }
 
+    /// A setup that fails on one rank only (its database is missing) ends every rank at once
+    /// with that rank's one message, naming it; a failure during training on one rank (its
+    /// learning rate, given apart, blows its weights up, and its loss becomes infinite while
+    /// rank 0 waits in the next collective) ends every rank within seconds with its message.
+    func testAFailureOnOneRankEndsEveryRankWithItsMessage() throws {
+        let directory = try SharedData.temporaryDirectory("train-mpi-failure")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (database, _) = try BenchmarkCommandFixture.makeDatabase(in: directory)
+        let missing = directory.appendingPathComponent("missing.sqlite").path
+        func arguments(_ database: String, _ output: String, learningRate: String = "0.01") -> [String] {
+            ["train", "--database", database, "--arch", "resnet18", "--size", "32", "--batch-size", "2", "--transition-channels", "4",
+             "--optimizer", "sgd", "--learning-rate", learningRate, "--threads", "1", "--freeze-batchnorm", "--epochs", "1",
+             "--output", directory.appendingPathComponent(output).path]
+        }
+        let setup = try MPIRunOfThorax.launch(programs: [arguments(database, "setup"), arguments(missing, "setup")], timeout: 60)
+        XCTAssertFalse(setup.timedOut, "a rank hung after rank 1's setup failed:\n\(setup.error)")
+        XCTAssertNotEqual(setup.status, 0, setup.error)
+        XCTAssertEqual(setup.output, "", "no rank trains")
+        XCTAssertEqual(setup.error.components(separatedBy: missing).count - 1, 1, setup.error)
+        XCTAssertTrue(setup.error.hasPrefix("Error: rank 1 of 2: "), setup.error)
+
+        let training = try MPIRunOfThorax.launch(programs: [arguments(database, "training"),
+                                                            arguments(database, "training", learningRate: "1e30")], timeout: 120)
+        XCTAssertFalse(training.timedOut, "a rank hung after rank 1 failed in training:\n\(training.error)")
+        XCTAssertNotEqual(training.status, 0, training.error)
+        XCTAssertEqual(training.error.components(separatedBy: "the loss became NaN or infinite").count - 1, 1, training.error)
+        XCTAssertTrue(training.error.contains("Error: rank 1 of 2: the loss became NaN or infinite in epoch 1, batch 2"), training.error)
+    }
+
     /// `thorax eval` on two ranks prints exactly what one process prints (the same probabilities,
     /// gathered in order: the same AUCs and intervals).
     func testEvaluationOnTwoRanksEqualsOneProcess() throws {
@@ -128,10 +157,27 @@ struct MPIRunOfThorax {
     let error: String
     let timedOut: Bool
 
+    /// Runs one rank per entry of `programs`, each `thorax` with its own arguments (`mpirun
+    /// -np 1 thorax A : -np 1 thorax B`), as `launch(ranks:_:timeout:)` does.
+    static func launch(programs: [[String]], timeout: Double) throws -> MPIRunOfThorax {
+        let thorax = try ForwardCommandTests.thorax.path
+        let launches = programs.map { ["-np", "1", thorax] + $0 }.joined(separator: [":"])
+        return try launch(mpirun: ["--oversubscribe", "-x", "OMP_NUM_THREADS=1"] + (getuid() == 0 ? ["--allow-run-as-root"] : [])
+                              + launches, timeout: timeout)
+    }
+
     /// Runs `thorax arguments…` (with `ranks`, under `mpirun --oversubscribe -np ranks`) with
     /// OMP_NUM_THREADS=1, waiting at most `timeout` seconds; past it, terminates it (mpirun ends
     /// its ranks) and reports the timeout.
     static func launch(ranks: Int?, _ arguments: [String], timeout: Double) throws -> MPIRunOfThorax {
+        guard let ranks else { return try launch(mpirun: nil, arguments: arguments, timeout: timeout) }
+        return try launch(mpirun: ["--oversubscribe", "-np", "\(ranks)", "-x", "OMP_NUM_THREADS=1"]
+                              + (getuid() == 0 ? ["--allow-run-as-root"] : []) + [try ForwardCommandTests.thorax.path] + arguments,
+                          timeout: timeout)
+    }
+
+    /// `mpirun` with `mpirun` arguments, or (nil) `thorax` with `arguments`.
+    private static func launch(mpirun mpirunArguments: [String]?, arguments: [String] = [], timeout: Double) throws -> MPIRunOfThorax {
         let directory = try SharedData.temporaryDirectory("thorax-run")
         defer { try? FileManager.default.removeItem(at: directory) }
         let outputFile = directory.appendingPathComponent("stdout"), errorFile = directory.appendingPathComponent("stderr")
@@ -139,18 +185,16 @@ struct MPIRunOfThorax {
         let output = try FileHandle(forWritingTo: outputFile), error = try FileHandle(forWritingTo: errorFile)
         defer { try? output.close(); try? error.close() }
         let process = Process()
-        let thorax = try ForwardCommandTests.thorax
-        if let ranks {
+        if let mpirunArguments {
             let search = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":")
             guard let mpirun = search.map({ "\($0)/mpirun" }).first(where: FileManager.default.isExecutableFile(atPath:)) else {
                 throw FixtureError("mpirun is not on PATH (scripts/install-deps installs openmpi-bin)")
             }
-            process.executableURL = URL(fileURLWithPath: mpirun)
             // --oversubscribe: more ranks than cores is fine for a check; root (CI) must say so.
-            process.arguments = ["--oversubscribe", "-np", "\(ranks)", "-x", "OMP_NUM_THREADS=1"]
-                + (getuid() == 0 ? ["--allow-run-as-root"] : []) + [thorax.path] + arguments
+            process.executableURL = URL(fileURLWithPath: mpirun)
+            process.arguments = mpirunArguments
         } else {
-            process.executableURL = thorax
+            process.executableURL = try ForwardCommandTests.thorax
             process.arguments = arguments
         }
         process.environment = ProcessInfo.processInfo.environment.merging(["OMP_NUM_THREADS": "1"]) { $1 }
