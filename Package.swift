@@ -9,7 +9,8 @@ import PackageDescription
 // thorax (the CLI: ArgumentParser, swift-log; parses the typed options once)
 //   |-> Service (HTTP: Open Inference Protocol v2, /v1/predict, batching, metrics) -> Pipeline
 //   '-> Pipeline (chest model + card, model directory, predict / eval / localize / train runners, demo)
-//         |-> Training (trainer with callbacks, typed options, checkpoint / resume)
+//         |-> Training (trainer with callbacks, typed options, checkpoint / resume, data parallel)
+//         |     |-> Distributed (Open MPI: communicator, collectives, gradient buckets) -> CMPI
 //         |     |-> Models -> NN -> Tensor -> CDNNL (oneDNN; only Tensor imports it)
 //         |     |     |     '-> Random
 //         |     |     '-> SafeTensors
@@ -18,8 +19,9 @@ import PackageDescription
 //         |     '-> Evaluation (AUC, bootstrap, ROC, IoU/IoBB, boxes, Prediction; pure Swift) -> Random
 //         '-> Reporting (SVG charts, HTML report, paper tables, heatmap figures) -> Evaluation, Imaging
 //
-// Distributed -> CMPI (Open MPI): stands alone until the trainer adopts it. The HTTP service's
-// modules (Service, DICOMResults, Multipart) are declared at the end of this file.
+// Distributed knows nothing of tensors; Training hands it gradients as float buffers, and NN's
+// batch norm reaches it only through a synchronizer protocol. The HTTP service's modules
+// (Service, DICOMResults, Multipart) are declared at the end of this file.
 let package = Package(
     name: "Thorax",
     platforms: [.macOS(.v13)],
@@ -78,13 +80,14 @@ let package = Package(
         .target(name: "Reporting", dependencies: ["Evaluation", "Imaging"], swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // The trainer: typed options, the training loop with its callbacks, checkpoint and resume.
-        .target(name: "Training", dependencies: ["Evaluation", "Models", "NN", "Tensor", "SafeTensors", "Imaging", "Loader", "Store"],
+        .target(name: "Training", dependencies: ["Evaluation", "Models", "NN", "Tensor", "SafeTensors", "Imaging", "Loader", "Store",
+                                                 "Distributed"],
                 swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // The layer the CLI (and the HTTP service) calls: the chest model and its card, the
         // predict / evaluate / localize / train runners, the demo.
         .target(name: "Pipeline", dependencies: ["Evaluation", "Reporting", "Training", "Models", "NN", "Tensor", "SafeTensors",
-                                                 "Imaging", "Loader", "Store", "Reports"],
+                                                 "Imaging", "Loader", "Store", "Reports", "Distributed"],
                 swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // Data-parallel training over MPI: communicator, collectives, gradient buckets, sharding.
@@ -99,6 +102,7 @@ let package = Package(
             dependencies: [
                 "Random",
                 "Pipeline", "Evaluation", "Reporting", "Training", "Reports", "Store", "Imaging", "Loader", "Models", "NN", "Tensor", "SafeTensors",
+                "Distributed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -27,6 +27,18 @@ extension Communicator {
         }
     }
 
+    /// Replaces `values` on every rank with their elementwise sum over all ranks, in double
+    /// precision (sums that must stay exact where float32 would round, such as batch-norm
+    /// moments and sample counts). Every rank passes the same count (not checked, as for
+    /// floats). Throws MPI's error, or when the count is over 2³¹−1.
+    public func allreduceSum(_ values: inout [Double]) throws(DistributedError) {
+        let count = try mpiCount(values.count, "MPI_Allreduce")
+        let code = values.withUnsafeMutableBytes { raw in
+            MPI_Allreduce(UnsafeRawPointer(mpi_shim_in_place()), raw.baseAddress, count, mpi_shim_double(), mpi_shim_sum(), handle)
+        }
+        try check(code, "MPI_Allreduce")
+    }
+
     /// Starts a non-blocking allreduce of `buffer` in place (`MPI_Iallreduce`) and returns at
     /// once; the result is in `buffer` after the request's `wait()`. `buffer` must stay
     /// allocated and untouched until then (the request waits in its deinit if never waited on).

@@ -22,11 +22,38 @@ public final class Communicator {
     /// The number of ranks.
     public let size: Int
     let handle: MPI_Comm
+    /// Whether this value made its handle (`duplicate()`) and frees it when released; the
+    /// world communicator is MPI's own.
+    private let ownsHandle: Bool
 
-    private init(handle: MPI_Comm, rank: Int, size: Int) {
+    private init(handle: MPI_Comm, rank: Int, size: Int, ownsHandle: Bool = false) {
         self.handle = handle
         self.rank = rank
         self.size = size
+        self.ownsHandle = ownsHandle
+    }
+
+    deinit {
+        guard ownsHandle else { return }
+        var finalized: Int32 = 0
+        MPI_Finalized(&finalized)
+        if finalized == 0 {
+            var freed: MPI_Comm? = handle
+            MPI_Comm_free(&freed)
+        }
+    }
+
+    /// A communicator over the same ranks whose collectives never match this one's
+    /// (`MPI_Comm_dup`; collective). Collectives started from different threads of work — the
+    /// gradient buckets, started as backward makes them ready, and the blocking reductions of
+    /// the step in their fixed order — each get their own, so that the ranks may interleave
+    /// the two streams differently without mismatching them. Throws MPI's error.
+    public func duplicate() throws(DistributedError) -> Communicator {
+        var duplicate: MPI_Comm?
+        try check(MPI_Comm_dup(handle, &duplicate), "MPI_Comm_dup")
+        guard let duplicate else { throw failure("MPI_Comm_dup", "MPI returned no communicator") }
+        // MPI_Comm_dup copies the error handler: failures come back as errors here too.
+        return Communicator(handle: duplicate, rank: rank, size: size, ownsHandle: true)
     }
 
     /// Initializes MPI (once per process) and returns the world communicator.
@@ -102,6 +129,15 @@ public final class Communicator {
         } catch {
             abort("\(error)")
         }
+    }
+
+    /// The lowest rank on which `failed` is true, or nil when it is false on every rank
+    /// (collective). A job checks its setup with it before the first collective of the work,
+    /// so that a failure on some ranks ends every rank cleanly with one message, the lowest
+    /// failing rank's. Throws MPI's error.
+    public func lowestRank(where failed: Bool) throws(DistributedError) -> Int? {
+        let lowest = try extremes(of: [Int64(failed ? rank : size)], "lowestRank")[0].minimum
+        return lowest < Int64(size) ? Int(lowest) : nil
     }
 
     /// This rank's share of each global batch.

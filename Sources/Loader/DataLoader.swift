@@ -23,11 +23,18 @@ public struct LoaderConfiguration: Sendable {
     public var cacheDecodedImages: Bool
     /// Read `directory/name` instead of the path recorded in the database.
     public var imageDirectory: URL?
+    /// Which positions of each batch this loader serves, from the batch's size: in a
+    /// data-parallel job a rank's strided share (`StridedShard.positions(inBatchOf:)`), so that
+    /// the ranks' shares together are the batch one process loads (same order, same draws).
+    /// nil: the whole batch. With a share every batch is yielded, also an empty one, so that
+    /// every rank takes every step.
+    public var share: (@Sendable (_ batchSize: Int) -> [Int])?
 
     public init(batchSize: Int = 16, preprocessing: Preprocessing = Preprocessing(), seed: UInt64 = 0,
                 shuffle: Bool = true, dropLast: Bool = false,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount, prefetchBatches: Int = 4,
-                cacheDecodedImages: Bool = false, imageDirectory: URL? = nil) {
+                cacheDecodedImages: Bool = false, imageDirectory: URL? = nil,
+                share: (@Sendable (_ batchSize: Int) -> [Int])? = nil) {
         precondition(batchSize > 0 && threads > 0 && prefetchBatches > 0)
         self.batchSize = batchSize
         self.preprocessing = preprocessing
@@ -38,6 +45,7 @@ public struct LoaderConfiguration: Sendable {
         self.prefetchBatches = prefetchBatches
         self.cacheDecodedImages = cacheDecodedImages
         self.imageDirectory = imageDirectory
+        self.share = share
     }
 }
 

@@ -5,10 +5,11 @@ import Store
 /// The batches of one epoch, produced by background threads a bounded distance ahead of the
 /// consumer. A `Sequence` that is its own iterator; single pass, for one consuming thread.
 ///
-/// Workers claim sample positions in order, but never more than `prefetchBatches` batches
-/// ahead of the batch being consumed, and write each preprocessed image straight into its
-/// batch's slot buffer. The consumer waits for its batch to be complete, then copies the
-/// images that decoded into a `Batch`. Which thread decodes what never changes a batch.
+/// Workers claim sample positions in order (of each batch, the loader's share), but never more
+/// than `prefetchBatches` batches ahead of the batch being consumed, and write each
+/// preprocessed image straight into its batch's slot buffer. The consumer waits for its batch
+/// to be complete, then copies the images that decoded into a `Batch`. Which thread decodes
+/// what never changes a batch.
 public final class EpochBatches: Sequence, IteratorProtocol {
     private let work: EpochWork
 
@@ -36,23 +37,28 @@ private final class EpochWork: @unchecked Sendable {
 
     // Shared with the workers, under `condition`.
     private let condition = NSCondition()
-    private var nextPosition: Int
+    /// The next image to claim: entry `nextEntry` of batch `nextBatch`'s share.
+    private var nextBatch: Int
+    private var nextEntry = 0
     private var slots: [Int: Slot] = [:]
     private var freeBuffers: [UnsafeMutableBufferPointer<Float>] = []
     private var stopped = false
     private var running = 0
 
-    /// A batch being filled: one buffer of batchSize images, and per image the decode error.
+    /// A batch being filled: one buffer of up to batchSize images, the positions in the epoch's
+    /// order of the images it holds (the loader's share of the batch), and per image the decode
+    /// error.
     private final class Slot {
         let buffer: UnsafeMutableBufferPointer<Float>
-        let count: Int
+        let positions: [Int]
         var errors: [String?]
         var remaining: Int
-        init(buffer: UnsafeMutableBufferPointer<Float>, count: Int) {
+        var count: Int { positions.count }
+        init(buffer: UnsafeMutableBufferPointer<Float>, positions: [Int]) {
             self.buffer = buffer
-            self.count = count
-            errors = Array(repeating: nil, count: count)
-            remaining = count
+            self.positions = positions
+            errors = Array(repeating: nil, count: positions.count)
+            remaining = positions.count
         }
     }
 
@@ -64,7 +70,7 @@ private final class EpochWork: @unchecked Sendable {
         valuesPerImage = loader.configuration.preprocessing.valuesPerImage
         endBatch = loader.batchCount
         current = Swift.min(first, endBatch)
-        nextPosition = current * batchSize
+        nextBatch = current
         let threads = Swift.min(loader.configuration.threads, Swift.max(1, (endBatch - current) * batchSize))
         if current < endBatch {
             running = threads
@@ -95,21 +101,26 @@ private final class EpochWork: @unchecked Sendable {
     private func runWorker() {
         condition.lock()
         while true {
-            while !stopped && nextPosition < endPosition
-                && nextPosition / batchSize >= current + loader.configuration.prefetchBatches {
+            while !stopped && nextBatch < endBatch && nextBatch >= current + loader.configuration.prefetchBatches {
                 condition.wait()
             }
-            if stopped || nextPosition >= endPosition { break }
-            let position = nextPosition
-            nextPosition += 1
-            let batch = position / batchSize
+            if stopped || nextBatch >= endBatch { break }
+            let batch = nextBatch
             let slot = slots[batch] ?? makeSlot(batch)
+            guard nextEntry < slot.count else {
+                // An empty share (a batch smaller than the number of shares): nothing to decode.
+                (nextBatch, nextEntry) = (batch + 1, 0)
+                condition.broadcast()
+                continue
+            }
+            let offset = nextEntry
+            nextEntry += 1
+            if nextEntry == slot.count { (nextBatch, nextEntry) = (batch + 1, 0) }
             condition.unlock()
 
-            let offset = position - batch * batchSize
             let output = UnsafeMutableBufferPointer(rebasing:
                 slot.buffer[(offset * valuesPerImage)..<((offset + 1) * valuesPerImage)])
-            let error = loader.load(order[position], epoch: epoch, into: output)
+            let error = loader.load(order[slot.positions[offset]], epoch: epoch, into: output)
 
             condition.lock()
             slot.errors[offset] = error
@@ -121,25 +132,30 @@ private final class EpochWork: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Makes batch `batch`'s slot, reusing a freed buffer; call with the lock held.
+    /// Makes batch `batch`'s slot for the loader's share of it, reusing a freed buffer; call
+    /// with the lock held.
     private func makeSlot(_ batch: Int) -> Slot {
-        let count = Swift.min(batchSize, endPosition - batch * batchSize)
+        let start = batch * batchSize
+        let count = Swift.min(batchSize, endPosition - start)
+        let offsets = loader.configuration.share.map { $0(count) } ?? Array(0 ..< count)
+        precondition(offsets.allSatisfy { (0 ..< count).contains($0) }, "a share names positions outside its batch of \(count)")
         let buffer = freeBuffers.popLast()
             ?? UnsafeMutableBufferPointer<Float>.allocate(capacity: batchSize * valuesPerImage)
-        let slot = Slot(buffer: buffer, count: count)
+        let slot = Slot(buffer: buffer, positions: offsets.map { start + $0 })
         slots[batch] = slot
         return slot
     }
 
-    /// The next batch with at least one image (a batch whose every image failed is skipped).
+    /// The next batch with at least one image (a batch whose every image failed is skipped), or
+    /// with a share, the next batch also when empty, so that every share takes every step.
     func next() -> Batch? {
         while current < endBatch {
-            if let batch = nextBatch(), batch.count > 0 { return batch }
+            if let batch = takeBatch(), batch.count > 0 || loader.configuration.share != nil { return batch }
         }
         return nil
     }
 
-    private func nextBatch() -> Batch? {
+    private func takeBatch() -> Batch? {
         guard current < endBatch else { return nil }
         let batchIndex = current
         condition.lock()
@@ -149,11 +165,10 @@ private final class EpochWork: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
 
-        let start = batchIndex * batchSize
         var kept: [Int] = []
         for offset in 0..<slot.count {
             if let error = slot.errors[offset] {
-                loader.reportUnreadable(order[start + offset], reason: error)
+                loader.reportUnreadable(order[slot.positions[offset]], reason: error)
             } else {
                 kept.append(offset)
             }
@@ -175,7 +190,7 @@ private final class EpochWork: @unchecked Sendable {
         labels.reserveCapacity(kept.count * Findings.classes.count)
         var ids: [Int64] = [], names: [String] = []
         for offset in kept {
-            let image = loader.images[order[start + offset]]
+            let image = loader.images[order[slot.positions[offset]]]
             labels += image.labels
             ids.append(image.id)
             names.append(image.name)

@@ -13,6 +13,10 @@ import Tensor
 /// input) the batch statistics and backward's two per-channel sums are accumulated in double, as
 /// PyTorch's CPU kernel does. Folded into the convolution before it (`foldBatchNorm()`), it passes
 /// its input through in unrecorded evaluation: the convolution has applied it.
+///
+/// `statistics` chooses what training normalizes with: the batch's (default), the whole batch's
+/// over the replicas of a data-parallel step (synchronized, double sums), or the running
+/// statistics (frozen).
 public final class BatchNorm2d: Layer {
     public let featureCount: Int
     public let epsilon: Float
@@ -24,6 +28,8 @@ public final class BatchNorm2d: Layer {
     public let runningVariance: Tensor
     public var isTraining = true
     public private(set) var options = EngineOptions()
+    /// What training mode normalizes with (evaluation always uses the running statistics).
+    public var statistics = BatchNormStatistics.batch
 
     private let kernel: BatchNormKernel
     /// The convolution this batch norm is folded into (`foldBatchNorm()`), which holds it.
@@ -62,8 +68,16 @@ public final class BatchNorm2d: Layer {
             return input
         }
         let recording = recordsGradients
-        let (output, record) = try kernel.forward(input, training: isTraining, recording: recording,
+        let output: Tensor, record: BatchNormKernel.Record
+        switch (isTraining, statistics) {
+        case (true, .synchronized(let synchronizer)):
+            (output, record) = try kernel.synchronizedForward(input, recording: recording, sum: synchronizer.sumOverReplicas)
+        case (true, .frozen):
+            (output, record) = try kernel.forward(input, training: false, recording: recording, accumulatesInDouble: false)
+        default:
+            (output, record) = try kernel.forward(input, training: isTraining, recording: recording,
                                                   accumulatesInDouble: options.batchNormAccumulatesInDouble)
+        }
         lastInput = recording ? input : nil
         lastRecord = recording ? record : nil
         ranUnrecorded = !recording
@@ -76,6 +90,22 @@ public final class BatchNorm2d: Layer {
         defer {  // released once used, as PyTorch frees saved tensors
             lastInput = nil
             lastRecord = nil
+        }
+        let inputGradient = try backward(gradientOutput, input: input, record: record)
+        for parameter in [weight, bias] where parameter.isTrainable { try parameter.gradientComputed() }
+        return inputGradient
+    }
+
+    /// The kernel's backward for the record's forward: synchronized (the replicas' sums) or not.
+    private func backward(_ gradientOutput: Tensor, input: Tensor, record: BatchNormKernel.Record) throws -> Tensor {
+        if record.synchronizedCount != nil {
+            guard case .synchronized(let synchronizer) = statistics else {
+                throw TensorError.invalidArgument("BatchNorm2d.backward after a synchronized forward, but the layer's statistics changed since")
+            }
+            return try kernel.synchronizedBackward(gradientOutput, input: input, record: record,
+                                                   scaleGradient: weight.isTrainable ? weight.gradient : nil,
+                                                   shiftGradient: bias.isTrainable ? bias.gradient : nil,
+                                                   sum: synchronizer.sumOverReplicas)
         }
         return try kernel.backward(gradientOutput, input: input, record: record,
                                    scaleGradient: weight.isTrainable ? weight.gradient : nil,

@@ -130,10 +130,14 @@ public final class Conv2d: Layer {
         let biasGradient = (bias?.isTrainable ?? false) ? bias?.gradient : nil
         if weightGradient != nil || biasGradient != nil {
             // Inside OverlappedBackward.run this runs on its worker thread, beside the input
-            // gradient below.
-            try OverlappedBackward.submit(kernel.weightGradientWork(input: input, gradient: gradient, weightGradient: weightGradient,
-                                                                    biasGradient: biasGradient,
-                                                                    winograd: options.winogradWeightGradient))
+            // gradient below; the observers hear of the gradients there, once they are added.
+            let work = try kernel.weightGradientWork(input: input, gradient: gradient, weightGradient: weightGradient,
+                                                     biasGradient: biasGradient, winograd: options.winogradWeightGradient)
+            let computed = localParameters.map(\.parameter).filter(\.isTrainable)
+            try OverlappedBackward.submit {
+                try work()
+                for parameter in computed { try parameter.gradientComputed() }
+            }
         }
         guard computesInputGradient else { return try kernel.zeroInputGradient(like: gradient) }
         return try kernel.inputGradient(gradient, weight: weight.value)

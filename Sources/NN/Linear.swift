@@ -44,8 +44,10 @@ public final class Linear: Layer {
     // dy: (N, O) -> dx: (N, I); dW, db accumulate
     public func backward(_ gradientOutput: Tensor) throws -> Tensor {
         guard let input = lastInput else { throw LayerError.backwardBeforeForward("Linear") }
-        return try kernel.backward(gradientOutput, source: input, weight: weight.value,
-                                   weightGradient: weight.isTrainable ? weight.gradient : nil,
-                                   biasGradient: (bias?.isTrainable ?? false) ? bias?.gradient : nil)
+        let inputGradient = try kernel.backward(gradientOutput, source: input, weight: weight.value,
+                                                weightGradient: weight.isTrainable ? weight.gradient : nil,
+                                                biasGradient: (bias?.isTrainable ?? false) ? bias?.gradient : nil)
+        for parameter in localParameters.map(\.parameter) where parameter.isTrainable { try parameter.gradientComputed() }
+        return inputGradient
     }
 }

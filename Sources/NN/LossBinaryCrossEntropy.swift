@@ -43,6 +43,15 @@ public struct MultiLabelTargets: Sendable {
         self.mask = mask
     }
 
+    /// The known positive and negative labels.
+    public var counts: LabelCounts {
+        var counts = LabelCounts(positives: 0, negatives: 0)
+        for i in values.indices where isKnown(i) {
+            if values[i] == 1 { counts.positives += 1 } else { counts.negatives += 1 }
+        }
+        return counts
+    }
+
     /// Whether label `i` counts.
     @inline(__always) func isKnown(_ i: Int) -> Bool { mask.map { $0[i] != 0 } ?? true }
 
@@ -59,6 +68,21 @@ public struct MultiLabelTargets: Sendable {
             if isKnown(i), values[i] != 0, values[i] != 1 { throw LossError.invalidTarget(index: i, value: values[i]) }
         }
     }
+}
+
+/// How many known positive and negative labels a batch holds: W-CEL's |P| and |N|, and the
+/// divisor of the mean losses (their sum). A data-parallel step sums them over the replicas and
+/// hands the total to each replica's loss, so that the replicas' losses and gradients add up to
+/// those of the whole batch.
+public struct LabelCounts: Equatable, Sendable {
+    public var positives: Int
+    public var negatives: Int
+    public init(positives: Int, negatives: Int) {
+        self.positives = positives
+        self.negatives = negatives
+    }
+    /// Labels that count: positives and negatives.
+    public var known: Int { positives + negatives }
 }
 
 /// Binary cross-entropy on logits, `max(x, 0) − x·y + log(1 + exp(−|x|))` per label (the
@@ -81,17 +105,20 @@ public struct BinaryCrossEntropyWithLogits: Sendable {
     ///   - logits: (N, C) scores before the sigmoid, any layout.
     ///   - targets: N·C values in row-major order; masked labels contribute nothing.
     ///   - gradientScale: multiplies the gradient (e.g. 1 / micro-batches of an accumulation).
+    ///   - batchCounts: the label counts of the whole batch these logits are one share of (the
+    ///     sum over a data-parallel step's replicas): the mean is taken over its known labels, so
+    ///     the shares' losses and gradients add up to the whole batch's. nil: these targets'.
     /// - Returns: the loss and d loss / d logits × gradientScale, a new plain (N, C) tensor.
     /// - Throws: `LossError` for mismatched counts, targets other than 0/1, non-finite values.
-    public func callAsFunction(logits: Tensor, targets: MultiLabelTargets,
-                               gradientScale: Float = 1) throws -> (value: Float, gradient: Tensor) {
-        try tensorLoss(logits: logits) { try loss($0, targets, $1, gradientScale) }
+    public func callAsFunction(logits: Tensor, targets: MultiLabelTargets, gradientScale: Float = 1,
+                               batchCounts: LabelCounts? = nil) throws -> (value: Float, gradient: Tensor) {
+        try tensorLoss(logits: logits) { try loss($0, targets, $1, gradientScale, batchCounts) }
     }
 
     private func loss(_ logits: UnsafeBufferPointer<Float>, _ targets: MultiLabelTargets,
-                      _ gradient: UnsafeMutableBufferPointer<Float>, _ scale: Float) throws -> Float {
+                      _ gradient: UnsafeMutableBufferPointer<Float>, _ scale: Float, _ batchCounts: LabelCounts? = nil) throws -> Float {
         try targets.validate(logits: logits)
-        let known = logits.indices.reduce(0) { $0 + (targets.isKnown($1) ? 1 : 0) }
+        let known = batchCounts?.known ?? logits.indices.reduce(0) { $0 + (targets.isKnown($1) ? 1 : 0) }
         return try weightedBinaryCrossEntropy(logits: logits, targets: targets,
                                               positiveWeight: 1, negativeWeight: 1,
                                               divisor: Double(max(known, 1)), gradient: gradient, scale: scale)

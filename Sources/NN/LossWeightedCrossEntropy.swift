@@ -31,20 +31,22 @@ public struct WeightedCrossEntropy: Sendable {
     ///   - logits: (N, C) scores before the sigmoid, any layout.
     ///   - targets: N·C values in row-major order; masked labels contribute nothing.
     ///   - gradientScale: multiplies the gradient (e.g. 1 / micro-batches of an accumulation).
+    ///   - batchCounts: |P| and |N| of the whole batch these logits are one share of (the sum
+    ///     over a data-parallel step's replicas): β_P, β_N and the mean's divisor are the whole
+    ///     batch's, so the shares' losses and gradients add up to the whole batch's. nil: these
+    ///     targets'.
     /// - Returns: the loss and d loss / d logits × gradientScale, a new plain (N, C) tensor.
     /// - Throws: `LossError` for mismatched counts, targets other than 0/1, non-finite values.
-    public func callAsFunction(logits: Tensor, targets: MultiLabelTargets,
-                               gradientScale: Float = 1) throws -> (value: Float, gradient: Tensor) {
-        try tensorLoss(logits: logits) { try loss($0, targets, $1, gradientScale) }
+    public func callAsFunction(logits: Tensor, targets: MultiLabelTargets, gradientScale: Float = 1,
+                               batchCounts: LabelCounts? = nil) throws -> (value: Float, gradient: Tensor) {
+        try tensorLoss(logits: logits) { try loss($0, targets, $1, gradientScale, batchCounts) }
     }
 
     private func loss(_ logits: UnsafeBufferPointer<Float>, _ targets: MultiLabelTargets,
-                      _ gradient: UnsafeMutableBufferPointer<Float>, _ scale: Float) throws -> Float {
+                      _ gradient: UnsafeMutableBufferPointer<Float>, _ scale: Float, _ batchCounts: LabelCounts? = nil) throws -> Float {
         try targets.validate(logits: logits)
-        var positives = 0, negatives = 0
-        for i in logits.indices where targets.isKnown(i) {
-            if targets.values[i] == 1 { positives += 1 } else { negatives += 1 }
-        }
+        let counts = batchCounts ?? targets.counts
+        let positives = counts.positives, negatives = counts.negatives
         let total = Double(positives + negatives)
         return try weightedBinaryCrossEntropy(
             logits: logits, targets: targets,

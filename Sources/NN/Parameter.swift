@@ -12,6 +12,10 @@ public final class Parameter {
     public let gradient: Tensor
     /// Whether backward computes this parameter's gradient and optimizers update it.
     public var isTrainable: Bool
+    /// Told each time a backward pass has added this parameter's gradient (a data-parallel
+    /// trainer starts reducing it then); nil tells no one. Weak: the observer is owned by
+    /// whoever trains the model, and holds the parameters itself.
+    public weak var gradientObserver: GradientObserver?
 
     /// A parameter holding `values` (row-major) of the given shape, gradient zero.
     /// - Throws: `TensorError.shapeMismatch` when the value count does not fit the shape.
@@ -26,6 +30,11 @@ public final class Parameter {
     /// Sets the accumulated gradient to zero.
     public func zeroGradient() { gradient.zero() }
 
+    /// Tells the observer that this backward pass has added to `gradient`; layers call it right
+    /// after adding, on the thread that computed it.
+    /// - Throws: what the observer throws.
+    public func gradientComputed() throws { try gradientObserver?.gradientComputed(self) }
+
     /// Replaces the value with `values` in row-major order.
     /// - Throws: `TensorError.shapeMismatch` when the count differs.
     public func setValues(_ values: [Float]) throws {
@@ -36,6 +45,19 @@ public final class Parameter {
             for index in values.indices { buffer[index] = values[index] }
         }
     }
+}
+
+/// Learns when backward has finished a parameter's gradient for the forward it follows, as
+/// PyTorch's gradient hooks do: each layer calls `Parameter.gradientComputed()` for each of its
+/// trainable parameters once its backward has added to the gradient, so a data-parallel trainer
+/// can start reducing the first gradients while backward computes the rest.
+///
+/// Called on the thread that computed the gradient: the calling thread of backward, or the
+/// overlapped backward's worker for convolution weights (`OverlappedBackward`). An observer
+/// that talks to other processes must hand the news to one thread; it may throw only on the
+/// thread that runs backward (a throw on the worker surfaces when backward returns).
+public protocol GradientObserver: AnyObject {
+    func gradientComputed(_ parameter: Parameter) throws
 }
 
 extension SplitMix64 {

@@ -1,3 +1,4 @@
+import Distributed
 import Evaluation
 import Foundation
 import Reporting
@@ -72,22 +73,74 @@ public struct EvaluationRunner {
     ///   metric's errors (e.g. a NaN probability, naming class and image).
     public func run(images: [LabelledImage], progress: ((Int, Int) -> Void)? = nil,
                     bootstrapProgress: ((Int, Int) -> Void)? = nil) throws -> EvaluationReport {
+        let (labelled, onDisk) = Self.select(images)
+        let classified = try classify(onDisk, positions: Array(onDisk.indices), progress: progress)
+        return try report(images: images, labelled: labelled, onDisk: onDisk, classified: classified,
+                          bootstrapProgress: bootstrapProgress)
+    }
+
+    /// `run(images:)` over the ranks of a data-parallel job (collective): rank r classifies the
+    /// images r, r + N, r + 2N, … of those on disk (`StridedShard`), rank 0 gathers them in
+    /// their order and computes the report, which is therefore the one a single process
+    /// computes. Returns it on rank 0 and nil on the others; `progress` counts this rank's share.
+    /// - Throws: as `run(images:)`, on rank 0; `DistributedError` (end the job).
+    public func run(images: [LabelledImage], communicator: Communicator, progress: ((Int, Int) -> Void)? = nil,
+                    bootstrapProgress: ((Int, Int) -> Void)? = nil) throws -> EvaluationReport? {
+        let (labelled, onDisk) = Self.select(images)
+        let share = Array(communicator.shard.positions(inBatchOf: onDisk.count))
+        let mine = try classify(share.map { onDisk[$0] }, positions: share, progress: progress)
+        guard let parts = try communicator.gather(mine) else { return nil }
+        let classified = parts.joined().sorted { $0.position < $1.position }
+        return try report(images: images, labelled: labelled, onDisk: onDisk, classified: classified,
+                          bootstrapProgress: bootstrapProgress)
+    }
+
+    /// The images with at least one label, and of those the ones whose file is on disk.
+    static func select(_ images: [LabelledImage]) -> (labelled: [LabelledImage], onDisk: [LabelledImage]) {
         let labelled = images.filter { $0.labels.contains { $0 != -1 } }
         let onDisk = labelled.filter { image in image.path.map { FileManager.default.fileExists(atPath: $0) } ?? false }
+        return (labelled, onDisk)
+    }
+
+    /// One image's outcome: its position among the images on disk, and its probabilities or
+    /// why it could not be classified.
+    struct ClassifiedImage: Codable {
+        var position: Int
+        var probabilities: [Float]?
+        var failure: FileFailure?
+    }
+
+    /// Classifies `images` (whose positions among those on disk are `positions`).
+    private func classify(_ images: [LabelledImage], positions: [Int], progress: ((Int, Int) -> Void)?) throws -> [ClassifiedImage] {
+        var classified: [ClassifiedImage] = []
+        try classifier.classifyFiles(images.map { $0.path! }, heatmaps: false, progress: progress) { index, result in
+            switch result {
+            case .failure(let failure):
+                classified.append(ClassifiedImage(position: positions[index], probabilities: nil, failure: failure))
+            case .success(let (_, prediction)):
+                classified.append(ClassifiedImage(position: positions[index], probabilities: prediction.probabilities, failure: nil))
+            }
+        }
+        return classified
+    }
+
+    /// The report of the classified images (in their order on disk).
+    private func report(images: [LabelledImage], labelled: [LabelledImage], onDisk: [LabelledImage],
+                        classified: [ClassifiedImage], bootstrapProgress: ((Int, Int) -> Void)?) throws -> EvaluationReport {
         let labelIndex = classifier.classNames.map { Findings.index[$0] }
         var scores: [[Float]] = []
         var labels: [[Bool]] = []
         var failures: [FileFailure] = []
         var probabilities: [ImageProbabilities] = []
-        try classifier.classifyFiles(onDisk.map { $0.path! }, heatmaps: false, progress: progress) { index, result in
-            switch result {
-            case .failure(let failure):
-                failures.append(failure)
-            case .success(let (_, prediction)):
-                scores.append(prediction.probabilities)
-                probabilities.append(ImageProbabilities(imageID: onDisk[index].id, probabilities: prediction.probabilities))
-                labels.append(labelIndex.map { c in c.map { onDisk[index].labels[$0] == 1 } ?? false })
+        for image in classified {
+            guard let values = image.probabilities else {
+                if let failure = image.failure { failures.append(failure) }
+                continue
             }
+            let stored = onDisk[image.position]
+            scores.append(values)
+            probabilities.append(ImageProbabilities(imageID: stored.id, probabilities: values))
+            labels.append(labelIndex.map { c in c.map { stored.labels[$0] == 1 } ?? false })
         }
         guard !scores.isEmpty else {
             throw EvaluationError.invalidParameter(

@@ -1,3 +1,4 @@
+import Distributed
 import Evaluation
 import Foundation
 import Imaging
@@ -9,7 +10,8 @@ import Training
 /// `thorax train`: a chest model built from the options, trained by `Trainer`, and the run's
 /// outputs in one directory: `model/` (the best epoch's model directory, card included),
 /// `metrics.csv`, `metrics.json` and `curves.svg` (rewritten after every epoch), and
-/// `checkpoint/` (the trainer's, from which a resumed run continues).
+/// `checkpoint/` (the trainer's, from which a resumed run continues). In a data-parallel job
+/// every rank runs it and rank 0 alone writes them.
 public final class TrainingRun {
     public let model: ChestModel
     public let trainer: Trainer
@@ -20,19 +22,20 @@ public final class TrainingRun {
     public static let modelFolder = "model"
 
     /// Sets up a run in `output` (or, with `resume`, the run saved there).
-    /// - Parameters: as `Trainer.init`; the model card records `thoraxVersion`.
+    /// - Parameters: as `Trainer.init` (`communicator`: the data-parallel job, or nil); the model
+    ///   card records `thoraxVersion`.
     /// - Throws: `TrainingError` for bad options (checked first), no images, an unusable
     ///   checkpoint or a resumed run's conflicting option; errors naming the initial-weights file.
     public init(options: TrainingOptions, source: TrainingSource, trainingImages: [LabelledImage],
                 validationImages: [LabelledImage], output: URL, resume: Bool, thoraxVersion: String,
-                warning: @escaping @Sendable (LoaderWarning) -> Void = { _ in }) throws {
+                communicator: Communicator? = nil, warning: @escaping @Sendable (LoaderWarning) -> Void = { _ in }) throws {
         try options.validate()
         let card = Self.card(options: options, classes: Findings.classes, version: thoraxVersion)
         model = try ChestModel(card: card, seed: options.seed)
         trainer = try Trainer(network: model.network, preprocessing: ChestModel.preprocessing(for: card), options: options,
                               source: source, trainingImages: trainingImages, validationImages: validationImages,
                               checkpointDirectory: output.appendingPathComponent(Trainer.checkpointFolder),
-                              resume: resume, warning: warning)
+                              resume: resume, communicator: communicator, warning: warning)
         outputDirectory = output
         self.thoraxVersion = thoraxVersion
     }
@@ -53,7 +56,7 @@ public final class TrainingRun {
     /// - Throws: the trainer's errors; write errors naming the file.
     @discardableResult
     public func run(progress: (TrainingProgress) -> Void = { _ in }) throws -> [EpochRecord] {
-        try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+        if trainer.rank == 0 { try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true) }
         return try trainer.run(progress: progress) { outcome in
             if outcome.isBest { try saveBestModel(outcome) }
             try writeMetrics(outcome)

@@ -46,7 +46,7 @@ public struct TrainingSetting: Equatable, Sendable {
 
 extension TrainingOptions {
     /// Every option with its value, in `thorax train --help` order; drop connect nil and 0
-    /// are both `0` (off).
+    /// are both `0` (off), batch norm nil and `batch` both `batch`.
     public var settings: [TrainingSetting] {
         func setting(_ option: TrainingOption, _ value: Any?) -> TrainingSetting {
             TrainingSetting(option: option, value: value.map { "\($0)" } ?? "none")
@@ -61,6 +61,7 @@ extension TrainingOptions {
             setting(.inputSize, inputSize),
             setting(.batchSize, batchSize),
             setting(.accumulation, accumulation),
+            setting(.batchNorm, (batchNorm ?? .batch).rawValue),
             setting(.optimizer, optimizer.rawValue),
             setting(.learningRate, learningRate),
             setting(.momentum, momentum),
@@ -156,8 +157,10 @@ public struct SavedRun: Sendable {
         same.epochs = self.options.epochs
         same.iterations = self.options.iterations
         if same.dropConnect == 0 { same.dropConnect = nil }
+        if same.batchNorm == .batch { same.batchNorm = nil }
         var recorded = self.options
         if recorded.dropConnect == 0 { recorded.dropConnect = nil }
+        if recorded.batchNorm == .batch { recorded.batchNorm = nil }
         guard same == recorded else { throw TrainingError.resume("the options differ from the run's") }
         guard options.epochs >= completedEpochs else {
             throw TrainingError.tooFewEpochs(requested: options.epochs, completed: completedEpochs)

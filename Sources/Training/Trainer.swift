@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 import Imaging
 import Loader
@@ -14,6 +15,13 @@ import Store
 /// and the history); it is rewritten after every epoch, after the `epochEnded` callback.
 ///
 /// EfficientNet's drop connect is an option (`TrainingOptions.dropConnect`); mixed precision is not offered.
+///
+/// Given a communicator (a process started by `mpirun` or `srun`), the trainer is one rank of a
+/// data-parallel run (Trainer+DataParallel.swift): every rank draws the same epoch order and
+/// takes its strided share of each global batch of `options.batchSize`, the gradients are
+/// summed over the ranks while backward runs, and the optimizer steps alike everywhere, so N
+/// ranks train as one process does (exactly so with synchronized batch norm). Rank 0 alone
+/// calls `epochEnded` and writes the checkpoint.
 public final class Trainer {
     public let options: TrainingOptions
     public let source: TrainingSource
@@ -27,6 +35,10 @@ public final class Trainer {
     public let checkpointDirectory: URL
     let optimizer: Optimizer
     var state: TrainingState
+    /// The job this trainer is one rank of; nil in a single process.
+    let communicator: Communicator?
+    /// The data-parallel machinery, set up (collectively) when `run` starts.
+    var replica: DataParallel?
 
     /// Sets up a run (or, with `resume`, the run saved in `checkpointDirectory`).
     /// - Parameters:
@@ -41,13 +53,16 @@ public final class Trainer {
     ///     (`SavedRun(output:)` reads them), except `epochs` and `iterations`,
     ///     which may be raised to train longer, and `source.database`, which may name a moved
     ///     copy; the two parts must give the loaders the images they gave the run
-    ///     (`TrainingImagesIdentity`).
+    ///     (`TrainingImagesIdentity`). The checkpoint does not depend on the number of ranks.
+    ///   - communicator: the data-parallel job this process is a rank of, or nil. Setting up
+    ///     makes no collective call, so that a rank that fails here can tell the others first
+    ///     (`Communicator.lowestRank(where:)`); `run` starts with the first one.
     /// - Throws: `TrainingError` for bad options, no images, an unusable checkpoint, or
     ///   (resuming) an option that conflicts with the run's or changed images; errors naming
     ///   the initial-weights file.
     public init(network: WeaklySupervisedModel, preprocessing: Preprocessing, options: TrainingOptions,
                 source: TrainingSource, trainingImages: [Store.LabelledImage], validationImages: [Store.LabelledImage],
-                checkpointDirectory: URL, resume: Bool,
+                checkpointDirectory: URL, resume: Bool, communicator: Communicator? = nil,
                 warning: @escaping @Sendable (LoaderWarning) -> Void = { _ in }) throws {
         var savedState: TrainingState?
         var savedRun: SavedRun?
@@ -63,6 +78,22 @@ public final class Trainer {
         self.source = source
         self.network = network
         self.checkpointDirectory = checkpointDirectory
+        self.communicator = communicator
+        if let communicator {
+            let perRank = options.batchNorm == nil || options.batchNorm == .batch ? 2 : 1
+            guard options.batchSize >= perRank * communicator.size else {
+                throw TrainingError.invalidOption(.batchSize, "\(options.batchSize) over \(communicator.size) ranks leaves fewer than \(perRank) images per rank\(perRank == 2 ? " (batch norm needs two; synchronized or frozen batch norm needs one)" : ""); give at least \(perRank * communicator.size)")
+            }
+        }
+        switch options.batchNorm ?? .batch {
+        case .batch: break
+        case .frozen: network.setBatchNormStatistics(.frozen)
+        case .synchronized:
+            network.setBatchNormStatistics(.synchronized(communicator.map { ReplicaBatchNormSum(communicator: $0) } ?? SingleReplica()))
+        }
+        // Each rank decodes only its strided share of every global batch.
+        var share: (@Sendable (Int) -> [Int])?
+        if let shard = communicator?.shard { share = { Array(shard.positions(inBatchOf: $0)) } }
         if let rate = options.dropConnect, rate > 0, let backbone = network.backbone as? EfficientNetLite0 {
             try backbone.setDropConnect(rate: rate, seed: options.seed &+ 31)
         }
@@ -71,10 +102,10 @@ public final class Trainer {
         // One background thread decodes and augments the next batches while the engine computes.
         training = DataLoader(images: trainingImages, configuration: LoaderConfiguration(
             batchSize: options.batchSize, preprocessing: augmented, seed: options.seed, shuffle: true, dropLast: true,
-            threads: 1, prefetchBatches: 2, cacheDecodedImages: options.cacheImages), warning: warning)
+            threads: 1, prefetchBatches: 2, cacheDecodedImages: options.cacheImages, share: share), warning: warning)
         validation = DataLoader(images: validationImages, configuration: LoaderConfiguration(
             batchSize: options.batchSize, preprocessing: preprocessing, seed: options.seed, shuffle: false, dropLast: false,
-            threads: 1, prefetchBatches: 2, cacheDecodedImages: options.cacheImages), warning: warning)
+            threads: 1, prefetchBatches: 2, cacheDecodedImages: options.cacheImages, share: share), warning: warning)
         try savedRun?.checkImages(training: training.images, validation: validation.images)
         guard training.images.count >= options.batchSize else {
             throw TrainingError.noImages("the training part has \(training.images.count) images with a file, fewer than one batch of \(options.batchSize)")
@@ -115,6 +146,10 @@ public final class Trainer {
 
     /// Batches per epoch (full ones only).
     public var batchesPerEpoch: Int { training.batchCount }
+
+    /// This process's rank and the number of ranks (0 and 1 in a single process).
+    public var rank: Int { communicator?.rank ?? 0 }
+    public var ranks: Int { communicator?.size ?? 1 }
 
     /// The schedule for the options, advanced through the epochs already recorded.
     func schedule() -> LearningRateSchedule {

@@ -49,6 +49,17 @@ public enum ScheduleKind: String, Codable, CaseIterable, Sendable {
     case plateau
 }
 
+/// What the batch norms normalize with in training (`BatchNormStatistics` in NN).
+public enum BatchNormMode: String, Codable, CaseIterable, Sendable {
+    /// The batch's statistics; in a data-parallel run each rank's share's (as PyTorch's DDP).
+    case batch
+    /// The whole global batch's over every rank (as torch.nn.SyncBatchNorm): N ranks train as
+    /// one process does on the same global batch.
+    case synchronized = "sync"
+    /// The running statistics, unchanged; γ and β still train.
+    case frozen
+}
+
 /// How the weights of a trained model are stored.
 public enum WeightFormat: String, Codable, CaseIterable, Sendable {
     case float32 = "f32"

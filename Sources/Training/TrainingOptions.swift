@@ -20,6 +20,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var batchSize = 16
     /// Micro-batches per optimizer step (effective batch = batchSize × accumulation).
     public var accumulation = 1
+    /// What batch norm normalizes with in training; nil is `.batch` (the default, and what runs
+    /// saved before the choice existed did).
+    public var batchNorm: BatchNormMode?
     public var optimizer = OptimizerAlgorithm.adam
     public var learningRate: Double = 1e-4
     /// SGD's momentum.
@@ -72,7 +75,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 /// `TrainingSource`. A command line maps each to its own spelling.
 public enum TrainingOption: String, CaseIterable, Sendable {
     case architecture, initialWeights, transitionChannels, pooling, lseR, loss, inputSize, batchSize
-    case accumulation, optimizer, learningRate, momentum, weightDecay, schedule, stepEpochs, gamma
+    case accumulation, batchNorm, optimizer, learningRate, momentum, weightDecay, schedule, stepEpochs, gamma
     case patience, epochs, iterations, seed, augment, dropConnect, cacheImages, modelStorage, notes
     case database, split, trainPart, validationPart, labels
 
@@ -85,6 +88,7 @@ public enum TrainingOption: String, CaseIterable, Sendable {
         case .modelStorage: return "model weight format"
         case .cacheImages: return "image cache"
         case .labels: return "label source"
+        case .batchNorm: return "batch norm statistics"
         default:
             // camelCase → words: "batchSize" → "batch size".
             return rawValue.reduce(into: "") { text, character in

@@ -1,5 +1,6 @@
 import Random
 import ArgumentParser
+import Distributed
 import Foundation
 import Models
 import NN
@@ -22,9 +23,16 @@ struct BenchCommand: ParsableCommand {
         and the optimizer step's seconds. scripts/bench-pytorch.py measures the plain classifier \
         with SGD in PyTorch.
 
+        Under mpirun (train only), each rank runs `thorax train`'s data-parallel step on its \
+        share of the global --batch: the gradients summed over the ranks in buckets as backward \
+        finishes them (--reduction overlapped), all after backward (after-backward) or not at \
+        all (none); rank 0 reports the slowest rank's step and how long the sums took after \
+        backward ended.
+
         Examples:
           thorax bench --arch resnet50 --batch 16 --size 224 --mode train --iterations 10 --json
           thorax bench --arch efficientnet-lite0 --head --transition-channels 256 --optimizer adam
+          mpirun -np 2 thorax bench --arch resnet50 --batch 16 --threads 1 --reduction after-backward
         """)
 
     enum Mode: String, ExpressibleByArgument, CaseIterable {
@@ -51,6 +59,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Training optimizer: sgd (PyTorch bench's) or adam (thorax train's default).")
     var optimizer: OptimizerAlgorithm = .sgd
+
+    @Option(help: "Under mpirun: when the gradients are summed over the ranks.")
+    var reduction: Reduction = .overlapped
 
     @Option(help: "Timed iterations (after two warm-up ones).")
     var iterations: Int = 10
@@ -85,14 +96,19 @@ struct BenchCommand: ParsableCommand {
         }
         model.setTraining(mode == .train)
         model.setOptions(.fromEnvironment)
-        var generator = SplitMix64(seed: 42)
-        let input = try Tensor(shape: [batch, 3, size, size],
-                               values: (0 ..< batch * 3 * size * size).map { _ in generator.uniform(0...1) * 2 - 1 })
-        let labels = MultiLabelTargets(values: (0 ..< batch * classCount).map { _ in generator.uniform(0...1) < 0.3 ? 1 : 0 })
         let parameters = model.namedParameters().map(\.parameter)
         let trainingOptimizer: Optimizer = optimizer == .sgd
             ? SGD(parameters: parameters, learningRate: 0.01, momentum: 0.9, weightDecay: 1e-4)
             : Adam(parameters: parameters, learningRate: 1e-3)
+        if Communicator.isDistributed() {
+            guard mode == .train else { throw ValidationError("under mpirun, bench times the data-parallel training step (--mode train)") }
+            return try runDataParallel(model: model, architecture: architecture.rawValue, classCount: classCount,
+                                       optimizer: trainingOptimizer)
+        }
+        var generator = SplitMix64(seed: 42)
+        let input = try Tensor(shape: [batch, 3, size, size],
+                               values: (0 ..< batch * 3 * size * size).map { _ in generator.uniform(0...1) * 2 - 1 })
+        let labels = MultiLabelTargets(values: (0 ..< batch * classCount).map { _ in generator.uniform(0...1) < 0.3 ? 1 : 0 })
         let loss = BinaryCrossEntropyWithLogits()
 
         let progress = ProgressLine("bench \(architecture.rawValue) \(mode.rawValue)", total: iterations + 2, unit: "iterations")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Distributed
 import Pipeline
 import Evaluation
 import Foundation
@@ -18,6 +19,9 @@ struct EvalCommand: ParsableCommand {
         missing on disk are skipped and counted; unreadable files are named on standard error \
         (exit status 1). With --store-predictions, the probabilities of the evaluated images \
         are also stored in the database, as `predict --database` stores them.
+
+        Started by mpirun or srun, the ranks share the images (each classifies every N-th) and \
+        rank 0 gathers the probabilities and reports, with the same figures as one process.
 
         Example:
           thorax eval --database thorax.sqlite --split official:test --roc roc.svg
@@ -58,11 +62,44 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
-        // Everything is checked before the model loads, so a mistake fails at once.
+        guard Communicator.isDistributed() else {
+            let prepared = try prepare(rank: 0)
+            let line = ProgressLine("eval", total: prepared.images.count, unit: "images")
+            let report = try prepared.runner.run(images: prepared.images, progress: { done, _ in line.update(done) })
+            line.finish()
+            return try self.report(report, prepared)
+        }
+        // Under mpirun or srun each rank classifies its share; rank 0 reports (DistributedRun).
+        try DistributedRun.run(prepare: { try prepare(rank: $0.rank) }, work: { prepared, communicator in
+            let line = ProgressLine("eval (rank 0's share)", unit: "images", enabled: communicator.rank == 0 ? nil : false)
+            let report = try prepared.runner.run(images: prepared.images, communicator: communicator,
+                                                 progress: { done, _ in line.update(done) })
+            line.finish()
+            guard let report else { return .success }
+            do {
+                try self.report(report, prepared)
+            } catch let status as ExitCode {
+                return status  // unreadable files were named; the others were evaluated
+            }
+            return .success
+        })
+    }
+
+    /// What evaluating needs, checked and loaded.
+    struct Prepared {
+        let store: ThoraxDatabase
+        let images: [LabelledImage]
+        let runner: EvaluationRunner
+        let name: String
+    }
+
+    /// Everything is checked before the model loads, so a mistake fails at once; only `rank` 0
+    /// opens the database for writing.
+    func prepare(rank: Int) throws -> Prepared {
         try modelOptions.requireModel()
         if let roc { try requireOutputFile(roc, option: "--roc") }
         let parts = split.split(separator: ":").map(String.init)
-        let store = try ThoraxDatabase(existingAt: database, access: storePredictions ? .update : .read)
+        let store = try ThoraxDatabase(existingAt: database, access: storePredictions && rank == 0 ? .update : .read)
         try requireSplit(parts[0], parts: [("--split", parts[1])], in: store, path: database)
         let images = try store.labelledImages(split: parts[0], part: parts[1], source: labels)
         try requireLabels(images, split: parts[0], part: parts[1], source: labels, path: database)
@@ -70,14 +107,16 @@ struct EvalCommand: ParsableCommand {
         let (model, name) = try modelOptions.load()
         let runner = EvaluationRunner(classifier: model, modelName: name,
                                       bootstrap: BootstrapOptions(resamples: resamples, seed: seed))
-        let progress = ProgressLine("eval", total: images.count, unit: "images")
-        let report = try runner.run(images: images, progress: { done, _ in progress.update(done) })
-        progress.finish()
+        return Prepared(store: store, images: images, runner: runner, name: name)
+    }
+
+    /// Stores, draws and prints the report.
+    private func report(_ report: EvaluationReport, _ prepared: Prepared) throws {
         if storePredictions {
-            try storeModelPredictions(report.probabilities, model: modelOptions.model, in: store, path: database)
+            try storeModelPredictions(report.probabilities, model: modelOptions.model, in: prepared.store, path: database)
         }
         if let roc {
-            try ROCCurveSVG(title: "ROC curves: \(name) on \(split)", evaluation: report.evaluation)
+            try ROCCurveSVG(title: "ROC curves: \(prepared.name) on \(split)", evaluation: report.evaluation)
                 .write(to: URL(fileURLWithPath: roc))
         }
         try printResult(report.json, json: json, text: report.text, failures: report.failures)

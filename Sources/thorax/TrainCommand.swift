@@ -1,4 +1,5 @@
 import ArgumentParser
+import Distributed
 import Pipeline
 import Foundation
 import Loader
@@ -34,6 +35,15 @@ struct TrainCommand: ParsableCommand {
         part of the run (oneDNN may then sum in another order, so the last bits may differ), and \
         --database may name a moved copy whose parts give the same images and labels.
 
+        Several processes, on one machine or many, train one model data-parallel when started \
+        by Open MPI's mpirun or Slurm's srun: --batch-size is then the global batch, each rank \
+        decodes and computes its strided share of it, the gradients are summed over the ranks \
+        while backward runs, and rank 0 alone prints and writes --output. Every rank reads the \
+        database, the images and, with --resume, the checkpoint at the same paths (a shared file \
+        system); a resumed run may use another number of ranks. With --sync-batchnorm the ranks \
+        train exactly as one process does on the same batches; without it each rank's batch \
+        norm uses its own share's statistics, as PyTorch's DistributedDataParallel.
+
         Example:
           thorax db import-nih --images ~/nih/images ...
           thorax db split --name bundled --ratios 85,15 --parts train,validation \\
@@ -41,6 +51,8 @@ struct TrainCommand: ParsableCommand {
           thorax train --split bundled --arch efficientnet-lite0 --size 224 \\
               --batch-size 16 --epochs 5 --output runs/lite0
           thorax train --output runs/lite0 --resume --epochs 8
+          mpirun -np 8 --hostfile hosts thorax train --split bundled --arch resnet50 \
+              --batch-size 64 --threads 4 --sync-batchnorm --output runs/r50
         """
     )
 
@@ -72,10 +84,14 @@ struct TrainCommand: ParsableCommand {
     var loss: LossFunction?
     @Option(help: "Input image side in pixels: 224, 512, 1024, any multiple of 32 (default \(Self.defaults.inputSize)).")
     var size: Int?
-    @Option(help: "Images per batch (default \(Self.defaults.batchSize)).")
+    @Option(help: "Images per batch (default \(Self.defaults.batchSize)); under mpirun or srun the global batch, which the ranks share.")
     var batchSize: Int?
     @Option(help: "Batches per optimizer step, gradient accumulation (default \(Self.defaults.accumulation)).")
     var accumulation: Int?
+    @Flag(help: "Batch norm in training normalizes with the whole global batch's statistics over every rank (synchronized batch norm; default: each rank's share's).")
+    var syncBatchnorm = false
+    @Flag(help: "Batch norm in training normalizes with its running statistics and leaves them as they are (γ and β still train).")
+    var freezeBatchnorm = false
     @Option(help: "Optimizer: sgd (momentum \(Self.defaults.momentum)) or adam (default \(Self.defaults.optimizer.rawValue)).")
     var optimizer: OptimizerAlgorithm?
     @Option(help: "Initial learning rate (default \(Self.defaults.learningRate)).")
@@ -133,6 +149,8 @@ struct TrainCommand: ParsableCommand {
         if let size { options.inputSize = size }
         if let batchSize { options.batchSize = batchSize }
         if let accumulation { options.accumulation = accumulation }
+        if syncBatchnorm { options.batchNorm = .synchronized }
+        if freezeBatchnorm { options.batchNorm = .frozen }
         if let optimizer { options.optimizer = optimizer }
         if let learningRate { options.learningRate = learningRate }
         if let weightDecay { options.weightDecay = weightDecay }
@@ -160,9 +178,21 @@ struct TrainCommand: ParsableCommand {
         return source
     }
 
+    func validate() throws {
+        if syncBatchnorm && freezeBatchnorm { throw ValidationError("give --sync-batchnorm or --freeze-batchnorm, not both") }
+    }
+
     func run() throws {
+        guard Communicator.isDistributed() else {
+            return try Self.namingFlags { try train(prepare(communicator: nil)) }
+        }
+        try runDistributed()
+    }
+
+    /// Runs `body`, with the training errors in the words of this command's flags.
+    static func namingFlags<Result>(_ body: () throws -> Result) throws -> Result {
         do {
-            try train()
+            return try body()
         } catch let error as TrainingError {
             // An option out of range is a usage error (status 64), as ArgumentParser's own are.
             if case .invalidOption = error { throw ValidationError(TrainCommandError(error).description) }
@@ -170,8 +200,24 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    /// The run: checked (every input before any work), set up, trained.
-    func train() throws {
+    /// A run set up and ready to train, with the warnings the setup collected.
+    struct PreparedRun {
+        let run: TrainingRun
+        let warnings: WarningCounter
+    }
+
+    /// One rank of a run that mpirun or srun started (`DistributedRun`).
+    func runDistributed() throws {
+        try DistributedRun.run(prepare: { communicator in
+            try Self.namingFlags { try prepare(communicator: communicator) }
+        }, work: { prepared, _ in
+            try Self.namingFlags { try train(prepared) }
+            return .success
+        })
+    }
+
+    /// Checks every input before any work and sets the run up (no collective call).
+    func prepare(communicator: Communicator?) throws -> PreparedRun {
         let outputURL = URL(fileURLWithPath: output)
         // Resuming: the run's record first, so that a conflicting option stops before any work.
         let saved = resume ? try SavedRun(output: outputURL) : nil
@@ -197,10 +243,17 @@ struct TrainCommand: ParsableCommand {
         let run = try TrainingRun(options: options, source: source,
                                   trainingImages: trainingImages, validationImages: validationImages,
                                   output: outputURL, resume: resume, thoraxVersion: ThoraxVersion.string,
-                                  warning: { warnings.record($0) })
-        let trainer = run.trainer
-        warnings.report()
-        if resume {
+                                  communicator: communicator, warning: { warnings.record($0) })
+        return PreparedRun(run: run, warnings: warnings)
+    }
+
+    /// Trains the prepared run; rank 0 prints (other ranks only name images they cannot read).
+    func train(_ prepared: PreparedRun) throws {
+        let (run, warnings) = (prepared.run, prepared.warnings)
+        let trainer = run.trainer, options = trainer.options, source = trainer.source
+        let reports = trainer.rank == 0
+        warnings.report(missing: reports)
+        if resume && reports {
             print("resuming \(output) after epoch \(trainer.completedEpochs) of \(options.epochs), \(trainer.steps) optimizer steps")
             if trainer.completedEpochs >= options.epochs {
                 print("nothing to train: the run has reached its --epochs \(options.epochs); give a larger one to train on")
@@ -208,11 +261,19 @@ struct TrainCommand: ParsableCommand {
                 print("nothing to train: the run has reached its --iterations \(iterations); give a larger one to train on")
             }
         }
-        print("training \(trainer.options.architecture.rawValue) on \(trainer.training.images.count) images of \(source.split):\(source.trainPart), validating on \(trainer.validation.images.count) of \(source.split):\(source.validationPart); \(trainer.batchesPerEpoch) batch\(trainer.batchesPerEpoch == 1 ? "" : "es") per epoch")
+        if reports {
+            print("training \(trainer.options.architecture.rawValue) on \(trainer.training.images.count) images of \(source.split):\(source.trainPart), validating on \(trainer.validation.images.count) of \(source.split):\(source.validationPart); \(trainer.batchesPerEpoch) batch\(trainer.batchesPerEpoch == 1 ? "" : "es") per epoch")
+            if trainer.ranks > 1 {
+                let fewest = options.batchSize / trainer.ranks, most = (options.batchSize + trainer.ranks - 1) / trainer.ranks
+                let share = fewest == most ? "\(fewest) image\(fewest == 1 ? "" : "s")" : "\(fewest)–\(most) images"
+                print("data-parallel over \(trainer.ranks) ranks: global batch \(options.batchSize), \(share) per rank, batch norm \((options.batchNorm ?? .batch).words)")
+            }
+        }
         var line: ProgressLine?
         var lineEpoch = 0
         var linePhase = TrainingProgress.Phase.training
         let records = try run.run { progress in
+            guard reports else { return }
             if line == nil || progress.epoch != lineEpoch || progress.phase != linePhase {
                 line?.finish()
                 let label = progress.phase == .training ? "epoch \(progress.epoch)/\(progress.epochs)" : "validation \(progress.epoch)"
@@ -228,7 +289,8 @@ struct TrainCommand: ParsableCommand {
             line?.update(progress.batch, detail: detail)
         }
         line?.finish()
-        warnings.report()
+        warnings.report(missing: reports)
+        guard reports else { return }
         for record in records {
             print(String(format: "epoch %d: train loss %.4f, validation loss %.4f, mean AUC %@, %.1f images/s%@",
                          record.epoch, record.trainLoss, record.validationLoss,
@@ -267,11 +329,12 @@ final class WarningCounter: @unchecked Sendable {
         if case .missing(let name, _) = warning { missing.append(name) } else { unreadable.append(warning.description) }
     }
 
-    /// Prints what came in since the last report.
-    func report() {
+    /// Prints what came in since the last report; the summary of missing files only when
+    /// `missing` (every rank of a data-parallel run finds the same ones; rank 0 says so).
+    func report(missing reportsMissing: Bool = true) {
         lock.lock()
         defer { lock.unlock() }
-        if missing.count > reportedMissing {
+        if reportsMissing && missing.count > reportedMissing {
             printWarning("\(missing.count - reportedMissing) images have no file on disk and are left out (first: \(missing[reportedMissing]))")
             reportedMissing = missing.count
         }

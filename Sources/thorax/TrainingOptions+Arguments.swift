@@ -18,11 +18,32 @@ extension Architecture: ExpressibleByArgument {
     }
 }
 
+extension BatchNormMode {
+    /// The choice in words, as `thorax train` prints it.
+    var words: String {
+        switch self {
+        case .batch: return "per rank (each rank's share's statistics)"
+        case .synchronized: return "synchronized over the ranks"
+        case .frozen: return "frozen (running statistics)"
+        }
+    }
+
+    /// The flag that chooses it; none for the default.
+    var flag: String {
+        switch self {
+        case .batch: return "neither --sync-batchnorm nor --freeze-batchnorm"
+        case .synchronized: return "--sync-batchnorm"
+        case .frozen: return "--freeze-batchnorm"
+        }
+    }
+}
+
 extension TrainingOption {
     /// The `thorax train` option that sets it; the setting's name in words where the command
     /// has no option for it.
     var flag: String {
         switch self {
+        case .batchNorm: return "--sync-batchnorm or --freeze-batchnorm"
         case .architecture: return "--arch"
         case .inputSize: return "--size"
         case .augment: return "--augmentation"
@@ -36,8 +57,10 @@ extension TrainingOption {
         }
     }
 
-    /// A value as the command line writes it: `--batch-size 8`; the flag for augmentation.
+    /// A value as the command line writes it: `--batch-size 8`; the flag for augmentation and
+    /// batch norm.
     func commandLine(_ value: String) -> String {
+        if self == .batchNorm { return BatchNormMode(rawValue: value)?.flag ?? value }
         guard self == .augment else { return "\(flag) \(value)" }
         return value == "true" ? "--augmentation" : "--no-augmentation"
     }
@@ -58,7 +81,7 @@ struct TrainCommandError: Error, CustomStringConvertible {
         case let .unresumableCheckpoint(file):
             description = "cannot resume: \(file) was saved by an earlier thorax that did not record the run's database, split and labels; train a new run in another --output"
         case let .resumeConflict(conflict):
-            let recorded = conflict.option == .augment ? conflict.option.commandLine(conflict.recorded) : conflict.recorded
+            let recorded = [.augment, .batchNorm].contains(conflict.option) ? conflict.option.commandLine(conflict.recorded) : conflict.recorded
             description = "\(conflict.option.commandLine(conflict.given)) conflicts with the run being resumed (\(recorded)); "
                 + "leave it out to continue that run, or train a new one in another --output"
         default:

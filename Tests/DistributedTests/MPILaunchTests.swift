@@ -10,7 +10,7 @@ final class MPILaunchTests: XCTestCase {
         let run = try MPIRun.launch(ranks: 2, ["verify"], timeout: 120)
         XCTAssertFalse(run.timedOut, "mpirun did not finish in 120 s:\n\(run.output)")
         XCTAssertEqual(run.status, 0, run.output)
-        XCTAssertTrue(run.output.contains("verified on 2 ranks: allreduce sum, allreduce average, non-blocking allreduce, broadcast floats, broadcast bytes, broadcast Codable, gather floats, gather bytes, gather Codable, gradient buckets, MPI error names rank and call, count mismatch fails on every rank, encoding failure fails on every rank, differing bucket plans fail on every rank\n"), run.output)
+        XCTAssertTrue(run.output.contains("verified on 2 ranks: allreduce sum, allreduce average, non-blocking allreduce, broadcast floats, broadcast bytes, broadcast Codable, gather floats, gather bytes, gather Codable, gradient buckets, allreduce doubles, summed gradient buckets, duplicate communicator, lowest failing rank, MPI error names rank and call, count mismatch fails on every rank, encoding failure fails on every rank, differing bucket plans fail on every rank\n"), run.output)
     }
 
     /// Three ranks: averages divide by a number that is not a power of two, and the checks'

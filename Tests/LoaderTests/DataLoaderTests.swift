@@ -43,13 +43,14 @@ final class DataLoaderTests: XCTestCase {
     }
 
     private func loader(threads: Int, seed: UInt64 = 5, augment: Bool = true, shuffle: Bool = true,
-                        batchSize: Int = 4, warnings: Warnings = Warnings()) throws -> DataLoader {
+                        batchSize: Int = 4, warnings: Warnings = Warnings(),
+                        share: (@Sendable (Int) -> [Int])? = nil) throws -> DataLoader {
         var preprocessing = Preprocessing(outputSize: 32, resizeSize: 40, normalization: .imageNet)
         if augment { preprocessing.augmentation = Augmentation() }
         return try DataLoader(
             database: database, split: "official", part: "test",
             configuration: LoaderConfiguration(batchSize: batchSize, preprocessing: preprocessing, seed: seed,
-                                               shuffle: shuffle, threads: threads, prefetchBatches: 2),
+                                               shuffle: shuffle, threads: threads, prefetchBatches: 2, share: share),
             warning: { warnings.add($0) })
     }
 
@@ -113,6 +114,46 @@ final class DataLoaderTests: XCTestCase {
         XCTAssertEqual(name, "00000468_033.png")
         XCTAssertTrue(reason.contains("00000468_033.png"), reason)
         XCTAssertEqual(loader.skippedCount, 2)
+    }
+
+    /// Three strided shares of every batch of 4 (as three ranks take them: positions r, r + 3):
+    /// each share holds exactly its positions of the batch one loader makes, with the same
+    /// augmented pixels and labels; every share yields every batch, also the last batch's empty
+    /// shares and the share the broken image leaves empty, so that the ranks stay in step.
+    func testStridedSharesMakeUpEachBatch() throws {
+        let whole = try loader(threads: 2)
+        let shares = try (0 ..< 3).map { rank in
+            try loader(threads: 1 + rank % 2, share: { Array(stride(from: rank, to: $0, by: 3)) })
+        }
+        let broken = whole.images.first { $0.name == "00000468_033.png" }!.id
+        var emptyShares = 0
+        for epochNumber in 0 ..< 2 {
+            let order = whole.order(epoch: epochNumber)
+            let batches = epoch(whole, epochNumber)
+            var pixels: [Int64: [Float]] = [:], labels: [Int64: [Float]] = [:]
+            for batch in batches {
+                for (offset, id) in batch.ids.enumerated() {
+                    pixels[id] = Array(batch.images[offset * 3072 ..< (offset + 1) * 3072])
+                    labels[id] = Array(batch.labels[offset * 14 ..< (offset + 1) * 14])
+                }
+            }
+            for (rank, share) in shares.enumerated() {
+                let shareBatches = epoch(share, epochNumber)
+                XCTAssertEqual(shareBatches.map(\.index), Array(0 ..< 5), "epoch \(epochNumber), share \(rank): every batch")
+                for batch in shareBatches {
+                    let count = min(4, order.count - batch.index * 4)
+                    let expected = stride(from: rank, to: count, by: 3).map { whole.images[order[batch.index * 4 + $0]].id }
+                        .filter { $0 != broken }
+                    XCTAssertEqual(batch.ids, expected, "epoch \(epochNumber), batch \(batch.index), share \(rank)")
+                    if batch.ids.isEmpty { emptyShares += 1 }
+                    for (offset, id) in batch.ids.enumerated() {
+                        XCTAssertEqual(Array(batch.images[offset * 3072 ..< (offset + 1) * 3072]), pixels[id], "image \(id)")
+                        XCTAssertEqual(Array(batch.labels[offset * 14 ..< (offset + 1) * 14]), labels[id], "labels of \(id)")
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThanOrEqual(emptyShares, 4, "the last batch of one image leaves two shares empty in each epoch")
     }
 
     func testStoppingEarlyStopsTheWorkers() throws {

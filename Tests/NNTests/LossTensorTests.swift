@@ -28,6 +28,37 @@ final class LossTensorTests: XCTestCase {
         }
     }
 
+    /// Every golden batch split into two uneven shares (⌈N/2⌉ and ⌊N/2⌋ rows, as two ranks
+    /// take it): each share's loss with the whole batch's label counts gives exactly the whole
+    /// batch's gradient rows, and the shares' values add up to the whole batch's value (to
+    /// float rounding).
+    func testSharesWithTheBatchCountsAddUpToTheWholeBatch() throws {
+        XCTAssertFalse(LossGoldenValues.cases.isEmpty)
+        for golden in LossGoldenValues.cases {
+            let columns = golden.classes, first = (golden.batch + 1) / 2
+            let targets = MultiLabelTargets(values: golden.targets, mask: golden.mask)
+            let whole = try Tensor(shape: [golden.batch, columns], values: golden.logits)
+            let counts = targets.counts
+            XCTAssertEqual(counts.known, golden.mask.filter { $0 != 0 }.count, golden.name)
+            let shares = try [0 ..< first, first ..< golden.batch].map { rows -> (Tensor, MultiLabelTargets) in
+                let range = rows.lowerBound * columns ..< rows.upperBound * columns
+                return (try Tensor(shape: [rows.count, columns], values: Array(golden.logits[range])),
+                        MultiLabelTargets(values: Array(golden.targets[range]), mask: Array(golden.mask[range])))
+            }
+            let bce = try BinaryCrossEntropyWithLogits()(logits: whole, targets: targets, gradientScale: 0.5)
+            let bceShares = try shares.map {
+                try BinaryCrossEntropyWithLogits()(logits: $0.0, targets: $0.1, gradientScale: 0.5, batchCounts: counts)
+            }
+            XCTAssertEqual(try bceShares.flatMap { try $0.gradient.toArray() }, try bce.gradient.toArray(), golden.name)
+            XCTAssertEqual(bceShares.map(\.value).reduce(0, +), bce.value, accuracy: 1e-6 * max(1, abs(bce.value)), golden.name)
+            let weighted = try WeightedCrossEntropy()(logits: whole, targets: targets)
+            let weightedShares = try shares.map { try WeightedCrossEntropy()(logits: $0.0, targets: $0.1, batchCounts: counts) }
+            XCTAssertEqual(try weightedShares.flatMap { try $0.gradient.toArray() }, try weighted.gradient.toArray(), golden.name)
+            XCTAssertEqual(weightedShares.map(\.value).reduce(0, +), weighted.value, accuracy: 1e-6 * max(1, abs(weighted.value)),
+                           golden.name)
+        }
+    }
+
     func testTensorLossReportsBadInput() throws {
         let logits = try Tensor(shape: [1, 2], values: [0, .infinity])
         XCTAssertThrowsError(try WeightedCrossEntropy()(logits: logits, targets: MultiLabelTargets(values: [1, 0]))) {

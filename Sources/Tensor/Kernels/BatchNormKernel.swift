@@ -18,7 +18,8 @@ public final class BatchNormKernel {
     public let fusesReLU: Bool
     /// γ, β, and the running mean and variance: plain, one value per channel.
     let scale, shift, runningMean, runningVariance: Tensor
-    private var plan: Plan?
+    /// The last forward's plan (for the input shape and layout it was made for).
+    private(set) var plan: Plan?
 
     /// What a forward keeps for its backward besides its input (which the caller keeps).
     public struct Record {
@@ -26,6 +27,9 @@ public final class BatchNormKernel {
         let training: Bool
         /// The double-sum path's batch statistics and factors, or nil on oneDNN's path.
         let doubleSums: BatchNormKernels.ForwardRecord?
+        /// The values per channel over every replica when the statistics were synchronized
+        /// (`synchronizedForward`); nil otherwise.
+        public internal(set) var synchronizedCount: Int? = nil
     }
 
     /// - Parameters: scale (γ), shift (β), runningMean, runningVariance: plain (featureCount)
@@ -98,6 +102,9 @@ public final class BatchNormKernel {
     public func backward(_ gradientOutput: Tensor, input: Tensor, record: Record,
                          scaleGradient: Tensor?, shiftGradient: Tensor?) throws -> Tensor {
         guard let plan else { throw TensorError.shapeMismatch("batch norm backward before any forward") }
+        guard record.synchronizedCount == nil else {
+            throw TensorError.invalidArgument("batch norm backward of a synchronized forward needs the replicas' sums (synchronizedBackward)")
+        }
         guard gradientOutput.shape == input.shape else {
             throw TensorError.shapeMismatch("BatchNorm2d.backward expects a gradient of shape \(input.shape), got \(gradientOutput.shape)")
         }
@@ -159,7 +166,7 @@ public final class BatchNormKernel {
         }
     }
 
-    private func updateRunningStatistics(_ plan: Plan, count: Int) throws {
+    func updateRunningStatistics(_ plan: Plan, count: Int) throws {
         // One statistic per channel; the running ones are featureCount long (checked below).
         let mean = plan.mean.floats(count: featureCount)
         let variance = plan.variance.floats(count: featureCount)
@@ -182,7 +189,7 @@ public final class BatchNormKernel {
             | (fusesReLU ? dnnl_fuse_norm_relu.rawValue : 0)
     }
 
-    private func plan(for input: Tensor, training: Bool, recording: Bool) throws -> Plan {
+    func plan(for input: Tensor, training: Bool, recording: Bool) throws -> Plan {
         if let plan, plan.training == training, plan.recording == recording,
            MemoryDescriptor.equal(plan.inputDescriptor, input.descriptor) { return plan }
         plan = try Plan(input: input, epsilon: epsilon, flags: flags(training: training), training: training, recording: recording)
