@@ -25,18 +25,21 @@ struct ServeCommand: AsyncParsableCommand {
         "Authorization: Bearer <token>" (the file's first line).
 
         Endpoints:
-          GET  /v2, /v2/health/live, /v2/health/ready, /v2/models/NAME[/versions/V][/ready]
-          POST /v2/models/NAME/infer        tensor FP32 [N,C,H,W] or images BYTES [N] (binary data ok)
-          POST /v1/predict[?model=NAME][&heatmaps=present|all]   the raw image as the body
-          GET  /v1/predictions/ID/heatmaps/CLASS.png              a class's figure (recent predictions)
-          GET  /metrics                     Prometheus text format
+          GET  /v2, /v2/health/live, /v2/health/ready
+          GET  /v2/models/NAME[/versions/V][/ready]
+          POST /v2/models/NAME/infer   FP32 tensor [N,C,H,W] or BYTES images [N]
+          POST /v1/predict[?model=NAME][&heatmaps=present|all]   (raw image body)
+          GET  /v1/predictions/ID/heatmaps/CLASS.png   a class's figure
+          GET  /metrics                Prometheus text format
 
         Examples:
           thorax serve --database thorax.sqlite --model default --port 8080
-          curl -s --data-binary @chest.png -H 'Content-Type: image/png' http://127.0.0.1:8080/v1/predict
+          curl -s --data-binary @chest.png -H 'Content-Type: image/png' \\
+            http://127.0.0.1:8080/v1/predict
           curl -s --data-binary @study.dcm -H 'Content-Type: application/dicom' \\
             'http://127.0.0.1:8080/v1/predict?heatmaps=present'
-          curl -s -o effusion.png http://127.0.0.1:8080/v1/predictions/ID/heatmaps/Effusion.png
+          curl -s -o effusion.png \\
+            http://127.0.0.1:8080/v1/predictions/ID/heatmaps/Effusion.png
           curl -s http://127.0.0.1:8080/v2/models/default
           curl -s http://127.0.0.1:8080/metrics
         """)
