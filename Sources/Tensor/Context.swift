@@ -42,7 +42,8 @@ public final class Context: @unchecked Sendable {
     /// Gives the calling thread a stream of its own, so that a worker thread executing primitives
     /// while another thread does never shares a stream with it (oneDNN streams are not promised
     /// to be thread-safe; primitives are, and each thread has its own library scratchpad).
-    /// The stream lives as long as the process. Calling it again on the same thread does nothing.
+    /// The stream lives as long as the thread (the key's destructor destroys it when the thread
+    /// exits). Calling it again on the same thread does nothing.
     public func useOwnStreamOnThisThread() throws {
         guard pthread_getspecific(Context.streamKey) == nil else { return }
         var own: dnnl_stream_t?
@@ -52,7 +53,7 @@ public final class Context: @unchecked Sendable {
 
     /// A buffer of at least `bytes` bytes owned by the calling thread, for the scratchpad of the
     /// primitive it is executing (one at a time per thread); grown when too small, kept for the
-    /// thread's life.
+    /// thread's life (the key's destructor releases it when the thread exits).
     /// - Returns: a buffer of at least `bytes` bytes (`ScratchpadBuffer` checks).
     func scratchpadOfThisThread(bytes: Int) throws -> UnsafeMutableRawPointer {
         let buffer: ScratchpadBuffer
@@ -66,15 +67,25 @@ public final class Context: @unchecked Sendable {
         return try buffer.pointer(atLeast: bytes)
     }
 
+    // Each key's destructor runs when a thread that set it exits: a worker thread's stream and
+    // scratchpad go with it rather than leaking.
     private static let scratchpadKey: pthread_key_t = {
         var key = pthread_key_t()
-        pthread_key_create(&key, nil)
+        pthread_key_create(&key) { value in
+            // The value is the ScratchpadBuffer retained by `scratchpadOfThisThread(bytes:)`.
+            guard let value else { return }
+            Unmanaged<ScratchpadBuffer>.fromOpaque(value).release()
+        }
         return key
     }()
 
     private static let streamKey: pthread_key_t = {
         var key = pthread_key_t()
-        pthread_key_create(&key, nil)
+        pthread_key_create(&key) { value in
+            // The value is the dnnl_stream_t created by `useOwnStreamOnThisThread()`.
+            guard let value else { return }
+            dnnl_stream_destroy(OpaquePointer(value))
+        }
         return key
     }()
 
@@ -132,6 +143,8 @@ public final class Context: @unchecked Sendable {
 private final class ScratchpadBuffer {
     private var pointer: UnsafeMutableRawPointer?
     private var capacity = 0
+
+    deinit { free(pointer) }
 
     /// A buffer of `capacity` ≥ `bytes` bytes: the kept one when large enough, else a new one.
     func pointer(atLeast bytes: Int) throws -> UnsafeMutableRawPointer {
