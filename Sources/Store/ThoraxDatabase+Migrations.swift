@@ -37,6 +37,15 @@ extension ThoraxDatabase {
         migrator.registerMigration("v5: DICOM series and instances stored by the DICOMweb service; what studies are searched by") { db in
             try createDICOMTables(db)
         }
+        migrator.registerMigration("v6: indexes for the viewer's filters (images by label class, predictions by probability)") { db in
+            // The viewer lists images positive for a class by a source (`i.id IN (SELECT image_id
+            // FROM labels WHERE class = ? AND source = ? AND value = 1 …)`) and sorts a model's
+            // predictions of a class by probability; without these both scan every row.
+            try db.execute(sql: """
+                CREATE INDEX labels_by_class ON labels(class, source, value, image_id) WHERE image_id IS NOT NULL;
+                CREATE INDEX predictions_by_probability ON predictions(model_id, class, probability);
+                """)
+        }
         return migrator
     }()
 
