@@ -221,10 +221,10 @@ package.targets += [
         .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
     ], resources: [.copy("Static")], swiftSettings: [.swiftLanguageMode(.v6)]),
     .testTarget(name: "ViewerTests", dependencies: [
-        "Viewer", "Service", "Store", "Pipeline", "Imaging", "TestSupport",
+        "Viewer", "Service", "Store", "Pipeline", "Imaging", "Evaluation", "Reports", "TestSupport",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
-    ], swiftSettings: [.swiftLanguageMode(.v6)]),
+    ], exclude: ["Scripts"], swiftSettings: [.swiftLanguageMode(.v6)]),
 ]
 
 // `thorax serve` runs the service.

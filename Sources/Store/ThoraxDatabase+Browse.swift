@@ -6,9 +6,9 @@ import GRDB
 extension ThoraxDatabase {
     /// The `filter.page`-th page of the images `filter` selects, and how many match in all.
     ///
-    /// Rows are in image id order (the import's order: NIH names sorted), or by the model's
-    /// probability of the finding, highest first. The indexes of migration v6 keep a page of
-    /// 50 over the full NIH import to milliseconds (`docs/viewer.md` has the measurements).
+    /// Rows are in image id order (the order of the import), or by the model's probability of
+    /// the finding, highest first. The indexes of migration v6 keep a page of 50 over the full
+    /// NIH import to milliseconds (docs/architecture.md, "The viewer", has the measurements).
     ///
     /// - Throws: `invalidRequest` for an unknown class or label source, a part without its
     ///   split, a probability condition or sort without a model and finding, a page size

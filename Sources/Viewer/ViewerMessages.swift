@@ -13,6 +13,9 @@ struct ImageDetailMessage: Encodable {
     /// A DICOM file's own window and the range of its modality values, for window/level presets.
     var window: DisplayWindowMessage?
     var valueRange: [Double]?
+    /// The side of the square frame stored boxes are in: the NIH box file's 1024 × 1024, which
+    /// the page scales to the film's pixels.
+    var boxFrame = 1024
 
     init(_ detail: ImageDetail) {
         image = detail

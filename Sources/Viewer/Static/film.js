@@ -124,6 +124,7 @@ export class FilmViewer {
     c.fillRect(0, 0, this.canvas.width, this.canvas.height);
     // The transform from film pixels to canvas pixels, for tests that read pixels under a box.
     this.canvas.dataset.transform = [this.scale, this.offsetX, this.offsetY].join(",");
+    this.canvas.dataset.detected = JSON.stringify(this.detectedBoxes.map((b) => [b.x, b.y, b.width, b.height]));
     if (!this.film) return;
     c.setTransform(this.scale, 0, 0, this.scale, this.offsetX, this.offsetY);
     c.imageSmoothingEnabled = true;

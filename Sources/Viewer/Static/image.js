@@ -35,9 +35,10 @@ export async function showImage(main, id) {
   } else {
     await viewer.setFilm(filmURL(), `Chest X-ray ${image.name}, ${image.view ?? ""} view, patient ${image.patient}`);
   }
-  const frameScale = (image.originalWidth && viewer.film) ? viewer.film.naturalWidth / image.originalWidth : 1;
-  viewer.truthBoxes = image.boxes.filter((b) => b.source !== "model").map((b) => ({
-    x: b.x * frameScale, y: b.y * frameScale, width: b.width * frameScale, height: b.height * frameScale, className: b.className }));
+  const frameScale = viewer.film ? viewer.film.naturalWidth / detail.boxFrame : 1;
+  const scaled = (b) => ({ x: b.x * frameScale, y: b.y * frameScale, width: b.width * frameScale, height: b.height * frameScale,
+    className: b.className });
+  viewer.truthBoxes = image.boxes.filter((b) => b.source !== "model").map(scaled);
   viewer.draw();
 
   // The class whose heatmap and detected boxes are shown.
@@ -49,7 +50,7 @@ export async function showImage(main, id) {
     const map = maps?.classes.find((c) => c.className === className) ?? null;
     viewer.setMap(map);
     const predicted = prediction?.classes.find((c) => c.className === className);
-    viewer.detectedBoxes = (predicted?.boxes ?? []).concat(image.boxes.filter((b) => b.source === "model" && b.className === className));
+    viewer.detectedBoxes = (predicted?.boxes ?? []).concat(image.boxes.filter((b) => b.source === "model" && b.className === className).map(scaled));
     viewer.draw();
     table.highlight(className);
   };
