@@ -103,7 +103,7 @@ extension ThoraxDatabase {
 
     /// Sets (or with nil clears) the `human` label of image `imageID` for `className`:
     /// 1 positive, 0 negative, −1 uncertain. One transaction; the evaluation commands read
-    /// these as truth with `--label-source human`.
+    /// these as truth (`thorax eval --labels human`).
     /// - Throws: `notFound` for an unknown image; `invalidRequest` for an unknown class or a
     ///   value other than −1, 0, 1.
     public func setHumanLabel(imageID: Int64, className: String, value: Int?) throws {
