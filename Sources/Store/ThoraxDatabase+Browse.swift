@@ -17,50 +17,10 @@ extension ThoraxDatabase {
         try queue.read { db in
             let (source, sourceModel) = try Self.labelSource(filter.labelSource, db)
             try Self.check(filter, db)
-            // Conditions are `i.id IN (…)` over small indexed lists, so SQLite walks the list in
-            // id order instead of probing every image (patients join only for the page's rows).
-            var joins = "FROM images i"
-            var conditions: [String] = []
-            var arguments: [(any DatabaseValueConvertible)?] = []
-            if let split = filter.split, let part = filter.part {
-                joins += " JOIN splits s ON s.image_id = i.id AND s.name = ? AND s.part = ?"
-                arguments += [split, part]
-            }
-            let probability = filter.modelID != nil && filter.finding != nil
-            if probability, let model = filter.modelID, let finding = filter.finding {
-                // A LEFT JOIN, so that images without a stored prediction stay in the list
-                // unless a probability condition or the sort asks for one.
-                let required = filter.minimumProbability != nil || filter.sortByProbability
-                joins += " \(required ? "JOIN" : "LEFT JOIN") predictions pr ON pr.image_id = i.id AND pr.model_id = ? AND pr.class = ?"
-                arguments += [model, finding]
-            }
-            if let finding = filter.finding {
-                conditions.append("""
-                    i.id IN (SELECT l.image_id FROM labels l WHERE l.class = ? AND l.source = ? AND l.value = 1
-                             AND l.image_id IS NOT NULL AND ifnull(l.model_id, 0) = ?)
-                    """)
-                arguments += [finding, source, sourceModel ?? 0]
-            }
-            if let minimum = filter.minimumProbability {
-                conditions.append("pr.probability >= ?")
-                arguments.append(minimum)
-            }
-            if let hasBoxes = filter.hasBoxes {
-                conditions.append("i.id \(hasBoxes ? "" : "NOT ")IN (SELECT b.image_id FROM boxes b WHERE b.source IN ('nih', 'human'))")
-            }
-            if let patient = filter.patient {
-                conditions.append("i.patient_id = (SELECT id FROM patients WHERE identifier = ?)")
-                arguments.append(patient)
-            }
-            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) \(joins) \(whereClause)",
-                                         arguments: StatementArguments(arguments)!) ?? 0
-            let order = filter.sortByProbability ? "pr.probability DESC, i.id" : "i.id"
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT i.id, i.name, p.identifier, i.view, i.age, i.sex, i.follow_up, i.path IS NOT NULL,
-                       \(probability ? "pr.probability" : "NULL")
-                \(joins) JOIN patients p ON p.id = i.patient_id \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?
-                """, arguments: StatementArguments(arguments + [filter.pageSize, filter.page * filter.pageSize])!)
+            let query = BrowseQuery(filter: filter, source: source, sourceModel: sourceModel)
+            let total = try Int.fetchOne(db, sql: query.count.sql, arguments: StatementArguments(query.count.arguments)) ?? 0
+            let page = query.page(total: total)
+            let rows = try Row.fetchAll(db, sql: page.sql, arguments: StatementArguments(page.arguments))
             var images = rows.map { row in
                 BrowsedImage(id: row[0], name: row[1], patient: row[2], view: row[3], age: row[4], sex: row[5],
                              followUp: row[6], hasFile: row[7], labels: [], probability: row[8])

@@ -26,15 +26,16 @@ struct ImagePictures: Sendable {
     /// through its Modality LUT and `window` (or its own first VOI window) as 8-bit PNG.
     /// A missing or undecodable file gives the placeholder.
     func rendered(_ image: ImageDetail, window: DisplayWindow?) throws -> Response {
-        guard let (data, format) = Self.file(of: image) else { return placeholder(reason: "no file on disk") }
+        guard let file = Self.file(of: image) else { return placeholder(reason: "no file on disk") }
+        let (data, format) = file
         if window == nil, format != .dicom {
             return Self.response(data, contentType: format == .png ? "image/png" : "image/jpeg")
         }
         do {
             let gray: GrayscaleImage
             if format == .dicom {
-                let file = try DICOMFile(data, name: image.name)
-                gray = try window.map { try $0.render(file) } ?? file.image()
+                let dicom = try DICOMFile(data, name: image.name)
+                gray = try window.map { try $0.render(dicom) } ?? dicom.image()
             } else {
                 gray = window!.render(try ImageDecoder.decode(data, name: image.name))
             }
@@ -46,11 +47,11 @@ struct ImagePictures: Sendable {
 
     /// The stored bytes with their media type, for posting to `/v1/predict`; 404 without a file.
     func storedFile(of image: ImageDetail) throws -> Response {
-        guard let (data, format) = Self.file(of: image) else {
+        guard let file = Self.file(of: image) else {
             throw ServiceError.notFound("image \(image.id) has no file on disk")
         }
         let types: [ImageFormat: String] = [.png: "image/png", .jpeg: "image/jpeg", .dicom: "application/dicom"]
-        return Self.response(data, contentType: types[format] ?? "application/octet-stream")
+        return Self.response(file.data, contentType: types[file.format] ?? "application/octet-stream")
     }
 
     /// A thumbnail (the longer side `thumbnailSize`), made on first request and kept as
@@ -62,10 +63,10 @@ struct ImagePictures: Sendable {
         if let data = FileManager.default.contents(atPath: cached.path), !data.isEmpty {
             return Self.response(data, contentType: "image/png")
         }
-        guard let (data, _) = Self.file(of: image) else { return placeholder(reason: "no file on disk") }
+        guard let file = Self.file(of: image) else { return placeholder(reason: "no file on disk") }
         let gray: GrayscaleImage
         do {
-            gray = try ImageDecoder.decode(data, name: image.name)
+            gray = try ImageDecoder.decode(file.data, name: image.name)
         } catch let error as ImagingError {
             return placeholder(reason: "undecodable file: \(error.reason)")
         }
@@ -88,7 +89,9 @@ struct ImagePictures: Sendable {
         for y in 0..<size { for x in 0..<size where (x + y) % 16 < 2 { pixels[y * size + x] = 96 } }
         let png = (try? PNGCodec.encode(GrayscaleImage(width: size, height: size, pixels: pixels), compression: .fast)) ?? Data()
         var response = Self.response(png, contentType: "image/png")
-        response.headers[Self.placeholderHeader] = reason
+        // A header value is one line of visible ASCII.
+        response.headers[Self.placeholderHeader] = String(reason.unicodeScalars.filter { $0.isASCII && $0.value >= 32 && $0.value < 127 }
+            .prefix(200).map(Character.init))
         return response
     }
 

@@ -20,7 +20,8 @@ struct ImageDetailMessage: Encodable {
     init(_ detail: ImageDetail) {
         image = detail
         image.path = nil
-        guard let (data, format) = ImagePictures.file(of: detail) else { return }
+        guard let file = ImagePictures.file(of: detail) else { return }
+        let (data, format) = file
         self.format = format.rawValue
         guard format == .dicom, let file = try? DICOMFile(data, name: detail.name),
               let values = try? file.storedValues(), let low = values.min(), let high = values.max() else { return }

@@ -19,7 +19,7 @@ enum ViewerQuery {
         if filter.part != nil, filter.split == nil { filter.split = ThoraxDatabase.officialSplit }
         filter.finding = text("finding")
         filter.labelSource = text("source") ?? "nih"
-        filter.modelID = try integer(text("model"), "model").map(Int64.init)
+        filter.modelID = try integer(text("model"), "model").map { Int64($0) }
         if let minimum = text("min") {
             guard let value = Double(minimum), (0...1).contains(value) else {
                 throw ServiceError.badRequest("min=\(minimum) is not a probability from 0 to 1")

@@ -98,7 +98,7 @@ public struct ViewerRoutes: Sendable {
         let body = try await request.body.collect(upTo: 4096)
         let value: LabelValueMessage
         do {
-            value = try JSONDecoder().decode(LabelValueMessage.self, from: Data(buffer: body))
+            value = try JSONDecoder().decode(LabelValueMessage.self, from: Data(body.readableBytesView))
         } catch {
             throw ServiceError.badRequest("the body is not {\"value\": 1 | 0 | -1 | null}")
         }
@@ -112,7 +112,7 @@ public struct ViewerRoutes: Sendable {
     }
 
     /// A JSON response of `value`; a Store error becomes 400 (a bad filter) or 404 (not found).
-    func json(_ value: @autoclosure () throws -> some Encodable) throws -> Response {
+    func json<Value: Encodable>(_ value: @autoclosure () throws -> Value) throws -> Response {
         let encoded: Data
         do {
             encoded = try JSONEncoder().encode(try value())

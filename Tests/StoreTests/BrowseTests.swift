@@ -90,6 +90,25 @@ final class BrowseTests: XCTestCase {
         // Only NIH-positive images with a prediction, highest first.
         XCTAssertEqual(sorted.images.map(\.name), ["00000865_003.png", "00000468_017.png"])
         XCTAssertEqual(sorted.images.map(\.probability), [0.875, 0.25])
+        // The page walked from the predictions in probability order (as for many matches) is
+        // the page sorted in memory (as for few).
+        for minimum in [nil, 0.5] as [Double?] {
+            var walked = BrowseQuery(filter: filter, source: "nih", sourceModel: nil)
+            walked.filter.minimumProbability = minimum
+            walked.sortedWalkMinimum = 0
+            var sorted = walked
+            sorted.sortedWalkMinimum = 1000
+            let rows = try database.queue.read { db in
+                try [walked, sorted].map { query in
+                    let page = query.page(total: 2)
+                    return try Row.fetchAll(db, sql: page.sql, arguments: StatementArguments(page.arguments)).map { [$0[0], $0[8]] as [Double?] }
+                }
+            }
+            XCTAssertTrue(walked.page(total: 2).sql.contains("FROM predictions pr"), walked.page(total: 2).sql)
+            XCTAssertTrue(sorted.page(total: 2).sql.contains("FROM labels l"), sorted.page(total: 2).sql)
+            XCTAssertEqual(rows[0], rows[1])
+            XCTAssertEqual(rows[0].map { $0[1] }, minimum == nil ? [0.875, 0.25] : [0.875])
+        }
         filter.minimumProbability = 0.5
         XCTAssertEqual(try database.browseImages(filter).images.map(\.name), ["00000865_003.png"])
         // The model's own labels as the source: present at its threshold 0.5.

@@ -18,6 +18,7 @@ import time
 from selenium import webdriver
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 
@@ -29,6 +30,7 @@ def main():
     for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                      "--window-size=1280,800", "--force-device-scale-factor=1"]:
         options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"))
     wait = WebDriverWait(driver, 120)
     result = {"timings": {}}
@@ -40,8 +42,12 @@ def main():
         result["timings"]["list_ms"] = round(1000 * (time.monotonic() - start))
         result["list_rows"] = len(driver.find_elements(By.CSS_SELECTOR, "tr[data-id]"))
         result["list_summary"] = driver.find_element(By.ID, "list-summary").text
+        # Thumbnails load lazily: scroll them all into view, then count the decoded ones.
+        driver.execute_script("window.scrollTo(0, document.body.scrollHeight)")
+        wait.until(lambda d: d.execute_script("return [...document.querySelectorAll('img.thumb')].every(i => i.complete)"))
         result["thumbnails_loaded"] = driver.execute_script(
             "return [...document.querySelectorAll('img.thumb')].filter(i => i.complete && i.naturalWidth > 0).length")
+        driver.execute_script("window.scrollTo(0, 0)")
         driver.save_screenshot(f"{shots}/list.png")
 
         Select(driver.find_element(By.NAME, "finding")).select_by_value(finding)
@@ -64,11 +70,10 @@ def main():
         # Switch classes (the select, then the keyboard) until one has a detected box.
         Select(driver.find_element(By.ID, "class-select")).select_by_value(finding)
         result["selected_class"] = driver.find_element(By.CSS_SELECTOR, "#class-table tr.selected").get_attribute("data-class")
-        body = driver.find_element(By.TAG_NAME, "body")
         for _ in range(14):
             if json.loads(canvas_data(driver)["detected"] or "[]"):
                 break
-            body.send_keys("c")
+            press(driver, "c")
         result["class_after_keys"] = Select(driver.find_element(By.ID, "class-select")).first_selected_option.get_attribute("value")
         data = canvas_data(driver)
         boxes = json.loads(data["detected"])
@@ -89,9 +94,13 @@ def main():
             result["pixel_after_opacity"] = pixel(driver, point)
         driver.save_screenshot(f"{shots}/image.png")
 
-        # Next image by the keyboard.
+        # Next image by the keyboard, from the unfiltered list's first image.
+        driver.get(base + "/#/images")
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "tr[data-id]")) > 1)
+        driver.find_element(By.CSS_SELECTOR, "tr[data-id] td:nth-child(2) a").click()
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".stage canvas"))
         before = driver.current_url
-        body.send_keys("n")
+        press(driver, "n")
         wait.until(lambda d: d.current_url != before)
         result["next_image"] = [before.split("#")[1], driver.current_url.split("#")[1]]
 
@@ -109,7 +118,7 @@ def main():
                                              "background": marks[0].value_of_css_property("background-color")}
                 break
             before = driver.current_url
-            driver.find_element(By.TAG_NAME, "body").send_keys("\ue014")  # arrow right
+            press(driver, Keys.ARROW_RIGHT)
             wait.until(lambda d: d.current_url != before)
         driver.save_screenshot(f"{shots}/report.png")
 
@@ -129,6 +138,12 @@ def main():
     finally:
         driver.quit()
     print(json.dumps(result))
+
+
+def press(driver, key):
+    """Types `key` with nothing focused, as a user does between controls."""
+    driver.execute_script("document.activeElement && document.activeElement.blur()")
+    ActionChains(driver).send_keys(key).perform()
 
 
 def canvas_data(driver):
