@@ -7,8 +7,8 @@ import Store
 enum ViewerQuery {
     /// The list's filter from `split`, `part`, `finding`, `source`, `model`, `min`, `boxes`
     /// (`yes` | `no`), `patient`, `sort` (`probability`) and `page`; empty values are unset.
-    static func filter(_ uri: URI) throws -> ImageBrowseFilter {
-        let query = uri.queryParameters
+    static func filter(_ request: Request) throws -> ImageBrowseFilter {
+        let query = request.uri.queryParameters
         func text(_ name: String) -> String? {
             guard let value = query.get(name), !value.isEmpty else { return nil }
             return value
@@ -43,8 +43,8 @@ enum ViewerQuery {
     }
 
     /// The window `center` and `width` of a DICOM rendering (both or neither; width > 0).
-    static func window(_ uri: URI) throws -> DisplayWindow? {
-        let query = uri.queryParameters
+    static func window(_ request: Request) throws -> DisplayWindow? {
+        let query = request.uri.queryParameters
         let center = query.get("center").flatMap { $0.isEmpty ? nil : $0 }
         let width = query.get("width").flatMap { $0.isEmpty ? nil : $0 }
         guard center != nil || width != nil else { return nil }

@@ -49,11 +49,11 @@ public struct ViewerRoutes: Sendable {
         router.get("/viewer/**") { _, context in
             try staticFiles.response(for: context.parameters.getCatchAll().joined(separator: "/"))
         }
-        router.get("/api/images") { request, _ in try json(database.browseImages(try ViewerQuery.filter(request.uri))) }
+        router.get("/api/images") { request, _ in try json(database.browseImages(try ViewerQuery.filter(request))) }
         router.get("/api/images/:id") { _, context in try json(ImageDetailMessage(try detail(context))) }
         router.get("/api/images/:id/thumbnail.png") { _, context in try pictures.thumbnail(of: try detail(context)) }
         router.get("/api/images/:id/image.png") { request, context in
-            try pictures.rendered(try detail(context), window: try ViewerQuery.window(request.uri))
+            try pictures.rendered(try detail(context), window: try ViewerQuery.window(request))
         }
         router.get("/api/images/:id/file") { _, context in try pictures.storedFile(of: try detail(context)) }
         router.put("/api/images/:id/labels/:class") { request, context in try await setLabel(request, context) }

@@ -195,7 +195,8 @@ final class ViewerRoutesTests: XCTestCase {
             let prediction = try Prediction(classNames: ["Atelectasis", "Effusion"], thresholds: [0.5, 0.5], probabilities: [0.25, 0.75],
                                             heatmaps: [try Heatmap(width: 2, height: 2, values: [0, 1, 2, 3]),
                                                        try Heatmap(width: 2, height: 2, values: [4, 3, 2, 1])])
-            let id = try XCTUnwrap(await fixture.cache.store(PredictionCache.Entry(model: "m", heatmaps: ImageHeatmaps(image: image, prediction: prediction))))
+            let stored = await fixture.cache.store(PredictionCache.Entry(model: "m", heatmaps: ImageHeatmaps(image: image, prediction: prediction)))
+            let id = try XCTUnwrap(stored)
             try await client.execute(uri: "/api/predictions/\(id)/maps", method: .get) { response in
                 let maps = try XCTUnwrap(try json(response) as? [String: Any])
                 XCTAssertEqual(maps["imageWidth"] as? Int, 8)
