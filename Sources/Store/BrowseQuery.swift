@@ -76,7 +76,7 @@ struct BrowseQuery {
             from.append(Fragment(sql: "images i", arguments: []))
         }
         if driver != .labels, filter.finding != nil {
-            conditions.append(Fragment(sql: "EXISTS (SELECT 1 FROM labels WHERE image_id = \(key) AND \(labelCondition(""))",
+            conditions.append(Fragment(sql: "EXISTS (SELECT 1 FROM labels WHERE image_id = \(key) AND \(labelCondition("")))",
                                        arguments: labelArguments))
         }
         if driver != .split, let split = filter.split, let part = filter.part {

@@ -73,12 +73,10 @@ struct ImagePictures: Sendable {
         let scale = Double(thumbnailSize) / Double(max(gray.width, gray.height))
         let small = scale >= 1 ? gray : gray.resized(width: max(1, Int((Double(gray.width) * scale).rounded())),
                                                     height: max(1, Int((Double(gray.height) * scale).rounded())))
-        do {
-            try small.writePNG(to: cached)
-        } catch {
-            // A read-only folder only costs the cache: the thumbnail is still answered.
-        }
-        return Self.response(try PNGCodec.encode(small, compression: .fast), contentType: "image/png")
+        let png = try PNGCodec.encode(small, compression: .fast)
+        // A read-only folder only costs the cache: the thumbnail is still answered.
+        try? png.write(to: cached, options: .atomic)
+        return Self.response(png, contentType: "image/png")
     }
 
     /// A hatched square with the `X-Thorax-Placeholder` header saying why: the pages show

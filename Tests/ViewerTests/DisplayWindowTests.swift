@@ -27,7 +27,8 @@ final class DisplayWindowTests: XCTestCase {
         XCTAssertEqual(window.output(-1e9), 0)
         XCTAssertEqual(DisplayWindow(center: 10, width: 1).output(9.4), 0)
         XCTAssertEqual(DisplayWindow(center: 10, width: 1).output(9.6), 255)
+        // 100: ((100 − 99.5) / 50 + 0.5) · 255 = 130.05.
         let gray = GrayscaleImage(width: 3, height: 1, pixels: [0, 100, 255])
-        XCTAssertEqual(window.render(gray).pixels, [0, 128, 255])
+        XCTAssertEqual(window.render(gray).pixels, [0, 130, 255])
     }
 }
