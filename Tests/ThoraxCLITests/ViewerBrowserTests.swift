@@ -74,7 +74,7 @@ final class ViewerBrowserTests: XCTestCase {
         XCTAssertEqual(upload14.count, 14)
         XCTAssertTrue(upload14.values.allSatisfy { (0...1).contains($0) })
         XCTAssertEqual(seen["console_errors"] as? [String], [])
-        for page in ["list", "list-filtered", "image", "report", "upload", "models"] {
+        for page in ["list", "list-filtered", "image", "image-opacity", "report", "upload", "models"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: shots.appendingPathComponent("\(page).png").path), page)
         }
     }

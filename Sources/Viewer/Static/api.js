@@ -1,5 +1,6 @@
 // The viewer's calls to the service: JSON endpoints under /api and the /v1/predict API.
 
+// /v1/predict names each class "class"; the viewer's own messages say "className".
 /** GET a JSON endpoint; throws an Error with the service's {"error": …} message. */
 export async function getJSON(path) {
   const response = await fetch(path);

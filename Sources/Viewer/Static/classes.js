@@ -21,7 +21,7 @@ export function classTable(image, { onChoose, onLabel }) {
   function render(classesPredicted) {
     predicted = classesPredicted;
     const rows = classes.map((className, index) => {
-      const p = predicted?.find((c) => c.className === className);
+      const p = predicted?.find((c) => c.class === className);
       return { className, index, p };
     });
     if (order === "probability" && predicted) rows.sort((a, b) => (b.p?.probability ?? 0) - (a.p?.probability ?? 0));

@@ -13,7 +13,7 @@ export async function showImage(main, id) {
   const tools = element("div", { className: "tools" });
   const tableCard = element("section", { className: "card", "aria-label": "Classes" }, element("h2", {}, "Classes"), status);
   const side = element("div", { className: "side" }, facts(image, detail), tableCard);
-  main.replaceChildren(element("h1", { className: "visually-hidden", style: "font-size:1.1rem;margin:0 0 .5rem" },
+  main.replaceChildren(element("h1", { style: "font-size:1.1rem;margin:0 0 .5rem" },
     `${image.name} · patient ${image.patient}`), tools, element("div", { className: "layout" }, stage, side));
 
   let display = detail.window ? { ...detail.window } : null;
@@ -49,7 +49,7 @@ export async function showImage(main, id) {
     classSelect.value = className;
     const map = maps?.classes.find((c) => c.className === className) ?? null;
     viewer.setMap(map);
-    const predicted = prediction?.classes.find((c) => c.className === className);
+    const predicted = prediction?.classes.find((c) => c.class === className);
     viewer.detectedBoxes = (predicted?.boxes ?? []).concat(image.boxes.filter((b) => b.source === "model" && b.className === className).map(scaled));
     viewer.draw();
     table.highlight(className);
@@ -99,23 +99,27 @@ export async function showImage(main, id) {
   side.append(followUps(image));
   for (const reportID of image.reportIDs) side.append(renderReport(await getJSON(`/api/reports/${reportID}`)));
 
-  if (detail.format) {
-    status.textContent = "Predicting with the served model…";
-    try {
-      const file = await (await fetch(`/api/images/${id}/file`)).blob();
-      ({ prediction, maps } = await predict(file, image.name));
-      status.textContent = `Model ${prediction.model}: heatmaps of every class; present classes in red.`;
-      table.render(prediction.classes);
-      const top = [...prediction.classes].sort((a, b) => b.probability - a.probability)[0];
-      choose(top.className);
-    } catch (error) {
-      status.textContent = `No prediction: ${error.message}`;
+  table.render(null);
+  // The prediction runs while the page already answers keys.
+  (async () => {
+    if (detail.format) {
+      status.textContent = "Predicting with the served model…";
+      try {
+        const file = await (await fetch(`/api/images/${id}/file`)).blob();
+        ({ prediction, maps } = await predict(file, image.name));
+        status.textContent = `Model ${prediction.model}: heatmaps of every class; present classes in red.`;
+        table.render(prediction.classes);
+        const top = [...prediction.classes].sort((a, b) => b.probability - a.probability)[0];
+        choose(top.class);
+      } catch (error) {
+        status.textContent = `No prediction: ${error.message}`;
+        table.render(null);
+      }
+    } else {
       table.render(null);
     }
-  } else {
-    table.render(null);
-  }
-  stage.dataset.ready = "true";
+    stage.dataset.ready = "true";
+  })();
 
   const list = JSON.parse(sessionStorage.getItem("thorax.list") ?? "null");
   const step = (delta) => {

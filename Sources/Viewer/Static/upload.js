@@ -27,18 +27,18 @@ export async function showUpload(main) {
       await viewer.setFilm(film, `Uploaded image ${file.name}`);
       const show = (className) => {
         viewer.setMap(type === "application/dicom" ? null : maps?.classes.find((c) => c.className === className));
-        viewer.detectedBoxes = prediction.classes.find((c) => c.className === className)?.boxes ?? [];
+        viewer.detectedBoxes = prediction.classes.find((c) => c.class === className)?.boxes ?? [];
         viewer.draw();
         for (const row of results.querySelectorAll("tr[data-class]")) row.classList.toggle("selected", row.dataset.class === className);
       };
       results.append(element("table", { "aria-label": "Findings of the uploaded image" },
         element("thead", {}, element("tr", {}, ["Class", "Probability", "Threshold", ""].map((h) => element("th", { scope: "col" }, h)))),
-        element("tbody", {}, ranked.map((c) => element("tr", { "data-class": c.className, onclick: () => show(c.className) },
-          element("td", {}, element("a", { href: "javascript:void 0" }, c.className.replace("_", " "))),
+        element("tbody", {}, ranked.map((c) => element("tr", { "data-class": c.class, onclick: () => show(c.class) },
+          element("td", {}, element("a", { href: "javascript:void 0" }, c.class.replace("_", " "))),
           element("td", { className: c.present ? "present" : "", "data-probability": c.probability }, percent(c.probability)),
           element("td", { className: "muted" }, percent(c.threshold)),
           element("td", {}, c.present ? "present" : ""))))));
-      show(ranked[0].className);
+      show(ranked[0].class);
       status.textContent = `${file.name}: model ${prediction.model}, ${prediction.width} × ${prediction.height} pixels.`;
     } catch (error) {
       status.textContent = `${file.name}: ${error.message}`;

@@ -87,12 +87,13 @@ def main():
             result["pixel_overlay_off"] = pixel(driver, point)
             driver.find_element(By.ID, "toggle-overlay").click()
             result["pixel_overlay_again"] = pixel(driver, point)
+            driver.save_screenshot(f"{shots}/image.png")
             slider = driver.find_element(By.ID, "opacity")
             before = slider.get_attribute("value")
             ActionChains(driver).click_and_hold(slider).move_by_offset(40, 0).release().perform()
             result["opacity"] = [before, slider.get_attribute("value")]
             result["pixel_after_opacity"] = pixel(driver, point)
-        driver.save_screenshot(f"{shots}/image.png")
+        driver.save_screenshot(f"{shots}/image-opacity.png")
 
         # Next image by the keyboard, from the unfiltered list's first image.
         driver.get(base + "/#/images")
