@@ -28,9 +28,11 @@ extension ThoraxDatabase {
             let positions = Dictionary(uniqueKeysWithValues: images.enumerated().map { ($0.element.id, $0.offset) })
             if !images.isEmpty {
                 let marks = Array(repeating: "?", count: images.count).joined(separator: ",")
+                // `+` keeps SQLite from walking every positive label of the source
+                // (`labels_positive`) instead of looking up the page's 50 images.
                 let labelRows = try Row.fetchAll(db, sql: """
                     SELECT l.image_id, l.class FROM labels l JOIN classes c ON c.name = l.class
-                    WHERE l.image_id IN (\(marks)) AND l.source = ? AND ifnull(l.model_id, 0) = ? AND l.value = 1
+                    WHERE l.image_id IN (\(marks)) AND +l.source = ? AND ifnull(l.model_id, 0) = ? AND +l.value = 1
                     ORDER BY c.position
                     """, arguments: StatementArguments(images.map(\.id) + [source, sourceModel ?? 0] as [any DatabaseValueConvertible]))
                 for row in labelRows {
