@@ -90,7 +90,7 @@ public struct ViewerRoutes: Sendable {
         guard let token = options.labelToken else {
             throw ServiceError(.forbidden, "setting labels needs a label token (thorax serve --label-token-file)")
         }
-        guard let header = request.headers[.authorization], header == "Bearer \(token)" else {
+        guard let header = request.headers[.authorization], Self.tokensMatch(header, "Bearer \(token)") else {
             throw ServiceError(.unauthorized, "setting a label needs Authorization: Bearer <label token>")
         }
         let image = try detail(context)
@@ -109,6 +109,17 @@ public struct ViewerRoutes: Sendable {
         }
         logger.info("human label set", metadata: ["image": "\(image.id)", "class": "\(className)"])
         return try json(ImageDetailMessage(try detail(context)))
+    }
+
+    /// Whether `presented` equals `expected`, in time that depends only on their lengths (every
+    /// byte of `expected` is compared), so the answer's timing does not reveal the token.
+    static func tokensMatch(_ presented: String, _ expected: String) -> Bool {
+        let presented = Array(presented.utf8), expected = Array(expected.utf8)
+        var difference: UInt8 = presented.count == expected.count ? 0 : 1
+        for index in expected.indices {
+            difference |= (index < presented.count ? presented[index] : 0) ^ expected[index]
+        }
+        return difference == 0
     }
 
     /// A JSON response of `value`; a Store error becomes 400 (a bad filter) or 404 (not found).
