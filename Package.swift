@@ -214,10 +214,11 @@ package.targets += [
 ]
 
 // The web viewer (issue 14): its pages as package resources and the JSON endpoints they read,
-// on the service's router -> Service, Store, Pipeline, Reports (the labeller's mentions), Imaging.
+// on the service's router -> Service, Store, Pipeline, Reports (the labeller's mentions), Imaging,
+// Evaluation and Reporting (a model's ROC curves).
 package.targets += [
     .target(name: "Viewer", dependencies: [
-        "Service", "Store", "Pipeline", "Reports", "Imaging",
+        "Service", "Store", "Pipeline", "Reports", "Imaging", "Evaluation", "Reporting",
         .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
     ], resources: [.copy("Static")], swiftSettings: [.swiftLanguageMode(.v6)]),
     .testTarget(name: "ViewerTests", dependencies: [

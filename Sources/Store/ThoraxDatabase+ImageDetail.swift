@@ -126,6 +126,28 @@ extension ThoraxDatabase {
         }
     }
 
+    /// Model `modelID`'s stored probabilities: the classes it has any for (in Thorax order) and,
+    /// per image id, one probability per class (NaN where none is stored).
+    /// - Throws: `notFound` for a model id the database lacks.
+    public func storedProbabilities(modelID: Int64) throws -> (classes: [String], byImage: [Int64: [Double]]) {
+        try queue.read { db in
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM models WHERE id = ?)", arguments: [modelID]) ?? false else {
+                throw StoreError.notFound("no model with id \(modelID)")
+            }
+            let stored = Set(try String.fetchAll(db, sql: "SELECT DISTINCT class FROM predictions WHERE model_id = ?", arguments: [modelID]))
+            let classes = Findings.classes.filter(stored.contains)
+            let column = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($0.element, $0.offset) })
+            var byImage: [Int64: [Double]] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT image_id, class, probability FROM predictions WHERE model_id = ?",
+                                           arguments: [modelID])
+            while let row = try rows.next() {
+                guard let index = column[row[1]] else { continue }
+                byImage[row[0], default: [Double](repeating: .nan, count: classes.count)][index] = row[2]
+            }
+            return (classes, byImage)
+        }
+    }
+
     /// Each registered model's id, name and card (the `model.json` text it was registered with).
     public func modelCards() throws -> [(id: Int64, name: String, card: String?)] {
         try queue.read { db in

@@ -28,7 +28,8 @@ public struct ViewerRoutes: Sendable {
     /// - `PUT /api/images/{id}/labels/{class}` `{"value": 1|0|-1|null}`: a human label (label token)
     /// - `GET /api/reports[?finding&offset]`, `GET /api/reports/{id}`: reports with the labeller's mentions
     /// - `GET /api/predictions/{id}/maps`: the class activation maps of a `/v1/predict` with heatmaps
-    /// - `GET /api/models`: the registered models' cards
+    /// - `GET /api/models`: the registered models' cards; `GET /api/models/{id}/roc.svg[?split&part]`:
+    ///   ROC curves of its stored probabilities against the NIH labels (official test part by default)
     ///
     /// - Throws: when the thumbnail folder cannot be made, the labeller's rules or the pages
     ///   (package resources) cannot be read.
@@ -75,6 +76,13 @@ public struct ViewerRoutes: Sendable {
             return try json(ActivationMapsMessage(entry.heatmaps))
         }
         router.get("/api/models") { _, _ in try json(try database.modelCards().map(ModelCardMessage.init)) }
+        router.get("/api/models/:id/roc.svg") { request, context in
+            let query = request.uri.queryParameters
+            let part = query.get("part").flatMap { $0.isEmpty ? nil : $0 } ?? ThoraxDatabase.officialTest
+            let split = query.get("split").flatMap { $0.isEmpty ? nil : $0 } ?? ThoraxDatabase.officialSplit
+            return try ModelCurves(database: database).svg(modelID: try ViewerQuery.identifier(context.parameters.get("id"), "model"),
+                                                          split: split, part: part)
+        }
     }
 
     /// The image the path's `id` names; 400 for an id that is not a number, 404 for none.

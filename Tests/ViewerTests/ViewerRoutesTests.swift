@@ -209,4 +209,35 @@ final class ViewerRoutesTests: XCTestCase {
             try await client.execute(uri: "/api/predictions/nope/maps", method: .get) { XCTAssertEqual($0.status, .notFound) }
         }
     }
+
+    func testROCCurvesOfAModelsStoredProbabilities() async throws {
+        try await withViewer { fixture, client in
+            let model = fixture.directory.appendingPathComponent("model")
+            try FileManager.default.createDirectory(at: model, withIntermediateDirectories: true)
+            let card: [String: Any] = ["formatVersion": 1, "architecture": "resnet18", "classes": ["Atelectasis", "Nodule"],
+                                       "thresholds": [0.5, 0.5], "created": "2026-11-26T12:00:00Z", "thoraxVersion": "0.1.0"]
+            try JSONSerialization.data(withJSONObject: card).write(to: model.appendingPathComponent("model.json"))
+            try Data("w".utf8).write(to: model.appendingPathComponent("model.safetensors"))
+            // The five test images: one Atelectasis, one Nodule among them.
+            let names = ["00001153_004.png", "00002578_000.png", "00001369_000.png", "00022084_000.png", "00026911_000.png"]
+            let ids = try names.map { try fixture.id($0) }
+            let stored = try fixture.database.storePredictions(zip(ids, [[0.9, 0.1], [0.2, 0.8], [0.3, 0.3], [0.4, 0.2], [0.1, 0.4]] as [[Float]])
+                .map { ImageProbabilities(imageID: $0.0, probabilities: $0.1) }, of: try ModelRecord.read(directory: model))
+            try await client.execute(uri: "/api/models/\(stored.model.id)/roc.svg", method: .get) { response in
+                XCTAssertEqual(response.status, .ok)
+                XCTAssertEqual(response.headers[.contentType], "image/svg+xml")
+                let svg = String(buffer: response.body)
+                XCTAssertTrue(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"), String(svg.prefix(80)))
+                XCTAssertTrue(svg.contains("model on official test: 5 images"), svg)
+                // Both classes separate perfectly: AUC 1 in the legend.
+                XCTAssertTrue(svg.contains("Atelectasis") && svg.contains("Nodule"), svg)
+            }
+            try await client.execute(uri: "/api/models/\(stored.model.id)/roc.svg?part=train_val", method: .get) { response in
+                XCTAssertEqual(response.status, .notFound)
+                let error = (try json(response) as? [String: Any])?["error"] as? String ?? ""
+                XCTAssertTrue(error.hasPrefix("model \(stored.model.id) has no stored probabilities for the images of official train_val"), error)
+            }
+            try await client.execute(uri: "/api/models/99/roc.svg", method: .get) { XCTAssertEqual($0.status, .notFound) }
+        }
+    }
 }
