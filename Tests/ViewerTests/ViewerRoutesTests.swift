@@ -240,4 +240,38 @@ final class ViewerRoutesTests: XCTestCase {
             try await client.execute(uri: "/api/models/99/roc.svg", method: .get) { XCTAssertEqual($0.status, .notFound) }
         }
     }
+
+    func testADICOMFilmIsRenderedThroughTheRequestedWindow() async throws {
+        try await withViewer { fixture, client in
+            let source = SharedData.repositoryRoot.appendingPathComponent("Tests/ImagingTests/Fixtures/base16.dcm")
+            let copy = fixture.directory.appendingPathComponent("base16.dcm")
+            try FileManager.default.copyItem(at: source, to: copy)
+            let file = try DICOMFile(contentsOf: copy)
+            let size = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: copy.path)[.size] as? Int)
+            try fixture.database.importImages([ImageRecord(
+                name: "2.25.1", patient: "dicom-patient", study: nil, age: nil, sex: nil, view: nil, pixelSpacingX: nil,
+                pixelSpacingY: nil, file: ImageFile(path: copy.path, size: size, width: file.metadata.columns, height: file.metadata.rows))])
+            let id = try fixture.id("2.25.1")
+            try await client.execute(uri: "/api/images/\(id)", method: .get) { response in
+                let body = try XCTUnwrap(try json(response) as? [String: Any])
+                XCTAssertEqual(body["format"] as? String, "dicom")
+                let window = try XCTUnwrap(body["window"] as? [String: Double])
+                XCTAssertEqual(window["center"], 3000)
+                XCTAssertEqual(window["width"], 4000)
+                XCTAssertEqual((body["valueRange"] as? [Double])?.count, 2)
+            }
+            // Without a window: the file's own, as Imaging renders it; with one: that window.
+            for (query, expected) in [("", try file.image()),
+                                      ("?center=2500&width=1200", try DisplayWindow(center: 2500, width: 1200).render(file))] {
+                try await client.execute(uri: "/api/images/\(id)/image.png\(query)", method: .get) { response in
+                    XCTAssertEqual(response.headers[.contentType], "image/png", query)
+                    XCTAssertEqual(try PNGCodec.decode(Data(buffer: response.body), name: query), expected, query)
+                }
+            }
+            try await client.execute(uri: "/api/images/\(id)/file", method: .get) { response in
+                XCTAssertEqual(response.headers[.contentType], "application/dicom")
+                XCTAssertEqual(Data(buffer: response.body), try Data(contentsOf: copy))
+            }
+        }
+    }
 }
