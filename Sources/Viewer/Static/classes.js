@@ -18,6 +18,9 @@ export function classTable(image, { onChoose, onLabel }) {
   };
   const nihPositive = (className) => image.labels.some((l) => l.source === "nih" && l.className === className && l.value === 1);
 
+  // Without a live prediction (no file on disk), the first stored model's probabilities.
+  const stored0 = image.predictions[0] ?? null;
+
   function render(classesPredicted) {
     predicted = classesPredicted;
     const rows = classes.map((className, index) => {
@@ -49,7 +52,9 @@ export function classTable(image, { onChoose, onLabel }) {
           onclick: (event) => { if (!event.target.closest("select")) onChoose(className); } },
           element("td", {}, element("a", { href: "javascript:void 0", className: nihPositive(className) ? "present" : "" },
             className.replace("_", " "))),
-          element("td", { className: p?.present ? "present" : "" }, percent(p?.probability)),
+          p ? element("td", { className: p.present ? "present" : "" }, percent(p.probability))
+            : element("td", { className: "muted", title: stored0 ? `stored by model ${stored0.modelName}` : null },
+              percent(stored0?.probabilities[className])),
           element("td", { className: "muted" }, percent(p?.threshold)),
           element("td", {}, p ? (p.present ? element("span", { className: "v1" }, "present") : element("span", { className: "muted" }, "absent"))
             : stored("model", className)),
