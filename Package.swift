@@ -213,10 +213,25 @@ package.targets += [
     ], exclude: ["Scripts"], swiftSettings: [.swiftLanguageMode(.v6)]),
 ]
 
+// The web viewer (issue 14): its pages as package resources and the JSON endpoints they read,
+// on the service's router -> Service, Store, Pipeline, Reports (the labeller's mentions), Imaging,
+// Evaluation and Reporting (a model's ROC curves).
+package.targets += [
+    .target(name: "Viewer", dependencies: [
+        "Service", "Store", "Pipeline", "Reports", "Imaging", "Evaluation", "Reporting",
+        .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+    ], resources: [.copy("Static")], swiftSettings: [.swiftLanguageMode(.v6)]),
+    .testTarget(name: "ViewerTests", dependencies: [
+        "Viewer", "Service", "Store", "Pipeline", "Imaging", "Evaluation", "Reports", "TestSupport",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+    ], exclude: ["Scripts"], swiftSettings: [.swiftLanguageMode(.v6)]),
+]
+
 // `thorax serve` runs the service.
 if let thorax = package.targets.first(where: { $0.name == "thorax" }) {
     thorax.dependencies += [
-        "Service", "DICOMweb",
+        "Service", "DICOMweb", "Viewer",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
     ]

@@ -16,6 +16,12 @@ public actor PredictionCache {
         /// Boxes already computed per class index (the figure draws the same ones).
         public var boxes: [Int: [BoundingBox]]
 
+        public init(model: String, heatmaps: ImageHeatmaps, boxes: [Int: [BoundingBox]] = [:]) {
+            self.model = model
+            self.heatmaps = heatmaps
+            self.boxes = boxes
+        }
+
         /// Image bytes plus heatmap floats: what the entry holds in memory.
         var bytes: Int {
             heatmaps.image.pixels.count + heatmaps.prediction.heatmaps.reduce(0) { $0 + $1.values.count * 4 }

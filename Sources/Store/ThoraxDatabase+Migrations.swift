@@ -37,6 +37,15 @@ extension ThoraxDatabase {
         migrator.registerMigration("v5: DICOM series and instances stored by the DICOMweb service; what studies are searched by") { db in
             try createDICOMTables(db)
         }
+        migrator.registerMigration("v6: indexes for the viewer's filters (images by label class, predictions by probability)") { db in
+            // The viewer lists the images positive for a class by a source in id order (the
+            // index's last column, after the equalities) and sorts a model's predictions of a
+            // class by probability (BrowseQuery); without these both visit every row.
+            try db.execute(sql: """
+                CREATE INDEX labels_by_class ON labels(class, source, value, ifnull(model_id, 0), image_id) WHERE image_id IS NOT NULL;
+                CREATE INDEX predictions_by_probability ON predictions(model_id, class, probability);
+                """)
+        }
         return migrator
     }()
 

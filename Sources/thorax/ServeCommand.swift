@@ -6,6 +6,7 @@ import Logging
 import Pipeline
 import Service
 import Store
+import Viewer
 
 /// `thorax serve`: the CAD as an HTTP service (Open Inference Protocol v2, the plain image
 /// endpoint, Prometheus metrics) until SIGTERM or SIGINT.
@@ -31,6 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
           POST /v1/predict[?model=NAME][&heatmaps=present|all]   (raw image body)
           GET  /v1/predictions/ID/heatmaps/CLASS.png   a class's figure
           GET  /metrics                Prometheus text format
+          GET  /                       the viewer (pages over /api/…)
 
         Examples:
           thorax serve --database thorax.sqlite --model default --port 8080
@@ -60,6 +62,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "A file whose first line is the bearer token every request but the health checks must carry.")
     var tokenFile: String?
+
+    @Option(help: "A file whose first line is the token the viewer's human labels need (Authorization: Bearer).")
+    var labelTokenFile: String?
 
     @Option(help: "The folder stored instances go to (default: thorax-data beside the database).")
     var dataDirectory: String?
@@ -95,7 +100,8 @@ struct ServeCommand: AsyncParsableCommand {
         let dataFolder = URL(fileURLWithPath: dataDirectory
             ?? (URL(fileURLWithPath: database).deletingLastPathComponent().appendingPathComponent("thorax-data").path))
         if let dataDirectory { try requireInputFolder(dataDirectory, option: "--data-directory") }
-        let token = try tokenFile.map(Self.readToken)
+        let token = try tokenFile.map { try Self.readToken($0) }
+        let labelToken = try labelTokenFile.map { try Self.readToken($0, option: "--label-token-file") }
 
         let logger = Logger(label: "thorax.serve", factory: { StreamLogHandler.standardError(label: $0) })
         let metrics = ServiceMetrics()
@@ -109,11 +115,13 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         let options = ServiceOptions(serverVersion: ThoraxVersion.string, bearerToken: token, maximumBodyBytes: maxBodySize << 20)
-        let service = InferenceService(repository: repository, options: options, logger: logger, metrics: metrics,
-                                       cache: PredictionCache(maximumEntries: cachedPredictions),
+        let cache = PredictionCache(maximumEntries: cachedPredictions)
+        let viewer = ViewerOptions(thumbnailDirectory: dataFolder.appendingPathComponent("thumbnails"), labelToken: labelToken)
+        let service = InferenceService(repository: repository, options: options, logger: logger, metrics: metrics, cache: cache,
                                        additionalRoutes: try Self.routeRegistrations(database: store, dataDirectory: dataFolder,
                                                                                      model: served[0], maximumBodyBytes: maxBodySize << 20,
-                                                                                     logger: logger))
+                                                                                     logger: logger)
+                                           + [Self.viewerRegistration(database: store, cache: cache, options: viewer, logger: logger)])
         let host = self.host
         let application = service.application(host: host, port: port) { port in
             // Unbuffered, one line: scripts and tests wait for it to learn the port.
@@ -144,16 +152,28 @@ struct ServeCommand: AsyncParsableCommand {
         }]
     }
 
+    /// The viewer (`/` and `/api/…`) over `database`, its maps from the predictions in `cache`.
+    static func viewerRegistration(database: ThoraxDatabase, cache: PredictionCache, options: ViewerOptions,
+                                   logger: Logger) -> RouteRegistration {
+        { router in
+            do {
+                try ViewerRoutes.register(on: router, database: database, cache: cache, options: options, logger: logger)
+            } catch {
+                logger.error("the viewer is not served: \(error)")
+            }
+        }
+    }
+
     /// The token file's first line, without surrounding white space.
     /// - Throws: `InputFileError` naming the file when it is missing, unreadable or has no token.
-    static func readToken(_ path: String) throws -> String {
-        try requireInputFile(path, option: "--token-file")
+    static func readToken(_ path: String, option: String = "--token-file") throws -> String {
+        try requireInputFile(path, option: option)
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw InputFileError("\(path): not readable as UTF-8 text (--token-file)")
+            throw InputFileError("\(path): not readable as UTF-8 text (\(option))")
         }
         let token = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first
             .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
-        guard !token.isEmpty else { throw InputFileError("\(path): the first line holds no token (--token-file)") }
+        guard !token.isEmpty else { throw InputFileError("\(path): the first line holds no token (\(option))") }
         return token
     }
 }

@@ -160,7 +160,7 @@ final class NIHImportTests: XCTestCase {
             try database.importNIH(try NIHFixture.read())
         }
         let reopened = try ThoraxDatabase(path: path)
-        XCTAssertEqual(try reopened.appliedMigrations().count, 5)
+        XCTAssertEqual(try reopened.appliedMigrations().count, 6)
         XCTAssertEqual(try reopened.statistics().images, 22)
     }
 

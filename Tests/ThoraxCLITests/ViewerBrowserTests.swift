@@ -1,0 +1,81 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// The viewer in a real browser: `thorax serve` on a database of the bundled samples, driven
+/// through headless Chromium by Tests/ViewerTests/Scripts/viewer_browser_test.py (selenium;
+/// `scripts/install-deps` installs chromium, chromium-driver and selenium). Screenshots go to a
+/// temporary folder, or to THORAX_VIEWER_SCREENSHOTS when set.
+final class ViewerBrowserTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = try SharedData.temporaryDirectory("viewer-browser")
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func testTheViewerInChromium() throws {
+        let nih = SharedData.repositoryRoot.appendingPathComponent("Samples/nih")
+        let database = directory.appendingPathComponent("thorax.sqlite").path
+        for arguments in [
+            ["db", "import-nih", "--database", database, "--data-entry", nih.appendingPathComponent("Data_Entry_2017_v2020.csv").path,
+             "--bbox", nih.appendingPathComponent("BBox_List_2017.csv").path,
+             "--train-val-list", nih.appendingPathComponent("train_val_list.txt").path,
+             "--test-list", nih.appendingPathComponent("test_list.txt").path, "--images", nih.appendingPathComponent("images").path],
+            ["db", "import-reports", "--database", database, SharedData.repositoryRoot.appendingPathComponent("Samples/openi/reports").path],
+        ] {
+            let run = try runThorax(arguments, in: directory)
+            guard run.status == 0 else { throw FixtureError("thorax \(arguments[1]) failed: \(run.standardError)") }
+        }
+        let token = directory.appendingPathComponent("label-token")
+        try Data("viewer-token\n".utf8).write(to: token)
+        let server = try ServeProcess(["serve", "--database", database, "--port", "0", "--label-token-file", token.path], in: directory)
+        defer { server.stop() }
+
+        let shots = ProcessInfo.processInfo.environment["THORAX_VIEWER_SCREENSHOTS"].map { URL(fileURLWithPath: $0) }
+            ?? directory.appendingPathComponent("screenshots")
+        try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
+        let script = SharedData.repositoryRoot.appendingPathComponent("Tests/ViewerTests/Scripts/viewer_browser_test.py")
+        let upload = nih.appendingPathComponent("images/00000099_013.png").path
+        let run = try runPython([script.path, server.address, shots.path, upload, "Nodule"])
+        guard run.status == 0 else {
+            throw FixtureError("viewer_browser_test.py failed (\(run.status)); scripts/install-deps installs chromium, "
+                + "chromium-driver and selenium:\n\(run.standardError)")
+        }
+        let seen = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any])
+
+        XCTAssertEqual(seen["list_rows"] as? Int, 11)
+        XCTAssertEqual(seen["thumbnails_loaded"] as? Int, 11)
+        XCTAssertEqual(seen["filtered"] as? [String], ["00002578_000.png"])
+        XCTAssertEqual(seen["class_rows"] as? Int, 14)
+        XCTAssertTrue((seen["prediction_status"] as? String ?? "").hasPrefix("Model default:"), "\(seen)")
+        XCTAssertTrue((seen["film_alt"] as? String ?? "").hasPrefix("Chest X-ray 00002578_000.png"))
+        XCTAssertEqual(seen["selected_class"] as? String, "Nodule")
+        // The pixels under a detected box change with the overlay and come back with it.
+        XCTAssertGreaterThan(seen["detected_boxes"] as? Int ?? 0, 0, "no class of the image had a detected box")
+        let on = try XCTUnwrap(seen["pixel_overlay_on"] as? [Int]), off = try XCTUnwrap(seen["pixel_overlay_off"] as? [Int])
+        XCTAssertNotEqual(on, off)
+        XCTAssertEqual(off[0], off[1], "without the overlay the film is gray: \(off)")
+        XCTAssertEqual(seen["pixel_overlay_again"] as? [Int], on)
+        let opacity = try XCTUnwrap(seen["opacity"] as? [String])
+        XCTAssertNotEqual(opacity[0], opacity[1])
+        XCTAssertNotEqual(seen["pixel_after_opacity"] as? [Int], on)
+        let next = try XCTUnwrap(seen["next_image"] as? [String])
+        XCTAssertNotEqual(next[0], next[1])
+        XCTAssertTrue(next[1].hasPrefix("/image/"))
+        let negated = try XCTUnwrap(seen["negated_mention"] as? [String: Any], "no negated mention in the sample reports")
+        XCTAssertFalse((negated["text"] as? String ?? "").isEmpty)
+        XCTAssertTrue((negated["title"] as? String ?? "").contains("negated — rule "), "\(negated)")
+        XCTAssertFalse((negated["rule"] as? String ?? "").isEmpty)
+        let upload14 = try XCTUnwrap(seen["upload"] as? [String: Double])
+        XCTAssertEqual(upload14.count, 14)
+        XCTAssertTrue(upload14.values.allSatisfy { (0...1).contains($0) })
+        XCTAssertEqual(seen["console_errors"] as? [String], [])
+        for page in ["list", "list-filtered", "image", "image-opacity", "report", "upload", "models"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: shots.appendingPathComponent("\(page).png").path), page)
+        }
+    }
+}
