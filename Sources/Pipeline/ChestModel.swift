@@ -20,7 +20,7 @@ public final class ChestModel {
 
     /// A freshly initialized model (seeded, so equal seeds give equal weights) for `card`.
     /// - Throws: `ChestModelError.invalidCard` for an unusable head (no classes, non-positive
-    ///   transition channels, LSE pooling without r > 0).
+    ///   transition channels, LSE pooling without r > 0) or an output stride the architecture lacks.
     public init(card: ModelCard, seed: UInt64 = 0) throws {
         guard !card.classes.isEmpty else { throw ChestModelError.invalidCard("the card lists no classes") }
         guard card.head.transitionChannels > 0 else {
@@ -30,7 +30,10 @@ public final class ChestModel {
             throw ChestModelError.invalidCard("LSE pooling needs r > 0, got \(card.head.lseR)")
         }
         self.card = card
-        network = try WeaklySupervisedModel(backbone: card.architecture.makeBackbone(seed: seed),
+        guard card.architecture.supports(card.backboneStride) else {
+            throw ChestModelError.invalidCard("\(card.architecture.rawValue) cannot be built at output stride \(card.backboneStride.rawValue)")
+        }
+        network = try WeaklySupervisedModel(backbone: card.architecture.makeBackbone(outputStride: card.backboneStride, seed: seed),
                                             classCount: card.classes.count,
                                             transitionChannels: card.head.transitionChannels,
                                             pooling: card.head.pooling.layerPooling(r: card.head.lseR), seed: seed &+ 7)
@@ -76,8 +79,8 @@ public final class ChestModel {
 
     // MARK: inference
 
-    /// Side S of the heatmaps for the card's input size (the backbone reduces by 32).
-    public var heatmapSize: Int { (card.preprocessing.inputSize + 31) / 32 }
+    /// Side S of the heatmaps for the card's input size (the backbone reduces by its output stride).
+    public var heatmapSize: Int { card.heatmapSize }
 
     /// Probabilities (N, C) for a batch of preprocessed images (N, channels, size, size) as one
     /// plain row-major array — what the Loader yields — in evaluation mode.

@@ -72,6 +72,8 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Backbone (default \(Self.defaults.architecture.rawValue)).")
     var arch: Architecture?
+    @Option(help: "How much the backbone reduces the input: 32, or 16 with the last stride-2 stage dilated instead (a 256-pixel input gives 16×16 heatmaps; resnet50, resnet101, efficientnet-lite0) (default 32).")
+    var outputStride: OutputStride?
     @Option(help: "Backbone weights to start from (safetensors: torchvision names, or the converted EfficientNet-Lite0 file); the classifier in it is ignored. Default: random initialization.")
     var initialWeights: String?
     @Option(help: "D, the transition layer's channels (default \(Self.defaults.transitionChannels)).")
@@ -141,6 +143,7 @@ struct TrainCommand: ParsableCommand {
     func options(over base: TrainingOptions) -> TrainingOptions {
         var options = base
         if let arch { options.architecture = arch }
+        if let outputStride { options.outputStride = outputStride }
         if let initialWeights { options.initialWeights = initialWeights }
         if let transitionChannels { options.transitionChannels = transitionChannels }
         if let pooling { options.pooling = pooling }
