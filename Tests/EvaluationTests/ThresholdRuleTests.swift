@@ -23,10 +23,11 @@ final class ThresholdRuleTests: XCTestCase {
     }
 
     func testMaximumF1MovesTiedScoresTogetherAndIgnoresUnknownLabels() throws {
-        // The two 0.6 scores (a positive, a negative) count as one step; −1 is left out.
+        // The two 0.6 scores (a positive, a negative) count as one step (taken apart, the
+        // positive alone would give F1 = 1); −1 is left out.
         // Two positives: t = 0.7: 2/3; t = 0.6: 4/(2 + 1 + 2) = 0.8 (best); t = 0.1: 4/6.
         let threshold = try XCTUnwrap(DecisionThreshold.maximumF1(scores: [0.7, 0.6, 0.6, 0.1, 0.95],
-                                                                  labels: [0, 1, 1, 0, -1]))
+                                                                  labels: [1, 1, 0, 0, -1]))
         XCTAssertEqual(threshold, 0.35, accuracy: 1e-6)
         XCTAssertNil(DecisionThreshold.maximumF1(scores: [0.2, 0.4], labels: [1, 1]))
         XCTAssertNil(DecisionThreshold.maximumF1(scores: [0.2, 0.4], labels: [0, -1]))
