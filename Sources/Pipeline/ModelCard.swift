@@ -14,6 +14,9 @@ public struct ModelCard: Codable, Equatable, Sendable {
     /// How much the backbone reduces the input: 16 (its last stride-2 stage dilated instead)
     /// or 32; absent means 32, as cards written before the choice existed.
     public var outputStride: OutputStride?
+    /// K when the weights are an ensemble of K networks whose probabilities and heatmaps are
+    /// averaged (`members.<k>.*` in the weights file); absent for one network.
+    public var ensembleSize: Int?
     /// The class names in output order (the project's 14 by default).
     public var classes: [String]
     public var preprocessing: Preprocessing
@@ -23,6 +26,8 @@ public struct ModelCard: Codable, Equatable, Sendable {
     public var thresholds: [Float]
     public var training: Training?
     public var metrics: Metrics?
+    /// The out-of-fold figures of a cross-validated run; absent for a run with one validation part.
+    public var crossValidation: CrossValidation?
     /// Free text: what the model is and is not fit for.
     public var notes: String?
     public var thoraxVersion: String
