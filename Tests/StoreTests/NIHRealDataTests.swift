@@ -92,9 +92,9 @@ final class NIHRealDataTests: XCTestCase {
     func testFoldsOfTheImagesOnDiskArePatientDisjoint() throws {
         let shared = try imported()
         let images = try shared.database.labelledImages(split: "official", part: "train_val").filter { $0.path != nil }
-        XCTAssertEqual(images.count, 637, "the train_val films ../shared/data/nih holds")
+        XCTAssertGreaterThan(images.count, 100, "the train_val films ../shared/data/nih/images holds")
         let patients = try shared.database.patientIdentifiers(ofImages: images.map(\.id))
-        XCTAssertEqual(patients.count, 637)
+        XCTAssertEqual(patients.count, images.count)
         let folds = try PatientFolds(patients: patients, count: 5, seed: 1)
         XCTAssertEqual(folds.folds.flatMap { $0 }.sorted(), images.map(\.id).sorted())
         let patientSets = folds.folds.map { Set($0.map { patients[$0]! }) }
