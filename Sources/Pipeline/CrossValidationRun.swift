@@ -112,6 +112,8 @@ public final class CrossValidationRun {
             settings.thresholdRule.threshold(scores: scores.map { $0[c] }, labels: labels.map { $0[c] == 1 ? 1 : 0 }) ?? 0.5
         }
         let model = try finalModel(members: members, progress: progress)
+        // The weights are every run's last epoch, whatever epoch its own validation liked best.
+        model.card.training?.bestEpoch = options.epochs
         model.card.thresholds = thresholds
         model.card.crossValidation = try ModelCard.CrossValidation(
             folds: folds.folds.count, seed: options.seed, images: outOfFold.count, patients: folds.patientCounts.reduce(0, +),
@@ -141,7 +143,7 @@ public final class CrossValidationRun {
             return try ChestModel(ensembleOf: members, card: card)
         }
         var allSource = source
-        allSource.validationPart = source.trainPart
+        allSource.validationPart = "\(source.trainPart) (its own training films: recorded, not used to choose)"
         let run = try TrainingRun(options: options, source: allSource, trainingImages: images, validationImages: images,
                                   output: output.appendingPathComponent(Self.allFilmsFolder), resume: false,
                                   thoraxVersion: thoraxVersion, warning: warning)

@@ -47,6 +47,8 @@ final class CrossValidationRunTests: XCTestCase {
         XCTAssertEqual(cv.patients, Set(patients.values).count)
         XCTAssertEqual(cv.thresholdRule, .maximumF1)
         XCTAssertEqual(cv.commit, "abc123")
+        XCTAssertTrue(cv.ensemble)
+        XCTAssertEqual(model.card.training?.bestEpoch, 1, "every member's last epoch")
         XCTAssertEqual(cv.positives, outcome.evaluation.classes.map(\.positives))
         XCTAssertEqual(cv.markedFindings.noFindingFilms + cv.markedFindings.filmsWithFindings,
                        images.filter { $0.labels.allSatisfy { $0 == 0 } || $0.labels.contains(1) }.count)
@@ -70,5 +72,36 @@ final class CrossValidationRunTests: XCTestCase {
                                                  bootstrap: BootstrapOptions(resamples: 50))
         XCTAssertEqual(report.evaluation.classes.map(\.auc), outcome.evaluation.classes.map(\.auc))
         XCTAssertEqual(report.evaluation.meanAUC, outcome.evaluation.meanAUC)
+    }
+
+    func testWithoutEnsembleOneModelIsTrainedOnEveryFilm() throws {
+        let folder = try SharedData.temporaryDirectory("cv-all-data")
+        let output = try SharedData.temporaryDirectory("cv-all-run")
+        defer {
+            try? FileManager.default.removeItem(at: folder)
+            try? FileManager.default.removeItem(at: output)
+        }
+        let database = try TrainEndToEndTests.database(train: 0 ..< 8, validation: 20 ..< 22, in: folder)
+        let images = try database.labelledImages(split: "official", part: "train_val")
+        var options = TrainEndToEndTests.options(epochs: 1)
+        options.augment = false
+        let source = TrainingSource(database: "test", split: "official", trainPart: "train_val", validationPart: "unused")
+        var folds: [Int] = []
+        let outcome = try CrossValidationRun(
+            options: options, source: source, images: images,
+            patients: database.patientIdentifiers(ofImages: images.map(\.id)),
+            settings: .init(folds: 2, ensemble: false, thresholdRule: .youden, bootstrap: BootstrapOptions(resamples: 20)),
+            output: output, thoraxVersion: "test"
+        ).run { fold, _ in if folds.last != fold { folds.append(fold) } }
+        XCTAssertEqual(folds, [1, 2, 3], "two folds, then the model on every film")
+        XCTAssertEqual(outcome.outOfFold.count, 8)
+        let model = try ChestModel.load(directory: output.appendingPathComponent(TrainingRun.modelFolder))
+        XCTAssertEqual(model.members.count, 1)
+        XCTAssertEqual(model.card.training?.trainImages, 8)
+        let cv = try XCTUnwrap(model.card.crossValidation)
+        XCTAssertFalse(cv.ensemble)
+        XCTAssertEqual(cv.thresholdRule, .youden)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent("all/metrics.json").path))
+        XCTAssertTrue(model.card.summary.contains("one model, 2-fold cross-validation on 8 films"), model.card.summary)
     }
 }
