@@ -1,10 +1,42 @@
 import Foundation
+import Pipeline
 import TestSupport
 import XCTest
 
 /// `thorax train --folds`: its flags checked together before any work, and the output stride
 /// named where the architecture lacks it.
 final class TrainFoldsCommandTests: XCTestCase {
+    /// Two folds of the 6 bundled train_val samples, kept as an ensemble: the folds and the
+    /// out-of-fold table printed, the probabilities stored, and `eval --stored` scoring them.
+    func testTwoFoldsAreTrainedStoredAndScoredAgain() throws {
+        let directory = try SharedData.temporaryDirectory("train-folds")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (database, _) = try BenchmarkCommandFixture.makeDatabase(in: directory)
+        let output = directory.appendingPathComponent("cv")
+        let result = try ForwardCommandTests.run(["train", "--database", database, "--split", "official", "--train-part", "train_val",
+                                                  "--folds", "2", "--ensemble", "--commit", "abc", "--epochs", "1"]
+                                                 + TrainCommandTests.tinyRun + ["--output", output.path])
+        XCTAssertEqual(result.status, 0, result.error)
+        let lines = result.output.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("fold ") }.count, 2, result.output)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("out of fold, 2 folds") }, result.output)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("findings marked present (out of fold): ") }, result.output)
+        XCTAssertTrue(result.output.contains("an ensemble of 2 fold models, 2-fold cross-validation on 6 films"), result.output)
+        let stored = try XCTUnwrap(result.error.range(of: #"as model [0-9]+ "#, options: .regularExpression).map {
+            String(result.error[$0].dropFirst("as model ".count).dropLast())
+        }, result.error)
+        XCTAssertTrue(result.error.contains("stored 84 probabilities of 6 images"), result.error)
+        XCTAssertEqual(try ModelCard.read(directory: output.appendingPathComponent("model")).crossValidation?.commit, "abc")
+
+        let eval = try ForwardCommandTests.run(["eval", "--database", database, "--split", "official:train_val", "--stored", stored,
+                                                "--resamples", "50"])
+        XCTAssertEqual(eval.status, 0, eval.error)
+        XCTAssertTrue(eval.output.contains(", 6 evaluated"), eval.output)
+        let missing = try ForwardCommandTests.run(["eval", "--database", database, "--split", "official:train_val", "--stored", "999"])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.error.contains("has no model with id 999"), missing.error)
+    }
+
     func testFoldFlagsAreCheckedTogether() throws {
         let ensemble = try ForwardCommandTests.run(["train", "--database", "none.sqlite", "--ensemble", "--output", "x"])
         XCTAssertEqual(ensemble.status, 64)
