@@ -27,9 +27,17 @@ public enum Architecture: String, CaseIterable, Sendable {
 /// An architecture name that Thorax does not know.
 public enum ArchitectureError: Error, CustomStringConvertible, Equatable {
     case unknown(String)
+    case unsupportedOutputStride(Int)
+    /// ResNet-18 and -34's basic blocks and DenseNet have no dilated form here (torchvision
+    /// refuses it for basic blocks too).
+    case noDilatedForm(Architecture)
 
     public var description: String {
         switch self {
+        case .unsupportedOutputStride(let stride):
+            return "output stride \(stride) is not supported; choose 16 or 32"
+        case .noDilatedForm(let architecture):
+            return "\(architecture.rawValue) has no output stride 16; choose resnet50, resnet101 or efficientnet-lite0"
         case .unknown(let name):
             return "unknown architecture '\(name)'; choose one of: " + Architecture.allCases.map(\.rawValue).joined(separator: ", ")
         }

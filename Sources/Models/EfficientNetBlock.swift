@@ -6,7 +6,9 @@ import Tensor
 /// expansion is 1), batch norm, ReLU6; k×k depthwise convolution with TensorFlow "same"
 /// padding, batch norm, ReLU6; 1×1 projection, batch norm; plus the input when the stride is 1
 /// and the channel count is unchanged. Children `_expand_conv`, `_bn0`, `_depthwise_conv`,
-/// `_bn1`, `_project_conv`, `_bn2`; convolutions without bias.
+/// `_bn1`, `_project_conv`, `_bn2`; convolutions without bias. A dilation above 1 (stride 1
+/// only) spaces the depthwise kernel's taps, for a backbone at output stride 16; it changes no
+/// weight shape.
 public final class EfficientNetBlock: Layer {
     public let inputChannels: Int
     public let outputChannels: Int
@@ -24,8 +26,8 @@ public final class EfficientNetBlock: Layer {
     public private(set) var dropConnect: StochasticDepth?
     public var isTraining = true
 
-    public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int, expansion ratio: Int,
-                seed: UInt64) throws {
+    public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int, dilation: Int = 1,
+                expansion ratio: Int, seed: UInt64) throws {
         self.inputChannels = inputChannels
         self.outputChannels = outputChannels
         self.stride = stride
@@ -39,7 +41,7 @@ public final class EfficientNetBlock: Layer {
             expansion = nil
         }
         depthwise = try SamePaddingConv2d(inputChannels: expanded, outputChannels: expanded, kernelSize: kernelSize,
-                                          stride: stride, groups: expanded, seed: seed &+ 1)
+                                          stride: stride, dilation: dilation, groups: expanded, seed: seed &+ 1)
         depthwiseNorm = try BatchNorm2d(featureCount: expanded, epsilon: epsilon, momentum: momentum)
         projection = try Conv2d(inputChannels: expanded, outputChannels: outputChannels, kernelSize: 1, bias: false,
                                 seed: seed &+ 2)

@@ -12,7 +12,9 @@ import Tensor
 /// Stem: 3×3 convolution, stride 2, to 32 channels, batch norm, ReLU6. Then 16 MBConv blocks
 /// (`EfficientNetBlock`), then a 1×1 convolution to 1280 channels, batch norm, ReLU6: feature maps
 /// (N, 1280, H/32, W/32). Convolutions pad as TensorFlow's "same" (asymmetric at stride 2).
-/// Batch norms: epsilon 1e-3, momentum 0.01 (TensorFlow's 0.99).
+/// Batch norms: epsilon 1e-3, momentum 0.01 (TensorFlow's 0.99). At `OutputStride.sixteen` the
+/// first block of the last stride-2 stage runs at stride 1 and the depthwise convolutions after
+/// it are dilated by 2: feature maps (N, 1280, H/16, W/16), same weights.
 ///
 /// Drop connect (the package's stochastic depth) is off until `setDropConnect(rate:seed:)`
 /// (`thorax train --drop-connect 0.2` gives the package's training setting). Not built: the
@@ -65,6 +67,7 @@ public final class EfficientNetLite0: Backbone {
     public static let batchNormMomentum: Float = 0.01
 
     public let configuration: Configuration
+    public let outputStride: OutputStride
     public let stem: SamePaddingConv2d
     public let stemNorm: BatchNorm2d
     let stemActivation = ReLU6()
@@ -90,9 +93,12 @@ public final class EfficientNetLite0: Backbone {
     /// - Parameters:
     ///   - configuration: `.lite0` for EfficientNet-Lite0.
     ///   - classCount: outputs of the classifier `_fc`, or nil for the backbone alone (feature maps out).
+    ///   - outputStride: 32 as published, or 16 (the last stride-2 stage dilated instead).
     ///   - seed: seeds the initialization (PyTorch's default uniform ranges); same seed, same weights.
-    public init(configuration: Configuration = .lite0, classCount: Int? = nil, seed: UInt64 = 0) throws {
+    public init(configuration: Configuration = .lite0, classCount: Int? = nil, outputStride: OutputStride = .thirtyTwo,
+                seed: UInt64 = 0) throws {
         self.configuration = configuration
+        self.outputStride = outputStride
         let epsilon = Self.batchNormEpsilon, momentum = Self.batchNormMomentum
         stem = try SamePaddingConv2d(inputChannels: 3, outputChannels: configuration.stemChannels, kernelSize: 3, stride: 2,
                                      seed: seed)
@@ -100,10 +106,13 @@ public final class EfficientNetLite0: Backbone {
         blocks = Sequential([])
         var channels = configuration.stemChannels
         var blockSeed = seed &+ 100
-        for stage in configuration.stages {
+        // The stem's stride 2, then each stage's first block.
+        let plan = outputStride.plan(strides: [2] + configuration.stages.map(\.stride)).dropFirst()
+        for (stage, step) in zip(configuration.stages, plan) {
             for index in 0 ..< stage.repeats {
                 let block = try EfficientNetBlock(inputChannels: channels, outputChannels: stage.outputChannels,
-                                                  kernelSize: stage.kernelSize, stride: index == 0 ? stage.stride : 1,
+                                                  kernelSize: stage.kernelSize, stride: index == 0 ? step.stride : 1,
+                                                  dilation: index == 0 ? step.dilationBefore : step.dilationAfter,
                                                   expansion: stage.expansion, seed: blockSeed)
                 block.overwritesInputInInference = true  // its input is the previous layer's fresh output
                 blocks.append(block)
@@ -162,7 +171,7 @@ public final class EfficientNetLite0: Backbone {
         return children
     }
 
-    // x: (N, 3, H, W) -> features (N, 1280, H/32, W/32), or logits (N, classes) with the classifier
+    // x: (N, 3, H, W) -> features (N, 1280, H/s, W/s) at output stride s, or logits (N, classes) with the classifier
     public func forward(_ input: Tensor) throws -> Tensor {
         // With the batch norms folded (`foldBatchNorm()`, unrecorded evaluation) the stem and head
         // convolutions apply their batch norm and ReLU6; the blocks do the same inside.

@@ -42,8 +42,13 @@ public final class ResNet: Backbone {
     ///   - width: channels of the stem and first stage (torchvision: 64); smaller widths give
     ///     the tiny models of the golden tests.
     ///   - blockCounts: blocks per stage, overriding the depth's (tests).
+    ///   - outputStride: 32 as torchvision builds it, or 16: the last stage keeps stride 1 and the
+    ///     3×3 convolutions of its later blocks are dilated by 2 (torchvision's
+    ///     `replace_stride_with_dilation=[False, False, True]`; bottleneck blocks only).
     ///   - seed: initialization seed (PyTorch's default uniform initialization).
-    public init(depth: Depth, classCount: Int? = 1000, width: Int = 64, blockCounts: [Int]? = nil, seed: UInt64 = 0) throws {
+    /// - Throws: `ArchitectureError.noDilatedForm` for output stride 16 with basic blocks.
+    public init(depth: Depth, classCount: Int? = 1000, width: Int = 64, blockCounts: [Int]? = nil,
+                outputStride: OutputStride = .thirtyTwo, seed: UInt64 = 0) throws {
         let counts = blockCounts ?? depth.blockCounts
         let kind = depth.blockKind
         conv1 = try Conv2d(inputChannels: 3, outputChannels: width, kernelSize: 7, stride: 2, padding: 3, bias: false, seed: seed)
@@ -52,12 +57,16 @@ public final class ResNet: Backbone {
         var channels = width
         var stages: [Sequential] = []
         var blockSeed = seed &+ 100
-        for (index, count) in counts.enumerated() {
+        // conv1 and maxpool halve the image, then every stage but the first.
+        let plan = outputStride.plan(strides: [2, 2] + counts.indices.map { $0 > 0 ? 2 : 1 }).dropFirst(2)
+        for ((index, count), step) in zip(counts.enumerated(), plan) {
             let stageWidth = width << index
             var blocks: [Layer] = []
             for block in 0 ..< count {
                 let residual = try ResidualBlock(kind: kind, inputChannels: channels, width: stageWidth,
-                                                 stride: block == 0 && index > 0 ? 2 : 1, seed: blockSeed)
+                                                 stride: block == 0 ? step.stride : 1,
+                                                 dilation: block == 0 ? step.dilationBefore : step.dilationAfter,
+                                                 seed: blockSeed)
                 blockSeed &+= 10
                 residual.overwritesInputInInference = true  // its input is the previous layer's fresh output
                 channels = residual.outputChannels

@@ -34,7 +34,10 @@ public final class ResidualBlock: Layer {
     ///   - inputChannels: channels of the block's input.
     ///   - width: torchvision's `planes`; the output has `width × kind.expansion` channels.
     ///   - stride: 1, or 2 where the block halves the resolution.
-    public init(kind: Kind, inputChannels: Int, width: Int, stride: Int, seed: UInt64) throws {
+    ///   - dilation: of the bottleneck's 3×3 convolution (padded by it, so the size is kept).
+    /// - Throws: `ArchitectureError.noDilatedForm` for a dilated basic block.
+    public init(kind: Kind, inputChannels: Int, width: Int, stride: Int, dilation: Int = 1, seed: UInt64) throws {
+        if kind == .basic, dilation != 1 { throw ArchitectureError.noDilatedForm(.resnet18) }
         self.kind = kind
         outputChannels = width * kind.expansion
         switch kind {
@@ -56,8 +59,8 @@ public final class ResidualBlock: Layer {
             main = [
                 ("conv1", try Conv2d(inputChannels: inputChannels, outputChannels: width, kernelSize: 1, bias: false, seed: seed)),
                 ("bn1", try BatchNorm2d(featureCount: width, fusesReLU: true)),
-                ("conv2", try Conv2d(inputChannels: width, outputChannels: width, kernelSize: 3, stride: stride, padding: 1,
-                                     bias: false, seed: seed &+ 1)),
+                ("conv2", try Conv2d(inputChannels: width, outputChannels: width, kernelSize: 3, stride: stride,
+                                     padding: dilation, dilation: dilation, bias: false, seed: seed &+ 1)),
                 ("bn2", try BatchNorm2d(featureCount: width, fusesReLU: true)),
                 ("conv3", lastConvolution),
                 ("bn3", lastNorm),

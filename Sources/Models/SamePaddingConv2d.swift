@@ -11,10 +11,15 @@ import Tensor
 /// multiple of 32). An odd size needs one more zero row or column before the image: the input
 /// is copied into a zero-bordered buffer first (`ZeroPaddingKernel`), and backward takes the
 /// interior of the padded input's gradient. Parameter names are the convolution's (`weight`, `bias`).
+///
+/// A dilated convolution (dilation d, stride 1 only) spans d·(k − 1) + 1 pixels; "same" pads
+/// d·(k − 1)/2 on each side, as TensorFlow does for an atrous convolution.
 public final class SamePaddingConv2d: Layer, ConvolutionLayer {
     public let convolution: Conv2d
     public let kernelSize: Int
     public let stride: Int
+    /// Spacing of the kernel's taps (1: a plain convolution).
+    public let dilation: Int
     public var isTraining = true {
         didSet { convolution.isTraining = isTraining }
     }
@@ -22,20 +27,26 @@ public final class SamePaddingConv2d: Layer, ConvolutionLayer {
     private let extraPadding = ZeroPaddingKernel()
     private var usedPadding = false
 
-    /// - Throws: `TensorError.invalidArgument` for a stride other than 1 or 2, or an even kernel.
-    public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int, groups: Int = 1,
-                bias: Bool = false, seed: UInt64 = 0) throws {
+    /// - Throws: `TensorError.invalidArgument` for a stride other than 1 or 2, an even kernel, or
+    ///   a dilation below 1 or above 1 at stride 2.
+    public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int, dilation: Int = 1,
+                groups: Int = 1, bias: Bool = false, seed: UInt64 = 0) throws {
         guard stride == 1 || stride == 2, kernelSize % 2 == 1 else {
             throw TensorError.invalidArgument("SamePaddingConv2d takes stride 1 or 2 and an odd kernel, got stride \(stride), kernel \(kernelSize)")
         }
+        guard dilation >= 1, dilation == 1 || stride == 1 else {
+            throw TensorError.invalidArgument("SamePaddingConv2d takes a dilation of 1, or above 1 at stride 1 only, got dilation \(dilation) at stride \(stride)")
+        }
         self.kernelSize = kernelSize
         self.stride = stride
-        // Padding for stride 1, or for an even size at stride 2.
-        let before = stride == 1 ? (kernelSize - 1) / 2 : Self.padding(size: 2, kernelSize: kernelSize, stride: 2).before
+        self.dilation = dilation
+        // Padding for stride 1 (dilated or not), or for an even size at stride 2.
+        let before = stride == 1 ? dilation * (kernelSize - 1) / 2 : Self.padding(size: 2, kernelSize: kernelSize, stride: 2).before
         let after = stride == 1 ? before : Self.padding(size: 2, kernelSize: kernelSize, stride: 2).after
         convolution = try Conv2d(inputChannels: inputChannels, outputChannels: outputChannels,
                                  kernelSize: (kernelSize, kernelSize), stride: (stride, stride), padding: (before, before),
-                                 paddingEnd: (after, after), groups: groups, bias: bias, seed: seed)
+                                 paddingEnd: (after, after), dilation: (dilation, dilation), groups: groups, bias: bias,
+                                 seed: seed)
     }
 
     public var localParameters: [(name: String, parameter: Parameter)] { convolution.localParameters }

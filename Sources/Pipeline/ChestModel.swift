@@ -11,16 +11,25 @@ import Training
 /// S×S×D map, avg/max/LSE pooling, D×C prediction, a sigmoid per class), described by its
 /// `ModelCard`. On disk a model is a directory holding `model.safetensors` (backbone names as
 /// torchvision / the EfficientNet package name them, then `transition.*` and `prediction.*`)
-/// and `model.json` (the card).
+/// and `model.json` (the card). An ensemble (`card.ensembleSize` K > 1, e.g. the K models of
+/// a cross-validated run) holds K networks of the card's shape, stored as `members.<k>.*` in
+/// one weights file; its probabilities and heatmaps are the members' means.
 public final class ChestModel {
     /// The model's description; training updates its `training` and `metrics`.
     public var card: ModelCard
-    /// The network; `forward` gives logits (N, C) and `heatmaps()` the CAMs of the last forward.
+    /// The network (an ensemble's first member); `forward` gives logits (N, C) and
+    /// `heatmaps()` the CAMs of the last forward.
     public let network: WeaklySupervisedModel
+    /// Every network of the model: `[network]`, or an ensemble's K members.
+    public let members: [WeaklySupervisedModel]
+
+    /// What the weights file holds: the network, or the members under `members.<k>`.
+    private var weights: Module { members.count == 1 ? network : EnsembleWeights(members: members) }
 
     /// A freshly initialized model (seeded, so equal seeds give equal weights) for `card`.
     /// - Throws: `ChestModelError.invalidCard` for an unusable head (no classes, non-positive
-    ///   transition channels, LSE pooling without r > 0).
+    ///   transition channels, LSE pooling without r > 0), an output stride the architecture
+    ///   lacks, or an ensemble size below 1.
     public init(card: ModelCard, seed: UInt64 = 0) throws {
         guard !card.classes.isEmpty else { throw ChestModelError.invalidCard("the card lists no classes") }
         guard card.head.transitionChannels > 0 else {
@@ -29,11 +38,40 @@ public final class ChestModel {
         if card.head.pooling == .logSumExp, !(card.head.lseR > 0 && card.head.lseR.isFinite) {
             throw ChestModelError.invalidCard("LSE pooling needs r > 0, got \(card.head.lseR)")
         }
+        guard card.architecture.supports(card.backboneStride) else {
+            throw ChestModelError.invalidCard("\(card.architecture.rawValue) cannot be built at output stride \(card.backboneStride.rawValue)")
+        }
+        let size = card.ensembleSize ?? 1
+        guard size >= 1 else { throw ChestModelError.invalidCard("an ensemble needs at least one member, got \(size)") }
         self.card = card
-        network = try WeaklySupervisedModel(backbone: card.architecture.makeBackbone(seed: seed),
-                                            classCount: card.classes.count,
-                                            transitionChannels: card.head.transitionChannels,
-                                            pooling: card.head.pooling.layerPooling(r: card.head.lseR), seed: seed &+ 7)
+        members = try (0 ..< size).map { k in
+            try WeaklySupervisedModel(backbone: card.architecture.makeBackbone(outputStride: card.backboneStride, seed: seed &+ UInt64(k)),
+                                      classCount: card.classes.count,
+                                      transitionChannels: card.head.transitionChannels,
+                                      pooling: card.head.pooling.layerPooling(r: card.head.lseR), seed: seed &+ 7 &+ UInt64(k))
+        }
+        network = members[0]
+    }
+
+    /// The ensemble of `models` (each a single network of the same architecture, head and
+    /// classes) described by `card`, whose `ensembleSize` is set to their count. The members
+    /// are the models' networks themselves, not copies.
+    /// - Throws: `ChestModelError.invalidCard` for no models, an ensemble among them, or a
+    ///   member whose card differs from `card` in architecture, output stride, classes, input or head.
+    public init(ensembleOf models: [ChestModel], card: ModelCard) throws {
+        guard !models.isEmpty else { throw ChestModelError.invalidCard("an ensemble needs at least one member") }
+        for (k, model) in models.enumerated() {
+            let c = model.card
+            guard model.members.count == 1, c.architecture == card.architecture, c.backboneStride == card.backboneStride,
+                  c.classes == card.classes, c.preprocessing == card.preprocessing, c.head == card.head else {
+                throw ChestModelError.invalidCard("member \(k + 1) of the ensemble is not a single model of the card's architecture, classes, input and head")
+            }
+        }
+        var card = card
+        card.ensembleSize = models.count
+        self.card = card
+        members = models.map(\.network)
+        network = members[0]
     }
 
     // MARK: weights
@@ -53,8 +91,8 @@ public final class ChestModel {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw ChestModelError.missingWeights(url.path)
         }
-        try Checkpoint.load(into: model.network, from: url)
-        model.network.setTraining(false)
+        try Checkpoint.load(into: model.weights, from: url)
+        for member in model.members { member.setTraining(false) }
         return model
     }
 
@@ -69,15 +107,15 @@ public final class ChestModel {
     /// always has its weights.
     public func save(directory: URL, storage: SafeTensorsStorage = .float16) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try Checkpoint.save(network, to: directory.appendingPathComponent(Self.weightsFileName), storage: storage,
+        try Checkpoint.save(weights, to: directory.appendingPathComponent(Self.weightsFileName), storage: storage,
                             metadata: ["architecture": card.architecture.rawValue, "thorax": card.thoraxVersion])
         try card.write(directory: directory)
     }
 
     // MARK: inference
 
-    /// Side S of the heatmaps for the card's input size (the backbone reduces by 32).
-    public var heatmapSize: Int { (card.preprocessing.inputSize + 31) / 32 }
+    /// Side S of the heatmaps for the card's input size (the backbone reduces by its output stride).
+    public var heatmapSize: Int { card.heatmapSize }
 
     /// Probabilities (N, C) for a batch of preprocessed images (N, channels, size, size) as one
     /// plain row-major array — what the Loader yields — in evaluation mode.
@@ -96,18 +134,35 @@ public final class ChestModel {
         guard count > 0, images.count == count * channels * size * size else {
             throw ChestModelError.badInput("expected \(count) images of \(channels)×\(size)×\(size) values (\(count * channels * size * size)), got \(images.count) values")
         }
-        network.setTraining(false)
-        // logits: (N, C)
-        let logits = try network.forward(Tensor(shape: [count, channels, size, size], values: images)).toArray()
         let classCount = card.classes.count
-        // maps: (N, C, S, S), plain
-        let maps = heatmaps ? try network.heatmaps() : nil
+        let input = try Tensor(shape: [count, channels, size, size], values: images)
+        // probabilities: (N, C), the members' mean; maps: (N, C, S, S) plain, the members' mean
+        var probabilities = [Float](repeating: 0, count: count * classCount)
+        var maps: Tensor?
+        for member in members {
+            member.setTraining(false)
+            let logits = try member.forward(input).toArray()
+            for index in probabilities.indices { probabilities[index] += sigmoid(logits[index]) / Float(members.count) }
+            if heatmaps { maps = try Self.addMean(of: member.heatmaps(), count: members.count, to: maps) }
+        }
         return try (0 ..< count).map { n in
-            let probabilities = (0 ..< classCount).map { c in sigmoid(logits[n * classCount + c]) }
+            let probabilities = Array(probabilities[n * classCount ..< (n + 1) * classCount])
             let classMaps = try maps.map { try Self.heatmaps(of: n, in: $0) } ?? []
             return try Prediction(classNames: card.classes, thresholds: card.thresholds, probabilities: probabilities,
                                   heatmaps: classMaps)
         }
+    }
+
+    /// `sum` plus `maps` / `count` (a new plain tensor when `sum` is nil): one member's share
+    /// of an ensemble's mean heatmaps.
+    private static func addMean(of maps: Tensor, count: Int, to sum: Tensor?) throws -> Tensor {
+        var values = try maps.toArray()
+        if count > 1 { for index in values.indices { values[index] /= Float(count) } }
+        guard let sum else { return try Tensor(shape: maps.shape, values: values) }
+        try sum.withUnsafeMutableBufferPointer { total in
+            for index in values.indices { total[index] += values[index] }
+        }
+        return sum
     }
 
     /// Image `n`'s C heatmaps of S×S, copied straight from the plain (N, C, S, S) tensor.

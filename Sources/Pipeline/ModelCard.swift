@@ -11,6 +11,12 @@ public struct ModelCard: Codable, Equatable, Sendable {
     public var formatVersion: Int = 1
     /// The backbone, stored by name (`resnet50`, `densenet121`, `resnet18`, `efficientnet-lite0`).
     public var architecture: Architecture
+    /// How much the backbone reduces the input: 16 (its last stride-2 stage dilated instead)
+    /// or 32; absent means 32, as cards written before the choice existed.
+    public var outputStride: OutputStride?
+    /// K when the weights are an ensemble of K networks whose probabilities and heatmaps are
+    /// averaged (`members.<k>.*` in the weights file); absent for one network.
+    public var ensembleSize: Int?
     /// The class names in output order (the project's 14 by default).
     public var classes: [String]
     public var preprocessing: Preprocessing
@@ -20,6 +26,8 @@ public struct ModelCard: Codable, Equatable, Sendable {
     public var thresholds: [Float]
     public var training: Training?
     public var metrics: Metrics?
+    /// The out-of-fold figures of a cross-validated run; absent for a run with one validation part.
+    public var crossValidation: CrossValidation?
     /// Free text: what the model is and is not fit for.
     public var notes: String?
     public var thoraxVersion: String
@@ -116,10 +124,11 @@ public struct ModelCard: Codable, Equatable, Sendable {
         }
     }
 
-    public init(architecture: Architecture, classes: [String], preprocessing: Preprocessing, head: Head,
-                thresholds: [Float], training: Training? = nil, metrics: Metrics? = nil,
-                notes: String? = nil, thoraxVersion: String, created: Date = Date()) {
+    public init(architecture: Architecture, outputStride: OutputStride? = nil, classes: [String],
+                preprocessing: Preprocessing, head: Head, thresholds: [Float], training: Training? = nil,
+                metrics: Metrics? = nil, notes: String? = nil, thoraxVersion: String, created: Date = Date()) {
         self.architecture = architecture
+        self.outputStride = outputStride
         self.classes = classes
         self.preprocessing = preprocessing
         self.head = head
@@ -130,6 +139,14 @@ public struct ModelCard: Codable, Equatable, Sendable {
         self.thoraxVersion = thoraxVersion
         self.created = ISO8601DateFormatter().string(from: created)
     }
+}
+
+extension ModelCard {
+    /// The backbone's reduction: the stored one, or 32.
+    public var backboneStride: OutputStride { outputStride ?? .thirtyTwo }
+
+    /// Side S of the class activation maps (and of the transition layer's map) for the input size.
+    public var heatmapSize: Int { backboneStride.featureSize(inputSize: preprocessing.inputSize) }
 }
 
 /// Reading and writing `model.json`.
@@ -159,6 +176,9 @@ extension ModelCard {
         }
         guard card.thresholds.count == card.classes.count else {
             throw ModelCardError(file: url.path, message: "\(card.thresholds.count) thresholds for \(card.classes.count) classes")
+        }
+        guard card.architecture.supports(card.backboneStride) else {
+            throw ModelCardError(file: url.path, message: "\(card.architecture.rawValue) cannot be built at output stride \(card.backboneStride.rawValue)")
         }
         let p = card.preprocessing
         guard p.mean.count == p.channels, p.standardDeviation.count == p.channels, p.inputSize > 0 else {

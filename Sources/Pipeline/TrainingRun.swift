@@ -43,7 +43,7 @@ public final class TrainingRun {
     /// The card a run starts from: architecture and head from the options, ImageNet
     /// normalization on 3 channels, thresholds 0.5 until validation sets them.
     static func card(options: TrainingOptions, classes: [String], version: String) -> ModelCard {
-        ModelCard(architecture: options.architecture, classes: classes,
+        ModelCard(architecture: options.architecture, outputStride: options.outputStride, classes: classes,
                   preprocessing: .init(inputSize: options.inputSize, channels: 3, mean: Normalization.imageNetMean,
                                        standardDeviation: Normalization.imageNetStandardDeviation),
                   head: .init(transitionChannels: options.transitionChannels, pooling: options.pooling, lseR: options.lseR),

@@ -38,7 +38,7 @@ public final class PipelineInferenceModel: ImagePredictionModel {
 
     public var classes: [String] { card.classes }
     public var inputShape: [Int] { [card.preprocessing.channels, card.preprocessing.inputSize, card.preprocessing.inputSize] }
-    public var heatmapSize: Int { (card.preprocessing.inputSize + 31) / 32 }
+    public var heatmapSize: Int { card.heatmapSize }
 
     private init(name: String, version: String, card: ModelCard, maximumBatchSize: Int,
                  batcher: DynamicBatcher<BatchItem, Prediction>) {

@@ -46,13 +46,14 @@ public struct TrainingSetting: Equatable, Sendable {
 
 extension TrainingOptions {
     /// Every option with its value, in `thorax train --help` order; drop connect nil and 0
-    /// are both `0` (off), batch norm nil and `batch` both `batch`.
+    /// are both `0` (off), batch norm nil and `batch` both `batch`, output stride nil and 32 both `32`.
     public var settings: [TrainingSetting] {
         func setting(_ option: TrainingOption, _ value: Any?) -> TrainingSetting {
             TrainingSetting(option: option, value: value.map { "\($0)" } ?? "none")
         }
         return [
             setting(.architecture, architecture.rawValue),
+            setting(.outputStride, (outputStride ?? .thirtyTwo).rawValue),
             setting(.initialWeights, initialWeights),
             setting(.transitionChannels, transitionChannels),
             setting(.pooling, pooling.rawValue),
@@ -158,9 +159,11 @@ public struct SavedRun: Sendable {
         same.iterations = self.options.iterations
         if same.dropConnect == 0 { same.dropConnect = nil }
         if same.batchNorm == .batch { same.batchNorm = nil }
+        if same.outputStride == .thirtyTwo { same.outputStride = nil }
         var recorded = self.options
         if recorded.dropConnect == 0 { recorded.dropConnect = nil }
         if recorded.batchNorm == .batch { recorded.batchNorm = nil }
+        if recorded.outputStride == .thirtyTwo { recorded.outputStride = nil }
         guard same == recorded else { throw TrainingError.resume("the options differ from the run's") }
         guard options.epochs >= completedEpochs else {
             throw TrainingError.tooFewEpochs(requested: options.epochs, completed: completedEpochs)

@@ -5,6 +5,9 @@ import Models
 /// the same one (`SavedRun.check`: all equal but `epochs` and `iterations`).
 public struct TrainingOptions: Codable, Equatable, Sendable {
     public var architecture = Architecture.efficientnetLite0
+    /// The backbone's reduction (16: last stride-2 stage dilated); nil is 32, as runs saved
+    /// before the choice existed.
+    public var outputStride: OutputStride?
     /// Backbone weights to start from (torchvision-named or the EfficientNet package's
     /// safetensors; their classifier is dropped). nil: random initialization.
     public var initialWeights: String?
@@ -54,6 +57,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// - Throws: `TrainingError.invalidOption` naming the setting and its value.
     public func validate() throws {
         func fail(_ option: TrainingOption, _ message: String) -> TrainingError { .invalidOption(option, message) }
+        if let outputStride, !architecture.supports(outputStride) {
+            throw fail(.outputStride, "\(outputStride.rawValue) is not available for \(architecture.rawValue) (resnet50, resnet101 and efficientnet-lite0 have it)")
+        }
         guard lseR > 0, lseR.isFinite else { throw fail(.lseR, "must be positive, got \(lseR)") }
         guard inputSize >= 32, inputSize % 32 == 0 else { throw fail(.inputSize, "must be a multiple of 32 (at least 32), got \(inputSize)") }
         guard batchSize >= 2 else { throw fail(.batchSize, "must be at least 2 (batch norm needs two images), got \(batchSize)") }
@@ -74,7 +80,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 /// One setting of a run, as messages name it: the fields of `TrainingOptions` and of
 /// `TrainingSource`. A command line maps each to its own spelling.
 public enum TrainingOption: String, CaseIterable, Sendable {
-    case architecture, initialWeights, transitionChannels, pooling, lseR, loss, inputSize, batchSize
+    case architecture, outputStride, initialWeights, transitionChannels, pooling, lseR, loss, inputSize, batchSize
     case accumulation, batchNorm, optimizer, learningRate, momentum, weightDecay, schedule, stepEpochs, gamma
     case patience, epochs, iterations, seed, augment, dropConnect, cacheImages, modelStorage, notes
     case database, split, trainPart, validationPart, labels

@@ -53,15 +53,20 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Store the evaluated images' probabilities, and the classes at or above their thresholds as labels of source model, in the database (one transaction; a rerun replaces them).")
     var storePredictions = false
 
+    @Option(help: "Score the probabilities stored for this model id (e.g. a cross-validated run's out-of-fold predictions, which `thorax train --folds` stores) instead of running --model; `thorax db stats` lists the ids.")
+    var stored: Int64?
+
     func validate() throws {
         let parts = split.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
             throw ValidationError("--split must be NAME:PART, e.g. official:test; got '\(split)'")
         }
         guard resamples > 0 else { throw ValidationError("--resamples must be positive") }
+        if stored != nil, storePredictions { throw ValidationError("--stored scores predictions already stored; leave out --store-predictions") }
     }
 
     func run() throws {
+        if let stored { return try scoreStored(modelID: stored) }
         guard Communicator.isDistributed() else {
             let prepared = try prepare(rank: 0)
             let line = ProgressLine("eval", total: prepared.images.count, unit: "images")
@@ -108,6 +113,25 @@ struct EvalCommand: ParsableCommand {
         let runner = EvaluationRunner(classifier: model, modelName: name,
                                       bootstrap: BootstrapOptions(resamples: resamples, seed: seed))
         return Prepared(store: store, images: images, runner: runner, name: name)
+    }
+
+    /// `--stored`: the report of the stored probabilities of model `modelID` on the split part.
+    private func scoreStored(modelID: Int64) throws {
+        if let roc { try requireOutputFile(roc, option: "--roc") }
+        let parts = split.split(separator: ":").map(String.init)
+        let store = try ThoraxDatabase(existingAt: database, access: .read)
+        try requireSplit(parts[0], parts: [("--split", parts[1])], in: store, path: database)
+        let images = try store.labelledImages(split: parts[0], part: parts[1], source: labels)
+        try requireLabels(images, split: parts[0], part: parts[1], source: labels, path: database)
+        let predictions = try store.storedPredictions(modelID: modelID, imageIDs: images.map(\.id))
+        let name = "stored model \(modelID)"
+        let report = try EvaluationRunner.report(stored: predictions, images: images, modelName: name,
+                                                 bootstrap: BootstrapOptions(resamples: resamples, seed: seed))
+        if let roc {
+            try ROCCurveSVG(title: "ROC curves: \(name) on \(split)", evaluation: report.evaluation)
+                .write(to: URL(fileURLWithPath: roc))
+        }
+        try printResult(report.json, json: json, text: report.text, failures: [])
     }
 
     /// Stores, draws and prints the report.

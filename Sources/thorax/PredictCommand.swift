@@ -78,6 +78,8 @@ struct PredictCommand: ParsableCommand {
             }
             try storeModelPredictions(results, model: modelOptions.model, in: store.database, path: database)
         }
-        try printResult(report, json: json, text: "Model: \(report.model)\n" + report.text, failures: report.failures)
+        // The card's one line first: what the model is, what it measured and how, not for clinical use.
+        try printResult(report, json: json, text: "Model: \(report.model)\nCard: \(model.card.summary)\n" + report.text,
+                        failures: report.failures)
     }
 }

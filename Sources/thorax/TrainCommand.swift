@@ -1,5 +1,6 @@
 import ArgumentParser
 import Distributed
+import Evaluation
 import Pipeline
 import Foundation
 import Loader
@@ -72,6 +73,16 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Backbone (default \(Self.defaults.architecture.rawValue)).")
     var arch: Architecture?
+    @Option(help: "How much the backbone reduces the input: 32, or 16 with the last stride-2 stage dilated instead (a 256-pixel input gives 16×16 heatmaps; resnet50, resnet101, efficientnet-lite0) (default 32).")
+    var outputStride: OutputStride?
+    @Option(help: "Cross-validate: K patient-level folds of --train-part (from --seed), one model per fold, the out-of-fold probabilities stored in the database as the run's model's predictions, out-of-fold AUC per class with bootstrap intervals, thresholds by --threshold-rule on them; --validation-part is not used. --output/model is one model trained on every film, or with --ensemble the K fold models.")
+    var folds: Int?
+    @Flag(help: "With --folds: --output/model is the K fold models as one ensemble (mean probabilities and heatmaps) instead of a model trained again on every film.")
+    var ensemble = false
+    @Option(help: "With --folds: how thresholds are chosen on the out-of-fold predictions: max-f1 (F1 maximized per class) or youden (default max-f1).")
+    var thresholdRule: ThresholdRule?
+    @Option(help: "With --folds: the source commit to record in the model card (scripts/train-bundled-model passes git's).")
+    var commit: String?
     @Option(help: "Backbone weights to start from (safetensors: torchvision names, or the converted EfficientNet-Lite0 file); the classifier in it is ignored. Default: random initialization.")
     var initialWeights: String?
     @Option(help: "D, the transition layer's channels (default \(Self.defaults.transitionChannels)).")
@@ -141,6 +152,7 @@ struct TrainCommand: ParsableCommand {
     func options(over base: TrainingOptions) -> TrainingOptions {
         var options = base
         if let arch { options.architecture = arch }
+        if let outputStride { options.outputStride = outputStride }
         if let initialWeights { options.initialWeights = initialWeights }
         if let transitionChannels { options.transitionChannels = transitionChannels }
         if let pooling { options.pooling = pooling }
@@ -179,10 +191,12 @@ struct TrainCommand: ParsableCommand {
     }
 
     func validate() throws {
+        try validateFolds()
         if syncBatchnorm && freezeBatchnorm { throw ValidationError("give --sync-batchnorm or --freeze-batchnorm, not both") }
     }
 
     func run() throws {
+        if let folds { return try Self.namingFlags { try crossValidate(folds: folds) } }
         guard Communicator.isDistributed() else {
             return try Self.namingFlags { try train(prepare(communicator: nil)) }
         }

@@ -10,6 +10,14 @@ extension OptimizerAlgorithm: ExpressibleByArgument {}
 extension ScheduleKind: ExpressibleByArgument {}
 extension WeightFormat: ExpressibleByArgument {}
 
+extension OutputStride: ExpressibleByArgument {
+    /// 16 or 32.
+    public init?(argument: String) {
+        guard let value = Int(argument), let stride = OutputStride(rawValue: value) else { return nil }
+        self = stride
+    }
+}
+
 extension Architecture: ExpressibleByArgument {
     /// Any capitalization of a name (`ResNet50`), as `Architecture(name:)` reads it.
     public init?(argument: String) {

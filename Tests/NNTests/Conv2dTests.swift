@@ -13,6 +13,10 @@ final class Conv2dTests: XCTestCase {
         Case(batch: 2, inputChannels: 3, outputChannels: 5, height: 7, width: 9, kernel: 3, stride: 1, padding: 1, dilation: 1, groups: 1, bias: true),
         Case(batch: 1, inputChannels: 4, outputChannels: 6, height: 11, width: 8, kernel: 3, stride: 2, padding: 0, dilation: 1, groups: 2, bias: false),
         Case(batch: 3, inputChannels: 8, outputChannels: 8, height: 9, width: 9, kernel: 3, stride: 1, padding: 2, dilation: 2, groups: 8, bias: true),
+        // Dilated dense (ResNet's output stride 16) and dilated depthwise 5×5 over whole
+        // channel blocks (EfficientNet-Lite0's).
+        Case(batch: 2, inputChannels: 5, outputChannels: 7, height: 10, width: 11, kernel: 3, stride: 1, padding: 2, dilation: 2, groups: 1, bias: false),
+        Case(batch: 1, inputChannels: 16, outputChannels: 16, height: 12, width: 12, kernel: 5, stride: 1, padding: 4, dilation: 2, groups: 16, bias: true),
         Case(batch: 2, inputChannels: 17, outputChannels: 32, height: 5, width: 6, kernel: 1, stride: 1, padding: 0, dilation: 1, groups: 1, bias: false),
         Case(batch: 2, inputChannels: 3, outputChannels: 16, height: 13, width: 13, kernel: 7, stride: 2, padding: 3, dilation: 1, groups: 1, bias: false),
     ]
@@ -87,7 +91,7 @@ final class Conv2dTests: XCTestCase {
 
     func testReferenceGradientsMatchFiniteDifferences() {
         var random = TestRandom(11)
-        for item in cases.prefix(3) {
+        for item in cases.prefix(4) {
             let reference = ReferenceConv2d(inputShape: [item.batch, item.inputChannels, item.height, item.width],
                                             outputChannels: item.outputChannels, kernel: (item.kernel, item.kernel),
                                             stride: (item.stride, item.stride), padding: (item.padding, item.padding),

@@ -88,4 +88,21 @@ final class NIHRealDataTests: XCTestCase {
         XCTAssertEqual(try shared.database.patientsInSeveralParts(of: "tuning"), [])
         XCTAssertEqual(Double(counts[0].images) / 86_524, 0.875, accuracy: 0.01)
     }
+
+    func testFoldsOfTheImagesOnDiskArePatientDisjoint() throws {
+        let shared = try imported()
+        let images = try shared.database.labelledImages(split: "official", part: "train_val").filter { $0.path != nil }
+        XCTAssertGreaterThan(images.count, 100, "the train_val films ../shared/data/nih/images holds")
+        let patients = try shared.database.patientIdentifiers(ofImages: images.map(\.id))
+        XCTAssertEqual(patients.count, images.count)
+        let folds = try PatientFolds(patients: patients, count: 5, seed: 1)
+        XCTAssertEqual(folds.folds.flatMap { $0 }.sorted(), images.map(\.id).sorted())
+        let patientSets = folds.folds.map { Set($0.map { patients[$0]! }) }
+        XCTAssertEqual(patientSets.map(\.count).reduce(0, +), Set(patients.values).count, "no patient in two folds")
+        let sizes = folds.folds.map(\.count)
+        // Greedy by size: no two folds differ by more than the largest patient's image count.
+        let largest = Dictionary(grouping: patients.values, by: { $0 }).values.map(\.count).max()!
+        XCTAssertLessThanOrEqual(sizes.max()! - sizes.min()!, largest, "\(sizes)")
+        XCTAssertThrowsError(try shared.database.patientIdentifiers(ofImages: [-5]))
+    }
 }

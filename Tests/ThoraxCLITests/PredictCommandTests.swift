@@ -56,7 +56,9 @@ final class PredictCommandTests: XCTestCase {
         // The same numbers as the library on the same files.
         let library = try PredictionRunner(classifier: ChestModel.load(directory: model), modelName: "\(model.path) (resnet18)",
                                            heatmapDirectory: heatmaps).run(paths: [png, dicom])
-        XCTAssertEqual(result.output, "Model: \(model.path) (resnet18)\n" + library.text)
+        let summary = try ModelCard.read(directory: model).summary
+        XCTAssertTrue(summary.hasSuffix("not for clinical use"), summary)
+        XCTAssertEqual(result.output, "Model: \(model.path) (resnet18)\nCard: \(summary)\n" + library.text)
         XCTAssertEqual(library.predictions.map { $0.heatmaps.map(\.className) }, [["Atelectasis"], ["Atelectasis"]])
         let written = try FileManager.default.contentsOfDirectory(atPath: heatmaps).sorted()
         XCTAssertEqual(written, ["00000001_000-Atelectasis.png", "base8-Atelectasis.png"])

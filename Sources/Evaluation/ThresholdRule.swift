@@ -1,0 +1,59 @@
+/// A stated rule that chooses a class's decision threshold from scored, labelled images, stored
+/// by name in a model card.
+public enum ThresholdRule: String, Codable, CaseIterable, Sendable {
+    /// Maximizes sensitivity + specificity − 1 (`DecisionThreshold.youden`).
+    case youden
+    /// Maximizes F1 = 2·TP / (2·TP + FP + FN) (`DecisionThreshold.maximumF1`).
+    ///
+    /// Why F1 for the chest classes: with 2–60 positives among hundreds of films, Youden's J
+    /// weighs a false positive by 1/negatives, so it buys a little sensitivity with many false
+    /// alarms and marks most findings present on a normal film; F1 never counts true negatives,
+    /// so each false alarm costs as much as a missed finding, and the chosen thresholds keep the
+    /// films marked positive near the positives' number.
+    case maximumF1 = "max-f1"
+
+    /// The rule in words, for a card.
+    public var words: String {
+        switch self {
+        case .youden: return "Youden's J (sensitivity + specificity − 1) maximized per class"
+        case .maximumF1: return "F1 maximized per class (ties: the lowest threshold)"
+        }
+    }
+
+    /// The threshold of `scores` under this rule; nil without both positives and negatives.
+    public func threshold(scores: [Float], labels: [Int]) -> Float? {
+        switch self {
+        case .youden: return DecisionThreshold.youden(scores: scores, labels: labels)
+        case .maximumF1: return DecisionThreshold.maximumF1(scores: scores, labels: labels)
+        }
+    }
+}
+
+extension DecisionThreshold {
+    /// The score threshold maximizing F1 = 2·TP / (2·TP + FP + FN) over "present when the score
+    /// is at least t" (labels 1 positive, 0 negative, others ignored); nil without both
+    /// positives and negatives. Tied scores move together; of equal F1 values the lowest
+    /// threshold wins (the one that marks more films, so a tie never costs sensitivity). The
+    /// threshold is the midpoint between the chosen score and the next lower one (0 below the
+    /// lowest), as `youden` places it.
+    public static func maximumF1(scores: [Float], labels: [Int]) -> Float? {
+        let pairs = zip(scores, labels).filter { $0.1 == 0 || $0.1 == 1 }.sorted { $0.0 > $1.0 }
+        let positives = pairs.filter { $0.1 == 1 }.count
+        guard positives > 0, positives < pairs.count else { return nil }
+        var truePositives = 0, falsePositives = 0
+        var best: (f1: Double, threshold: Float)?
+        var index = 0
+        while index < pairs.count {
+            let score = pairs[index].0
+            while index < pairs.count && pairs[index].0 == score {
+                if pairs[index].1 == 1 { truePositives += 1 } else { falsePositives += 1 }
+                index += 1
+            }
+            // 2·TP + FP + FN = TP + FP + positives.
+            let f1 = Double(2 * truePositives) / Double(truePositives + falsePositives + positives)
+            let next = index < pairs.count ? pairs[index].0 : 0
+            if best == nil || f1 >= best!.f1 { best = (f1, (score + next) / 2) }
+        }
+        return best?.threshold
+    }
+}

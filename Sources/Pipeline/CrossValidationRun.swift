@@ -1,0 +1,163 @@
+import Evaluation
+import Foundation
+import Loader
+import Store
+import Training
+
+/// `thorax train --folds K`: K patient-level folds of the training part (`PatientFolds`), one
+/// `TrainingRun` per fold in `OUT/fold-<k>` (trained on the other folds, its epoch-by-epoch
+/// validation on its own fold recorded only to be read), and each fold's films predicted by the
+/// fold model at its last epoch: the out-of-fold predictions. From them: AUC per class with
+/// bootstrap intervals, the thresholds of the chosen rule, the marked-findings figure. The
+/// model in `OUT/model` is then the K fold models' ensemble (`ensemble`), or one model trained
+/// on every film for the same epochs (`OUT/all`), its card carrying the out-of-fold figures.
+public final class CrossValidationRun {
+    public struct Options: Sendable {
+        public var folds: Int
+        public var ensemble: Bool
+        public var thresholdRule: ThresholdRule
+        /// The source commit, recorded in the card as given.
+        public var commit: String?
+        public var bootstrap: BootstrapOptions
+        public init(folds: Int, ensemble: Bool, thresholdRule: ThresholdRule = .maximumF1, commit: String? = nil,
+                    bootstrap: BootstrapOptions = BootstrapOptions()) {
+            self.folds = folds
+            self.ensemble = ensemble
+            self.thresholdRule = thresholdRule
+            self.commit = commit
+            self.bootstrap = bootstrap
+        }
+    }
+
+    /// What the run measured and where its model is.
+    public struct Outcome {
+        public var folds: PatientFolds
+        /// Out-of-fold probabilities, one per film, films in fold order.
+        public var outOfFold: [ImageProbabilities]
+        public var evaluation: ClassificationEvaluation
+        /// The model written to `OUT/model`, its card complete.
+        public var model: ChestModel
+    }
+
+    public let options: TrainingOptions
+    public let source: TrainingSource
+    public let settings: Options
+    public let output: URL
+    public let thoraxVersion: String
+    /// The films on disk with a label, and their patients.
+    let images: [LabelledImage]
+    public let folds: PatientFolds
+    private let warning: @Sendable (LoaderWarning) -> Void
+
+    /// The folder of fold k (1-based) in the output, and of the model trained on every film.
+    public static func foldFolder(_ k: Int) -> String { "fold-\(k)" }
+    public static let allFilmsFolder = "all"
+
+    /// Sets the run up: the films of `images` that have a label and a file on disk, folded by
+    /// patient with the options' seed.
+    /// - Throws: `TrainingError` for bad options; `StoreError.invalidRequest` for fewer
+    ///   patients than folds or fewer than 2 folds; `TrainingError.noImages` when no film is usable.
+    public init(options: TrainingOptions, source: TrainingSource, images: [LabelledImage], patients: [Int64: String],
+                settings: Options, output: URL, thoraxVersion: String,
+                warning: @escaping @Sendable (LoaderWarning) -> Void = { _ in }) throws {
+        try options.validate()
+        let usable = EvaluationRunner.select(images).onDisk
+        guard !usable.isEmpty else {
+            throw TrainingError.noImages("no film of \(source.split):\(source.trainPart) has a label and a file on disk")
+        }
+        let usableIDs = Set(usable.map(\.id))
+        folds = try PatientFolds(patients: patients.filter { usableIDs.contains($0.key) },
+                                 count: settings.folds, seed: options.seed)
+        self.images = usable
+        self.options = options
+        self.source = source
+        self.settings = settings
+        self.output = output
+        self.thoraxVersion = thoraxVersion
+        self.warning = warning
+    }
+
+    /// Trains the K folds (and, without `ensemble`, the model on every film), then writes
+    /// `OUT/model` and `OUT/out-of-fold.json`.
+    /// - Parameter progress: the fold (1…K, K + 1 for the model on every film) and the trainer's progress.
+    /// - Throws: the trainer's errors; `EvaluationError` when the out-of-fold predictions cannot be scored.
+    public func run(progress: (Int, TrainingProgress) -> Void = { _, _ in }) throws -> Outcome {
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        let byID = Dictionary(uniqueKeysWithValues: images.map { ($0.id, $0) })
+        var members: [ChestModel] = []
+        var outOfFold: [ImageProbabilities] = []
+        for (index, fold) in folds.folds.enumerated() {
+            let held = Set(fold)
+            var foldSource = source
+            foldSource.validationPart = "\(source.trainPart) fold \(index + 1) of \(folds.folds.count)"
+            let run = try TrainingRun(options: options, source: foldSource,
+                                      trainingImages: images.filter { !held.contains($0.id) },
+                                      validationImages: fold.map { byID[$0]! },
+                                      output: output.appendingPathComponent(Self.foldFolder(index + 1)), resume: false,
+                                      thoraxVersion: thoraxVersion, warning: warning)
+            try run.run { progress(index + 1, $0) }
+            // The last epoch's weights: the held-out fold chose nothing.
+            let report = try EvaluationRunner(classifier: run.model, modelName: Self.foldFolder(index + 1),
+                                              bootstrap: BootstrapOptions(resamples: 1))
+                .run(images: fold.map { byID[$0]! })
+            outOfFold += report.probabilities
+            members.append(run.model)
+        }
+        let classes = members[0].card.classes
+        let labels = outOfFold.map { result in classes.map { Findings.index[$0].map { byID[result.imageID]!.labels[$0] } ?? 0 } }
+        let scores = outOfFold.map(\.probabilities)
+        let evaluation = try ClassificationEvaluation(classNames: classes, scores: scores, labels: labels.map { $0.map { $0 == 1 } },
+                                                      bootstrap: settings.bootstrap)
+        let thresholds = (0 ..< classes.count).map { c in
+            settings.thresholdRule.threshold(scores: scores.map { $0[c] }, labels: labels.map { $0[c] == 1 ? 1 : 0 }) ?? 0.5
+        }
+        let model = try finalModel(members: members, progress: progress)
+        // The weights are every run's last epoch, whatever epoch its own validation liked best.
+        model.card.training?.bestEpoch = options.epochs
+        model.card.thresholds = thresholds
+        model.card.crossValidation = try ModelCard.CrossValidation(
+            folds: folds.folds.count, seed: options.seed, images: outOfFold.count, patients: folds.patientCounts.reduce(0, +),
+            positives: evaluation.classes.map(\.positives),
+            epochsChosen: "fixed in advance at \(options.epochs); every fold model's last epoch predicts its fold",
+            thresholdRule: settings.thresholdRule,
+            thresholdsChosen: "\(settings.thresholdRule.words), on the out-of-fold predictions of all \(outOfFold.count) films (0.5 where a class has no positive)",
+            auc: evaluation.classes.map(\.auc.value), aucIntervals: evaluation.classes.map(\.interval),
+            meanAUC: evaluation.meanAUC, meanAUCInterval: evaluation.meanInterval,
+            markedFindings: MarkedFindings(probabilities: scores, labels: labels, thresholds: thresholds),
+            ensemble: settings.ensemble, commit: settings.commit)
+        model.card.metrics = ModelCard.Metrics(
+            evaluatedOn: "\(source.split):\(source.trainPart), out of fold (\(outOfFold.count) films, \(folds.folds.count) patient-level folds)",
+            auc: evaluation.classes.map(\.auc.value), meanAUC: evaluation.meanAUC)
+        try model.save(directory: output.appendingPathComponent(TrainingRun.modelFolder), storage: options.modelStorage.storage)
+        try writeOutOfFold(outOfFold, byID: byID)
+        return Outcome(folds: folds, outOfFold: outOfFold, evaluation: evaluation, model: model)
+    }
+
+    /// The K members as one ensemble, or one model trained on every film for the same epochs
+    /// (its validation on those same films only recorded).
+    private func finalModel(members: [ChestModel], progress: (Int, TrainingProgress) -> Void) throws -> ChestModel {
+        if settings.ensemble {
+            var card = members[0].card
+            card.training?.validationPart = "none: \(members.count) fold models, each validated on its own fold"
+            card.training?.trainImages = images.count
+            return try ChestModel(ensembleOf: members, card: card)
+        }
+        var allSource = source
+        allSource.validationPart = "\(source.trainPart) (its own training films: recorded, not used to choose)"
+        let run = try TrainingRun(options: options, source: allSource, trainingImages: images, validationImages: images,
+                                  output: output.appendingPathComponent(Self.allFilmsFolder), resume: false,
+                                  thoraxVersion: thoraxVersion, warning: warning)
+        try run.run { progress(members.count + 1, $0) }
+        return run.model
+    }
+
+    /// `OUT/out-of-fold.json`: per film its name, fold and probabilities (written atomically).
+    private func writeOutOfFold(_ results: [ImageProbabilities], byID: [Int64: LabelledImage]) throws {
+        struct Film: Encodable { var image: String; var fold: Int; var probabilities: [Float] }
+        let foldOf = folds.foldOfImage
+        let films = results.map { Film(image: byID[$0.imageID]!.name, fold: foldOf[$0.imageID]! + 1, probabilities: $0.probabilities) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(films).write(to: output.appendingPathComponent("out-of-fold.json"), options: .atomic)
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Distributed
+import Evaluation
+import Foundation
+import Pipeline
+import Reporting
+import Store
+import Tensor
+import Training
+
+extension ThresholdRule: ExpressibleByArgument {}
+
+extension TrainCommand {
+    /// The cross-validation flags together: --ensemble, --threshold-rule and --commit need
+    /// --folds, which takes neither --resume nor a data-parallel launch.
+    func validateFolds() throws {
+        guard let folds else {
+            if ensemble || thresholdRule != nil || commit != nil {
+                throw ValidationError("--ensemble, --threshold-rule and --commit apply to a cross-validated run: give --folds K")
+            }
+            return
+        }
+        guard folds >= 2 else { throw ValidationError("--folds must be at least 2, got \(folds)") }
+        if resume { throw ValidationError("--folds trains new runs; it cannot --resume") }
+        if validationPart != nil { throw ValidationError("--folds validates on the folds of --train-part; leave out --validation-part") }
+    }
+
+    /// `--folds K`: the cross-validated run (`CrossValidationRun`), its out-of-fold
+    /// predictions stored in the database under the model it writes, and its figures printed.
+    func crossValidate(folds: Int) throws {
+        if Communicator.isDistributed() { throw ValidationError("--folds runs in one process; start it without mpirun or srun") }
+        let outputURL = URL(fileURLWithPath: output)
+        let options = self.options(over: Self.defaults)
+        let source = self.source(over: Self.defaultSource(split: split ?? ThoraxDatabase.officialSplit))
+        try options.validate()
+        if let threads { try Context.setThreadCount(threads) }
+        try Self.requireNewRunFolder(output)
+        if let weights = options.initialWeights { try requireInputFile(weights, option: "--initial-weights") }
+        let store = try ThoraxDatabase(existingAt: source.database, access: .update)
+        try requireSplit(source.split, parts: [("--train-part", source.trainPart)], in: store, path: source.database)
+        let images = try store.labelledImages(split: source.split, part: source.trainPart, source: source.labels)
+        try requireLabels(images, split: source.split, part: source.trainPart, source: source.labels, path: source.database)
+        let patients = try store.patientIdentifiers(ofImages: images.filter { $0.path != nil }.map(\.id))
+        let warnings = WarningCounter()
+        let run = try CrossValidationRun(
+            options: options, source: source, images: images, patients: patients,
+            settings: .init(folds: folds, ensemble: ensemble, thresholdRule: thresholdRule ?? .maximumF1, commit: commit),
+            output: outputURL, thoraxVersion: ThoraxVersion.string, warning: { warnings.record($0) })
+        warnings.report()
+        for (index, fold) in run.folds.folds.enumerated() {
+            print("fold \(index + 1): \(fold.count) films of \(run.folds.patientCounts[index]) patients")
+        }
+        var line: ProgressLine?
+        var lineKey = ""
+        let outcome = try run.run { fold, progress in
+            let name = fold > folds ? "all films" : "fold \(fold)/\(folds)"
+            let key = "\(fold) \(progress.epoch) \(progress.phase)"
+            if key != lineKey {
+                line?.finish()
+                let label = progress.phase == .training ? "\(name) epoch \(progress.epoch)/\(progress.epochs)" : "\(name) validation \(progress.epoch)"
+                line = ProgressLine(label, total: progress.batches, unit: "batches")
+                lineKey = key
+            }
+            line?.update(progress.batch, detail: String(format: "loss %.4f", progress.loss))
+        }
+        line?.finish()
+        warnings.report()
+        let modelDirectory = outputURL.appendingPathComponent(TrainingRun.modelFolder).path
+        try storeModelPredictions(outcome.outOfFold, model: modelDirectory, in: store, path: source.database)
+        let table = ClassificationTable(model: "out of fold, \(folds) folds", evaluation: outcome.evaluation)
+        print(table.paperLayoutText + "\n" + table.detailText, terminator: "")
+        if let figure = outcome.model.card.crossValidation?.markedFindings {
+            print(String(format: "findings marked present (out of fold): %@ on %d No Finding films, %@ on %d films with findings",
+                         figure.meanOnNoFinding.map { String(format: "%.2f", $0) } ?? "–", figure.noFindingFilms,
+                         figure.meanOnFilmsWithFindings.map { String(format: "%.2f", $0) } ?? "–", figure.filmsWithFindings))
+        }
+        print("model: \(modelDirectory) — \(outcome.model.card.summary)")
+        print("out-of-fold probabilities: \(output)/out-of-fold.json; fold runs: \(output)/fold-1 … fold-\(folds)")
+    }
+}

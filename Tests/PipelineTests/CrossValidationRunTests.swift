@@ -1,0 +1,107 @@
+import Evaluation
+import Foundation
+import Pipeline
+import Store
+import TestSupport
+import Training
+import XCTest
+
+/// A tiny cross-validated run on real NIH films (EfficientNet-Lite0 at 32 px, 1 epoch): every
+/// film predicted once, by the model of its own fold; the out-of-fold figures, thresholds and
+/// ensemble in the card; the predictions stored and scored again from the database.
+final class CrossValidationRunTests: XCTestCase {
+    func testOutOfFoldPredictionsAreStoredAndScored() throws {
+        let folder = try SharedData.temporaryDirectory("cv-data")
+        let output = try SharedData.temporaryDirectory("cv-run")
+        defer {
+            try? FileManager.default.removeItem(at: folder)
+            try? FileManager.default.removeItem(at: output)
+        }
+        let database = try TrainEndToEndTests.database(train: 0 ..< 12, validation: 20 ..< 22, in: folder)
+        let images = try database.labelledImages(split: "official", part: "train_val")
+        let patients = try database.patientIdentifiers(ofImages: images.map(\.id))
+        var options = TrainEndToEndTests.options(epochs: 1)
+        options.augment = false
+        let source = TrainingSource(database: "test", split: "official", trainPart: "train_val", validationPart: "unused")
+        let run = try CrossValidationRun(options: options, source: source, images: images, patients: patients,
+                                         settings: .init(folds: 3, ensemble: true, commit: "abc123",
+                                                         bootstrap: BootstrapOptions(resamples: 50)),
+                                         output: output, thoraxVersion: "test")
+        let outcome = try run.run()
+
+        // Every film once, and the folds patient-disjoint.
+        XCTAssertEqual(outcome.outOfFold.map(\.imageID).sorted(), images.map(\.id).sorted())
+        let foldPatients = outcome.folds.folds.map { Set($0.map { patients[$0]! }) }
+        XCTAssertTrue(foldPatients[0].isDisjoint(with: foldPatients[1]) && foldPatients[1].isDisjoint(with: foldPatients[2])
+                      && foldPatients[0].isDisjoint(with: foldPatients[2]))
+        for k in 1 ... 3 {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent("fold-\(k)/metrics.json").path))
+        }
+
+        // The ensemble in OUT/model with the out-of-fold figures in its card.
+        let model = try ChestModel.load(directory: output.appendingPathComponent(TrainingRun.modelFolder))
+        XCTAssertEqual(model.members.count, 3)
+        let cv = try XCTUnwrap(model.card.crossValidation)
+        XCTAssertEqual(cv.folds, 3)
+        XCTAssertEqual(cv.images, 12)
+        XCTAssertEqual(cv.patients, Set(patients.values).count)
+        XCTAssertEqual(cv.thresholdRule, .maximumF1)
+        XCTAssertEqual(cv.commit, "abc123")
+        XCTAssertTrue(cv.ensemble)
+        XCTAssertEqual(model.card.training?.bestEpoch, 1, "every member's last epoch")
+        XCTAssertEqual(cv.positives, outcome.evaluation.classes.map(\.positives))
+        XCTAssertEqual(cv.markedFindings.noFindingFilms + cv.markedFindings.filmsWithFindings,
+                       images.filter { $0.labels.allSatisfy { $0 == 0 } || $0.labels.contains(1) }.count)
+        // The thresholds are the rule's on the out-of-fold predictions.
+        for c in model.card.classes.indices {
+            let scores = outcome.outOfFold.map { $0.probabilities[c] }
+            let labels = outcome.outOfFold.map { result in Int(images.first { $0.id == result.imageID }!.labels[c] == 1 ? 1 : 0) }
+            XCTAssertEqual(model.card.thresholds[c], DecisionThreshold.maximumF1(scores: scores, labels: labels) ?? 0.5)
+        }
+        XCTAssertTrue(model.card.summary.contains("3-fold cross-validation on 12 films"), model.card.summary)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent("out-of-fold.json").path))
+
+        // Stored as the model's predictions, read back and scored to the same AUCs.
+        let record = try ModelRecord.read(directory: output.appendingPathComponent(TrainingRun.modelFolder))
+        let summary = try database.storePredictions(outcome.outOfFold, of: record)
+        XCTAssertEqual(summary.images, 12)
+        let stored = try database.storedPredictions(modelID: summary.model.id, imageIDs: images.map(\.id))
+        XCTAssertEqual(stored.probabilities.count, 12)
+        for result in outcome.outOfFold { XCTAssertEqual(stored.probabilities[result.imageID], result.probabilities) }
+        let report = try EvaluationRunner.report(stored: stored, images: images, modelName: "cv",
+                                                 bootstrap: BootstrapOptions(resamples: 50))
+        XCTAssertEqual(report.evaluation.classes.map(\.auc), outcome.evaluation.classes.map(\.auc))
+        XCTAssertEqual(report.evaluation.meanAUC, outcome.evaluation.meanAUC)
+    }
+
+    func testWithoutEnsembleOneModelIsTrainedOnEveryFilm() throws {
+        let folder = try SharedData.temporaryDirectory("cv-all-data")
+        let output = try SharedData.temporaryDirectory("cv-all-run")
+        defer {
+            try? FileManager.default.removeItem(at: folder)
+            try? FileManager.default.removeItem(at: output)
+        }
+        let database = try TrainEndToEndTests.database(train: 0 ..< 8, validation: 20 ..< 22, in: folder)
+        let images = try database.labelledImages(split: "official", part: "train_val")
+        var options = TrainEndToEndTests.options(epochs: 1)
+        options.augment = false
+        let source = TrainingSource(database: "test", split: "official", trainPart: "train_val", validationPart: "unused")
+        var folds: [Int] = []
+        let outcome = try CrossValidationRun(
+            options: options, source: source, images: images,
+            patients: database.patientIdentifiers(ofImages: images.map(\.id)),
+            settings: .init(folds: 2, ensemble: false, thresholdRule: .youden, bootstrap: BootstrapOptions(resamples: 20)),
+            output: output, thoraxVersion: "test"
+        ).run { fold, _ in if folds.last != fold { folds.append(fold) } }
+        XCTAssertEqual(folds, [1, 2, 3], "two folds, then the model on every film")
+        XCTAssertEqual(outcome.outOfFold.count, 8)
+        let model = try ChestModel.load(directory: output.appendingPathComponent(TrainingRun.modelFolder))
+        XCTAssertEqual(model.members.count, 1)
+        XCTAssertEqual(model.card.training?.trainImages, 8)
+        let cv = try XCTUnwrap(model.card.crossValidation)
+        XCTAssertFalse(cv.ensemble)
+        XCTAssertEqual(cv.thresholdRule, .youden)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent("all/metrics.json").path))
+        XCTAssertTrue(model.card.summary.contains("one model, 2-fold cross-validation on 8 films"), model.card.summary)
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Pipeline
+import TestSupport
+import XCTest
+
+/// `thorax train --folds`: its flags checked together before any work, and the output stride
+/// named where the architecture lacks it.
+final class TrainFoldsCommandTests: XCTestCase {
+    /// Two folds of the 6 bundled train_val samples, kept as an ensemble: the folds and the
+    /// out-of-fold table printed, the probabilities stored, and `eval --stored` scoring them.
+    func testTwoFoldsAreTrainedStoredAndScoredAgain() throws {
+        let directory = try SharedData.temporaryDirectory("train-folds")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (database, _) = try BenchmarkCommandFixture.makeDatabase(in: directory)
+        let output = directory.appendingPathComponent("cv")
+        let result = try ForwardCommandTests.run(["train", "--database", database, "--split", "official", "--train-part", "train_val",
+                                                  "--folds", "2", "--ensemble", "--commit", "abc", "--epochs", "1"]
+                                                 + TrainCommandTests.tinyRun + ["--output", output.path])
+        XCTAssertEqual(result.status, 0, result.error)
+        let lines = result.output.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("fold ") }.count, 2, result.output)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("out of fold, 2 folds") }, result.output)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("findings marked present (out of fold): ") }, result.output)
+        XCTAssertTrue(result.output.contains("an ensemble of 2 fold models, 2-fold cross-validation on 6 films"), result.output)
+        let stored = try XCTUnwrap(result.error.range(of: #"as model [0-9]+ "#, options: .regularExpression).map {
+            String(result.error[$0].dropFirst("as model ".count).dropLast())
+        }, result.error)
+        XCTAssertTrue(result.error.contains("stored 84 probabilities of 6 images"), result.error)
+        XCTAssertEqual(try ModelCard.read(directory: output.appendingPathComponent("model")).crossValidation?.commit, "abc")
+
+        let eval = try ForwardCommandTests.run(["eval", "--database", database, "--split", "official:train_val", "--stored", stored,
+                                                "--resamples", "50"])
+        XCTAssertEqual(eval.status, 0, eval.error)
+        XCTAssertTrue(eval.output.contains(", 6 evaluated"), eval.output)
+        let missing = try ForwardCommandTests.run(["eval", "--database", database, "--split", "official:train_val", "--stored", "999"])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.error.contains("has no model with id 999"), missing.error)
+    }
+
+    func testFoldFlagsAreCheckedTogether() throws {
+        let ensemble = try ForwardCommandTests.run(["train", "--database", "none.sqlite", "--ensemble", "--output", "x"])
+        XCTAssertEqual(ensemble.status, 64)
+        XCTAssertTrue(ensemble.error.contains("--ensemble, --threshold-rule and --commit apply to a cross-validated run: give --folds K"),
+                      ensemble.error)
+        let one = try ForwardCommandTests.run(["train", "--database", "none.sqlite", "--folds", "1", "--output", "x"])
+        XCTAssertEqual(one.status, 64)
+        XCTAssertTrue(one.error.contains("--folds must be at least 2, got 1"), one.error)
+        let resume = try ForwardCommandTests.run(["train", "--folds", "3", "--resume", "--output", "x"])
+        XCTAssertEqual(resume.status, 64)
+        XCTAssertTrue(resume.error.contains("--folds trains new runs; it cannot --resume"), resume.error)
+        let validation = try ForwardCommandTests.run(["train", "--folds", "3", "--validation-part", "v", "--output", "x"])
+        XCTAssertEqual(validation.status, 64)
+        XCTAssertTrue(validation.error.contains("leave out --validation-part"), validation.error)
+        let rule = try ForwardCommandTests.run(["train", "--folds", "3", "--threshold-rule", "median", "--output", "x"])
+        XCTAssertNotEqual(rule.status, 0)
+        XCTAssertTrue(rule.error.contains("'max-f1'"), rule.error)
+    }
+
+    func testOutputStrideIsNamedWhereTheArchitectureLacksIt() throws {
+        let stride = try ForwardCommandTests.run(["train", "--database", "none.sqlite", "--arch", "resnet18",
+                                                  "--output-stride", "16", "--output", "x"])
+        XCTAssertEqual(stride.status, 64)
+        XCTAssertTrue(stride.error.contains("--output-stride 16 is not available for resnet18"), stride.error)
+        let eight = try ForwardCommandTests.run(["train", "--output-stride", "8", "--output", "x"])
+        XCTAssertNotEqual(eight.status, 0)
+        XCTAssertTrue(eight.error.contains("--output-stride"), eight.error)
+    }
+
+    func testEvalStoredRefusesStoringAgain() throws {
+        let result = try ForwardCommandTests.run(["eval", "--split", "official:train_val", "--stored", "1", "--store-predictions"])
+        XCTAssertEqual(result.status, 64)
+        XCTAssertTrue(result.error.contains("leave out --store-predictions"), result.error)
+    }
+}
