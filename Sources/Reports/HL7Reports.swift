@@ -44,7 +44,7 @@ enum HL7Reports {
         var results: [Result<Report, ReportReadError>] = []
         if !stray.isEmpty || messages.isEmpty {
             results.append(.failure(ReportReadError(source: source, message: messages.isEmpty
-                ? "no HL7 v2 message (no MSH segment)" : "message 1: text before the first MSH segment")))
+                ? "no HL7 v2 message (no MSH segment)" : "\(stray.count) segment\(stray.count == 1 ? "" : "s") before the first MSH segment, in no message")))
             if messages.isEmpty { return results }
         }
         for (index, message) in messages.enumerated() {
