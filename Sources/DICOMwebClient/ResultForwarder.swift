@@ -33,6 +33,12 @@ public struct ForwardResult: Sendable, Equatable {
     public var failed: [String]
     /// How many requests were made.
     public var attempts: Int
+
+    public init(stored: [String], failed: [String], attempts: Int) {
+        self.stored = stored
+        self.failed = failed
+        self.attempts = attempts
+    }
 }
 
 /// Sends the results of stored instances (their SR and Secondary Captures) on to a PACS over

@@ -13,14 +13,14 @@ final class STOWClientTests: XCTestCase {
     ]
     static let quick = ForwardingPolicy(attempts: 3, firstDelay: .milliseconds(20))
 
-    func forwarder(_ base: String, policy: ForwardingPolicy = quick, log: RecordingLogHandler = RecordingLogHandler()) throws -> ResultForwarder {
+    static func forwarder(_ base: String, policy: ForwardingPolicy = quick, log: RecordingLogHandler = RecordingLogHandler()) throws -> ResultForwarder {
         ResultForwarder(client: try STOWClient(baseURL: base), policy: policy, logger: Logger(label: "test") { _ in log })
     }
 
     func testStoresInstancesInOneMultipartRequest() async throws {
         let server = FixtureSTOWServer()
         try await server.run { base in
-            let result = try await self.forwarder(base).forward(Self.instances)
+            let result = try await Self.forwarder(base).forward(Self.instances)
             XCTAssertEqual(result, ForwardResult(stored: Self.instances.map(\.sopInstanceUID), failed: [], attempts: 1))
         }
         let received = await server.received
@@ -35,7 +35,7 @@ final class STOWClientTests: XCTestCase {
     func testTransientFailuresAreTriedAgain() async throws {
         let server = FixtureSTOWServer(statuses: [503, 429])
         try await server.run { base in
-            let result = try await self.forwarder(base).forward(Self.instances)
+            let result = try await Self.forwarder(base).forward(Self.instances)
             XCTAssertEqual(result.attempts, 3)
             XCTAssertEqual(result.stored, Self.instances.map(\.sopInstanceUID))
         }
@@ -48,7 +48,7 @@ final class STOWClientTests: XCTestCase {
         let server = FixtureSTOWServer(statuses: [500, 502, 503, 504])
         let log = RecordingLogHandler()
         try await server.run { base in
-            let result = try await self.forwarder(base, log: log).forward(Self.instances)
+            let result = try await Self.forwarder(base, log: log).forward(Self.instances)
             XCTAssertEqual(result, ForwardResult(stored: [], failed: Self.instances.map(\.sopInstanceUID), attempts: 3))
         }
         let received = await server.received.count
@@ -62,7 +62,7 @@ final class STOWClientTests: XCTestCase {
         for status in [400, 401, 409, 415] {
             let server = FixtureSTOWServer(statuses: [status])
             try await server.run { base in
-                let result = try await self.forwarder(base).forward(Self.instances)
+                let result = try await Self.forwarder(base).forward(Self.instances)
                 XCTAssertEqual(result.attempts, 1, "HTTP \(status)")
                 XCTAssertEqual(result.failed, Self.instances.map(\.sopInstanceUID))
             }
@@ -75,7 +75,7 @@ final class STOWClientTests: XCTestCase {
         let server = FixtureSTOWServer(statuses: [202], failing: [Self.instances[1].sopInstanceUID])
         let log = RecordingLogHandler()
         try await server.run { base in
-            let result = try await self.forwarder(base, log: log).forward(Self.instances)
+            let result = try await Self.forwarder(base, log: log).forward(Self.instances)
             XCTAssertEqual(result, ForwardResult(stored: [Self.instances[0].sopInstanceUID],
                                                  failed: [Self.instances[1].sopInstanceUID], attempts: 1))
         }
@@ -85,14 +85,14 @@ final class STOWClientTests: XCTestCase {
     func testNoAnswerIsTransient() async throws {
         // Port 1 (tcpmux): nothing listens there on a test machine, so the connection is refused.
         let base = "http://127.0.0.1:1/dicom-web"
-        let result = try await forwarder(base, policy: ForwardingPolicy(attempts: 2, firstDelay: .milliseconds(10))).forward(Self.instances)
+        let result = try await Self.forwarder(base, policy: ForwardingPolicy(attempts: 2, firstDelay: .milliseconds(10))).forward(Self.instances)
         XCTAssertEqual(result, ForwardResult(stored: [], failed: Self.instances.map(\.sopInstanceUID), attempts: 2))
     }
 
     func testSubmittedForwardsFinishBeforeDrainReturns() async throws {
         let server = FixtureSTOWServer(statuses: [503])
         try await server.run { base in
-            let forwarder = try self.forwarder(base)
+            let forwarder = try Self.forwarder(base)
             await forwarder.submit(Self.instances)
             await forwarder.submit([Self.instances[0]])
             await forwarder.submit([])

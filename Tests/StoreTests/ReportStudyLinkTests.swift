@@ -21,6 +21,18 @@ final class ReportStudyLinkTests: XCTestCase {
         }
     }
 
+    /// A source instance of `study` under `patient` (accession number "A-<study>").
+    func record(patient: String = "P1", study: String = "2.25.10", series: String = "2.25.11", sop: String = "2.25.12") -> DICOMInstanceRecord {
+        DICOMInstanceRecord(
+            patient: .init(identifier: patient, name: "Doe^Jane", birthDate: "19610203", sex: "F"),
+            study: .init(uid: study, date: "20200115", time: "093000", accessionNumber: "A-\(study)", studyID: "S1",
+                         referringPhysician: nil, description: "Chest"),
+            series: .init(uid: series, modality: "DX", number: 3, description: nil),
+            sopInstanceUID: sop, sopClassUID: "1.2.840.10008.5.1.4.1.1.1.1", instanceNumber: 1,
+            transferSyntax: "1.2.840.10008.1.2.1", rows: 48, columns: 64, frames: 1, bitsAllocated: 8,
+            path: "/data/instances/\(sop).dcm", fileSize: 100, contentHash: "hash-\(sop)")
+    }
+
     func report(_ id: String, uid: String? = nil, accession: String? = nil) -> Result<Report, ReportReadError> {
         .success(Report(id: id, sections: [ReportSection(name: "IMPRESSION", text: "Small left pleural effusion.")],
                         source: ReportSource(path: "\(id).hl7"),
@@ -29,9 +41,8 @@ final class ReportStudyLinkTests: XCTestCase {
 
     func testReportsAreLinkedByStudyUIDOrAccessionNumber() throws {
         let database = try ThoraxDatabase()
-        let filing = DICOMFilingTests()
-        try database.fileDICOMInstances(source: filing.record(), image: nil, results: []) {}
-        try database.fileDICOMInstances(source: filing.record(patient: "P2", study: "2.25.20", series: "2.25.21", sop: "2.25.22"),
+        try database.fileDICOMInstances(source: record(), image: nil, results: []) {}
+        try database.fileDICOMInstances(source: record(patient: "P2", study: "2.25.20", series: "2.25.21", sop: "2.25.22"),
                                          image: nil, results: []) {}
         let labeler = try ReportLabeler()
         let summary = try database.importReports([
@@ -49,7 +60,7 @@ final class ReportStudyLinkTests: XCTestCase {
         ])
 
         // The study arrives later: importing the same report again links it (an update).
-        try database.fileDICOMInstances(source: filing.record(patient: "P3", study: "2.25.99", series: "2.25.91", sop: "2.25.92"),
+        try database.fileDICOMInstances(source: record(patient: "P3", study: "2.25.99", series: "2.25.91", sop: "2.25.92"),
                                          image: nil, results: []) {}
         let again = try database.importReports([report("unknown-study", uid: "2.25.99", accession: "A-none"), report("no-study")],
                                                source: "hospital", labeler: labeler)
@@ -60,10 +71,9 @@ final class ReportStudyLinkTests: XCTestCase {
 
     func testAnAccessionNumberTwoStudiesShareLinksNeither() throws {
         let database = try ThoraxDatabase()
-        let filing = DICOMFilingTests()
-        var first = filing.record(patient: "P1", study: "2.25.30", series: "2.25.31", sop: "2.25.32")
+        var first = record(patient: "P1", study: "2.25.30", series: "2.25.31", sop: "2.25.32")
         first.study.accessionNumber = "SHARED"
-        var second = filing.record(patient: "P2", study: "2.25.40", series: "2.25.41", sop: "2.25.42")
+        var second = record(patient: "P2", study: "2.25.40", series: "2.25.41", sop: "2.25.42")
         second.study.accessionNumber = "SHARED"
         try database.fileDICOMInstances(source: first, image: nil, results: []) {}
         try database.fileDICOMInstances(source: second, image: nil, results: []) {}
