@@ -44,8 +44,12 @@ struct DbImportDICOMwebCommand: AsyncParsableCommand {
     @Option(help: "Where retrieved files go (default: thorax-data beside the database).")
     var dataDirectory: String?
 
+    @Option(help: "How long, in seconds, one request may take (a server that does not answer fails after it).")
+    var timeout = 120
+
     func validate() throws {
         do { _ = try DICOMwebReader(baseURL: url) } catch { throw ValidationError("\(error)") }
+        guard timeout >= 1 else { throw ValidationError("--timeout must be at least 1 second, got \(timeout)") }
         if let since, Self.studyDate(since) == nil {
             throw ValidationError("--since \(since): not a date (YYYY-MM-DD or YYYYMMDD)")
         }
@@ -77,7 +81,7 @@ struct DbImportDICOMwebCommand: AsyncParsableCommand {
 
     func run() async throws {
         try options.check()
-        let reader = try DICOMwebReader(baseURL: url)
+        let reader = try DICOMwebReader(baseURL: url, timeout: .seconds(Int64(timeout)))
         let folder = URL(fileURLWithPath: dataDirectory
             ?? URL(fileURLWithPath: options.database).deletingLastPathComponent().appendingPathComponent("thorax-data").path)
             .appendingPathComponent("imported", isDirectory: true).standardizedFileURL

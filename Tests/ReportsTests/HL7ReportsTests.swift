@@ -60,7 +60,7 @@ final class HL7ReportsTests: XCTestCase {
 
     func testBatchesAndLineEndings() {
         let batch = "FHS|^~\\&\nBHS|^~\\&\n" + Self.message(control: "A").replacingOccurrences(of: "\r", with: "\r\n") + "\n"
-            + Self.message(control: "B", obr: "OBR|1|PL-2|F-2||||||||||||||||ACC-2") + "\nBTS|2\nFTS|1\n"
+            + Self.message(control: "B", obr: "OBR|1|PL-2|F-2|" + String(repeating: "|", count: 14) + "ACC-2") + "\nBTS|2\nFTS|1\n"
         let (reports, errors) = parse(batch)
         XCTAssertEqual(errors, [])
         XCTAssertEqual(reports.map(\.id), ["ACC-42", "ACC-2"])

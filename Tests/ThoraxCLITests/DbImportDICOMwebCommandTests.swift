@@ -76,7 +76,7 @@ final class DbImportDICOMwebCommandTests: XCTestCase {
         XCTAssertNotEqual(badDate.status, 0)
         XCTAssertTrue(badDate.standardError.contains("--since 2024-13-01: not a date"), badDate.standardError)
         // Port 1: nothing listens there, so the connection is refused.
-        let closed = try runThorax(["db", "import-dicomweb", "http://127.0.0.1:1/dicom-web", "--patient", "SECRET-ID",
+        let closed = try runThorax(["db", "import-dicomweb", "http://127.0.0.1:1/dicom-web", "--patient", "SECRET-ID", "--timeout", "2",
                                     "--database", database], in: directory)
         XCTAssertNotEqual(closed.status, 0)
         XCTAssertTrue(closed.standardError.contains("GET http://127.0.0.1:1/dicom-web/studies: no answer"), closed.standardError)
