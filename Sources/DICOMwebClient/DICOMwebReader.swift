@@ -68,7 +68,9 @@ public struct DICOMwebReader: Sendable {
                                                         limit: maximumInstanceBytes + (1 << 20))
         guard status == 200 else { throw DICOMwebClientError.status(status, method: "GET", url: url) }
         do {
-            var parser = try MultipartParser(contentType: contentType, limits: .init(maximumPartBytes: maximumInstanceBytes))
+            // Boundaries longer than RFC 2046's 70 characters are taken: Orthanc writes 73.
+            var parser = try MultipartParser(contentType: contentType,
+                                             limits: .init(maximumPartBytes: maximumInstanceBytes, maximumBoundaryCharacters: 200))
             let parts = try parser.append(body) + parser.finish()
             guard let first = parts.first else { throw DICOMwebClientError("GET \(url): the answer holds no instance", isTransient: false) }
             return first.body
