@@ -9,7 +9,7 @@ import XCTest
 /// and sends its SR and Secondary Captures back (`--forward-results`). Checked through Orthanc's
 /// REST API and Thorax's database: every result Thorax made is in the source's study in Orthanc,
 /// nothing else arrived, and each carries the study's identifiers as the modality sent them.
-/// Takes about a minute (Orthanc's StableAge of 2 s, three predictions with figures).
+/// Takes about 30 s on two cores (Orthanc's StableAge of 2 s, three predictions with figures).
 final class PACSWorkflowTests: XCTestCase {
     static let comprehensiveSR = "1.2.840.10008.5.1.4.1.1.88.33"
     static let secondaryCapture = "1.2.840.10008.5.1.4.1.1.7"
@@ -68,18 +68,17 @@ final class PACSWorkflowTests: XCTestCase {
                            Set(results.compactMap { $0["sop_instance_uid"] as? String }), uid)
             XCTAssertEqual(stored.filter { $0.derivedFrom == nil }.map(\.sopInstanceUID), [try XCTUnwrap(source["sop_instance_uid"] as? String)])
 
-            // Privacy: each result carries the study's identifiers as received, and no other.
-            let sourceIdentity = try XCTUnwrap(source["identity"] as? [String: Any])
-            XCTAssertNotNil(sourceIdentity["PatientID"] as? String)
+            // Privacy: each result carries the study's identifiers as received, and no other
+            // (a type 2 attribute the source lacks is present but empty).
+            func values(_ instance: [String: Any]) throws -> [String: String] {
+                try XCTUnwrap(instance["identity"] as? [String: Any]).compactMapValues { value in
+                    (value as? String).flatMap { $0.isEmpty ? nil : $0 }
+                }
+            }
+            let sourceIdentity = try values(source)
+            XCTAssertNotNil(sourceIdentity["PatientID"])
             for result in results {
-                let identity = try XCTUnwrap(result["identity"] as? [String: Any])
-                for key in ["PatientID", "PatientName", "StudyInstanceUID"] {
-                    XCTAssertEqual(identity[key] as? String, sourceIdentity[key] as? String, "\(key) of a result in \(uid)")
-                }
-                for (key, value) in identity {
-                    guard let value = value as? String else { continue }
-                    XCTAssertEqual(value, sourceIdentity[key] as? String, "\(key) of a result in \(uid)")
-                }
+                XCTAssertEqual(try values(result), sourceIdentity, "the identifiers of a result in \(uid)")
             }
         }
         let thorax = try XCTUnwrap(summary["thorax"] as? [String: Int])
