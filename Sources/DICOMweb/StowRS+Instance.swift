@@ -1,6 +1,7 @@
 import DICOMResults
 import DICOMwebClient
 import Dispatch
+import Evaluation
 import Foundation
 import Imaging
 import Store
@@ -53,8 +54,9 @@ extension DICOMwebRoutes {
                 throw InstanceFailure(.cannotUnderstand, error.reason)
             }
             let results: [EncodedResult]
+            let prediction: Prediction
             do {
-                let prediction = try await predictor.predict(image)
+                prediction = try await predictor.predict(image)
                 let maker = ResultInstances(
                     source: SourceImage(metadata, sopClassUID: identity.sopClassUID, sopInstanceUID: identity.sopInstanceUID,
                                         studyUID: identity.studyUID, seriesUID: identity.seriesUID),
@@ -65,6 +67,7 @@ extension DICOMwebRoutes {
                 throw InstanceFailure(.processingFailure, "prediction or results failed: \(Self.describe(error))")
             }
             try fileInstance(data, hash: hash, metadata: metadata, identity: identity, results: results)
+            recordProbabilities(prediction, sopInstanceUID: identity.sopInstanceUID)
             outcome.results = results.count
             logger.info("instance stored", metadata: ["sop": "\(identity.sopInstanceUID)", "results": "\(results.count)"])
             // Only results just filed go on: they carry the source's identifiers as received and nothing else.

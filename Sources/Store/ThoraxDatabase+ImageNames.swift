@@ -10,3 +10,10 @@ extension ThoraxDatabase {
         }
     }
 }
+
+extension ThoraxDatabase {
+    /// The id of the image named `name`, or nil.
+    public func imageID(named name: String) throws -> Int64? {
+        try queue.read { db in try Int64.fetchOne(db, sql: "SELECT id FROM images WHERE name = ?", arguments: [name]) }
+    }
+}

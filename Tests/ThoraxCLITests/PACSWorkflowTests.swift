@@ -85,5 +85,6 @@ final class PACSWorkflowTests: XCTestCase {
         XCTAssertEqual(thorax["studies"], 3)
         XCTAssertEqual(thorax["images stored"], 3)
         XCTAssertEqual(thorax["results made"], 3 + figures, "a report per image and its figures")
+        XCTAssertEqual(thorax["predictions"], 3 * 14, "each image's probabilities of the 14 classes")
     }
 }
