@@ -25,6 +25,10 @@ struct ServeCommand: AsyncParsableCommand {
         With --token-file, every request except /v2/health/live and /v2/health/ready needs \
         "Authorization: Bearer <token>" (the file's first line).
 
+        With --forward-results URL (a PACS's DICOMweb root, e.g. Orthanc's), each stored \
+        instance's SR and Secondary Captures are sent to URL/studies over STOW-RS, tried up \
+        to --forward-attempts times in all while it gives no answer or a 408, 429 or 5xx.
+
         Endpoints:
           GET  /v2, /v2/health/live, /v2/health/ready
           GET  /v2/models/NAME[/versions/V][/ready]
