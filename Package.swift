@@ -171,12 +171,15 @@ if ProcessInfo.processInfo.environment["THORAX_FUZZ"] != nil {
 // DICOMResults (Part 10 writer, TID 1500 SR, Secondary Capture) -> Imaging; Multipart (RFC 2387
 // bodies, pure Swift); Service (Open Inference Protocol v2 and the plain image endpoint on
 // Hummingbird 2, over Pipeline's chest model; Prometheus metrics); DICOMweb (STOW-RS, QIDO-RS,
-// WADO-RS and the results as DICOM) -> Service, Store, Pipeline, DICOMResults, Multipart. The
+// WADO-RS and the results as DICOM) -> Service, Store, Pipeline, DICOMResults, Multipart,
+// DICOMwebClient (STOW-RS to a PACS: results sent on; AsyncHTTPClient) -> Multipart. The
 // thorax CLI's `serve` command runs them.
 package.dependencies += [
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+    .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
 ]
 package.targets += [
     .target(name: "DICOMResults", dependencies: ["Imaging"], swiftSettings: [.swiftLanguageMode(.v6)]),
@@ -202,8 +205,17 @@ package.targets += [
         .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
     ], exclude: ["Scripts"], swiftSettings: [.swiftLanguageMode(.v6)]),
+    // A DICOMweb client (STOW-RS; AsyncHTTPClient): Thorax sending its results on to a PACS.
+    .target(name: "DICOMwebClient", dependencies: [
+        "Multipart", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+    ], swiftSettings: [.swiftLanguageMode(.v6)]),
+    .testTarget(name: "DICOMwebClientTests", dependencies: [
+        "DICOMwebClient", "Multipart", .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+    ], swiftSettings: [.swiftLanguageMode(.v6)]),
     .target(name: "DICOMweb", dependencies: [
-        "Service", "Store", "Pipeline", "DICOMResults", "Multipart", "Imaging", "Evaluation", "Reporting",
+        "Service", "Store", "Pipeline", "DICOMResults", "Multipart", "Imaging", "Evaluation", "Reporting", "DICOMwebClient",
         .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
     ], swiftSettings: [.swiftLanguageMode(.v6)]),
     .testTarget(name: "DICOMwebTests", dependencies: [
@@ -231,7 +243,7 @@ package.targets += [
 // `thorax serve` runs the service.
 if let thorax = package.targets.first(where: { $0.name == "thorax" }) {
     thorax.dependencies += [
-        "Service", "DICOMweb", "Viewer",
+        "Service", "DICOMweb", "Viewer", "DICOMwebClient",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
     ]

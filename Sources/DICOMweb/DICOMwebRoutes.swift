@@ -1,4 +1,5 @@
 import DICOMResults
+import DICOMwebClient
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -17,6 +18,8 @@ public struct DICOMwebRoutes: Sendable {
     let options: DICOMwebOptions
     let files: InstanceFiles
     let logger: Logger
+    /// Where each stored instance's results are sent on (a PACS's STOW-RS), when anywhere.
+    let forwarder: ResultForwarder?
 
     /// The path every route starts with.
     public static let prefix = "/dicom-web"
@@ -34,12 +37,15 @@ public struct DICOMwebRoutes: Sendable {
     ///   - database: where instances are filed (patients, studies, series, instances, images).
     ///   - predictor: the model stored images are predicted with.
     ///   - options: the data directory and the service's settings.
+    ///   - forwarder: sends each newly stored instance's results (SR, Secondary Captures) on
+    ///     over STOW-RS after they are filed; nil keeps them here only.
     /// - Throws: the file system's error when the data directory cannot be created.
     public static func register<Context: RequestContext>(on router: Router<Context>, database: ThoraxDatabase,
                                                          predictor: any InstancePredictor, options: DICOMwebOptions,
-                                                         logger: Logger) throws {
+                                                         logger: Logger, forwarder: ResultForwarder? = nil) throws {
         let routes = DICOMwebRoutes(database: database, predictor: predictor, options: options,
-                                    files: try InstanceFiles(dataDirectory: options.dataDirectory), logger: logger)
+                                    files: try InstanceFiles(dataDirectory: options.dataDirectory), logger: logger,
+                                    forwarder: forwarder)
         routes.add(to: router)
     }
 

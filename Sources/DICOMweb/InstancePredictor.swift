@@ -15,6 +15,14 @@ public protocol InstancePredictor: Sendable {
     /// The prediction for `image` (any size): probability, threshold and presence per class,
     /// and each class's heatmap. Throws what the model throws; the instance then fails alone.
     func predict(_ image: GrayscaleImage) async throws -> Prediction
+
+    /// The model as the database registers it, for recording each stored image's
+    /// probabilities; nil (the default) records none.
+    var modelRecord: ModelRecord? { get }
+}
+
+extension InstancePredictor {
+    public var modelRecord: ModelRecord? { nil }
 }
 
 /// A `ChestModel` as an `InstancePredictor`: predictions run one at a time on a queue of their
@@ -25,22 +33,26 @@ public final class ChestModelPredictor: InstancePredictor, @unchecked Sendable {
     private let model: ChestModel
     private let queue = DispatchQueue(label: "thorax.dicomweb.predictor")
     public let algorithm: AlgorithmIdentity
+    /// The model's database registration (its weights' SHA-256, card, classes, thresholds).
+    public let modelRecord: ModelRecord?
 
-    public init(model: ChestModel, algorithm: AlgorithmIdentity) {
+    public init(model: ChestModel, algorithm: AlgorithmIdentity, modelRecord: ModelRecord? = nil) {
         self.model = model
         self.algorithm = algorithm
+        self.modelRecord = modelRecord
     }
 
     /// Loads the model directory `directory` (as `ChestModel.load(directory:)`); the algorithm
     /// is named `thorax-<architecture>` at the card's Thorax version, and its device UID is
-    /// made from the SHA-256 of the weights, so that one model's reports share it.
+    /// made from the SHA-256 of the weights, so that one model's reports share it; stored
+    /// images' probabilities are recorded under the model as `ModelRecord.read` registers it.
     /// - Throws: what loading the model or reading its weights throws.
     public convenience init(directory: URL) throws {
         let model = try ChestModel.load(directory: directory)
         let weights = directory.appendingPathComponent(ChestModel.weightsFileName).path
         let algorithm = AlgorithmIdentity(name: "thorax-\(model.card.architecture.rawValue)", version: model.card.thoraxVersion,
                                           deviceUID: Self.deviceUID(weightsHash: try contentHash(of: weights)))
-        self.init(model: model, algorithm: algorithm)
+        self.init(model: model, algorithm: algorithm, modelRecord: try ModelRecord.read(directory: directory))
     }
 
     /// A 2.25 UID from the first 128 bits of the weights' SHA-256 (64 hex digits).

@@ -1,5 +1,7 @@
 import DICOMResults
+import DICOMwebClient
 import Dispatch
+import Evaluation
 import Foundation
 import Imaging
 import Store
@@ -12,7 +14,7 @@ extension DICOMwebRoutes {
     /// every file under a temporary name (A700), then file them all in one transaction that
     /// moves the files into place (A900 for a conflict with what is stored). Whatever fails
     /// leaves no row and no file behind. An instance stored before with the same bytes is a
-    /// success that changes nothing; other bytes under a stored UID are refused (0111). The
+    /// success that changes nothing (and sends nothing on); other bytes under a stored UID are refused (0111). The
     /// response and the log repeat only values that are valid UIDs: anything else in a UID
     /// attribute may be any text, a name among them.
     func storeInstance(_ bytes: [UInt8], part: Int, study: String?) async -> InstanceOutcome {
@@ -52,8 +54,9 @@ extension DICOMwebRoutes {
                 throw InstanceFailure(.cannotUnderstand, error.reason)
             }
             let results: [EncodedResult]
+            let prediction: Prediction
             do {
-                let prediction = try await predictor.predict(image)
+                prediction = try await predictor.predict(image)
                 let maker = ResultInstances(
                     source: SourceImage(metadata, sopClassUID: identity.sopClassUID, sopInstanceUID: identity.sopInstanceUID,
                                         studyUID: identity.studyUID, seriesUID: identity.seriesUID),
@@ -64,8 +67,11 @@ extension DICOMwebRoutes {
                 throw InstanceFailure(.processingFailure, "prediction or results failed: \(Self.describe(error))")
             }
             try fileInstance(data, hash: hash, metadata: metadata, identity: identity, results: results)
+            recordProbabilities(prediction, sopInstanceUID: identity.sopInstanceUID)
             outcome.results = results.count
             logger.info("instance stored", metadata: ["sop": "\(identity.sopInstanceUID)", "results": "\(results.count)"])
+            // Only results just filed go on: they carry the source's identifiers as received and nothing else.
+            await forwarder?.submit(results.map { ForwardedInstance(sopInstanceUID: $0.sopInstanceUID, bytes: [UInt8]($0.bytes)) })
         } catch let failure as InstanceFailure {
             outcome.failure = failure
             logger.warning("instance not stored", metadata: [

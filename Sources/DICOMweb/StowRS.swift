@@ -16,8 +16,9 @@ extension DICOMwebRoutes {
         try Self.checkStoreMediaType(contentType)
         var parser: MultipartParser
         do {
+            // Boundaries longer than RFC 2046's 70 characters are taken: Orthanc's client sends 73.
             parser = try MultipartParser(contentType: contentType,
-                                         limits: .init(maximumPartBytes: options.maximumBodyBytes))
+                                         limits: .init(maximumPartBytes: options.maximumBodyBytes, maximumBoundaryCharacters: 200))
         } catch let error as MultipartError {
             throw ServiceError.badRequest("\(error)")
         }

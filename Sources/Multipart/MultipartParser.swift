@@ -13,11 +13,17 @@ public struct MultipartParser: Sendable {
         /// Most bytes of one part's header block.
         public var maximumHeaderBytes: Int
         public var maximumParts: Int
+        /// Most characters of the boundary: RFC 2046's 70 by default. Peers exceed it (Orthanc
+        /// 1.10's DICOMweb client sends 73: two UUIDs joined by a dash), so a server that takes
+        /// their bodies raises it; the other boundary rules stay.
+        public var maximumBoundaryCharacters: Int
 
-        public init(maximumPartBytes: Int = 1 << 30, maximumHeaderBytes: Int = 16 << 10, maximumParts: Int = 10_000) {
+        public init(maximumPartBytes: Int = 1 << 30, maximumHeaderBytes: Int = 16 << 10, maximumParts: Int = 10_000,
+                    maximumBoundaryCharacters: Int = 70) {
             self.maximumPartBytes = maximumPartBytes
             self.maximumHeaderBytes = maximumHeaderBytes
             self.maximumParts = maximumParts
+            self.maximumBoundaryCharacters = maximumBoundaryCharacters
         }
     }
 
@@ -54,7 +60,9 @@ public struct MultipartParser: Sendable {
     }
 
     public init(boundary: String, requirePartContentType: Bool = false, limits: Limits = Limits()) throws {
-        if let problem = Boundary.problem(with: boundary) { throw MultipartError.invalidBoundary(boundary, reason: problem) }
+        if let problem = Boundary.problem(with: boundary, maximumLength: limits.maximumBoundaryCharacters) {
+            throw MultipartError.invalidBoundary(boundary, reason: problem)
+        }
         self.boundary = boundary
         self.requirePartContentType = requirePartContentType
         self.limits = limits

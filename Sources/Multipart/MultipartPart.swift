@@ -33,14 +33,17 @@ public struct MultipartPart: Sendable, Equatable {
     public var contentType: String? { header("Content-Type") }
 }
 
-/// The boundary rules of RFC 2046 5.1.1: 1 to 70 characters from `bchars`, not ending in a space.
+/// The boundary rules of RFC 2046 5.1.1: 1 to 70 characters (or the reader's `maximumLength`)
+/// from `bchars`, not ending in a space.
 enum Boundary {
     static let allowed = Set("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'()+_,-./:=? ".unicodeScalars)
 
     /// What is wrong with `boundary`, or nil when it is valid.
-    static func problem(with boundary: String) -> String? {
+    static func problem(with boundary: String, maximumLength: Int = 70) -> String? {
         let scalars = Array(boundary.unicodeScalars)
-        guard (1...70).contains(scalars.count) else { return "it has \(scalars.count) characters, 1 to 70 are allowed" }
+        guard (1...max(1, maximumLength)).contains(scalars.count) else {
+            return "it has \(scalars.count) characters, 1 to \(maximumLength) are allowed"
+        }
         if let bad = scalars.first(where: { !allowed.contains($0) }) { return "character \"\(bad)\" is not allowed" }
         if scalars.last == " " { return "it ends in a space" }
         return nil

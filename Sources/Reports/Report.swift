@@ -7,11 +7,14 @@ public struct Report: Sendable, Equatable {
     public var sections: [ReportSection]
     /// The file the report came from (and the row, for CSV), for error messages and evidence.
     public var source: ReportSource
+    /// The imaging study the report describes, when its format says (DICOM SR, HL7 v2).
+    public var study: StudyReference?
 
-    public init(id: String, sections: [ReportSection], source: ReportSource) {
+    public init(id: String, sections: [ReportSection], source: ReportSource, study: StudyReference? = nil) {
         self.id = id
         self.sections = sections
         self.source = source
+        self.study = study
     }
 
     /// A report from plain text, split at its headings ("FINDINGS:", "IMPRESSION:") if any.
@@ -25,6 +28,18 @@ public struct Report: Sendable, Equatable {
             if let name = section.name { return "\(name): \(section.text)" }
             return section.text
         }.joined(separator: "\n\n")
+    }
+}
+
+/// How a hospital's report names its imaging study: the Study Instance UID, the accession
+/// number (the RIS order's identifier), or both.
+public struct StudyReference: Sendable, Equatable {
+    public var studyInstanceUID: String?
+    public var accessionNumber: String?
+
+    public init(studyInstanceUID: String? = nil, accessionNumber: String? = nil) {
+        self.studyInstanceUID = studyInstanceUID
+        self.accessionNumber = accessionNumber
     }
 }
 

@@ -7,34 +7,47 @@ import Foundation
 /// `<AbstractText Label=…>`; MeSH and other coded fields are never read); `.csv` with a header
 /// holding `id` and `report` columns, or a headerless one-column CSV of report texts (id = data
 /// row number, from 1); anything else is plain text (id = file stem, sections found from their
-/// headings). Directories are walked recursively in name order, reading `.xml`, `.csv` and
-/// `.txt` files and skipping hidden ones (`reportFiles(in:)` lists them and counts the others).
+/// headings); `.hl7` HL7 v2 ORU^R01 messages, one report per message (`HL7Reports`).
+/// Directories are walked recursively in name order, reading `.xml`, `.csv`, `.txt` and `.hl7`
+/// files and skipping hidden ones (`reportFiles(in:)` lists them and counts the others).
 ///
 /// Every problem becomes one `ReportReadError` naming the file (and row) while all other
 /// reports are still read: a missing or unreadable file, a directory holding no report file,
 /// malformed XML, invalid UTF-8, an empty report, a CSV without the needed columns or with a
 /// row of the wrong width.
 public struct ReportReader: Sequence, Sendable {
-    public var paths: [String]
+    /// Reads one file of a format this module does not know (e.g. DICOM SR, which needs a
+    /// DICOM parser): its report, or an error naming it.
+    public typealias FileReader = @Sendable (_ path: String) -> Result<Report, ReportReadError>
 
-    public init(paths: [String]) {
+    public var paths: [String]
+    /// Readers of further formats by lowercase file extension, also searched for in directories.
+    public var additionalFormats: [String: FileReader]
+
+    public init(paths: [String], additionalFormats: [String: FileReader] = [:]) {
         self.paths = paths
+        self.additionalFormats = additionalFormats
     }
 
     public func makeIterator() -> Iterator {
-        Iterator(paths: paths)
+        Iterator(paths: paths, additionalFormats: additionalFormats)
     }
 
     public final class Iterator: IteratorProtocol {
         private var pending: [String]
         private var csv: CSVReportStream?
+        /// The rest of an HL7 file's messages, reversed.
+        private var queued: [Result<Report, ReportReadError>] = []
+        private let additionalFormats: [String: FileReader]
 
-        init(paths: [String]) {
+        init(paths: [String], additionalFormats: [String: FileReader]) {
             pending = paths.reversed()
+            self.additionalFormats = additionalFormats
         }
 
         public func next() -> Result<Report, ReportReadError>? {
             while true {
+                if let result = queued.popLast() { return result }
                 if let stream = csv {
                     if let result = stream.next() { return result }
                     csv = nil
@@ -45,7 +58,7 @@ public struct ReportReader: Sequence, Sendable {
                     return .failure(ReportReadError(source: ReportSource(path: path), message: "no such file or directory"))
                 }
                 if isDirectory.boolValue {
-                    switch ReportReader.reportFiles(in: path) {
+                    switch ReportReader.reportFiles(in: path, additionalExtensions: Array(additionalFormats.keys)) {
                     case .success(let listing) where listing.files.isEmpty:
                         return .failure(ReportReadError(source: ReportSource(path: path), message: listing.describeNoReports()))
                     case .success(let listing):
@@ -55,9 +68,13 @@ public struct ReportReader: Sequence, Sendable {
                     }
                     continue
                 }
-                switch (path as NSString).pathExtension.lowercased() {
+                let fileExtension = (path as NSString).pathExtension.lowercased()
+                if let read = additionalFormats[fileExtension] { return read(path) }
+                switch fileExtension {
                 case "xml":
                     return ReportFormats.readXML(path: path)
+                case "hl7":
+                    queued = HL7Reports.read(path: path).reversed()
                 case "csv":
                     switch CSVReportStream.open(path: path) {
                     case .success(let stream): csv = stream
@@ -73,7 +90,7 @@ public struct ReportReader: Sequence, Sendable {
 
 extension ReportReader {
     /// The file extensions read in directories (lowercase).
-    public static let reportExtensions = ["xml", "csv", "txt"]
+    public static let reportExtensions = ["xml", "csv", "txt", "hl7"]
 
     /// What a directory holds for the reader: its report files, and the files it leaves alone.
     public struct DirectoryListing: Sendable, Equatable {
@@ -85,7 +102,7 @@ extension ReportReader {
         /// Why a directory with no report file gives no report: what was looked for, and what
         /// is there instead (a count and the first file).
         public func describeNoReports() -> String {
-            var text = "no report files (.xml, .csv or .txt) in this folder"
+            var text = "no report files (.xml, .csv, .txt or .hl7) in this folder"
             if let first = others.first {
                 text += "; it holds \(others.count) other file\(others.count == 1 ? "" : "s") (first: \((first as NSString).lastPathComponent))"
             } else {
@@ -98,7 +115,7 @@ extension ReportReader {
     /// The report files under `directory` (recursively, hidden entries skipped, names sorted
     /// at each level, a subfolder's files where its name sorts) and the other files there.
     /// Fails with a `ReportReadError` naming the folder that cannot be listed.
-    public static func reportFiles(in directory: String) -> Result<DirectoryListing, ReportReadError> {
+    public static func reportFiles(in directory: String, additionalExtensions: [String] = []) -> Result<DirectoryListing, ReportReadError> {
         var listing = DirectoryListing()
         func walk(_ folder: String) -> ReportReadError? {
             let children: [String]
@@ -113,7 +130,7 @@ extension ReportReader {
                 guard FileManager.default.fileExists(atPath: child, isDirectory: &isDirectory) else { continue }
                 if isDirectory.boolValue {
                     if let error = walk(child) { return error }
-                } else if reportExtensions.contains((name as NSString).pathExtension.lowercased()) {
+                } else if (reportExtensions + additionalExtensions).contains((name as NSString).pathExtension.lowercased()) {
                     listing.files.append(child)
                 } else {
                     listing.others.append(child)
@@ -139,12 +156,13 @@ extension ReportReader {
 
     /// Expands the directories among `inputs` into their report files (`reportFiles(in:)`),
     /// so that a command can say which files it leaves alone before reading.
-    public static func expand(_ inputs: [String]) -> ExpandedInputs {
+    public static func expand(_ inputs: [String], additionalExtensions: [String] = []) -> ExpandedInputs {
         var expanded = ExpandedInputs()
         for input in inputs {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory), isDirectory.boolValue,
-                  case .success(let listing) = reportFiles(in: input), !listing.files.isEmpty else {
+                  case .success(let listing) = reportFiles(in: input, additionalExtensions: additionalExtensions),
+                  !listing.files.isEmpty else {
                 expanded.paths.append(input)
                 continue
             }

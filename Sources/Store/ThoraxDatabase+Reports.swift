@@ -9,6 +9,9 @@ public struct ReportImportSummary: Equatable, Sendable {
     public var unchanged = 0
     /// Label rows written (for added and updated reports).
     public var labelsWritten = 0
+    /// Reports stored linked to their study (found by the Study Instance UID or accession
+    /// number the report names; a report naming a study not in the database stays unlinked).
+    public var linked = 0
     /// One message per input that could not be read or was a duplicate ("path:line: why").
     public var failures: [String] = []
 }
@@ -86,8 +89,10 @@ extension ThoraxDatabase {
         // A section without a heading is stored under the empty name.
         let sections = report.sections.map { StoredSection(name: $0.name ?? "", text: $0.text) }
         let rows = Self.labelRows(labels)
+        let link = try Self.study(of: report.study, db)
+        if link != nil { summary.linked += 1 }
         let reportID: Int64
-        if let existing = try Row.fetchOne(db, sql: "SELECT id, text, file FROM reports WHERE source = ? AND identifier = ?",
+        if let existing = try Row.fetchOne(db, sql: "SELECT id, text, file, study_id FROM reports WHERE source = ? AND identifier = ?",
                                            arguments: [source, report.id]) {
             reportID = existing[0]
             let storedSections = try Row.fetchAll(db, sql: "SELECT name, text FROM report_sections WHERE report_id = ? ORDER BY position",
@@ -96,17 +101,19 @@ extension ThoraxDatabase {
                 SELECT l.class, l.value, l.evidence FROM labels l JOIN classes c ON c.name = l.class
                 WHERE l.report_id = ? AND l.source = 'labeller' ORDER BY c.position
                 """, arguments: [reportID]).map { StoredReportLabel(finding: $0[0], value: $0[1], evidence: $0[2]) }
-            if existing[1] == text, existing[2] == file, storedSections == sections, storedLabels == rows {
+            let storedStudy: Int64? = existing[3]
+            if existing[1] == text, existing[2] == file, storedSections == sections, storedLabels == rows, storedStudy == link?.study {
                 summary.unchanged += 1
                 return
             }
-            try db.execute(sql: "UPDATE reports SET text = ?, file = ? WHERE id = ?", arguments: [text, file, reportID])
+            try db.execute(sql: "UPDATE reports SET text = ?, file = ?, study_id = ?, patient_id = ? WHERE id = ?",
+                           arguments: [text, file, link?.study, link?.patient, reportID])
             try db.execute(sql: "DELETE FROM report_sections WHERE report_id = ?", arguments: [reportID])
             try db.execute(sql: "DELETE FROM labels WHERE report_id = ? AND source = 'labeller'", arguments: [reportID])
             summary.updated += 1
         } else {
-            try db.execute(sql: "INSERT INTO reports (source, identifier, text, file) VALUES (?, ?, ?, ?)",
-                           arguments: [source, report.id, text, file])
+            try db.execute(sql: "INSERT INTO reports (source, identifier, text, file, study_id, patient_id) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [source, report.id, text, file, link?.study, link?.patient])
             reportID = db.lastInsertedRowID
             summary.added += 1
         }
@@ -119,5 +126,21 @@ extension ThoraxDatabase {
                            arguments: [reportID, row.finding, row.value, row.evidence])
         }
         summary.labelsWritten += rows.count
+    }
+
+    /// The stored study (and its patient) a report names: by Study Instance UID (a DICOM
+    /// study's identifier), else by accession number when exactly one study has it; nil when
+    /// the report names none or the database holds no such study.
+    static func study(of reference: StudyReference?, _ db: Database) throws -> (study: Int64, patient: Int64)? {
+        guard let reference else { return nil }
+        if let uid = reference.studyInstanceUID,
+           let row = try Row.fetchOne(db, sql: "SELECT id, patient_id FROM studies WHERE identifier = ? ORDER BY id LIMIT 1", arguments: [uid]) {
+            return (row[0], row[1])
+        }
+        if let accession = reference.accessionNumber {
+            let rows = try Row.fetchAll(db, sql: "SELECT id, patient_id FROM studies WHERE accession_number = ? LIMIT 2", arguments: [accession])
+            if rows.count == 1 { return (rows[0][0], rows[0][1]) }
+        }
+        return nil
     }
 }

@@ -14,7 +14,7 @@ struct DbCommand: ParsableCommand {
           thorax db stats --json
         """,
         subcommands: [
-            DbImportNIHCommand.self, DbImportDICOMCommand.self, DbImportReportsCommand.self, DbSplitCommand.self, DbStatsCommand.self, DbExportCommand.self,
+            DbImportNIHCommand.self, DbImportDICOMCommand.self, DbImportDICOMwebCommand.self, DbImportReportsCommand.self, DbSplitCommand.self, DbStatsCommand.self, DbExportCommand.self,
             DbBenchLoaderCommand.self,
         ]
     )

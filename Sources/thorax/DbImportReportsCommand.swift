@@ -9,13 +9,17 @@ struct DbImportReportsCommand: ParsableCommand {
         commandName: "import-reports",
         abstract: "Store reports (text by section) and the labels the labeller mines from them.",
         discussion: """
-        Inputs are OpenI XML files, plain-text files, CSV files or directories of them. Each
-        report's labels are stored with source `labeller` and the rule and words that set them
-        as evidence. Inputs that cannot be read, and directories without report files, are
-        named on standard error (the others are stored, and the command exits with status 1);
+        Inputs are OpenI XML files, plain-text files, CSV files, HL7 v2 ORU^R01 messages (.hl7),
+        DICOM SR documents (.dcm: the TEXT items under FINDINGS and IMPRESSION, or all text) or
+        directories of them. A report that names its study (an SR's Study Instance UID and
+        accession number; an HL7 message's accession number, OBR-18 or OBR-3, and ZDS-1) is
+        linked to that study when the database holds it. Each report's labels are stored with
+        source `labeller` and the rule and words that set them as evidence. Inputs that cannot
+        be read (an HL7 message: its position in the file), and directories without report
+        files, are named on standard error (the others are stored, and the command exits with status 1);
         with no report to store, the database is left alone (not created). Files in the
-        directories that are not .xml, .csv or .txt are counted on standard error. Re-importing
-        unchanged reports changes nothing.
+        directories that are not .xml, .csv, .txt, .hl7 or .dcm are counted on standard error.
+        Re-importing unchanged reports changes nothing.
 
         Example:
           thorax db import-reports ~/openi/reports --source openi
@@ -52,11 +56,11 @@ struct DbImportReportsCommand: ParsableCommand {
             throw InputFileError("\(error)")
         }
         try options.check()
-        let expanded = ReportReader.expand(inputs)
+        let expanded = ReportReader.expand(inputs, additionalExtensions: [DICOMReportFormat.fileExtension])
         reportLeftOut(expanded.others)
         // Read up to the first report before touching the database: when no input gives one,
         // the failures are named and the database is neither created nor opened.
-        let reader = ReportReader(paths: expanded.paths).makeIterator()
+        let reader = ReportReader(paths: expanded.paths, additionalFormats: DICOMReportFormat.formats).makeIterator()
         var leading: [Result<Report, ReportReadError>] = []
         while let result = reader.next() {
             leading.append(result)
@@ -78,7 +82,8 @@ struct DbImportReportsCommand: ParsableCommand {
         }
         let stored = summary.read - summary.failures.count
         print("read \(stored) reports: added \(summary.added), updated \(summary.updated), "
-            + "unchanged \(summary.unchanged); wrote \(summary.labelsWritten) labels")
+            + "unchanged \(summary.unchanged); wrote \(summary.labelsWritten) labels"
+            + (summary.linked == 0 ? "" : "; linked \(summary.linked) to their studies"))
         if !summary.failures.isEmpty {
             FileHandle.standardError.write(Data("\(summary.failures.count) inputs could not be stored\n".utf8))
             throw ExitCode(1)

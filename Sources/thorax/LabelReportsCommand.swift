@@ -60,7 +60,7 @@ struct LabelReportsCommand: ParsableCommand {
         } catch {
             throw InputFileError("\(error)")
         }
-        let expanded = ReportReader.expand(inputs)
+        let expanded = ReportReader.expand(inputs, additionalExtensions: [DICOMReportFormat.fileExtension])
         reportLeftOut(expanded.others)
         let sink: LabelSink
         do {
@@ -122,7 +122,7 @@ enum LabelPipeline {
         var workspace = ReportLabeler.Workspace()
         if format == .csv { try sink.writeLine(LabelOutput.csvHeader) }
         // Reading and parsing run on a second thread, a few batches ahead (bounded memory).
-        for batch in ReportReader(paths: inputs).prefetchedBatches() {
+        for batch in ReportReader(paths: inputs, additionalFormats: DICOMReportFormat.formats).prefetchedBatches() {
             for result in batch {
                 switch result {
                 case .success(let report):
@@ -145,6 +145,6 @@ enum LabelPipeline {
 /// not read (the first of them named), so that none is skipped silently; nothing when none.
 func reportLeftOut(_ others: [String]) {
     guard let first = others.first else { return }
-    printWarning("\(others.count) file\(others.count == 1 ? " is" : "s are") not .xml, .csv or .txt and "
+    printWarning("\(others.count) file\(others.count == 1 ? " is" : "s are") not .xml, .csv, .txt, .hl7 or .dcm and "
         + "\(others.count == 1 ? "was" : "were") not read (first: \(first))")
 }

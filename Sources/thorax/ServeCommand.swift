@@ -1,5 +1,6 @@
 import ArgumentParser
 import DICOMweb
+import DICOMwebClient
 import Foundation
 import Hummingbird
 import Logging
@@ -24,6 +25,10 @@ struct ServeCommand: AsyncParsableCommand {
 
         With --token-file, every request except /v2/health/live and /v2/health/ready needs \
         "Authorization: Bearer <token>" (the file's first line).
+
+        With --forward-results URL (a PACS's DICOMweb root, e.g. Orthanc's), each stored \
+        instance's SR and Secondary Captures are sent to URL/studies over STOW-RS, tried up \
+        to --forward-attempts times in all while it gives no answer or a 408, 429 or 5xx.
 
         Endpoints:
           GET  /v2, /v2/health/live, /v2/health/ready
@@ -84,6 +89,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "How many predictions with heatmaps /v1/predict keeps for their figures (least recently used go first).")
     var cachedPredictions = 64
 
+    @Option(help: ArgumentHelp(
+        "A PACS's DICOMweb root (e.g. http://127.0.0.1:8042/dicom-web): each stored instance's SR and Secondary Captures are sent there over STOW-RS.",
+        valueName: "url"))
+    var forwardResults: String?
+
+    @Option(help: "How many times a forward is tried before it is given up (logged by SOP Instance UID).")
+    var forwardAttempts = 4
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535, got \(port)") }
         guard maxBatchSize >= 1 else { throw ValidationError("--max-batch-size must be at least 1, got \(maxBatchSize)") }
@@ -91,6 +104,10 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxBodySize >= 1 else { throw ValidationError("--max-body-size must be at least 1 MiB, got \(maxBodySize)") }
         guard cachedPredictions >= 0 else { throw ValidationError("--cached-predictions must not be negative") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        guard forwardAttempts >= 1 else { throw ValidationError("--forward-attempts must be at least 1, got \(forwardAttempts)") }
+        if let forwardResults {
+            do { _ = try STOWClient(baseURL: forwardResults) } catch { throw ValidationError("--forward-results: \(error)") }
+        }
     }
 
     func run() async throws {
@@ -104,6 +121,9 @@ struct ServeCommand: AsyncParsableCommand {
         let labelToken = try labelTokenFile.map { try Self.readToken($0, option: "--label-token-file") }
 
         let logger = Logger(label: "thorax.serve", factory: { StreamLogHandler.standardError(label: $0) })
+        let forwarder = try forwardResults.map {
+            ResultForwarder(client: try STOWClient(baseURL: $0), policy: ForwardingPolicy(attempts: forwardAttempts), logger: logger)
+        }
         let metrics = ServiceMetrics()
         let repository = ModelRepository()
         let serving = ModelServingOptions(
@@ -120,7 +140,7 @@ struct ServeCommand: AsyncParsableCommand {
         let service = InferenceService(repository: repository, options: options, logger: logger, metrics: metrics, cache: cache,
                                        additionalRoutes: try Self.routeRegistrations(database: store, dataDirectory: dataFolder,
                                                                                      model: served[0], maximumBodyBytes: maxBodySize << 20,
-                                                                                     logger: logger)
+                                                                                     logger: logger, forwarder: forwarder)
                                            + [Self.viewerRegistration(database: store, cache: cache, options: viewer, logger: logger)])
         let host = self.host
         let application = service.application(host: host, port: port) { port in
@@ -128,6 +148,7 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
         }
         try await application.runService()
+        await forwarder?.drain()
         for name in await repository.names {
             if case .ready(let model)? = await repository.state(of: name) { (model as? PipelineInferenceModel)?.shutdown() }
         }
@@ -135,16 +156,19 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// The routes of other modules served beside the inference endpoints: DICOMweb (STOW-RS,
     /// QIDO-RS, WADO-RS under `/dicom-web`), filing instances in `database` and `dataDirectory` and
-    /// predicting stored images with the first `--model`.
+    /// predicting stored images with the first `--model`, and sending their results through
+    /// `forwarder` when given.
     /// - Throws: when the data directory cannot be created or the model cannot be loaded.
     static func routeRegistrations(database: ThoraxDatabase, dataDirectory: URL, model: ServedModel,
-                                   maximumBodyBytes: Int, logger: Logger) throws -> [RouteRegistration] {
+                                   maximumBodyBytes: Int, logger: Logger,
+                                   forwarder: ResultForwarder? = nil) throws -> [RouteRegistration] {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         let predictor = try ChestModelPredictor(directory: model.directory)
         let options = DICOMwebOptions(dataDirectory: dataDirectory, maximumBodyBytes: maximumBodyBytes)
         return [{ router in
             do {
-                try DICOMwebRoutes.register(on: router, database: database, predictor: predictor, options: options, logger: logger)
+                try DICOMwebRoutes.register(on: router, database: database, predictor: predictor, options: options, logger: logger,
+                                            forwarder: forwarder)
             } catch {
                 // The directory exists (made above), so this is a folder that vanished or lost its permissions.
                 logger.error("DICOMweb is not served: \(error)")

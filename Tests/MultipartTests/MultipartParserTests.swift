@@ -93,6 +93,23 @@ final class MultipartParserTests: XCTestCase {
         XCTAssertNoThrow(try MultipartParser(contentType: "multipart/related; boundary=" + String(repeating: "b", count: 70)))
     }
 
+    /// Orthanc 1.10's DICOMweb client writes 73-character boundaries (two UUIDs and a dash): a
+    /// reader that raises the limit parses its bodies; the default still refuses them.
+    func testALongerBoundaryIsTakenWhenTheLimitAllowsIt() throws {
+        let boundary = "bd78b588-85f7-422d-8435-1f439fbe76d2-bd78b588-85f7-422d-8435-1f439fbe76d2"
+        XCTAssertEqual(boundary.count, 73)
+        let contentType = "multipart/related; type=\"application/dicom\"; boundary=\(boundary)"
+        XCTAssertThrowsError(try MultipartParser(contentType: contentType)) {
+            XCTAssertTrue("\($0)".contains("it has 73 characters, 1 to 70 are allowed"), "\($0)")
+        }
+        let body = Array("--\(boundary)\r\nContent-Type: application/dicom\r\n\r\nDICM\r\n--\(boundary)--\r\n".utf8)
+        var parser = try MultipartParser(contentType: contentType, limits: .init(maximumBoundaryCharacters: 200))
+        let parts = try parser.append(body) + parser.finish()
+        XCTAssertEqual(parts, [MultipartPart(contentType: "application/dicom", body: Array("DICM".utf8))])
+        XCTAssertThrowsError(try MultipartParser(contentType: "multipart/related; boundary=" + String(repeating: "b", count: 201),
+                                                 limits: .init(maximumBoundaryCharacters: 200)))
+    }
+
     func testTruncatedBodiesSayWhere() {
         func truncation(_ text: String) -> MultipartError? {
             do {

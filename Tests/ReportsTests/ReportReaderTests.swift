@@ -165,24 +165,24 @@ final class ReportReaderTests: XCTestCase {
     /// a failure naming it, what was looked for and what is there; report files in subfolders
     /// count, in name order; `expand` lists the files left alone.
     func testAFolderWithoutReportsIsNamedAndOtherFilesAreCounted() throws {
-        let hl7 = try write("hl7/a.hl7", "MSH|^~\\&|")
-        _ = try write("hl7/b.dcm", "DICM")
+        let pdf = try write("formats/a.pdf", "%PDF-1.4")
+        _ = try write("formats/b.dcm", "DICM")
         let empty = folder.appendingPathComponent("empty").path
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         let mixed = try write("mixed/z.txt", "No effusion.")
         _ = try write("mixed/sub/a.txt", "Cardiomegaly.")
         _ = try write("mixed/notes.doc", "x")
-        let hl7Folder = folder.appendingPathComponent("hl7").path, mixedFolder = folder.appendingPathComponent("mixed").path
+        let formatsFolder = folder.appendingPathComponent("formats").path, mixedFolder = folder.appendingPathComponent("mixed").path
 
-        let (reports, errors) = read([hl7Folder, empty, mixedFolder])
+        let (reports, errors) = read([formatsFolder, empty, mixedFolder])
         XCTAssertEqual(reports.map(\.id), ["a", "z"], "sub/ sorts before z.txt")
         XCTAssertEqual(errors.map(\.description), [
-            "\(hl7Folder): no report files (.xml, .csv or .txt) in this folder; it holds 2 other files (first: a.hl7)",
-            "\(empty): no report files (.xml, .csv or .txt) in this folder; it is empty",
+            "\(formatsFolder): no report files (.xml, .csv, .txt or .hl7) in this folder; it holds 2 other files (first: a.pdf)",
+            "\(empty): no report files (.xml, .csv, .txt or .hl7) in this folder; it is empty",
         ])
-        let expanded = ReportReader.expand([hl7Folder, mixedFolder, mixed])
-        XCTAssertEqual(expanded.paths, [hl7Folder, mixedFolder + "/sub/a.txt", mixed, mixed])
+        let expanded = ReportReader.expand([formatsFolder, mixedFolder, mixed])
+        XCTAssertEqual(expanded.paths, [formatsFolder, mixedFolder + "/sub/a.txt", mixed, mixed])
         XCTAssertEqual(expanded.others, [mixedFolder + "/notes.doc"])
-        XCTAssertEqual(hl7, hl7Folder + "/a.hl7")
+        XCTAssertEqual(pdf, formatsFolder + "/a.pdf")
     }
 }

@@ -68,7 +68,7 @@ final class CommonMistakesTests: XCTestCase {
     /// - reports.sqlite: the 50 bundled OpenI reports only (no images, no boxes);
     /// - other.sqlite: another program's SQLite database; newer.sqlite: a database of a newer
     ///   thorax; zero.sqlite: an empty file; notes.txt: a text file;
-    /// - empty/: an empty folder; hl7/: files of formats no command reads;
+    /// - empty/: an empty folder; formats/: files of formats no command reads;
     /// - run/: a training run's output; gold.csv, pred.csv, vocabulary.txt: label files.
     static func makeScratchFolder() throws -> URL {
         let root = try SharedData.temporaryDirectory("common-mistakes")
@@ -82,8 +82,8 @@ final class CommonMistakesTests: XCTestCase {
         }
         try write("notes.txt", "Heart size is normal.\n")
         try write("zero.sqlite", "")
-        try write("hl7/report.hl7", "MSH|^~\\&|RIS|HOSPITAL|||20240101||ORU^R01|1|P|2.3\n")
-        try write("hl7/scan.dcm.gz", "not read\n")
+        try write("formats/report.pdf", "%PDF-1.4\n")
+        try write("formats/scan.dcm.gz", "not read\n")
         try write("run/metrics.json", "{}\n")
         try write("run/checkpoint/state.json", "{}\n")
         let header = "Atelectasis,Cardiomegaly,Effusion,Infiltration,Mass,Nodule,Pneumonia,Pneumothorax,Consolidation,Edema,Emphysema,Fibrosis,Pleural_Thickening,Hernia"
@@ -176,13 +176,13 @@ final class CommonMistakesTests: XCTestCase {
         Mistake(["image", "bench", "--images", "nosuch"], .error("nosuch: no such folder (--images)")),
         Mistake(["image", "bench", "--images", "notes.txt"], .error("notes.txt: a file, not a folder (--images)")),
         Mistake(["image", "bench", "--images", "empty"], .error("empty: no .png, .jpg, .jpeg or .dcm files in this folder (--images)")),
-        Mistake(["image", "bench", "--images", "hl7"], .error("hl7: no .png, .jpg, .jpeg or .dcm files in this folder (--images)")),
+        Mistake(["image", "bench", "--images", "formats"], .error("formats: no .png, .jpg, .jpeg or .dcm files in this folder (--images)")),
 
         // label (run)
         Mistake(["label", "nosuch.txt"], .exact("error: nosuch.txt: no such file or directory\nlabelled 0 reports; 1 input failed\n")),
-        Mistake(["label", "empty"], .exact("error: empty: no report files (.xml, .csv or .txt) in this folder; it is empty\nlabelled 0 reports; 1 input failed\n")),
-        Mistake(["label", "hl7", "--output", "labels.csv"],
-                .exact("error: hl7: no report files (.xml, .csv or .txt) in this folder; it holds 2 other files (first: report.hl7)\nlabelled 0 reports; 1 input failed; labels.csv not written\n")),
+        Mistake(["label", "empty"], .exact("error: empty: no report files (.xml, .csv, .txt or .hl7) in this folder; it is empty\nlabelled 0 reports; 1 input failed\n")),
+        Mistake(["label", "formats", "--output", "labels.csv"],
+                .exact("error: formats: no report files (.xml, .csv, .txt or .hl7) in this folder; it holds 2 other files (first: report.pdf)\nlabelled 0 reports; 1 input failed; labels.csv not written\n")),
         Mistake(["label", "notes.txt", "--output", "nodir/labels.csv"], .error("nodir/labels.csv: no folder nodir to write it in (--output); create it first")),
         Mistake(["label", "notes.txt", "--output", "empty"], .error("empty: a folder; --output names the file to write")),
         Mistake(["label", "notes.txt", "--vocabulary", "nosuch.txt"], .error("nosuch.txt: no such file (--vocabulary)")),
@@ -201,8 +201,8 @@ final class CommonMistakesTests: XCTestCase {
         Mistake(importNIH(dataEntry: "empty"), .error("empty: a folder, not a file (--data-entry)")),
         Mistake(importNIH(dataEntry: "notes.txt"), .contains("notes.txt:1: ")),
         Mistake(importNIH(extra: ["--images", "nosuch"]), .error("nosuch: no such folder (--images)")),
-        Mistake(importNIH(extra: ["--images", "hl7"]),
-                .error("hl7: none of the 11 images of the Data_Entry file is in this folder (looked for PNG files named by their Image Index, e.g. 00000001_000.png; it holds 2 other files) (--images)")),
+        Mistake(importNIH(extra: ["--images", "formats"]),
+                .error("formats: none of the 11 images of the Data_Entry file is in this folder (looked for PNG files named by their Image Index, e.g. 00000001_000.png; it holds 2 other files) (--images)")),
         Mistake(importNIH(extra: ["--images", "empty"]),
                 .error("empty: none of the 11 images of the Data_Entry file is in this folder (looked for PNG files named by their Image Index, e.g. 00000001_000.png; the folder is empty) (--images)")),
         Mistake(importNIH(extra: ["--database", "notes.txt"]), notSQLite),
@@ -217,14 +217,14 @@ final class CommonMistakesTests: XCTestCase {
         Mistake(["db", "import-dicom", "data/images"],
                 .exact("error: data/images: no DICOM files in this folder (looked for the DICOM Part 10 signature, 'DICM' at byte 128); it holds 11 other files\nimported nothing: no readable DICOM file among the inputs\n")),
         Mistake(["db", "import-dicom", "notes.txt"], .contains("imported nothing: no readable DICOM file among the inputs\n")),
-        Mistake(["db", "import-dicom", "--database", "other.sqlite", "hl7"], foreign),
+        Mistake(["db", "import-dicom", "--database", "other.sqlite", "formats"], foreign),
 
         // db import-reports
         Mistake(["db", "import-reports", "nosuch.txt"], .exact("error: nosuch.txt: no such file or directory\nimported nothing: no input gave a report\n")),
         Mistake(["db", "import-reports", "empty"],
-                .exact("error: empty: no report files (.xml, .csv or .txt) in this folder; it is empty\nimported nothing: no input gave a report\n")),
-        Mistake(["db", "import-reports", "hl7"],
-                .exact("error: hl7: no report files (.xml, .csv or .txt) in this folder; it holds 2 other files (first: report.hl7)\nimported nothing: no input gave a report\n")),
+                .exact("error: empty: no report files (.xml, .csv, .txt or .hl7) in this folder; it is empty\nimported nothing: no input gave a report\n")),
+        Mistake(["db", "import-reports", "formats"],
+                .exact("error: formats: no report files (.xml, .csv, .txt or .hl7) in this folder; it holds 2 other files (first: report.pdf)\nimported nothing: no input gave a report\n")),
         Mistake(["db", "import-reports", "--database", "newer.sqlite", "notes.txt"], newer),
         Mistake(["db", "import-reports", "--database", "zero.sqlite", "--vocabulary", "nosuch.txt", "notes.txt"],
                 .error("nosuch.txt: no such file (--vocabulary)")),
