@@ -103,17 +103,20 @@ struct ServeCommand: AsyncParsableCommand {
         let serving = ModelServingOptions(
             batching: BatchingOptions(maximumBatchSize: maxBatchSize, maximumQueueDelay: .milliseconds(maxQueueDelay)),
             threads: threads)
+        var loading: [String: Task<PipelineInferenceModel, any Error>] = [:]
         for model in served {
-            await repository.load(model.name) {
+            let load = Task {
                 try await PipelineInferenceModel.load(name: model.name, directory: model.directory, options: serving, metrics: metrics)
             }
+            loading[model.name] = load
+            await repository.load(model.name) { try await load.value }
         }
         let options = ServiceOptions(serverVersion: ThoraxVersion.string, bearerToken: token, maximumBodyBytes: maxBodySize << 20)
         let service = InferenceService(repository: repository, options: options, logger: logger, metrics: metrics,
                                        cache: PredictionCache(maximumEntries: cachedPredictions),
                                        additionalRoutes: try Self.routeRegistrations(database: store, dataDirectory: dataFolder,
-                                                                                     model: served[0], maximumBodyBytes: maxBodySize << 20,
-                                                                                     logger: logger))
+                                                                                     model: served[0], loading: loading[served[0].name]!,
+                                                                                     maximumBodyBytes: maxBodySize << 20, logger: logger))
         let host = self.host
         let application = service.application(host: host, port: port) { port in
             // Unbuffered, one line: scripts and tests wait for it to learn the port.
@@ -127,12 +130,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// The routes of other modules served beside the inference endpoints: DICOMweb (STOW-RS,
     /// QIDO-RS, WADO-RS under `/dicom-web`), filing instances in `database` and `dataDirectory` and
-    /// predicting stored images with the first `--model`.
-    /// - Throws: when the data directory cannot be created or the model cannot be loaded.
+    /// predicting stored images with the first `--model`, through the same loaded model and
+    /// batcher as its inference endpoints (`loading`), never a second copy of the network.
+    /// - Throws: when the data directory cannot be created or the model's card or weights cannot be read.
     static func routeRegistrations(database: ThoraxDatabase, dataDirectory: URL, model: ServedModel,
+                                   loading: Task<PipelineInferenceModel, any Error>,
                                    maximumBodyBytes: Int, logger: Logger) throws -> [RouteRegistration] {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
-        let predictor = try ChestModelPredictor(directory: model.directory)
+        let predictor = try ServedModelPredictor(directory: model.directory) { try await loading.value }
         let options = DICOMwebOptions(dataDirectory: dataDirectory, maximumBodyBytes: maximumBodyBytes)
         return [{ router in
             do {
