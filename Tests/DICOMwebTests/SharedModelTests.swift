@@ -3,6 +3,7 @@ import DICOMweb
 import Evaluation
 import Foundation
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import Imaging
 import Pipeline
@@ -97,16 +98,12 @@ final class RecordingPredictor: InstancePredictor, @unchecked Sendable {
     var algorithm: AlgorithmIdentity { wrapped.algorithm }
 
     var predictions: [Prediction] {
-        lock.lock()
-        defer { lock.unlock() }
-        return recorded
+        lock.withLock { recorded }
     }
 
     func predict(_ image: GrayscaleImage) async throws -> Prediction {
         let prediction = try await wrapped.predict(image)
-        lock.lock()
-        recorded.append(prediction)
-        lock.unlock()
+        lock.withLock { recorded.append(prediction) }
         return prediction
     }
 }
