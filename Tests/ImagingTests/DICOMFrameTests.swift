@@ -69,7 +69,13 @@ final class DICOMFrameTests: XCTestCase {
         let single = try DICOMFile(contentsOf: Fixture.url("base16.dcm"))
         XCTAssertEqual(single.frameCount, 1)
         XCTAssertImagingError(try single.nativeFrame(2), contains: ["there is no frame 2", "1 frame"])
-        let truncated = try DICOMFile(contentsOf: Fixture.url("base16-truncated.dcm"))
-        XCTAssertImagingError(try truncated.nativeFrame(1), contains: ["base16-truncated.dcm", "truncated"])
+        // base16 with Rows doubled (48 → 96): its Pixel Data holds half the frame.
+        var bytes = [UInt8](try Fixture.data("base16.dcm"))
+        let rows: [UInt8] = [0x28, 0x00, 0x10, 0x00, 0x55, 0x53, 0x02, 0x00, 0x30, 0x00]
+        let at = try XCTUnwrap((0...(bytes.count - rows.count)).first { Array(bytes[$0..<($0 + rows.count)]) == rows })
+        bytes[at + 8] = 0x60
+        let short = try DICOMFile(Data(bytes), name: "rows-doubled.dcm")
+        XCTAssertImagingError(try short.nativeFrame(1), contains: ["rows-doubled.dcm", "Pixel Data holds 6144 bytes",
+                                                                   "the first frame needs 12288", "truncated"])
     }
 }
