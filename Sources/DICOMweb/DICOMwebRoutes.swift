@@ -129,10 +129,14 @@ public struct DICOMwebRoutes: Sendable {
         return stored
     }
 
-    /// The base of Retrieve URLs: the configured one, or this server as the request reached it.
+    /// The base of Retrieve URLs: the configured one, or this server as the request reached it
+    /// (its Host, with the listening port when the Host names none).
     func baseURL(_ request: Request) -> String {
         if let base = options.baseURL { return base.hasSuffix("/") ? String(base.dropLast()) : base }
-        return "http://\(request.head.authority ?? "localhost")\(Self.prefix)"
+        var authority = request.head.authority ?? "localhost"
+        let hasPort = authority.hasPrefix("[") ? authority.contains("]:") : authority.contains(":")
+        if !hasPort, let port = options.listeningPort?.port, port != 80 { authority += ":\(port)" }
+        return "http://\(authority)\(Self.prefix)"
     }
 
     /// A response with `body` of `contentType`.

@@ -111,14 +111,17 @@ struct ServeCommand: AsyncParsableCommand {
             loading[model.name] = load
             await repository.load(model.name) { try await load.value }
         }
+        let listeningPort = ListeningPort()
         let options = ServiceOptions(serverVersion: ThoraxVersion.string, bearerToken: token, maximumBodyBytes: maxBodySize << 20)
         let service = InferenceService(repository: repository, options: options, logger: logger, metrics: metrics,
                                        cache: PredictionCache(maximumEntries: cachedPredictions),
                                        additionalRoutes: try Self.routeRegistrations(database: store, dataDirectory: dataFolder,
                                                                                      model: served[0], loading: loading[served[0].name]!,
+                                                                                     listeningPort: listeningPort,
                                                                                      maximumBodyBytes: maxBodySize << 20, logger: logger))
         let host = self.host
         let application = service.application(host: host, port: port) { port in
+            listeningPort.port = port
             // Unbuffered, one line: scripts and tests wait for it to learn the port.
             FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
         }
@@ -134,11 +137,11 @@ struct ServeCommand: AsyncParsableCommand {
     /// batcher as its inference endpoints (`loading`), never a second copy of the network.
     /// - Throws: when the data directory cannot be created or the model's card or weights cannot be read.
     static func routeRegistrations(database: ThoraxDatabase, dataDirectory: URL, model: ServedModel,
-                                   loading: Task<PipelineInferenceModel, any Error>,
+                                   loading: Task<PipelineInferenceModel, any Error>, listeningPort: ListeningPort,
                                    maximumBodyBytes: Int, logger: Logger) throws -> [RouteRegistration] {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         let predictor = try ServedModelPredictor(directory: model.directory) { try await loading.value }
-        let options = DICOMwebOptions(dataDirectory: dataDirectory, maximumBodyBytes: maximumBodyBytes)
+        let options = DICOMwebOptions(dataDirectory: dataDirectory, listeningPort: listeningPort, maximumBodyBytes: maximumBodyBytes)
         return [{ router in
             do {
                 try DICOMwebRoutes.register(on: router, database: database, predictor: predictor, options: options, logger: logger)
