@@ -10,9 +10,10 @@ extension DICOMwebRoutes {
     /// and Patient ID, the study of the request's path (A900) — decode its image (C122 for a
     /// transfer syntax the decoder lacks, C000), predict it and make its results (0110), write
     /// every file under a temporary name (A700), then file them all in one transaction that
-    /// moves the files into place (A900 for a conflict with what is stored). Whatever fails
+    /// moves the files into place (A900 for a study or series filed elsewhere). Whatever fails
     /// leaves no row and no file behind. An instance stored before with the same bytes is a
-    /// success that changes nothing; other bytes under a stored UID are refused (0111). The
+    /// success that changes nothing; other bytes under a stored UID are refused (0111), also
+    /// when a concurrent request filed the UID after this one's check. The
     /// response and the log repeat only values that are valid UIDs: anything else in a UID
     /// attribute may be any text, a name among them.
     func storeInstance(_ bytes: [UInt8], part: Int, study: String?) async -> InstanceOutcome {

@@ -31,6 +31,8 @@ struct ServeCommand: AsyncParsableCommand {
           POST /v1/predict[?model=NAME][&heatmaps=present|all]   (raw image body)
           GET  /v1/predictions/ID/heatmaps/CLASS.png   a class's figure
           GET  /metrics                Prometheus text format
+          /dicom-web/studies…          DICOMweb: STOW-RS, QIDO-RS, WADO-RS (instances,
+                                       metadata, rendered, frames, bulk data)
 
         Examples:
           thorax serve --database thorax.sqlite --model default --port 8080
