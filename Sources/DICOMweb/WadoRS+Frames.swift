@@ -25,7 +25,7 @@ extension DICOMwebRoutes {
         let numbers = try Self.frameNumbers(frameList)
         let form = try Self.octetStreamForm(AcceptHeader(request.headers[.accept]), what: "frames",
                                             single: numbers.count == 1)
-        let file = try parse(instance)
+        let file = try parseImage(instance)
         for number in numbers where number > file.frameCount {
             throw ServiceError.notFound("instance \(instance.sopInstanceUID) has \(file.frameCount) frame"
                 + "\(file.frameCount == 1 ? "" : "s"), no frame \(number)")
@@ -43,7 +43,7 @@ extension DICOMwebRoutes {
                 + "(its Pixel Data is \(Self.pixelDataBulkTag))")
         }
         let form = try Self.octetStreamForm(AcceptHeader(request.headers[.accept]), what: "bulk data", single: true)
-        let file = try parse(instance)
+        let file = try parseImage(instance)
         guard file.frameCount > 0 else { throw ServiceError.notFound("instance \(instance.sopInstanceUID) has no pixel data") }
         let pixels = try await Self.offCooperativeThreads {
             try (1...file.frameCount).reduce(into: [UInt8]()) { $0 += try Self.nativeFrame(file, $1, instance) }
@@ -58,11 +58,25 @@ extension DICOMwebRoutes {
         guard numbers.count == 1, let number = numbers.first else {
             throw ServiceError.badRequest("rendered frames are sent one at a time, not \(numbers.count) in one response")
         }
-        let file = try parse(instance)
+        let file = try parseImage(instance)
         guard number <= file.frameCount else {
             throw ServiceError.notFound("instance \(instance.sopInstanceUID) has \(file.frameCount) frames, no frame \(number)")
         }
         return try render(request, file, frame: number, instance: instance)
+    }
+
+    /// The stored image `instance`; 404 for an object without pixel data (a report), which
+    /// has no frames, else what `parse` throws.
+    func parseImage(_ instance: StoredDICOMInstance) throws -> DICOMFile {
+        do {
+            return try parse(instance)
+        } catch let error as ServiceError where error.status == .badRequest {
+            let elements = try? DICOMFile.dataElements(Data(try read(instance)), name: instance.sopInstanceUID, inlineLimit: 0)
+            if let elements, !elements.elements.contains(where: { $0.group == 0x7FE0 && $0.element == 0x0010 }) {
+                throw ServiceError.notFound("instance \(instance.sopInstanceUID) has no pixel data, so no frames")
+            }
+            throw error
+        }
     }
 
     /// Frame `number` of `file`; 406 when it cannot be given uncompressed.

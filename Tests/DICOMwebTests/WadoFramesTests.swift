@@ -76,10 +76,19 @@ final class WadoFramesTests: XCTestCase {
     }
 
     func testMalformedFrameListsAndMissingInstances() async throws {
-        try await withDICOMweb { _, client in
+        try await withDICOMweb { fixture, client in
             let instance = TestInstance()
             try await store([instance.bytes], client)
             let path = Self.path(instance)
+            let report = try XCTUnwrap(try fixture.database.storedDICOMInstances(study: instance.studyUID)
+                .first { $0.sopClassUID == "1.2.840.10008.5.1.4.1.1.88.33" })
+            let reportPath = "/dicom-web/studies/\(report.studyUID)/series/\(report.seriesUID)/instances/\(report.sopInstanceUID)"
+            for resource in ["/frames/1", "/bulkdata/7FE00010", "/frames/1/rendered"] {
+                try await client.execute(uri: reportPath + resource, method: .get) { response in
+                    XCTAssertEqual(response.status, .notFound, resource)
+                    XCTAssertEqual(response.errorMessage, "instance \(report.sopInstanceUID) has no pixel data, so no frames", resource)
+                }
+            }
             for list in ["0", "a", "1,,2", "-1", "1.5", "1%20", "99999999999"] {
                 try await client.execute(uri: path + "/frames/\(list)", method: .get) { response in
                     XCTAssertEqual(response.status, .badRequest, list)
