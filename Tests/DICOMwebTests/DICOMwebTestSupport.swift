@@ -55,7 +55,7 @@ extension DICOMStoreCounts {
 /// the service's own endpoints serve the models of `repository`.
 func withDICOMweb(token: String? = nil, maximumBodyBytes: Int = 64 << 20, maximumSearchResults: Int = 1000,
                   predictor: (any InstancePredictor)? = nil, repository: ModelRepository = ModelRepository(),
-                  metrics: ServiceMetrics = ServiceMetrics(),
+                  metrics: ServiceMetrics = ServiceMetrics(), listeningPort: ListeningPort? = nil,
                   _ body: @Sendable (DICOMwebFixture, any TestClientProtocol) async throws -> Void) async throws {
     let directory = try SharedData.temporaryDirectory("thorax-dicomweb")
     defer { try? FileManager.default.removeItem(at: directory) }
@@ -68,7 +68,8 @@ func withDICOMweb(token: String? = nil, maximumBodyBytes: Int = 64 << 20, maximu
     let options = ServiceOptions(serverVersion: "test", bearerToken: token, maximumBodyBytes: maximumBodyBytes)
     let router = InferenceService(repository: repository, options: options, logger: logger, metrics: metrics).router()
     try DICOMwebRoutes.register(on: router, database: fixture.database, predictor: try predictor ?? BundledModel.load(),
-                                options: DICOMwebOptions(dataDirectory: fixture.dataDirectory, maximumBodyBytes: maximumBodyBytes,
+                                options: DICOMwebOptions(dataDirectory: fixture.dataDirectory, listeningPort: listeningPort,
+                                                         maximumBodyBytes: maximumBodyBytes,
                                                          maximumSearchResults: maximumSearchResults),
                                 logger: logger)
     try await Application(router: router, logger: logger).test(.router) { client in try await body(fixture, client) }

@@ -133,6 +133,21 @@ final class WadoFramesTests: XCTestCase {
         }
     }
 
+    func testURLsNameTheListeningPortWhenTheHostHeaderDoesNot() async throws {
+        // dicomweb-client sends "Host: 127.0.0.1" without the port it connected to.
+        try await withDICOMweb(listeningPort: ListeningPort(4242)) { _, client in
+            let instance = TestInstance()
+            try await store([instance.bytes], client)
+            try await client.execute(uri: Self.path(instance) + "/metadata", method: .get) { response in
+                let pixelData = try XCTUnwrap(try response.dataSets().first?["7FE00010"] as? [String: Any])
+                XCTAssertEqual(pixelData["BulkDataURI"] as? String, "http://localhost:4242" + Self.path(instance) + "/bulkdata/7FE00010")
+            }
+            try await client.execute(uri: "/dicom-web/studies", method: .get) { response in
+                XCTAssertEqual(string(try response.dataSets()[0], "00081190"), "http://localhost:4242/dicom-web/studies/\(instance.studyUID)")
+            }
+        }
+    }
+
     static func path(_ instance: TestInstance) -> String {
         "/dicom-web/studies/\(instance.studyUID)/series/\(instance.seriesUID)/instances/\(instance.sopInstanceUID)"
     }
