@@ -49,22 +49,26 @@ struct DICOMJSONDataSet: Encodable, Sendable, Equatable {
     }
 }
 
-/// One attribute: `vr`, then `Value` (an array) or `InlineBinary` (base64), or neither when empty.
+/// One attribute: `vr`, then `Value` (an array), `InlineBinary` (base64) or `BulkDataURI`
+/// (where the value is retrieved), or none of them when empty.
 struct DICOMJSONAttribute: Encodable, Sendable, Equatable {
     var vr: String
     var values: [DICOMJSONValue]?
     var inlineBinary: String?
+    var bulkDataURI: String?
 
-    init(vr: String, values: [DICOMJSONValue]? = nil, inlineBinary: String? = nil) {
+    init(vr: String, values: [DICOMJSONValue]? = nil, inlineBinary: String? = nil, bulkDataURI: String? = nil) {
         self.vr = vr
         self.values = values
         self.inlineBinary = inlineBinary
+        self.bulkDataURI = bulkDataURI
     }
 
     enum CodingKeys: String, CodingKey {
         case vr
         case values = "Value"
         case inlineBinary = "InlineBinary"
+        case bulkDataURI = "BulkDataURI"
     }
 }
 

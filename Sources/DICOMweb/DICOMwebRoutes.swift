@@ -31,7 +31,8 @@ public struct DICOMwebRoutes: Sendable {
     /// - QIDO-RS `GET /studies`, `/studies/{study}/series`, `/studies/{study}/instances`,
     ///   `/studies/{study}/series/{series}/instances`
     /// - WADO-RS `GET /studies/{study}[/series/{series}[/instances/{instance}]]` and each one's
-    ///   `/metadata`; `GET …/instances/{instance}/rendered`
+    ///   `/metadata`; `GET …/instances/{instance}/rendered`, `…/frames/{list}`,
+    ///   `…/frames/{n}/rendered` and `…/bulkdata/7FE00010` (the metadata's BulkDataURI)
     ///
     /// - Parameters:
     ///   - database: where instances are filed (patients, studies, series, instances, images).
@@ -89,6 +90,22 @@ public struct DICOMwebRoutes: Sendable {
         router.get(RouterPath(instance + "/rendered")) { request, context in
             try rendered(request, try instances(try uid(context, "study"), try uid(context, "series"), try uid(context, "instance")))
         }
+        router.get(RouterPath(instance + "/frames/:frames")) { request, context in
+            try await frames(request, try storedInstance(context), frameList: context.parameters.get("frames") ?? "")
+        }
+        router.get(RouterPath(instance + "/frames/:frames/rendered")) { request, context in
+            try await renderedFrame(request, try storedInstance(context), frameList: context.parameters.get("frames") ?? "")
+        }
+        router.get(RouterPath(instance + "/bulkdata/:tag")) { request, context in
+            try await bulkData(request, try storedInstance(context), tag: context.parameters.get("tag") ?? "")
+        }
+    }
+
+    /// The stored instance the path's study, series and instance name; 400 or 404 as `instances`.
+    func storedInstance<Context: RequestContext>(_ context: Context) throws -> StoredDICOMInstance {
+        let found = try instances(try uid(context, "study"), try uid(context, "series"), try uid(context, "instance"))
+        guard let instance = found.first else { throw ServiceError.notFound("no instance") }
+        return instance
     }
 
     /// The path parameter `name`, which must be a UID (PS3.5 9.1); 400 otherwise.
@@ -118,10 +135,14 @@ public struct DICOMwebRoutes: Sendable {
         return stored
     }
 
-    /// The base of Retrieve URLs: the configured one, or this server as the request reached it.
+    /// The base of Retrieve URLs: the configured one, or this server as the request reached it
+    /// (its Host, with the listening port when the Host names none).
     func baseURL(_ request: Request) -> String {
         if let base = options.baseURL { return base.hasSuffix("/") ? String(base.dropLast()) : base }
-        return "http://\(request.head.authority ?? "localhost")\(Self.prefix)"
+        var authority = request.head.authority ?? "localhost"
+        let hasPort = authority.hasPrefix("[") ? authority.contains("]:") : authority.contains(":")
+        if !hasPort, let port = options.listeningPort?.port, port != 80 { authority += ":\(port)" }
+        return "http://\(authority)\(Self.prefix)"
     }
 
     /// A response with `body` of `contentType`.

@@ -4,6 +4,7 @@ import Evaluation
 import Foundation
 import Imaging
 import Pipeline
+import Service
 import Store
 
 /// What the DICOMweb service predicts stored instances with: one decoded image in, its
@@ -49,10 +50,17 @@ public final class ChestModelPredictor: InstancePredictor, @unchecked Sendable {
     /// - Throws: what loading the model or reading its weights throws.
     public convenience init(directory: URL) throws {
         let model = try ChestModel.load(directory: directory)
+        self.init(model: model, algorithm: try Self.algorithm(card: model.card, directory: directory),
+                  modelRecord: try ModelRecord.read(directory: directory))
+    }
+
+    /// The algorithm of the model in `directory` whose card is `card`: `thorax-<architecture>`
+    /// at the card's Thorax version, its device UID made from the weights' SHA-256.
+    /// - Throws: when the weights file cannot be read.
+    static func algorithm(card: ModelCard, directory: URL) throws -> AlgorithmIdentity {
         let weights = directory.appendingPathComponent(ChestModel.weightsFileName).path
-        let algorithm = AlgorithmIdentity(name: "thorax-\(model.card.architecture.rawValue)", version: model.card.thoraxVersion,
-                                          deviceUID: Self.deviceUID(weightsHash: try contentHash(of: weights)))
-        self.init(model: model, algorithm: algorithm, modelRecord: try ModelRecord.read(directory: directory))
+        return AlgorithmIdentity(name: "thorax-\(card.architecture.rawValue)", version: card.thoraxVersion,
+                                 deviceUID: deviceUID(weightsHash: try contentHash(of: weights)))
     }
 
     /// A 2.25 UID from the first 128 bits of the weights' SHA-256 (64 hex digits).
@@ -80,5 +88,32 @@ public final class ChestModelPredictor: InstancePredictor, @unchecked Sendable {
                 })
             }
         }
+    }
+}
+
+/// A model the service already serves, its `PipelineInferenceModel`, as an `InstancePredictor`:
+/// a stored instance's image goes to the same `DynamicBatcher` as `/v1/predict` and OIP
+/// requests, so requests that arrive together share one forward pass and the network is
+/// loaded once. The model may still be loading: `model` waits for it (and throws its loading
+/// error, which fails the instance alone).
+public struct ServedModelPredictor: InstancePredictor {
+    public let algorithm: AlgorithmIdentity
+    /// The model's database registration, so stored images' probabilities are recorded under it.
+    public let modelRecord: ModelRecord?
+    private let model: @Sendable () async throws -> PipelineInferenceModel
+
+    /// - Parameters:
+    ///   - directory: the served model's directory, whose card and weights name the algorithm
+    ///     (read here; the network is not built).
+    ///   - model: the served model, once loaded.
+    /// - Throws: `ModelCardError` for a bad card, or the file system's error for the weights.
+    public init(directory: URL, model: @escaping @Sendable () async throws -> PipelineInferenceModel) throws {
+        algorithm = try ChestModelPredictor.algorithm(card: ModelCard.read(directory: directory), directory: directory)
+        modelRecord = try ModelRecord.read(directory: directory)
+        self.model = model
+    }
+
+    public func predict(_ image: GrayscaleImage) async throws -> Prediction {
+        try await model().predict(image, heatmaps: true)
     }
 }

@@ -30,6 +30,7 @@ extension DICOMwebRoutes {
             if search.includes(Tags.studyDescription) {
                 dataSet.set(Tags.studyDescription, "LO", study.study.description)
             }
+            try addIncludedFields(&dataSet, search, level: .study) { try firstSource(study: study.study.uid) }
             return dataSet
         }, search: search)
     }
@@ -50,6 +51,7 @@ extension DICOMwebRoutes {
             dataSet.set(Tags.seriesInstanceUID, "UI", series.series.uid)
             dataSet.set(Tags.seriesNumber, "IS", integer: series.series.number)
             dataSet.set(Tags.numberOfSeriesRelatedInstances, "IS", integer: series.instanceCount)
+            try addIncludedFields(&dataSet, search, level: .series) { try firstSource(study: series.studyUID, series: series.series.uid) }
             return dataSet
         }, search: search)
     }
@@ -75,6 +77,7 @@ extension DICOMwebRoutes {
             dataSet.set(Tags.columns, "US", integer: instance.columns)
             dataSet.set(Tags.bitsAllocated, "US", integer: instance.bitsAllocated)
             dataSet.set(Tags.numberOfFrames, "IS", integer: instance.frames)
+            try addIncludedFields(&dataSet, search, level: .instance) { try database.storedDICOMInstance(uid: instance.sopInstanceUID) }
             return dataSet
         }, search: search)
     }

@@ -12,9 +12,10 @@ extension DICOMwebRoutes {
     /// and Patient ID, the study of the request's path (A900) — decode its image (C122 for a
     /// transfer syntax the decoder lacks, C000), predict it and make its results (0110), write
     /// every file under a temporary name (A700), then file them all in one transaction that
-    /// moves the files into place (A900 for a conflict with what is stored). Whatever fails
+    /// moves the files into place (A900 for a study or series filed elsewhere). Whatever fails
     /// leaves no row and no file behind. An instance stored before with the same bytes is a
-    /// success that changes nothing (and sends nothing on); other bytes under a stored UID are refused (0111). The
+    /// success that changes nothing (and sends nothing on); other bytes under a stored UID are
+    /// refused (0111), also when a concurrent request filed the UID after this one's check. The
     /// response and the log repeat only values that are valid UIDs: anything else in a UID
     /// attribute may be any text, a name among them.
     func storeInstance(_ bytes: [UInt8], part: Int, study: String?) async -> InstanceOutcome {
@@ -66,7 +67,10 @@ extension DICOMwebRoutes {
             } catch {
                 throw InstanceFailure(.processingFailure, "prediction or results failed: \(Self.describe(error))")
             }
-            try fileInstance(data, hash: hash, metadata: metadata, identity: identity, results: results)
+            guard try fileInstance(data, hash: hash, metadata: metadata, identity: identity, results: results) else {
+                logger.info("instance stored meanwhile by another request, unchanged", metadata: ["sop": "\(identity.sopInstanceUID)"])
+                return outcome
+            }
             recordProbabilities(prediction, sopInstanceUID: identity.sopInstanceUID)
             outcome.results = results.count
             logger.info("instance stored", metadata: ["sop": "\(identity.sopInstanceUID)", "results": "\(results.count)"])
@@ -89,8 +93,11 @@ extension DICOMwebRoutes {
 
     /// Writes the instance and its results under temporary names, then files them in one
     /// transaction that moves the files into place; on any failure removes every file it wrote.
+    /// Returns false, having filed nothing, when a concurrent store of the same bytes filed the
+    /// instance first (a success that changes nothing); throws 0111 when it filed other bytes
+    /// under the UID.
     func fileInstance(_ data: Data, hash: String, metadata: DICOMMetadata, identity: InstanceIdentity,
-              results: [EncodedResult]) throws {
+              results: [EncodedResult]) throws -> Bool {
         let source = try identity.record(metadata, path: files.url(for: identity.sopInstanceUID).path,
                                          fileSize: data.count, contentHash: hash)
         let image = ImageRecord(
@@ -132,11 +139,18 @@ extension DICOMwebRoutes {
             try database.fileDICOMInstances(source: source, image: image, results: resultRecords) {
                 for temporary in temporaries { placed.append(try files.moveIntoPlace(temporary.url, uid: temporary.uid)) }
             }
+            return true
         } catch {
             for temporary in temporaries { files.remove(temporary.url) }
             for url in placed { files.remove(url) }
             switch error {
             case let failure as InstanceFailure: throw failure
+            case let conflict as DICOMFilingConflict where conflict.storedInstanceUID == identity.sopInstanceUID:
+                // Another request stored this UID between this one's check and its filing.
+                guard try database.storedDICOMInstance(uid: identity.sopInstanceUID)?.contentHash == hash else {
+                    throw InstanceFailure(.duplicateSOPInstance, "another object is stored under this SOP Instance UID")
+                }
+                return false
             case let conflict as DICOMFilingConflict: throw InstanceFailure(.dataSetDoesNotMatchSOPClass, conflict.reason)
             default: throw InstanceFailure(.processingFailure, "the instance could not be filed: \(type(of: error))")
             }

@@ -32,9 +32,11 @@ extension DICOMwebRoutes {
         return Self.response(contentType: writer.contentType(type: "application/dicom"), body: body)
     }
 
-    /// WADO-RS metadata: each instance's data set in the DICOM JSON model, as an array.
+    /// WADO-RS metadata: each instance's data set in the DICOM JSON model, as an array; its
+    /// Pixel Data as a BulkDataURI (`…/bulkdata/7FE00010`) that `bulkData` serves uncompressed.
     func metadata(_ request: Request, _ instances: [StoredDICOMInstance]) throws -> Response {
         try Self.requireJSON(AcceptHeader(request.headers[.accept]))
+        let base = baseURL(request)
         let dataSets = try instances.map { instance in
             let elements: DICOMDataElements
             do {
@@ -44,7 +46,12 @@ extension DICOMwebRoutes {
             } catch let error as ImagingError {
                 throw ServiceError.badRequest("instance \(instance.sopInstanceUID) cannot be read: \(error.reason)")
             }
-            return DICOMJSONDataSet(elements)
+            var dataSet = DICOMJSONDataSet(elements)
+            if elements.elements.contains(where: { $0.group == 0x7FE0 && $0.element == 0x0010 }) {
+                dataSet[0x7FE0_0010] = DICOMJSONAttribute(vr: Self.pixelDataVR(elements),
+                                                          bulkDataURI: pixelDataURI(instance, base: base))
+            }
+            return dataSet
         }
         return Self.response(contentType: DICOMJSON.mediaType, body: try DICOMJSON.encode(dataSets))
     }
@@ -58,9 +65,19 @@ extension DICOMwebRoutes {
             throw ServiceError(.notAcceptable, "rendered images are sent as image/jpeg or image/png, which the Accept header does not take")
         }
         guard let instance = instances.first else { throw ServiceError.notFound("no instance") }
+        return try render(request, try parse(instance), frame: 1, instance: instance)
+    }
+
+    /// Frame `frame` of `file` rendered as PNG or JPEG by the Accept header; 406 for any other
+    /// type, 400 for a frame that cannot be decoded.
+    func render(_ request: Request, _ file: DICOMFile, frame: Int, instance: StoredDICOMInstance) throws -> Response {
+        let accept = try AcceptHeader(request.headers[.accept])
+        guard let format = Self.renderedFormat(accept) else {
+            throw ServiceError(.notAcceptable, "rendered images are sent as image/jpeg or image/png, which the Accept header does not take")
+        }
         let image: GrayscaleImage
         do {
-            image = try parse(instance).image()
+            image = try file.image(frame: frame)
         } catch let error as ImagingError {
             throw ServiceError.badRequest("instance \(instance.sopInstanceUID) cannot be rendered: \(error.reason)")
         }
@@ -72,6 +89,17 @@ extension DICOMwebRoutes {
     }
 
     enum RenderedFormat { case png, jpeg }
+
+    /// Pixel Data's VR as its bulk data is sent (uncompressed, PS3.5 8.2): OW beyond 8 bits
+    /// allocated, else OB.
+    static func pixelDataVR(_ elements: DICOMDataElements) -> String {
+        let bitsAllocated = elements.elements.first { $0.group == 0x0028 && $0.element == 0x0100 }
+        if case .bytes(let bytes)? = bitsAllocated?.value, bytes.count >= 2 {
+            let value = elements.littleEndian ? Int(bytes[0]) | Int(bytes[1]) << 8 : Int(bytes[0]) << 8 | Int(bytes[1])
+            return value > 8 ? "OW" : "OB"
+        }
+        return "OW"
+    }
 
     /// The first format the Accept header takes, in its order of preference.
     static func renderedFormat(_ accept: AcceptHeader) -> RenderedFormat? {

@@ -92,7 +92,8 @@ struct DICOMParser {
         }
         let vr = String(decoding: bytes[(offset + 4)..<(offset + 6)], as: UTF8.self)
         guard vr.utf8.allSatisfy({ $0 >= 0x41 && $0 <= 0x5A }) else {
-            throw error("corrupt data: element \(tag) at byte \(offset) has no valid VR (read \"\(vr.debugDescription)\")")
+            // The two bytes are not repeated: in a misread file they may be part of a name.
+            throw error("corrupt data: element \(tag) at byte \(offset) has no valid VR (its two bytes are not upper-case letters)")
         }
         if DICOMParser.longVRs.contains(vr) {
             guard offset + 12 <= bytes.count else {

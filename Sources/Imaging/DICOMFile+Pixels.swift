@@ -8,12 +8,12 @@ struct DICOMFrameSamples {
 }
 
 extension DICOMFile {
-    /// The first frame's stored pixel values, row-major (`rows * columns`): masked to Bits
-    /// Stored (shifted down when High Bit is not Bits Stored − 1), sign-extended when Pixel
-    /// Representation is 1. Colour frames give their luma (see `SampleImage.grayscale()`).
-    /// Throws `ImagingError` for unsupported transfer syntaxes (named) and layouts, and for
-    /// truncated or corrupt pixel data.
-    public func storedValues() throws -> [Int32] {
+    /// Frame `frame`'s (1-based; the first by default) stored pixel values, row-major (`rows *
+    /// columns`): masked to Bits Stored (shifted down when High Bit is not Bits Stored − 1),
+    /// sign-extended when Pixel Representation is 1. Colour frames give their luma (see
+    /// `SampleImage.grayscale()`). Throws `ImagingError` for unsupported transfer syntaxes
+    /// (named) and layouts, a frame the file does not hold, and truncated or corrupt pixel data.
+    public func storedValues(frame: Int = 1) throws -> [Int32] {
         let m = metadata
         guard m.rows > 0 && m.columns > 0 else { throw error("image has \(m.rows) rows and \(m.columns) columns") }
         // Rows and Columns are US (at most 65535); the pixel limit bounds every buffer below,
@@ -30,16 +30,20 @@ extension DICOMFile {
             throw error("\(m.samplesPerPixel) samples per pixel are not supported (1 or 3)")
         }
         guard let pixelData else { throw error("the file has no Pixel Data (7FE0,0010)") }
-        let frame = try decodeFirstFrame(pixelData)
-        let count = m.rows * m.columns
-        guard frame.samples.count >= count * frame.channels else {
-            throw error("the first frame decodes to \(frame.samples.count) samples, \(count * frame.channels) expected")
+        guard frame >= 1 && frame <= m.numberOfFrames else {
+            throw error("there is no frame \(frame): the image has \(m.numberOfFrames) frame\(m.numberOfFrames == 1 ? "" : "s")")
         }
-        if frame.channels == 3 {
+        let which = frame == 1 ? "the first frame" : "frame \(frame)"
+        let decoded = try decodeFrame(pixelData, index: frame - 1)
+        let count = m.rows * m.columns
+        guard decoded.samples.count >= count * decoded.channels else {
+            throw error("\(which) decodes to \(decoded.samples.count) samples, \(count * decoded.channels) expected")
+        }
+        if decoded.channels == 3 {
             guard m.bitsStored <= 8 else { throw error("colour images with \(m.bitsStored) bits stored are not supported") }
             let isYBR = m.photometricInterpretation.hasPrefix("YBR")
             return (0..<count).map { i in
-                let r = frame.samples[3 * i], g = frame.samples[3 * i + 1], b = frame.samples[3 * i + 2]
+                let r = decoded.samples[3 * i], g = decoded.samples[3 * i + 1], b = decoded.samples[3 * i + 2]
                 if isYBR { return Int32(r & 0xFF) }   // Y is the luma already
                 return Int32(((r & 0xFF) * 19595 + (g & 0xFF) * 38470 + (b & 0xFF) * 7471 + 0x8000) >> 16)
             }
@@ -49,7 +53,7 @@ extension DICOMFile {
         let signBit: UInt32 = 1 << UInt32(m.bitsStored - 1)
         let signed = m.pixelRepresentation == 1
         var values = [Int32](repeating: 0, count: count)
-        frame.samples.withUnsafeBufferPointer { samples in
+        decoded.samples.withUnsafeBufferPointer { samples in
             values.withUnsafeMutableBufferPointer { values in
                 for i in 0..<count {
                     let v = (samples[i] >> shift) & mask
@@ -64,12 +68,13 @@ extension DICOMFile {
         return values
     }
 
-    /// The first frame as an 8-bit gray image: Modality LUT (rescale slope and intercept),
-    /// then the first VOI window (LINEAR, LINEAR_EXACT or SIGMOID as PS3.3 C.11.2.1.2
-    /// defines them) — or, without a window, the frame's minimum to maximum — then
-    /// MONOCHROME1 inverted so that 0 is always black.
-    public func image() throws -> GrayscaleImage {
-        let values = try storedValues()
+    /// Frame `frame` (1-based; the first by default) as an 8-bit gray image: Modality LUT
+    /// (rescale slope and intercept), then the first VOI window (LINEAR, LINEAR_EXACT or
+    /// SIGMOID as PS3.3 C.11.2.1.2 defines them) — or, without a window, the frame's minimum
+    /// to maximum — then MONOCHROME1 inverted so that 0 is always black. Throws as
+    /// `storedValues(frame:)`.
+    public func image(frame: Int = 1) throws -> GrayscaleImage {
+        let values = try storedValues(frame: frame)
         let m = metadata
         var pixels = [UInt8](repeating: 0, count: values.count)
         if m.samplesPerPixel == 3 {
@@ -86,29 +91,23 @@ extension DICOMFile {
     }
 
     func decodeFirstFrame(_ element: DICOMElement) throws -> DICOMFrameSamples {
+        try decodeFrame(element, index: 0)
+    }
+
+    /// Frame `index` (0-based) of the pixel data as samples: native frames read in the data
+    /// set's byte order (colour de-planarized), encapsulated ones decoded by their codec.
+    /// Throws `ImagingError` for a frame past the data, an unsupported syntax or layout, and
+    /// truncated or corrupt pixel data.
+    func decodeFrame(_ element: DICOMElement, index: Int) throws -> DICOMFrameSamples {
         let m = metadata
         if let fragments = element.fragments {
-            let frame = try firstFrameFragments(element, fragments)
+            let frame = try frameFragments(element, fragments, index: index)
             return try decodeEncapsulated(frame)
         }
-        let syntax = m.transferSyntaxUID
-        guard [DICOMTransferSyntax.implicitLittleEndian, DICOMTransferSyntax.explicitLittleEndian,
-               DICOMTransferSyntax.explicitBigEndian, DICOMTransferSyntax.deflatedExplicitLittleEndian].contains(syntax)
-              || DICOMTransferSyntax.names[syntax] == nil else {
-            throw error("transfer syntax \(DICOMTransferSyntax.describe(syntax)) needs encapsulated Pixel Data, found native")
-        }
-        guard [8, 16, 32].contains(m.bitsAllocated) else {
-            throw error("native pixel data with \(m.bitsAllocated) bits allocated is not supported (8, 16 or 32)")
-        }
+        let (start, _) = try nativeFrameRange(element, index: index)
         let bytesPerSample = m.bitsAllocated / 8
         let samplesPerFrame = m.rows * m.columns * m.samplesPerPixel
-        let frameBytes = samplesPerFrame * bytesPerSample
-        let value = element.value
-        guard value.count >= frameBytes else {
-            throw error("Pixel Data holds \(value.count) bytes, the first frame needs \(frameBytes) (truncated file?)")
-        }
         var samples = [UInt32](repeating: 0, count: samplesPerFrame)
-        let start = value.lowerBound
         bytes.withUnsafeBufferPointer { bytes in
             samples.withUnsafeMutableBufferPointer { samples in
                 switch bytesPerSample {
@@ -134,6 +133,29 @@ extension DICOMFile {
         return DICOMFrameSamples(channels: m.samplesPerPixel, samples: samples)
     }
 
+    /// Where native frame `index` (0-based) lies in `bytes`, and its length. Throws for a
+    /// syntax that needs encapsulated data, an unsupported Bits Allocated, or a Pixel Data
+    /// value too short for the frame.
+    func nativeFrameRange(_ element: DICOMElement, index: Int) throws -> (start: Int, count: Int) {
+        let m = metadata
+        let syntax = m.transferSyntaxUID
+        guard [DICOMTransferSyntax.implicitLittleEndian, DICOMTransferSyntax.explicitLittleEndian,
+               DICOMTransferSyntax.explicitBigEndian, DICOMTransferSyntax.deflatedExplicitLittleEndian].contains(syntax)
+              || DICOMTransferSyntax.names[syntax] == nil else {
+            throw error("transfer syntax \(DICOMTransferSyntax.describe(syntax)) needs encapsulated Pixel Data, found native")
+        }
+        guard [8, 16, 32].contains(m.bitsAllocated) else {
+            throw error("native pixel data with \(m.bitsAllocated) bits allocated is not supported (8, 16 or 32)")
+        }
+        let frameBytes = m.rows * m.columns * m.samplesPerPixel * (m.bitsAllocated / 8)
+        let value = element.value
+        guard value.count >= (index + 1) * frameBytes else {
+            let which = index == 0 ? "the first frame" : "frame \(index + 1)"
+            throw error("Pixel Data holds \(value.count) bytes, \(which) needs \((index + 1) * frameBytes) (truncated file?)")
+        }
+        return (value.lowerBound + index * frameBytes, frameBytes)
+    }
+
     /// Planar (RRR…GGG…BBB…) to interleaved (RGBRGB…).
     static func interleave(planes: [UInt32], pixelCount: Int) -> [UInt32] {
         var output = [UInt32](repeating: 0, count: planes.count)
@@ -145,34 +167,52 @@ extension DICOMFile {
         return output
     }
 
-    /// The bytes of the first frame of encapsulated pixel data (PS3.5 A.4): from the Basic
-    /// Offset Table when it has entries; else one fragment per frame when the counts agree;
-    /// else all fragments for a single frame; else, for JPEG-family streams, fragments up to
-    /// the first one that ends with an EOI marker (FFD9).
     func firstFrameFragments(_ element: DICOMElement, _ fragments: [Range<Int>]) throws -> [UInt8] {
+        try frameFragments(element, fragments, index: 0)
+    }
+
+    /// The bytes of frame `index` (0-based) of encapsulated pixel data (PS3.5 A.4): from the
+    /// Basic Offset Table when it has entries; else one fragment per frame when the counts
+    /// agree; else all fragments for a single frame; else, for JPEG-family streams, fragments
+    /// up to one that ends with an EOI marker (FFD9) make a frame. Throws for a frame the data
+    /// does not hold.
+    func frameFragments(_ element: DICOMElement, _ fragments: [Range<Int>], index: Int) throws -> [UInt8] {
         guard !fragments.isEmpty else { throw error("encapsulated Pixel Data has no fragments") }
         let frames = metadata.numberOfFrames
+        let missing = error("encapsulated Pixel Data holds no frame \(index + 1) (\(fragments.count) fragments, \(frames) frames)")
         if let table = element.offsetTable, table.count >= 8, frames > 1 {
             // Offsets are measured from the first fragment's item tag.
-            let second = Int(UInt32(bytes[table.lowerBound + 4]) | UInt32(bytes[table.lowerBound + 5]) << 8
-                             | UInt32(bytes[table.lowerBound + 6]) << 16 | UInt32(bytes[table.lowerBound + 7]) << 24)
+            func offset(_ entry: Int) -> Int? {
+                let at = table.lowerBound + 4 * entry
+                guard at + 4 <= table.upperBound else { return nil }
+                return Int(UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24)
+            }
+            guard let start = offset(index) else { throw missing }
+            let end = offset(index + 1) ?? Int.max
             let base = fragments[0].lowerBound - 8
             var frame: [UInt8] = []
-            for fragment in fragments where fragment.lowerBound - 8 - base < second {
+            for fragment in fragments where (start..<end).contains(fragment.lowerBound - 8 - base) {
                 frame += bytes[fragment]
             }
+            guard !frame.isEmpty else { throw missing }
             return frame
         }
         if frames == 1 || fragments.count == frames {
-            return frames == 1 ? fragments.flatMap { bytes[$0] } : Array(bytes[fragments[0]])
+            guard index < frames else { throw missing }
+            return frames == 1 ? fragments.flatMap { bytes[$0] } : Array(bytes[fragments[index]])
         }
         var frame: [UInt8] = []
+        var current = 0
         for fragment in fragments {
-            frame += bytes[fragment]
+            if current == index { frame += bytes[fragment] }
             var end = fragment.upperBound
             while end > fragment.lowerBound && bytes[end - 1] == 0 { end -= 1 }   // even-length padding
-            if end - fragment.lowerBound >= 2 && bytes[end - 2] == 0xFF && bytes[end - 1] == 0xD9 { break }
+            if end - fragment.lowerBound >= 2 && bytes[end - 2] == 0xFF && bytes[end - 1] == 0xD9 {
+                if current == index { return frame }
+                current += 1
+            }
         }
+        guard !frame.isEmpty else { throw missing }
         return frame
     }
 }

@@ -100,8 +100,17 @@ public final class PipelineInferenceModel: ImagePredictionModel {
         } catch let error as ImagingError {
             throw InferenceInputError("\(description): \(error.reason)")
         }
-        let values = try ChestModel.prepare([decoded], for: card)
-        return ImagePredictionResult(image: decoded, prediction: try await submit(values, heatmaps: heatmaps))
+        return ImagePredictionResult(image: decoded, prediction: try await predict(decoded, heatmaps: heatmaps))
+    }
+
+    /// The prediction of a decoded image (any size), prepared as `thorax predict` prepares it
+    /// (`ChestModel.prepare`) and run in the model's next batch with whatever else waits: the
+    /// way other modules (DICOMweb's stored instances) share this model's one network.
+    /// - Throws: `ChestModelError.invalidCard` for statistics Imaging cannot apply; 503 once the
+    ///   model is shutting down; what the forward pass throws.
+    public func predict(_ image: GrayscaleImage, heatmaps: Bool) async throws -> Prediction {
+        let values = try ChestModel.prepare([image], for: card)
+        return try await submit(values, heatmaps: heatmaps)
     }
 
     public func infer(images: [EncodedImage], heatmaps: Bool) async throws -> [ModelOutput] {

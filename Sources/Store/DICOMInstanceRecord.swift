@@ -107,9 +107,13 @@ public struct StoredDICOMInstance: Sendable, Equatable {
 /// Why an instance cannot be filed where it says it belongs (no patient data in the reason).
 public struct DICOMFilingConflict: Error, Sendable, Equatable, CustomStringConvertible {
     public var reason: String
+    /// Set when the conflict is an instance whose UID is stored already (another store filed it
+    /// first): that UID, so the caller can tell a duplicate from a misfiled study or series.
+    public var storedInstanceUID: String?
 
-    public init(_ reason: String) {
+    public init(_ reason: String, storedInstanceUID: String? = nil) {
         self.reason = reason
+        self.storedInstanceUID = storedInstanceUID
     }
 
     public var description: String { reason }

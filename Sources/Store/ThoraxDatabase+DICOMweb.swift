@@ -36,7 +36,7 @@ extension ThoraxDatabase {
         let studyID = try fileStudy(record.study, patientID: patientID, in: db)
         let seriesID = try fileSeries(record.series, studyID: studyID, in: db)
         if try Bool.fetchOne(db, sql: "SELECT 1 FROM instances WHERE uid = ?", arguments: [record.sopInstanceUID]) == true {
-            throw DICOMFilingConflict("instance \(record.sopInstanceUID) is stored already")
+            throw DICOMFilingConflict("instance \(record.sopInstanceUID) is stored already", storedInstanceUID: record.sopInstanceUID)
         }
         try db.execute(sql: """
             INSERT INTO instances (series_id, uid, sop_class_uid, number, transfer_syntax, rows, columns, frames,

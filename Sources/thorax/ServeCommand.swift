@@ -37,6 +37,8 @@ struct ServeCommand: AsyncParsableCommand {
           POST /v1/predict[?model=NAME][&heatmaps=present|all]   (raw image body)
           GET  /v1/predictions/ID/heatmaps/CLASS.png   a class's figure
           GET  /metrics                Prometheus text format
+          /dicom-web/studies…          DICOMweb: STOW-RS, QIDO-RS, WADO-RS (instances,
+                                       metadata, rendered, frames, bulk data)
           GET  /                       the viewer (pages over /api/…)
 
         Examples:
@@ -129,21 +131,28 @@ struct ServeCommand: AsyncParsableCommand {
         let serving = ModelServingOptions(
             batching: BatchingOptions(maximumBatchSize: maxBatchSize, maximumQueueDelay: .milliseconds(maxQueueDelay)),
             threads: threads)
+        var loading: [String: Task<PipelineInferenceModel, any Error>] = [:]
         for model in served {
-            await repository.load(model.name) {
+            let load = Task {
                 try await PipelineInferenceModel.load(name: model.name, directory: model.directory, options: serving, metrics: metrics)
             }
+            loading[model.name] = load
+            await repository.load(model.name) { try await load.value }
         }
+        let listeningPort = ListeningPort()
         let options = ServiceOptions(serverVersion: ThoraxVersion.string, bearerToken: token, maximumBodyBytes: maxBodySize << 20)
         let cache = PredictionCache(maximumEntries: cachedPredictions)
         let viewer = ViewerOptions(thumbnailDirectory: dataFolder.appendingPathComponent("thumbnails"), labelToken: labelToken)
         let service = InferenceService(repository: repository, options: options, logger: logger, metrics: metrics, cache: cache,
                                        additionalRoutes: try Self.routeRegistrations(database: store, dataDirectory: dataFolder,
-                                                                                     model: served[0], maximumBodyBytes: maxBodySize << 20,
-                                                                                     logger: logger, forwarder: forwarder)
+                                                                                     model: served[0], loading: loading[served[0].name]!,
+                                                                                     listeningPort: listeningPort,
+                                                                                     maximumBodyBytes: maxBodySize << 20, logger: logger,
+                                                                                     forwarder: forwarder)
                                            + [Self.viewerRegistration(database: store, cache: cache, options: viewer, logger: logger)])
         let host = self.host
         let application = service.application(host: host, port: port) { port in
+            listeningPort.port = port
             // Unbuffered, one line: scripts and tests wait for it to learn the port.
             FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
         }
@@ -156,15 +165,17 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// The routes of other modules served beside the inference endpoints: DICOMweb (STOW-RS,
     /// QIDO-RS, WADO-RS under `/dicom-web`), filing instances in `database` and `dataDirectory` and
-    /// predicting stored images with the first `--model`, and sending their results through
-    /// `forwarder` when given.
-    /// - Throws: when the data directory cannot be created or the model cannot be loaded.
+    /// predicting stored images with the first `--model`, through the same loaded model and
+    /// batcher as its inference endpoints (`loading`), never a second copy of the network;
+    /// and sending their results through `forwarder` when given.
+    /// - Throws: when the data directory cannot be created or the model's card or weights cannot be read.
     static func routeRegistrations(database: ThoraxDatabase, dataDirectory: URL, model: ServedModel,
+                                   loading: Task<PipelineInferenceModel, any Error>, listeningPort: ListeningPort,
                                    maximumBodyBytes: Int, logger: Logger,
                                    forwarder: ResultForwarder? = nil) throws -> [RouteRegistration] {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
-        let predictor = try ChestModelPredictor(directory: model.directory)
-        let options = DICOMwebOptions(dataDirectory: dataDirectory, maximumBodyBytes: maximumBodyBytes)
+        let predictor = try ServedModelPredictor(directory: model.directory) { try await loading.value }
+        let options = DICOMwebOptions(dataDirectory: dataDirectory, listeningPort: listeningPort, maximumBodyBytes: maximumBodyBytes)
         return [{ router in
             do {
                 try DICOMwebRoutes.register(on: router, database: database, predictor: predictor, options: options, logger: logger,

@@ -50,8 +50,12 @@ extension DICOMStoreCounts {
 }
 
 /// Runs `body` with the DICOMweb routes registered on the service's router (request log, error
-/// bodies, bearer token when `token` is given) over a fresh database and data directory.
+/// bodies, bearer token when `token` is given) over a fresh database and data directory. Stored
+/// images are predicted by `predictor` (the bundled model's `ChestModelPredictor` by default);
+/// the service's own endpoints serve the models of `repository`.
 func withDICOMweb(token: String? = nil, maximumBodyBytes: Int = 64 << 20, maximumSearchResults: Int = 1000,
+                  predictor: (any InstancePredictor)? = nil, repository: ModelRepository = ModelRepository(),
+                  metrics: ServiceMetrics = ServiceMetrics(), listeningPort: ListeningPort? = nil,
                   _ body: @Sendable (DICOMwebFixture, any TestClientProtocol) async throws -> Void) async throws {
     let directory = try SharedData.temporaryDirectory("thorax-dicomweb")
     defer { try? FileManager.default.removeItem(at: directory) }
@@ -62,9 +66,10 @@ func withDICOMweb(token: String? = nil, maximumBodyBytes: Int = 64 << 20, maximu
                                   database: try ThoraxDatabase(path: directory.appendingPathComponent("thorax.sqlite").path),
                                   dataDirectory: directory.appendingPathComponent("data"), logs: logs)
     let options = ServiceOptions(serverVersion: "test", bearerToken: token, maximumBodyBytes: maximumBodyBytes)
-    let router = InferenceService(repository: ModelRepository(), options: options, logger: logger).router()
-    try DICOMwebRoutes.register(on: router, database: fixture.database, predictor: try BundledModel.load(),
-                                options: DICOMwebOptions(dataDirectory: fixture.dataDirectory, maximumBodyBytes: maximumBodyBytes,
+    let router = InferenceService(repository: repository, options: options, logger: logger, metrics: metrics).router()
+    try DICOMwebRoutes.register(on: router, database: fixture.database, predictor: try predictor ?? BundledModel.load(),
+                                options: DICOMwebOptions(dataDirectory: fixture.dataDirectory, listeningPort: listeningPort,
+                                                         maximumBodyBytes: maximumBodyBytes,
                                                          maximumSearchResults: maximumSearchResults),
                                 logger: logger)
     try await Application(router: router, logger: logger).test(.router) { client in try await body(fixture, client) }

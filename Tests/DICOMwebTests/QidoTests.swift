@@ -172,3 +172,45 @@ func studyUIDs(_ client: any TestClientProtocol, _ query: String) async throws -
         return try response.dataSets().compactMap { string($0, "0020000D") }
     }
 }
+
+/// `includefield` beyond the attributes the database holds: read from the stored file.
+final class QidoIncludeFieldTests: XCTestCase {
+    func testListedAndAllFieldsComeFromTheStoredFile() async throws {
+        try await withDICOMweb { _, client in
+            let instance = TestInstance()
+            try await store([instance.bytes], client)
+            let study = "/dicom-web/studies?StudyInstanceUID=\(instance.studyUID)"
+            try await client.execute(uri: study, method: .get) { response in
+                XCTAssertNil(try response.dataSets()[0]["00101010"], "Patient's Age only when asked for")
+            }
+            for include in ["PatientAge", "00101010", "all"] {
+                try await client.execute(uri: study + "&includefield=\(include)", method: .get) { response in
+                    let found = try response.dataSets()[0]
+                    XCTAssertEqual(string(found, "00101010"), "058Y", include)
+                    XCTAssertEqual((found["00101010"] as? [String: Any])?["vr"] as? String, "AS", include)
+                    XCTAssertNil(found["00185101"], "\(include): View Position is an instance's, not a study's")
+                }
+            }
+            let series = "/dicom-web/studies/\(instance.studyUID)/series?Modality=DX"
+            try await client.execute(uri: series + "&includefield=ViewPosition,SOPClassUID", method: .get) { response in
+                let found = try response.dataSets()
+                XCTAssertEqual(found.count, 1)
+                XCTAssertEqual(string(found[0], "00185101"), "PA")
+                XCTAssertEqual(string(found[0], "00080016"), instance.sopClassUID)
+            }
+            let instances = "/dicom-web/studies/\(instance.studyUID)/series/\(instance.seriesUID)/instances"
+            try await client.execute(uri: instances + "?includefield=all", method: .get) { response in
+                let found = try response.dataSets()
+                XCTAssertEqual(found.count, 1)
+                XCTAssertEqual(string(found[0], "00185101"), "PA")
+                XCTAssertEqual(numbers(found[0], "00280030"), [0.143, 0.139])
+                XCTAssertEqual(string(found[0], "00080050"), "ACC-77")
+                XCTAssertNil(found[0]["7FE00010"], "no pixel data in a search")
+                XCTAssertEqual(integer(found[0], "00280010"), 48)
+            }
+            try await client.execute(uri: instances, method: .get) { response in
+                XCTAssertNil(try response.dataSets()[0]["00185101"], "View Position only when asked for")
+            }
+        }
+    }
+}

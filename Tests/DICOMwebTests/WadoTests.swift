@@ -56,7 +56,9 @@ final class WadoTests: XCTestCase {
                 XCTAssertEqual(integer(dataSet, "00200011"), 3, "IS as a number")
                 XCTAssertEqual(values(dataSet, "00280030").compactMap { ($0 as? NSNumber)?.doubleValue }, [0.143, 0.139], "DS as numbers")
                 XCTAssertEqual((dataSet["00280010"] as? [String: Any])?["vr"] as? String, "US")
-                XCTAssertNil(dataSet["7FE00010"], "pixel data is bulk data")
+                let pixelData = dataSet["7FE00010"] as? [String: Any]
+                XCTAssertNotNil(pixelData?["BulkDataURI"] as? String, "pixel data is bulk data, named by its URI")
+                XCTAssertNil(pixelData?["Value"] ?? pixelData?["InlineBinary"], "pixel data is bulk data, not inline")
                 XCTAssertNil(dataSet["00020010"], "no file meta information")
             }
             // The report: a structured report's content tree as nested sequences.

@@ -50,16 +50,17 @@ final class DICOMFilingTests: XCTestCase {
         XCTAssertThrowsError(try database.fileDICOMInstances(source: record(sop: "2.25.20"), image: nil, results: []) {
             throw MoveFailed()
         }) { XCTAssertTrue($0 is MoveFailed) }
-        let conflicts: [(DICOMInstanceRecord, String)] = [
-            (record(patient: "P2", sop: "2.25.21"), "study 2.25.10 is filed under another patient"),
-            (record(study: "2.25.30", sop: "2.25.22"), "series 2.25.11 belongs to another study"),
-            (record(), "instance 2.25.12 is stored already"),
+        // A stored UID's conflict names it, so that a store that lost a race can tell.
+        let conflicts: [(DICOMInstanceRecord, DICOMFilingConflict)] = [
+            (record(patient: "P2", sop: "2.25.21"), DICOMFilingConflict("study 2.25.10 is filed under another patient")),
+            (record(study: "2.25.30", sop: "2.25.22"), DICOMFilingConflict("series 2.25.11 belongs to another study")),
+            (record(), DICOMFilingConflict("instance 2.25.12 is stored already", storedInstanceUID: "2.25.12")),
         ]
-        for (conflicting, reason) in conflicts {
+        for (conflicting, expected) in conflicts {
             XCTAssertThrowsError(try database.fileDICOMInstances(source: conflicting, image: image(conflicting), results: []) {}) {
-                XCTAssertEqual($0 as? DICOMFilingConflict, DICOMFilingConflict(reason))
+                XCTAssertEqual($0 as? DICOMFilingConflict, expected)
             }
-            XCTAssertEqual(try database.dicomStoreCounts(), counts, reason)
+            XCTAssertEqual(try database.dicomStoreCounts(), counts, expected.reason)
         }
         // A result whose UID repeats the source's fails the whole store.
         XCTAssertThrowsError(try database.fileDICOMInstances(source: record(sop: "2.25.23"), image: nil,

@@ -6,14 +6,24 @@ import XCTest
 /// `thorax serve`'s DICOMweb end to end over a socket: the real dicomweb-client (PyPI, driven by
 /// Tests/DICOMwebTests/Scripts/dicomweb-client.py) stores the shared NIH DICOMs and a decoder
 /// fixture of every transfer syntax the decoder reads, searches, and retrieves instances,
-/// metadata, rendered images and the results; dcmtk (dsrdump, dcmdump) then reads the results
-/// it retrieved, and those the service wrote, without a warning; SIGTERM ends the server with 0.
+/// metadata, rendered images and the results; every frame of every stored image comes back
+/// uncompressed (WADO-RS frames) as pydicom decodes it, and the metadata's Pixel Data
+/// BulkDataURI serves the pixels; dcmtk (dsrdump, dcmdump) then reads the results it retrieved,
+/// and those the service wrote, without a warning; every stored image ran through the served
+/// model's one batcher (/metrics); SIGTERM ends the server with 0.
 final class ServeDICOMwebTests: XCTestCase {
-    /// One fixture of Tests/ImagingTests/Fixtures per transfer syntax the decoder reads.
+    /// One fixture of Tests/ImagingTests/Fixtures per transfer syntax the decoder reads, and
+    /// two of two frames (native and RLE).
     static let fixtures = [
         "implicit-le16.dcm", "base16.dcm", "deflated16.dcm", "explicit-be16.dcm", "jpeg-baseline8.dcm",
         "jpeg-extended12.dcm", "jpeg-lossless-sv1-16.dcm", "jpeg-lossless-sv7-8.dcm", "jpeg-ls-lossless16.dcm",
-        "jpeg-ls-near16.dcm", "j2k-lossless16.dcm", "j2k-lossy16.dcm", "rle16.dcm",
+        "jpeg-ls-near16.dcm", "j2k-lossless16.dcm", "j2k-lossy16.dcm", "rle16.dcm", "two-frames.dcm", "rle-two-frames.dcm",
+    ]
+    /// Fixtures whose frames the server decodes and pydicom (with Pillow and pyjpegls) decodes
+    /// too, so that both must agree byte for byte.
+    static let decodedByBoth: Set<String> = [
+        "rle16.dcm", "rle-two-frames.dcm", "jpeg-ls-lossless16.dcm", "jpeg-ls-near16.dcm", "j2k-lossless16.dcm",
+        "j2k-lossy16.dcm",
     ]
     /// Imaging's DICOMTransferSyntax.decoded.
     static let decodedSyntaxes: Set<String> = [
@@ -61,6 +71,12 @@ final class ServeDICOMwebTests: XCTestCase {
             XCTAssertEqual(trip["pixels_equal"] as? Bool, true)
             XCTAssertEqual(trip["transfer_syntax"] as? String, trip["sent_transfer_syntax"] as? String)
         }
+        let nihFrames = try XCTUnwrap(json["nih_frames"] as? [[String: Any]])
+        XCTAssertEqual(nihFrames.count, 6)
+        for frames in nihFrames {
+            XCTAssertEqual(frames["frames"] as? Int, 1)
+            XCTAssertEqual(frames["equal"] as? Bool, true, "an NIH frame is pydicom's pixel array")
+        }
         let fixtures = try XCTUnwrap(json["fixtures"] as? [String: [String: Any]])
         XCTAssertEqual(Set(fixtures.keys), Set(Self.fixtures))
         var syntaxes = Set<String>()
@@ -69,7 +85,16 @@ final class ServeDICOMwebTests: XCTestCase {
             XCTAssertEqual(fixture["pixels_equal"] as? Bool, true, "\(name) comes back with its pixel data")
             XCTAssertEqual(fixture["transfer_syntax"] as? String, fixture["sent_transfer_syntax"] as? String, name)
             if let syntax = fixture["transfer_syntax"] as? String { syntaxes.insert(syntax) }
+            XCTAssertEqual(fixture["frames"] as? Int, name.contains("two-frames") ? 2 : 1, name)
+            if Self.decodedByBoth.contains(name) {
+                XCTAssertEqual(fixture["equal"] as? Bool, true, "\(name): frames decoded by the server are pydicom's")
+            } else if let equal = fixture["equal"] as? Bool {
+                // Native ones, and JPEG baseline (libjpeg-turbo both sides).
+                XCTAssertTrue(equal, "\(name): frames are pydicom's pixel array")
+            }
         }
+        let compared = fixtures.filter { $0.value["equal"] is Bool }.map(\.key)
+        XCTAssertTrue(Self.decodedByBoth.isSubset(of: compared), "compared: \(compared.sorted())")
         XCTAssertEqual(syntaxes, Self.decodedSyntaxes, "a fixture of every transfer syntax the decoder reads")
         XCTAssertEqual(((json["stored_again"] as? [String: Any])?["stored"] as? [String]), [sent[0]])
 
@@ -97,7 +122,16 @@ final class ServeDICOMwebTests: XCTestCase {
         try assertDcmtkReads(directory.appendingPathComponent("report.dcm"), report: true)
         let metadata = try XCTUnwrap(json["metadata"] as? [String: Any])
         XCTAssertEqual(metadata["rows"] as? Int, 1024)
-        XCTAssertEqual(metadata["has_pixel_data"] as? Bool, false, "pixel data is bulk data, left out of metadata")
+        XCTAssertEqual(metadata["has_inline_pixel_data"] as? Bool, false, "pixel data is bulk data, left out of metadata")
+        XCTAssertTrue((metadata["pixel_data_uri"] as? String)?.hasSuffix("/bulkdata/7FE00010") ?? false, "\(metadata)")
+        XCTAssertEqual(metadata["bulk_parts"] as? Int, 1)
+        XCTAssertEqual(metadata["bulk_equal"] as? Bool, true, "the BulkDataURI serves the pixels")
+        XCTAssertEqual(json["missing_frame"] as? Int, 404)
+        // Every new image stored was predicted through the served model's batcher: the NIH
+        // images (stored, then the renamed ones) and the fixtures; the repeated store predicts nothing.
+        let predicted = (nihResult["stored"] as? [String] ?? []).count + (renamed["stored"] as? [String] ?? []).count
+            + fixtures.count
+        XCTAssertEqual(json["batched_images"] as? Double, Double(predicted), "DICOMweb predicts with the served model")
         XCTAssertGreaterThan(json["report_metadata_items"] as? Int ?? 0, 3)
         XCTAssertEqual(json["rendered"] as? [String: Bool], ["png": true, "jpeg": true])
         XCTAssertEqual(json["missing"] as? Int, 404)

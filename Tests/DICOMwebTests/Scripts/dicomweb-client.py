@@ -10,21 +10,29 @@ another, each with a fresh SOP Instance UID since several share one; retrieves e
 was sent; searches studies, series and instances; finds the results of the first NIH instance,
 saves its report to OUT_DIR/report.dcm (read here with highdicom as a TID 1500 measurement
 report) and its first figure to OUT_DIR/figure.dcm (pixels decoded with pydicom); reads
-metadata and rendered images; and asks for an instance that is not there.
+metadata and rendered images; and asks for an instance that is not there. Every frame of every
+stored NIH instance and fixture is retrieved (retrieve_instance_frames) and compared with the
+bytes of pydicom's decoded pixel array, where pydicom can decode it, as is the Pixel Data
+BulkDataURI of the metadata (retrieve_bulkdata). Last, /metrics: how many images the served
+model's batcher ran.
 """
 import json
 import os
 import sys
 
 import highdicom as hd
+import numpy as np
 import pydicom
+import requests
 from dicomweb_client.api import DICOMwebClient
 from pydicom.uid import generate_uid
 from requests import HTTPError
 
 url, token, nih_dir, fixtures_dir, out_dir = sys.argv[1:6]
 fixture_names = sys.argv[6:]
-client = DICOMwebClient(url=url, headers={"Authorization": f"Bearer {token}"})
+# A debug build stores a film with its figures in seconds, and a store request holds several:
+# the client's default 20 s read timeout is too short for them on a loaded machine.
+client = DICOMwebClient(url=url, headers={"Authorization": f"Bearer {token}"}, timeout=900)
 result = {}
 
 
@@ -44,6 +52,28 @@ def round_trip(ds):
         "sent_transfer_syntax": str(ds.file_meta.TransferSyntaxUID),
         "pixels_equal": back.PixelData == ds.PixelData,
     }
+
+
+def pixel_bytes(ds):
+    """pydicom's decoded pixel array as little-endian bytes, frame by frame; None when pydicom
+    has no decoder for the syntax here."""
+    try:
+        array = ds.pixel_array
+    except (RuntimeError, NotImplementedError):
+        return None
+    array = array.astype(array.dtype.newbyteorder("<"))
+    frames = int(ds.get("NumberOfFrames", 1) or 1)
+    return [array.tobytes()] if frames == 1 else [frame.tobytes() for frame in array]
+
+
+def frames_compared(ds):
+    """Every frame of ds's instance as retrieved, against pydicom's: True, False, or None (no decoder)."""
+    frames = int(ds.get("NumberOfFrames", 1) or 1)
+    got = client.retrieve_instance_frames(ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID,
+                                          frame_numbers=list(range(1, frames + 1)),
+                                          media_types=(("application/octet-stream", "1.2.840.10008.1.2.1"),))
+    expected = pixel_bytes(ds)
+    return {"frames": len(got), "equal": None if expected is None else [bytes(frame) for frame in got] == expected}
 
 
 def renamed(ds):
@@ -69,12 +99,13 @@ for ds in nih:
 stored, failed = store([renamed(ds) for ds in duplicates])
 result["nih_renamed"] = {"sent": [ds.SOPInstanceUID for ds in duplicates], "stored": stored, "failed": failed}
 result["nih_round_trips"] = [round_trip(ds) for ds in nih]
+result["nih_frames"] = [frames_compared(ds) for ds in nih]
 
 fixtures = [(name, renamed(pydicom.dcmread(os.path.join(fixtures_dir, name)))) for name in fixture_names]
 stored, failed = store([ds for _, ds in fixtures])
 result["fixtures"] = {name: {"stored": ds.SOPInstanceUID in stored,
                              "failure": next((reason for uid, reason in failed if uid == ds.SOPInstanceUID), None),
-                             **round_trip(ds)} for name, ds in fixtures}
+                             **round_trip(ds), **frames_compared(ds)} for name, ds in fixtures}
 
 # Stored again: the same bytes change nothing and succeed.
 stored, failed = store(nih[:1])
@@ -120,10 +151,15 @@ if figure_series:
     result["figure"] = {"shape": list(pixels.shape), "photometric_interpretation": figure.PhotometricInterpretation,
                         "study_instance_uid": figure.StudyInstanceUID}
 
-metadata = pydicom.Dataset.from_json(
-    client.retrieve_instance_metadata(source.StudyInstanceUID, source.SeriesInstanceUID, source.SOPInstanceUID))
+metadata_json = client.retrieve_instance_metadata(source.StudyInstanceUID, source.SeriesInstanceUID, source.SOPInstanceUID)
+pixel_data_uri = metadata_json.get("7FE00010", {}).get("BulkDataURI")
+bulk = client.retrieve_bulkdata(pixel_data_uri) if pixel_data_uri else []
+metadata = pydicom.Dataset.from_json(metadata_json, bulk_data_uri_handler=lambda tag, vr, uri: None)
 result["metadata"] = {"patient_id": metadata.PatientID, "rows": int(metadata.Rows), "columns": int(metadata.Columns),
-                      "has_pixel_data": "PixelData" in metadata}
+                      "has_inline_pixel_data": "Value" in metadata_json.get("7FE00010", {})
+                                               or "InlineBinary" in metadata_json.get("7FE00010", {}),
+                      "pixel_data_uri": pixel_data_uri, "bulk_parts": len(bulk),
+                      "bulk_equal": bool(bulk) and bulk[0] == pixel_bytes(source)[0]}
 report_metadata = pydicom.Dataset.from_json(client.retrieve_instance_metadata(
     source.StudyInstanceUID, report_series.SeriesInstanceUID, report_instance.SOPInstanceUID))
 result["report_metadata_items"] = len(report_metadata.ContentSequence)
@@ -139,5 +175,16 @@ try:
     result["missing"] = 200
 except HTTPError as error:
     result["missing"] = error.response.status_code
+
+try:
+    client.retrieve_instance_frames(source.StudyInstanceUID, source.SeriesInstanceUID, source.SOPInstanceUID,
+                                    frame_numbers=[2])
+    result["missing_frame"] = 200
+except HTTPError as error:
+    result["missing_frame"] = error.response.status_code
+
+metrics = requests.get(url.rsplit("/dicom-web", 1)[0] + "/metrics", headers={"Authorization": f"Bearer {token}"}).text
+result["batched_images"] = next((float(line.split()[-1]) for line in metrics.splitlines()
+                                 if line.startswith('thorax_batch_size_images_sum{model="default"}')), 0)
 
 print(json.dumps(result))
