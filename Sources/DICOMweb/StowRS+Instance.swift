@@ -214,17 +214,17 @@ struct InstanceIdentity {
             }
             return value
         }
-        sopClassUID = try uid(sopClassUID, "SOP Class UID (0008,0016)")
-        sopInstanceUID = try uid(sopInstanceUID, "SOP Instance UID (0008,0018)")
-        studyUID = try uid(studyUID, "Study Instance UID (0020,000D)")
-        seriesUID = try uid(seriesUID, "Series Instance UID (0020,000E)")
+        self.sopClassUID = try uid(sopClassUID, "SOP Class UID (0008,0016)")
+        self.sopInstanceUID = try uid(sopInstanceUID, "SOP Instance UID (0008,0018)")
+        self.studyUID = try uid(studyUID, "Study Instance UID (0020,000D)")
+        self.seriesUID = try uid(seriesUID, "Series Instance UID (0020,000E)")
         guard let patientID else {
             throw InstanceFailure(.dataSetDoesNotMatchSOPClass, "no Patient ID (0010,0020): instances are filed by patient")
         }
         self.patientID = patientID
-        if let requestStudy, requestStudy != studyUID {
+        if let requestStudy, requestStudy != self.studyUID {
             throw InstanceFailure(.dataSetDoesNotMatchSOPClass,
-                                  "its Study Instance UID \(studyUID) is not the study of the request, \(requestStudy)")
+                                  "its Study Instance UID \(self.studyUID) is not the study of the request, \(requestStudy)")
         }
     }
 
