@@ -215,7 +215,7 @@ package.targets += [
         .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
     ], swiftSettings: [.swiftLanguageMode(.v6)]),
     .target(name: "DICOMweb", dependencies: [
-        "Service", "Store", "Pipeline", "DICOMResults", "Multipart", "Imaging", "Evaluation", "Reporting", "DICOMwebClient",
+        "Service", "Store", "Pipeline", "DICOMResults", "Multipart", "Imaging", "Evaluation", "Reporting", "DICOMwebClient", "Reports",
         .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
     ], swiftSettings: [.swiftLanguageMode(.v6)]),
     .testTarget(name: "DICOMwebTests", dependencies: [

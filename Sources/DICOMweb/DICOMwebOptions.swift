@@ -22,10 +22,13 @@ public struct DICOMwebOptions: Sendable {
     public var maximumSearchResults: Int
     /// Quality (1–100) of rendered JPEG images.
     public var jpegQuality: Int
+    /// The collection SR reports stored over STOW-RS are filed under (`reports.source`; `db
+    /// import-reports --source` names the collection of reports read from files).
+    public var reportSource: String
 
     public init(dataDirectory: URL, baseURL: String? = nil, listeningPort: ListeningPort? = nil, maximumBodyBytes: Int = 256 << 20,
                 reportSeriesNumber: Int = 9901, figureSeriesNumber: Int = 9902, inlineBinaryLimit: Int = 64 << 10,
-                maximumSearchResults: Int = 1000, jpegQuality: Int = 90) {
+                maximumSearchResults: Int = 1000, jpegQuality: Int = 90, reportSource: String = "dicomweb") {
         self.dataDirectory = dataDirectory
         self.baseURL = baseURL
         self.listeningPort = listeningPort
@@ -35,6 +38,7 @@ public struct DICOMwebOptions: Sendable {
         self.inlineBinaryLimit = inlineBinaryLimit
         self.maximumSearchResults = maximumSearchResults
         self.jpegQuality = jpegQuality
+        self.reportSource = reportSource
     }
 }
 

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Reports
 import Service
 import Store
 
@@ -20,6 +21,8 @@ public struct DICOMwebRoutes: Sendable {
     let logger: Logger
     /// Where each stored instance's results are sent on (a PACS's STOW-RS), when anywhere.
     let forwarder: ResultForwarder?
+    /// Labels the SR reports stored over STOW-RS.
+    let labeler: ReportLabeler
 
     /// The path every route starts with.
     public static let prefix = "/dicom-web"
@@ -40,13 +43,16 @@ public struct DICOMwebRoutes: Sendable {
     ///   - options: the data directory and the service's settings.
     ///   - forwarder: sends each newly stored instance's results (SR, Secondary Captures) on
     ///     over STOW-RS after they are filed; nil keeps them here only.
-    /// - Throws: the file system's error when the data directory cannot be created.
+    ///   - labeler: labels the SR reports stored (nil: the bundled vocabulary and rules).
+    /// - Throws: the file system's error when the data directory cannot be created; the
+    ///   labeller's when its bundled resources cannot be read.
     public static func register<Context: RequestContext>(on router: Router<Context>, database: ThoraxDatabase,
                                                          predictor: any InstancePredictor, options: DICOMwebOptions,
-                                                         logger: Logger, forwarder: ResultForwarder? = nil) throws {
+                                                         logger: Logger, forwarder: ResultForwarder? = nil,
+                                                         labeler: ReportLabeler? = nil) throws {
         let routes = DICOMwebRoutes(database: database, predictor: predictor, options: options,
                                     files: try InstanceFiles(dataDirectory: options.dataDirectory), logger: logger,
-                                    forwarder: forwarder)
+                                    forwarder: forwarder, labeler: try labeler ?? ReportLabeler())
         routes.add(to: router)
     }
 

@@ -15,8 +15,8 @@ struct InstanceFailure: Error, Sendable {
         case processingFailure = 0x0110
         /// 0111 (PS3.7 C.4 "Duplicate SOP Instance"): another object is stored under its UID.
         case duplicateSOPInstance = 0x0111
-        /// 0122: an object without pixel data (a report, a presentation state): the service
-        /// stores images, which it predicts.
+        /// 0122: an object without pixel data that is no SR document (a presentation state,
+        /// an encapsulated document): the service stores images, which it predicts, and reports.
         case sopClassNotSupported = 0x0122
     }
 

@@ -7,8 +7,8 @@ import Imaging
 import Store
 
 extension DICOMwebRoutes {
-    /// Stores one instance of a store request, alone: parse it (C000; 0122 for an object
-    /// without pixel data), check its identity — SOP Class, SOP Instance, Study and Series UIDs
+    /// Stores one instance of a store request, alone: parse it (C000; an object without
+    /// pixel data goes to `storeDocument`: an SR report is filed, anything else gets 0122), check its identity — SOP Class, SOP Instance, Study and Series UIDs
     /// and Patient ID, the study of the request's path (A900) — decode its image (C122 for a
     /// transfer syntax the decoder lacks, C000), predict it and make its results (0110), write
     /// every file under a temporary name (A700), then file them all in one transaction that
@@ -26,8 +26,11 @@ extension DICOMwebRoutes {
             do {
                 file = try DICOMFile(data, name: "part \(part)")
             } catch let error as ImagingError {
-                try Self.refuseNonImage(data, part: part, outcome: &outcome)
-                throw InstanceFailure(.cannotUnderstand, error.reason)
+                guard let read = Self.withoutPixelData(data, part: part) else {
+                    throw InstanceFailure(.cannotUnderstand, error.reason)
+                }
+                try storeDocument(data, read: read, part: part, study: study, outcome: &outcome)
+                return outcome
             }
             let metadata = file.metadata
             func valid(_ uid: String?) -> String? { uid.flatMap { DICOMUID.problem(with: $0) == nil ? $0 : nil } }
@@ -159,22 +162,12 @@ extension DICOMwebRoutes {
 }
 
 extension DICOMwebRoutes {
-    /// For a Part 10 file that is not an image (no Pixel Data): its UIDs into `outcome`, and a
-    /// 0122 failure. Returns for anything else, which is then not understood (C000).
-    static func refuseNonImage(_ data: Data, part: Int, outcome: inout InstanceOutcome) throws {
-        guard let read = try? DICOMFile.dataElements(data, name: "part \(part)", inlineLimit: 1024),
-              !read.elements.contains(where: { $0.group == 0x7FE0 && $0.element == 0x0010 }) else { return }
-        func uid(_ element: UInt16) -> String? {
-            guard case .bytes(let bytes)? = read.elements.first(where: { $0.group == 0x0008 && $0.element == element })?.value else {
-                return nil
-            }
-            let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: CharacterSet(charactersIn: " \0"))
-            return DICOMUID.problem(with: text) == nil ? text : nil
-        }
-        outcome.sopClassUID = uid(0x0016)
-        outcome.sopInstanceUID = uid(0x0018)
-        throw InstanceFailure(.sopClassNotSupported, "an object without pixel data (SOP Class \(outcome.sopClassUID ?? "unknown")); "
-            + "the service stores images")
+    /// The elements of a Part 10 file without Pixel Data (a report, a presentation state);
+    /// nil for anything else, which is then not understood (C000).
+    static func withoutPixelData(_ data: Data, part: Int) -> DICOMDataElements? {
+        guard let read = try? DICOMFile.dataElements(data, name: "part \(part)"),
+              !read.elements.contains(where: { $0.group == 0x7FE0 && $0.element == 0x0010 }) else { return nil }
+        return read
     }
 
     /// Runs CPU-bound `work` on a global dispatch queue: the figures of a film take a second or
@@ -205,6 +198,14 @@ struct InstanceIdentity {
     /// - Throws: `InstanceFailure` A900 naming the attribute that is missing or invalid, or
     ///   the mismatch with `requestStudy`.
     init(_ metadata: DICOMMetadata, requestStudy: String?) throws {
+        try self.init(sopClassUID: metadata.sopClassUID, sopInstanceUID: metadata.sopInstanceUID,
+                      studyUID: metadata.studyInstanceUID, seriesUID: metadata.seriesInstanceUID,
+                      patientID: metadata.patientID, requestStudy: requestStudy)
+    }
+
+    /// The identifiers as read (nil where absent), checked as `init(_:requestStudy:)` says.
+    init(sopClassUID: String?, sopInstanceUID: String?, studyUID: String?, seriesUID: String?, patientID: String?,
+         requestStudy: String?) throws {
         func uid(_ value: String?, _ name: String) throws -> String {
             guard let value else { throw InstanceFailure(.dataSetDoesNotMatchSOPClass, "no \(name)") }
             // The value is not repeated: in a malformed file it may be any text.
@@ -213,17 +214,17 @@ struct InstanceIdentity {
             }
             return value
         }
-        sopClassUID = try uid(metadata.sopClassUID, "SOP Class UID (0008,0016)")
-        sopInstanceUID = try uid(metadata.sopInstanceUID, "SOP Instance UID (0008,0018)")
-        studyUID = try uid(metadata.studyInstanceUID, "Study Instance UID (0020,000D)")
-        seriesUID = try uid(metadata.seriesInstanceUID, "Series Instance UID (0020,000E)")
-        guard let patientID = metadata.patientID else {
+        self.sopClassUID = try uid(sopClassUID, "SOP Class UID (0008,0016)")
+        self.sopInstanceUID = try uid(sopInstanceUID, "SOP Instance UID (0008,0018)")
+        self.studyUID = try uid(studyUID, "Study Instance UID (0020,000D)")
+        self.seriesUID = try uid(seriesUID, "Series Instance UID (0020,000E)")
+        guard let patientID else {
             throw InstanceFailure(.dataSetDoesNotMatchSOPClass, "no Patient ID (0010,0020): instances are filed by patient")
         }
         self.patientID = patientID
-        if let requestStudy, requestStudy != studyUID {
+        if let requestStudy, requestStudy != self.studyUID {
             throw InstanceFailure(.dataSetDoesNotMatchSOPClass,
-                                  "its Study Instance UID \(studyUID) is not the study of the request, \(requestStudy)")
+                                  "its Study Instance UID \(self.studyUID) is not the study of the request, \(requestStudy)")
         }
     }
 

@@ -158,3 +158,12 @@ struct ElementWalk {
         }
     }
 }
+
+extension DICOMFile {
+    /// The Transfer Syntax UID (0002,0010) of the Part 10 file `data`.
+    /// - Throws: `ImagingError` naming the file when it is not Part 10 or its meta information
+    ///   lacks the transfer syntax.
+    public static func transferSyntax(_ data: Data, name: String) throws -> String {
+        try openDataSet(data, name: name).2
+    }
+}

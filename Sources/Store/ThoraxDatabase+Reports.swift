@@ -83,7 +83,7 @@ extension ThoraxDatabase {
         var text: String
     }
 
-    private func store(_ report: Report, labels: ReportLabels, source: String, file: String, _ db: Database,
+    func store(_ report: Report, labels: ReportLabels, source: String, file: String, _ db: Database,
                        _ summary: inout ReportImportSummary) throws {
         let text = report.fullText
         // A section without a heading is stored under the empty name.

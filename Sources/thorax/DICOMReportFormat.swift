@@ -1,9 +1,11 @@
+import DICOMweb
 import Foundation
 import Imaging
 import Reports
 
 /// DICOM SR documents as report inputs of `db import-reports` and `label`: `.dcm` files read
-/// by Imaging (`DICOMFile.reportText`), the report named by its SOP Instance UID and linked to
+/// by Imaging (`DICOMFile.reportText`) and made a `Report` as STOW-RS makes one
+/// (`ReportDocument`), the report named by its SOP Instance UID and linked to
 /// its study by Study Instance UID and accession number.
 enum DICOMReportFormat {
     static let fileExtension = "dcm"
@@ -16,11 +18,8 @@ enum DICOMReportFormat {
         do {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             let text = try DICOMFile.reportText(data, name: path)
-            let id = text.sopInstanceUID ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-            let study = text.studyInstanceUID == nil && text.accessionNumber == nil
-                ? nil : StudyReference(studyInstanceUID: text.studyInstanceUID, accessionNumber: text.accessionNumber)
-            return .success(Report(id: id, sections: text.sections.map { ReportSection(name: $0.name, text: $0.text) },
-                                   source: source, study: study))
+            let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+            return .success(ReportDocument.report(text, fallbackID: stem, source: source))
         } catch let error as ImagingError {
             return .failure(ReportReadError(source: source, message: error.reason))
         } catch {

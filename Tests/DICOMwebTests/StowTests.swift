@@ -107,7 +107,8 @@ final class StowTests: XCTestCase {
     }
 
     /// Instances that cannot be stored each get their reason, the request 409, and nothing is
-    /// stored: a report, which has no pixels (0122), another study than the path's (A900), no
+    /// stored: an object without pixels that is no SR document, here a presentation state
+    /// (0122), another study than the path's (A900), no
     /// Patient ID (A900), a transfer syntax the decoder does not read (C122), not DICOM (C000).
     func testInstancesThatCannotBeStoredGetTheirReasons() async throws {
         var noPatient = TestInstance()
@@ -120,8 +121,13 @@ final class StowTests: XCTestCase {
             source: source, algorithm: AlgorithmIdentity(name: "other-cad", version: "1", deviceUID: "2.25.4106"),
             findings: [FindingResult(className: "Mass", probability: 0.2, threshold: 0.5, present: false)],
             instance: ResultInstance(seriesNumber: 1)).encoded()
+        // The report's SOP Class UID (in the meta group and the data set) made a presentation
+        // state's of the same length: Variable Modality LUT Softcopy Presentation State Storage.
+        let presentationState = Data(report).replacing(Data("1.2.840.10008.5.1.4.1.1.88.33".utf8),
+                                                       with: Data("1.2.840.10008.5.1.4.1.1.11.11".utf8))
+        XCTAssertNotEqual(presentationState, report)
         let cases: [(String, [UInt8], String, Int)] = [
-            ("a report", Array(report), "/dicom-web/studies", 0x0122),
+            ("a presentation state", Array(presentationState), "/dicom-web/studies", 0x0122),
             ("another study", TestInstance().bytes, "/dicom-web/studies/2.25.999", 0xA900),
             ("no Patient ID", noPatient.bytes, "/dicom-web/studies", 0xA900),
             ("MPEG-2", mpeg, "/dicom-web/studies", 0xC122),
@@ -140,6 +146,30 @@ final class StowTests: XCTestCase {
                 XCTAssertEqual(try fixture.counts(), counts, label)
                 XCTAssertEqual(try fixture.files(), [], label)
             }
+        }
+    }
+
+    /// An algorithm's SR — another CAD's TID 1500 measurement report — is stored and
+    /// retrievable like any instance, and never read as the study's report.
+    func testAnAlgorithmsMeasurementReportIsStoredButNotAReport() async throws {
+        let source = SourceImage(sopClassUID: "1.2.840.10008.5.1.4.1.1.1.1", sopInstanceUID: "2.25.4205", studyInstanceUID: "2.25.4200",
+                                 seriesInstanceUID: "2.25.4201", rows: 48, columns: 64, patientID: "P-4200")
+        let report = try MeasurementReport(
+            source: source, algorithm: AlgorithmIdentity(name: "other-cad", version: "1", manufacturer: "Other CAD", deviceUID: "2.25.4206"),
+            findings: [FindingResult(className: "Mass", probability: 0.9, threshold: 0.5, present: true)],
+            instance: ResultInstance(seriesNumber: 1)).encoded()
+        try await withDICOMweb { fixture, client in
+            let (body, headers) = try StowBody.make([Array(report)])
+            try await client.execute(uri: "/dicom-web/studies", method: .post, headers: headers, body: body) { response in
+                XCTAssertEqual(response.status, .ok)
+                XCTAssertNil(try response.dataSets()[0]["00081198"])
+            }
+            let counts = try fixture.counts()
+            XCTAssertEqual([counts.studies, counts.instances, counts.images], [1, 1, 0])
+            let stored = try XCTUnwrap(try fixture.database.storedDICOMInstances(study: "2.25.4200").first)
+            XCTAssertEqual(stored.sopClassUID, "1.2.840.10008.5.1.4.1.1.88.33")
+            XCTAssertEqual(Array(try Data(contentsOf: URL(fileURLWithPath: stored.path))), Array(report))
+            XCTAssertEqual(try fixture.database.reportSummaries(), [], "a measurement report is no hospital report")
         }
     }
 

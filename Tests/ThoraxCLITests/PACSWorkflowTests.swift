@@ -8,11 +8,37 @@ import XCTest
 /// DICOMweb client send each study to `thorax serve` over STOW-RS; Thorax stores and predicts it
 /// and sends its SR and Secondary Captures back (`--forward-results`). Checked through Orthanc's
 /// REST API and Thorax's database: every result Thorax made is in the source's study in Orthanc,
-/// nothing else arrived, and each carries the study's identifiers as the modality sent them.
-/// Takes about 30 s on two cores (Orthanc's StableAge of 2 s, three predictions with figures).
+/// nothing else arrived, and each carries the study's identifiers as the modality sent them. An
+/// SR report (highdicom, of one study) sent with the images rides along: Orthanc forwards it with
+/// its study and Thorax files it as the study's report, labelled. Takes about 30 s on two cores (Orthanc's StableAge of 2 s, three predictions with figures).
 final class PACSWorkflowTests: XCTestCase {
     static let comprehensiveSR = "1.2.840.10008.5.1.4.1.1.88.33"
     static let secondaryCapture = "1.2.840.10008.5.1.4.1.1.7"
+
+    /// The study of NIH test2.dcm.
+    static let reportStudy = "1.3.6.1.4.1.11129.5.5.111396399361969898205364400549799252857604"
+
+    /// argv: NIH OUT. Writes OUT/report.dcm, an Enhanced SR (highdicom) of NIH test2.dcm's study
+    /// from "Hospital RIS"; prints its SOP Instance UID.
+    static let reportWriter = #"""
+import os, sys
+import highdicom as hd, pydicom
+from highdicom.sr import CodedConcept, ContainerContentItem, TextContentItem, RelationshipTypeValues as R
+nih, out = sys.argv[1:3]
+os.makedirs(out)
+source = pydicom.dcmread(f"{nih}/test2.dcm", stop_before_pixels=True)
+for key in ["StudyDate", "StudyTime", "ReferringPhysicianName", "StudyID", "AccessionNumber", "PatientBirthDate", "PatientName"]:
+    if key not in source: setattr(source, key, "")
+def text(code, meaning, value):
+    return TextContentItem(name=CodedConcept(code, "DCM", meaning), value=value, relationship_type=R.CONTAINS)
+root = ContainerContentItem(name=CodedConcept("18748-4", "LN", "Diagnostic imaging report"))
+root.ContentSequence = [text("121070", "Findings", "The heart is enlarged. No pleural effusion."),
+                        text("121073", "Impression", "Cardiomegaly.")]
+sr = hd.sr.EnhancedSR(evidence=[source], content=root, series_instance_uid=hd.UID(), series_number=5, sop_instance_uid=hd.UID(),
+                      instance_number=1, manufacturer="Hospital RIS", is_complete=True, is_final=True)
+sr.save_as(f"{out}/report.dcm")
+print(sr.SOPInstanceUID)
+"""#
 
     func testOrthancSendsStudiesToThoraxAndReceivesItsResults() throws {
         guard let nih = SharedData.url("nih/dicom") else {
@@ -20,10 +46,15 @@ final class PACSWorkflowTests: XCTestCase {
         }
         let directory = try SharedData.temporaryDirectory("pacs-demo")
         defer { try? FileManager.default.removeItem(at: directory) }
+        let reports = directory.appendingPathComponent("reports")
+        let made = try runPython(["-c", Self.reportWriter, nih.path, reports.path])
+        guard made.status == 0 else { throw FixtureError("writing the SR failed (pip install highdicom):\n\(made.standardError)") }
+        let reportUID = made.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
         let script = SharedData.repositoryRoot.appendingPathComponent("scripts/pacs-demo")
         let process = Process()
         process.executableURL = script
-        process.arguments = ["--thorax", try thoraxExecutable().path, "--dicoms", nih.path, "--work", directory.path,
+        process.arguments = ["--thorax", try thoraxExecutable().path, "--dicoms", nih.path, "--reports", reports.path,
+                             "--work", directory.path,
                              "--json", "--timeout", "240"]
         let output = Pipe(), error = Pipe()
         process.standardOutput = output
@@ -49,7 +80,10 @@ final class PACSWorkflowTests: XCTestCase {
         for study in studies {
             let uid = try XCTUnwrap(study["study_instance_uid"] as? String)
             let series = try XCTUnwrap(study["series"] as? [[String: Any]])
-            let fromModality = series.filter { $0["manufacturer"] as? String != "Thorax" }
+            let fromModality = series.filter { $0["manufacturer"] as? String != "Thorax" && $0["modality"] as? String != "SR" }
+            let fromRIS = series.filter { $0["manufacturer"] as? String == "Hospital RIS" }
+            let reportsSent = fromRIS.flatMap { $0["instances"] as? [[String: Any]] ?? [] }.compactMap { $0["sop_instance_uid"] as? String }
+            XCTAssertEqual(reportsSent, uid == Self.reportStudy ? [reportUID] : [], "the report SR is in its study in Orthanc")
             let fromThorax = series.filter { $0["manufacturer"] as? String == "Thorax" }
             XCTAssertEqual(fromModality.count, 1, uid)
             let sources = fromModality.flatMap { $0["instances"] as? [[String: Any]] ?? [] }
@@ -66,7 +100,8 @@ final class PACSWorkflowTests: XCTestCase {
             let stored = try database.storedDICOMInstances(study: uid)
             XCTAssertEqual(Set(stored.filter { $0.derivedFrom != nil }.map(\.sopInstanceUID)),
                            Set(results.compactMap { $0["sop_instance_uid"] as? String }), uid)
-            XCTAssertEqual(stored.filter { $0.derivedFrom == nil }.map(\.sopInstanceUID), [try XCTUnwrap(source["sop_instance_uid"] as? String)])
+            XCTAssertEqual(Set(stored.filter { $0.derivedFrom == nil }.map(\.sopInstanceUID)),
+                           Set([try XCTUnwrap(source["sop_instance_uid"] as? String)] + reportsSent), "images and the report SR stored")
 
             // Privacy: each result carries the study's identifiers as received, and no other
             // (a type 2 attribute the source lacks is present but empty).
@@ -86,5 +121,10 @@ final class PACSWorkflowTests: XCTestCase {
         XCTAssertEqual(thorax["images stored"], 3)
         XCTAssertEqual(thorax["results made"], 3 + figures, "a report per image and its figures")
         XCTAssertEqual(thorax["predictions"], 3 * 14, "each image's probabilities of the 14 classes")
+        XCTAssertEqual(thorax["reports"], 1, "the hospital's SR is a report; Thorax's own SRs are not")
+        XCTAssertEqual(thorax["reports linked"], 1)
+        let report = try XCTUnwrap(try database.reportSummaries().first)
+        XCTAssertEqual(report.identifier, reportUID)
+        XCTAssertEqual(report.positives, ["Cardiomegaly"], "labelled as its text")
     }
 }
