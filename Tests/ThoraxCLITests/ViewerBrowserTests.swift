@@ -1,4 +1,5 @@
 import Foundation
+import Store
 import TestSupport
 import XCTest
 
@@ -29,6 +30,24 @@ final class ViewerBrowserTests: XCTestCase {
         ] {
             let run = try runThorax(arguments, in: directory)
             guard run.status == 0 else { throw FixtureError("thorax \(arguments[1]) failed: \(run.standardError)") }
+        }
+        // Two registered models with stored probabilities, for the Models page's comparison: both
+        // predicted the first two images, only the first model the third.
+        let store = try ThoraxDatabase(existingAt: database, access: .update)
+        let names = ["00001153_004.png", "00002578_000.png", "00001369_000.png"]
+        let ids = try names.map { try XCTUnwrap(try store.images(forFiles: [$0]).first??.id, $0) }
+        var models: [Int64] = []
+        for (name, rows) in [("left", [[Float](repeating: 0.1, count: 14), [Float](repeating: 0.8, count: 14), [Float](repeating: 0.3, count: 14)]),
+                             ("right", [[Float](repeating: 0.6, count: 14), [Float](repeating: 0.2, count: 14)])] {
+            let folder = directory.appendingPathComponent("models/\(name)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let card: [String: Any] = ["formatVersion": 1, "architecture": "resnet50", "classes": Findings.classes,
+                                       "thresholds": Findings.classes.map { _ in 0.5 }, "created": "2026-11-26T12:00:00Z",
+                                       "thoraxVersion": "0.1.0", "notes": "\(name) model of the browser test"]
+            try JSONSerialization.data(withJSONObject: card).write(to: folder.appendingPathComponent("model.json"))
+            try Data(name.utf8).write(to: folder.appendingPathComponent("model.safetensors"))
+            let results = zip(ids, rows).map { ImageProbabilities(imageID: $0, probabilities: $1) }
+            models.append(try store.storePredictions(results, of: try ModelRecord.read(directory: folder, name: name)).model.id)
         }
         let token = directory.appendingPathComponent("label-token")
         try Data("viewer-token\n".utf8).write(to: token)
@@ -73,8 +92,19 @@ final class ViewerBrowserTests: XCTestCase {
         let upload14 = try XCTUnwrap(seen["upload"] as? [String: Double])
         XCTAssertEqual(upload14.count, 14)
         XCTAssertTrue(upload14.values.allSatisfy { (0...1).contains($0) })
+        // The two models side by side, each cell the left and the right model's probability.
+        let compare = try XCTUnwrap(seen["compare"] as? [String: Any], "no comparison on the Models page: \(seen)")
+        XCTAssertEqual(compare["cards"] as? [String], ["left (model \(models[0]))", "right (model \(models[1]))"])
+        XCTAssertEqual(compare["side_by_side"] as? Bool, true)
+        XCTAssertEqual(compare["rows"] as? [String], Array(names.prefix(2)))
+        let cells = try XCTUnwrap(compare["cells"] as? [String: [String]])
+        XCTAssertEqual(cells.count, 2 * 14)
+        let nodule = try XCTUnwrap(cells["\(ids[1])/Nodule"]).compactMap(Double.init)
+        XCTAssertEqual(nodule.count, 2)
+        XCTAssertEqual(nodule[0], 0.8, accuracy: 1e-6)
+        XCTAssertEqual(nodule[1], 0.2, accuracy: 1e-6)
         XCTAssertEqual(seen["console_errors"] as? [String], [])
-        for page in ["list", "list-filtered", "image", "image-opacity", "report", "upload", "models"] {
+        for page in ["list", "list-filtered", "image", "image-opacity", "report", "upload", "models-compare"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: shots.appendingPathComponent("\(page).png").path), page)
         }
     }

@@ -7,7 +7,8 @@ usage: viewer_browser_test.py HOST:PORT SCREENSHOT_FOLDER UPLOAD_PNG FINDING
 It opens the list, filters by FINDING, opens the first image, switches classes, reads the canvas
 pixels under a detected box with the heatmap overlay on and off, drags the opacity slider,
 steps to the next image with the keyboard, finds a negated mention in a report and reads its
-rule, uploads UPLOAD_PNG and reads its probabilities, and saves a screenshot of each page. The
+rule, uploads UPLOAD_PNG and reads its probabilities, compares two registered models side by
+side (when the database has two), and saves a screenshot of each page. The
 Swift test (ThoraxCLITests.ViewerBrowserTests) asserts on the JSON; pointed at a database of
 the whole NIH import, the "timings" give the list and image-view times in the browser.
 """
@@ -136,7 +137,25 @@ def main():
 
         driver.get(base + "/#/models")
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "main p, main section"))
-        driver.save_screenshot(f"{shots}/models.png")
+        if driver.find_elements(By.ID, "compare-first"):
+            # Two models side by side: their cards next to each other, their probabilities per
+            # class on the same images; then the right one swapped for the first's neighbour.
+            wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#compare-table td[data-first]")
+                       or d.find_elements(By.CSS_SELECTOR, "#comparison p.error, #comparison p.muted:not(:first-child)"))
+            cards = driver.find_elements(By.CSS_SELECTOR, ".pair .model-card")
+            result["compare"] = {
+                "cards": [card.find_element(By.CSS_SELECTOR, "h2").text for card in cards],
+                "side_by_side": len(cards) == 2 and cards[0].location["y"] == cards[1].location["y"]
+                                and cards[0].location["x"] < cards[1].location["x"],
+                "rows": [row.find_element(By.CSS_SELECTOR, "td a").text
+                         for row in driver.find_elements(By.CSS_SELECTOR, "#compare-table tbody tr")],
+                "cells": {f"{cell.find_element(By.XPATH, '..').get_attribute('data-id')}/{cell.get_attribute('data-class')}":
+                          [cell.get_attribute("data-first"), cell.get_attribute("data-second")]
+                          for cell in driver.find_elements(By.CSS_SELECTOR, "#compare-table td[data-class]")},
+            }
+            driver.save_screenshot(f"{shots}/models-compare.png")
+        else:
+            driver.save_screenshot(f"{shots}/models.png")
         result["console_errors"] = [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
     finally:
         driver.quit()
