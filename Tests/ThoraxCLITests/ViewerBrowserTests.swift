@@ -21,12 +21,16 @@ final class ViewerBrowserTests: XCTestCase {
     func testTheViewerInChromium() throws {
         let nih = SharedData.repositoryRoot.appendingPathComponent("Samples/nih")
         let database = directory.appendingPathComponent("thorax.sqlite").path
+        let dicom = directory.appendingPathComponent("film.dcm")
+        try FileManager.default.copyItem(at: SharedData.repositoryRoot.appendingPathComponent("Tests/ImagingTests/Fixtures/base16.dcm"), to: dicom)
         for arguments in [
             ["db", "import-nih", "--database", database, "--data-entry", nih.appendingPathComponent("Data_Entry_2017_v2020.csv").path,
              "--bbox", nih.appendingPathComponent("BBox_List_2017.csv").path,
              "--train-val-list", nih.appendingPathComponent("train_val_list.txt").path,
              "--test-list", nih.appendingPathComponent("test_list.txt").path, "--images", nih.appendingPathComponent("images").path],
             ["db", "import-reports", "--database", database, SharedData.repositoryRoot.appendingPathComponent("Samples/openi/reports").path],
+            // A DICOM film, to drag window/level on.
+            ["db", "import-dicom", "--database", database, dicom.path],
         ] {
             let run = try runThorax(arguments, in: directory)
             guard run.status == 0 else { throw FixtureError("thorax \(arguments[1]) failed: \(run.standardError)") }
@@ -49,6 +53,7 @@ final class ViewerBrowserTests: XCTestCase {
             let results = zip(ids, rows).map { ImageProbabilities(imageID: $0, probabilities: $1) }
             models.append(try store.storePredictions(results, of: try ModelRecord.read(directory: folder, name: name)).model.id)
         }
+        let dicomID = try XCTUnwrap(try store.images(forFiles: [dicom.path]).first??.id, "the imported DICOM film")
         let token = directory.appendingPathComponent("label-token")
         try Data("viewer-token\n".utf8).write(to: token)
         let server = try ServeProcess(["serve", "--database", database, "--port", "0", "--label-token-file", token.path], in: directory)
@@ -59,15 +64,16 @@ final class ViewerBrowserTests: XCTestCase {
         try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
         let script = SharedData.repositoryRoot.appendingPathComponent("Tests/ViewerTests/Scripts/viewer_browser_test.py")
         let upload = nih.appendingPathComponent("images/00000099_013.png").path
-        let run = try runPython([script.path, server.address, shots.path, upload, "Nodule"])
+        let run = try runPython([script.path, server.address, shots.path, upload, "Nodule", String(dicomID)])
         guard run.status == 0 else {
             throw FixtureError("viewer_browser_test.py failed (\(run.status)); scripts/install-deps installs chromium, "
                 + "chromium-driver and selenium:\n\(run.standardError)")
         }
         let seen = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any])
 
-        XCTAssertEqual(seen["list_rows"] as? Int, 11)
-        XCTAssertEqual(seen["thumbnails_loaded"] as? Int, 11)
+        // The 11 NIH samples and the DICOM film.
+        XCTAssertEqual(seen["list_rows"] as? Int, 12)
+        XCTAssertEqual(seen["thumbnails_loaded"] as? Int, 12)
         XCTAssertEqual(seen["filtered"] as? [String], ["00002578_000.png"])
         XCTAssertEqual(seen["class_rows"] as? Int, 14)
         XCTAssertTrue((seen["prediction_status"] as? String ?? "").hasPrefix("Model default:"), "\(seen)")
@@ -103,8 +109,16 @@ final class ViewerBrowserTests: XCTestCase {
         XCTAssertEqual(nodule.count, 2)
         XCTAssertEqual(nodule[0], 0.8, accuracy: 1e-6)
         XCTAssertEqual(nodule[1], 0.2, accuracy: 1e-6)
+        // Window/level dragged on the DICOM film: a new window, a re-rendered film, other gray levels.
+        let windowLevel = try XCTUnwrap(seen["window_level"] as? [String: Any], "\(seen)")
+        let films = try XCTUnwrap(windowLevel["film"] as? [String])
+        XCTAssertNotEqual(films[0], films[1])
+        XCTAssertTrue(films[1].contains("center="), films[1])
+        let before = try XCTUnwrap(windowLevel["before"] as? [String: Any]), after = try XCTUnwrap(windowLevel["after"] as? [String: Any])
+        XCTAssertNotEqual(before["label"] as? String, after["label"] as? String)
+        XCTAssertNotEqual(try XCTUnwrap(before["sum"] as? Int), try XCTUnwrap(after["sum"] as? Int), "the canvas did not change")
         XCTAssertEqual(seen["console_errors"] as? [String], [])
-        for page in ["list", "list-filtered", "image", "image-opacity", "report", "upload", "models-compare"] {
+        for page in ["list", "list-filtered", "image", "image-opacity", "report", "upload", "models-compare", "image-dicom-window"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: shots.appendingPathComponent("\(page).png").path), page)
         }
     }

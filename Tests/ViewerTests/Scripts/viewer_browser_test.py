@@ -2,13 +2,14 @@
 """Drives the viewer of a running `thorax serve` in headless Chromium (Debian's chromium and
 chromium-driver, through selenium) and prints what it saw as one JSON object.
 
-usage: viewer_browser_test.py HOST:PORT SCREENSHOT_FOLDER UPLOAD_PNG FINDING
+usage: viewer_browser_test.py HOST:PORT SCREENSHOT_FOLDER UPLOAD_PNG FINDING [DICOM_IMAGE_ID]
 
 It opens the list, filters by FINDING, opens the first image, switches classes, reads the canvas
 pixels under a detected box with the heatmap overlay on and off, drags the opacity slider,
 steps to the next image with the keyboard, finds a negated mention in a report and reads its
 rule, uploads UPLOAD_PNG and reads its probabilities, compares two registered models side by
-side (when the database has two), and saves a screenshot of each page. The
+side (when the database has two), drags window/level on the DICOM image DICOM_IMAGE_ID (when
+given) and reads the canvas before and after, and saves a screenshot of each page. The
 Swift test (ThoraxCLITests.ViewerBrowserTests) asserts on the JSON; pointed at a database of
 the whole NIH import, the "timings" give the list and image-view times in the browser.
 """
@@ -25,6 +26,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 def main():
     address, shots, upload_png, finding = sys.argv[1:5]
+    dicom_image = sys.argv[5] if len(sys.argv) > 5 else None
     base = f"http://{address}"
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
@@ -156,6 +158,22 @@ def main():
             driver.save_screenshot(f"{shots}/models-compare.png")
         else:
             driver.save_screenshot(f"{shots}/models.png")
+        if dicom_image:
+            # Window/level on a DICOM film: shift-drag on the canvas, with the overlay off, and
+            # the film re-rendered through the new window.
+            driver.get(f"{base}/#/image/{dicom_image}")
+            wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".stage[data-ready=true]"))
+            driver.find_element(By.ID, "toggle-overlay").click()
+            canvas = driver.find_element(By.CSS_SELECTOR, ".stage canvas")
+            film = canvas.get_attribute("data-film")
+            before = {"label": driver.find_element(By.ID, "window-label").text, "sum": canvas_sum(driver)}
+            ActionChains(driver).key_down(Keys.SHIFT).click_and_hold(canvas).move_by_offset(120, 80) \
+                .release().key_up(Keys.SHIFT).perform()
+            wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ".stage canvas").get_attribute("data-film") != film)
+            result["window_level"] = {"film": [film, canvas.get_attribute("data-film")], "before": before,
+                                      "after": {"label": driver.find_element(By.ID, "window-label").text,
+                                                "sum": canvas_sum(driver)}}
+            driver.save_screenshot(f"{shots}/image-dicom-window.png")
         result["console_errors"] = [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
     finally:
         driver.quit()
@@ -170,6 +188,14 @@ def press(driver, key):
 
 def canvas_data(driver):
     return driver.execute_script("const c = document.querySelector('.stage canvas'); return {...c.dataset};")
+
+
+def canvas_sum(driver):
+    """The sum of the canvas's RGB values: one number that changes when the film's gray levels do."""
+    return driver.execute_script(
+        "const c = document.querySelector('.stage canvas');"
+        "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        "let s = 0; for (let i = 0; i < d.length; i += 4) s += d[i] + d[i + 1] + d[i + 2]; return s;")
 
 
 def pixel(driver, point):
