@@ -64,7 +64,8 @@ final class ViewerBrowserTests: XCTestCase {
         try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
         let script = SharedData.repositoryRoot.appendingPathComponent("Tests/ViewerTests/Scripts/viewer_browser_test.py")
         let upload = nih.appendingPathComponent("images/00000099_013.png").path
-        let run = try runPython([script.path, server.address, shots.path, upload, "Nodule", String(dicomID)])
+        let run = try runPython([script.path, server.address, shots.path, upload, "Nodule", String(dicomID),
+                                  SharedData.repositoryRoot.appendingPathComponent("Tests/ImagingTests/Fixtures/base8.dcm").path, "stow-token"])
         guard run.status == 0 else {
             throw FixtureError("viewer_browser_test.py failed (\(run.status)); scripts/install-deps installs chromium, "
                 + "chromium-driver and selenium:\n\(run.standardError)")
@@ -117,8 +118,16 @@ final class ViewerBrowserTests: XCTestCase {
         let before = try XCTUnwrap(windowLevel["before"] as? [String: Any]), after = try XCTUnwrap(windowLevel["after"] as? [String: Any])
         XCTAssertNotEqual(before["label"] as? String, after["label"] as? String)
         XCTAssertNotEqual(try XCTUnwrap(before["sum"] as? Int), try XCTUnwrap(after["sum"] as? Int), "the canvas did not change")
+        // A DICOM upload with a token: stored through STOW-RS (the store's answer shown), then predicted.
+        XCTAssertEqual(seen["token_kept"] as? Bool, true)
+        XCTAssertEqual(seen["token_in_local_storage"] as? Bool, false)
+        let stow = try XCTUnwrap(seen["stow_upload"] as? [String: Any], "\(seen)")
+        XCTAssertEqual(stow["store_status"] as? String, "200", "\(stow)")
+        XCTAssertTrue((stow["store_text"] as? String ?? "").contains("stored 1 instance (1.2.826.0.1.3680043.10.1378.599934006325735878351206681570973060)"),
+                      "\(stow)")
+        XCTAssertEqual(stow["classes"] as? Int, 14, "\(stow)")
         XCTAssertEqual(seen["console_errors"] as? [String], [])
-        for page in ["list", "list-filtered", "image", "image-opacity", "report", "upload", "models-compare", "image-dicom-window"] {
+        for page in ["list", "list-filtered", "image", "image-opacity", "report", "upload", "upload-dicom", "models-compare", "image-dicom-window"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: shots.appendingPathComponent("\(page).png").path), page)
         }
     }
