@@ -9,7 +9,8 @@ import GRDB
 /// probability is driven instead, when many images match, from the model's predictions of the
 /// class in probability order (`predictions_by_probability`), so it stops after its rows; its
 /// count still walks the label or split list. Every other condition tests the driver's image id against a unique
-/// index (`labels_of_images`, the splits' key) or a short list (boxes, a patient's images).
+/// index (`labels_of_images`, the splits' key) or a short list (boxes, a patient's images). A
+/// page picks its keys (and probabilities) first and joins the images and patients of those only.
 struct BrowseQuery {
     /// A piece of SQL and its arguments, in order.
     struct Fragment {
@@ -25,7 +26,17 @@ struct BrowseQuery {
     enum Driver { case labels, split, predictions, images }
 
     /// The count of matching images.
-    var count: Fragment { statement(select: "count(*)", driver: countDriver, page: false) }
+    var count: Fragment {
+        guard filter.hasBoxes == false else { return statement(select: "count(*)", driver: countDriver, page: false) }
+        // Without boxes = all minus those with: two index walks, where NOT IN would probe the
+        // box list for every row of the driver (over 3× slower on the official train_val part).
+        var all = self, boxed = self
+        all.filter.hasBoxes = nil
+        boxed.filter.hasBoxes = true
+        let allCount = all.statement(select: "count(*)", driver: countDriver, page: false)
+        let boxedCount = boxed.statement(select: "count(*)", driver: countDriver, page: false)
+        return Fragment(sql: "SELECT (\(allCount.sql)) - (\(boxedCount.sql))", arguments: allCount.arguments + boxedCount.arguments)
+    }
 
     /// The page's rows: id, name, patient, view, age, sex, follow-up, has a file, probability.
     /// - Parameter total: the count; when few images match, a sorted page sorts them (cheap)
@@ -35,7 +46,7 @@ struct BrowseQuery {
         let sortsFromPredictions = filter.sortByProbability && total >= sortedWalkMinimum
         return statement(select: """
             i.id, i.name, p.identifier, i.view, i.age, i.sex, i.follow_up, i.path IS NOT NULL, \
-            \(showsProbability ? "pr.probability" : "NULL")
+            k.probability
             """, driver: sortsFromPredictions ? .predictions : countDriver, page: true)
     }
 
@@ -101,11 +112,8 @@ struct BrowseQuery {
             conditions.append(Fragment(sql: "\(key) IN (SELECT id FROM images WHERE patient_id = (SELECT id FROM patients WHERE identifier = ?))",
                                        arguments: [patient]))
         }
-        if page {
-            if driver != .images { from.append(Fragment(sql: "JOIN images i ON i.id = \(key)", arguments: [])) }
-            from.append(Fragment(sql: "JOIN patients p ON p.id = i.patient_id", arguments: []))
-        }
-        var sql = "SELECT \(select) FROM " + from.map(\.sql).joined(separator: " ")
+        let selected = page ? "\(key) AS id, \(showsProbability ? "pr.probability" : "NULL") AS probability" : select
+        var sql = "SELECT \(selected) FROM " + from.map(\.sql).joined(separator: " ")
         var arguments = from.flatMap(\.arguments)
         if !conditions.isEmpty {
             sql += " WHERE " + conditions.map(\.sql).joined(separator: " AND ")
@@ -114,6 +122,10 @@ struct BrowseQuery {
         if page {
             sql += " ORDER BY " + (filter.sortByProbability ? "pr.probability DESC, \(key)" : key) + " LIMIT ? OFFSET ?"
             arguments += [filter.pageSize, filter.page * filter.pageSize]
+            // The page's keys first, then only their images and patients (a deferred join), so
+            // an offset skips index entries rather than joined rows.
+            sql = "SELECT \(select) FROM (\(sql)) k JOIN images i ON i.id = k.id JOIN patients p ON p.id = i.patient_id ORDER BY "
+                + (filter.sortByProbability ? "k.probability DESC, k.id" : "k.id")
         }
         return Fragment(sql: sql, arguments: arguments)
     }

@@ -30,6 +30,8 @@ public struct ViewerRoutes: Sendable {
     /// - `GET /api/predictions/{id}/maps`: the class activation maps of a `/v1/predict` with heatmaps
     /// - `GET /api/models`: the registered models' cards; `GET /api/models/{id}/roc.svg[?split&part]`:
     ///   ROC curves of its stored probabilities against the NIH labels (official test part by default)
+    /// - `GET /api/models/compare?first&second[&offset]`: two models' stored probabilities on the
+    ///   images both predicted, 50 at a time
     ///
     /// - Throws: when the thumbnail folder cannot be made, the labeller's rules or the pages
     ///   (package resources) cannot be read.
@@ -76,6 +78,13 @@ public struct ViewerRoutes: Sendable {
             return try json(ActivationMapsMessage(entry.heatmaps))
         }
         router.get("/api/models") { _, _ in try json(try database.modelCards().map(ModelCardMessage.init)) }
+        router.get("/api/models/compare") { request, _ in
+            let query = request.uri.queryParameters
+            return try json(database.modelComparison(
+                first: try ViewerQuery.identifier(query.get("first"), "first model"),
+                second: try ViewerQuery.identifier(query.get("second"), "second model"),
+                offset: try ViewerQuery.integer(query.get("offset"), "offset") ?? 0))
+        }
         router.get("/api/models/:id/roc.svg") { request, context in
             let query = request.uri.queryParameters
             let part = query.get("part").flatMap { $0.isEmpty ? nil : $0 } ?? ThoraxDatabase.officialTest

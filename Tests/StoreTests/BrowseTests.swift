@@ -67,6 +67,28 @@ final class BrowseTests: XCTestCase {
         XCTAssertEqual(try database.browseImages(filter).images, [])
     }
 
+    /// A count without boxes is all minus those with: the same totals as the pages' rows.
+    func testTotalsWithoutBoxesMatchTheirRows() throws {
+        let database = try fixture()
+        for edit in [{ (filter: inout ImageBrowseFilter) in filter.hasBoxes = false },
+                     { $0.hasBoxes = false; $0.finding = "Atelectasis" },
+                     { $0.hasBoxes = false; $0.split = "official"; $0.part = "test" },
+                     { $0.hasBoxes = false; $0.patient = "865" }] as [(inout ImageBrowseFilter) -> Void] {
+            var filter = ImageBrowseFilter()
+            edit(&filter)
+            filter.pageSize = 200
+            let page = try database.browseImages(filter)
+            XCTAssertEqual(page.total, page.images.count, "\(filter)")
+            var withBoxes = filter
+            withBoxes.hasBoxes = true
+            var all = filter
+            all.hasBoxes = nil
+            XCTAssertEqual(page.total + (try database.browseImages(withBoxes).total), try database.browseImages(all).total, "\(filter)")
+        }
+        XCTAssertEqual(try database.browseImages({ var f = ImageBrowseFilter(); f.hasBoxes = false; return f }()).total, 18)
+        XCTAssertEqual(try database.browseImages({ var f = ImageBrowseFilter(); f.hasBoxes = false; f.finding = "Atelectasis"; return f }()).total, 4)
+    }
+
     func testSortAndFilterByAModelsProbability() throws {
         let database = try fixture()
         let model = directory.appendingPathComponent("m")

@@ -26,6 +26,20 @@ struct ViewerFixture: Sendable {
     func id(_ name: String) throws -> Int64 {
         try XCTUnwrap(try database.images(forFiles: [name]).first??.id)
     }
+
+    /// Registers a model named `name` over `classes` (its weights are the name's bytes, so
+    /// each name is a different model) and stores its probabilities of the named images.
+    func storeModel(_ name: String, classes: [String], probabilities: [String: [Float]]) throws -> Int64 {
+        let model = directory.appendingPathComponent("models/\(name)")
+        try FileManager.default.createDirectory(at: model, withIntermediateDirectories: true)
+        let card: [String: Any] = ["formatVersion": 1, "architecture": "resnet18", "classes": classes,
+                                   "thresholds": classes.map { _ in 0.5 }, "created": "2026-11-26T12:00:00Z", "thoraxVersion": "0.1.0"]
+        try JSONSerialization.data(withJSONObject: card).write(to: model.appendingPathComponent("model.json"))
+        try Data(name.utf8).write(to: model.appendingPathComponent("model.safetensors"))
+        let record = try ModelRecord.read(directory: model, name: name)
+        let results = try probabilities.map { ImageProbabilities(imageID: try id($0.key), probabilities: $0.value) }
+        return try database.storePredictions(results, of: record).model.id
+    }
 }
 
 func withViewer(labelToken: String? = nil,

@@ -28,12 +28,37 @@ export async function mediaType(blob, name = "") {
  * Predicts an image through POST /v1/predict?heatmaps=all and fetches the class activation
  * maps of that prediction: { prediction, maps }.
  */
-export async function predict(blob, name) {
+export async function predict(blob, name, token = "") {
   const type = await mediaType(blob, name);
-  const response = await fetch("/v1/predict?heatmaps=all", { method: "POST", headers: { "Content-Type": type }, body: blob });
+  const bearer = token ? { Authorization: `Bearer ${token}` } : {};
+  const response = await fetch("/v1/predict?heatmaps=all", { method: "POST", headers: { "Content-Type": type, ...bearer }, body: blob });
   const prediction = await answer(response, "/v1/predict");
-  const maps = prediction.id ? await getJSON(`/api/predictions/${encodeURIComponent(prediction.id)}/maps`) : null;
+  const maps = prediction.id
+    ? await answer(await fetch(`/api/predictions/${encodeURIComponent(prediction.id)}/maps`, { headers: bearer }), "the heatmaps")
+    : null;
   return { prediction, maps, type };
+}
+
+/**
+ * Stores a DICOM file through STOW-RS (POST /dicom-web/studies, one part of
+ * multipart/related; type="application/dicom") with the bearer `token`; resolves to the
+ * store's DICOM JSON answer and its HTTP status (200 stored, 202 partly, 409 refused).
+ */
+export async function storeDICOM(blob, token) {
+  const boundary = `thorax-${crypto.randomUUID()}`;
+  const body = new Blob([`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`, blob, `\r\n--${boundary}--\r\n`]);
+  const response = await fetch("/dicom-web/studies", {
+    method: "POST", body,
+    headers: { "Content-Type": `multipart/related; type="application/dicom"; boundary=${boundary}`,
+      Accept: "application/dicom+json", Authorization: `Bearer ${token}` },
+  });
+  const text = await response.text();
+  let answer = null;
+  try { answer = text ? JSON.parse(text) : null; } catch { answer = null; }
+  if (!response.ok && response.status !== 409 && response.status !== 202) {
+    throw new Error(answer?.error ?? `STOW-RS: HTTP ${response.status}`);
+  }
+  return { status: response.status, answer };
 }
 
 /** Sets (value 1, 0, -1) or clears (null) the human label of an image with the label token. */

@@ -28,7 +28,7 @@ async function route() {
     if (page === "image") keyHandler = await showImage(main, Number(parts[1]));
     else if (page === "reports") keyHandler = await showReports(main, params);
     else if (page === "report") keyHandler = await showReport(main, Number(parts[1]));
-    else if (page === "models") keyHandler = await showModels(main);
+    else if (page === "models") keyHandler = await showModels(main, params);
     else if (page === "upload") keyHandler = await showUpload(main);
     else keyHandler = await showList(main, params);
   } catch (error) {

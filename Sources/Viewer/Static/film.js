@@ -72,6 +72,8 @@ export class FilmViewer {
     this.film = image;
     if (description) this.canvas.setAttribute("aria-label", description);
     if (first) { this.resize(); this.fit(); } else this.draw();
+    // What is drawn, for tests and tools that wait for a re-rendered (re-windowed) film.
+    this.canvas.dataset.film = url;
   }
 
   /** The overlay of one class's map (null for none), coloured once into an offscreen canvas. */

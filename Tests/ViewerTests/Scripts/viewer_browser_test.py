@@ -2,18 +2,23 @@
 """Drives the viewer of a running `thorax serve` in headless Chromium (Debian's chromium and
 chromium-driver, through selenium) and prints what it saw as one JSON object.
 
-usage: viewer_browser_test.py HOST:PORT SCREENSHOT_FOLDER UPLOAD_PNG FINDING
+usage: viewer_browser_test.py HOST:PORT SCREENSHOT_FOLDER UPLOAD_PNG FINDING [DICOM_IMAGE_ID [UPLOAD_DICOM TOKEN]]
 
 It opens the list, filters by FINDING, opens the first image, switches classes, reads the canvas
 pixels under a detected box with the heatmap overlay on and off, drags the opacity slider,
 steps to the next image with the keyboard, finds a negated mention in a report and reads its
-rule, uploads UPLOAD_PNG and reads its probabilities, and saves a screenshot of each page. The
+rule, uploads UPLOAD_PNG and reads its probabilities, compares two registered models side by
+side (when the database has two), drags window/level on the DICOM image DICOM_IMAGE_ID (when
+given) and reads the canvas before and after, uploads UPLOAD_DICOM with TOKEN typed in (stored
+through STOW-RS, then predicted), and saves a screenshot of each page. The
 Swift test (ThoraxCLITests.ViewerBrowserTests) asserts on the JSON; pointed at a database of
 the whole NIH import, the "timings" give the list and image-view times in the browser.
 """
 import json
 import sys
 import time
+import urllib.error
+import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.common.action_chains import ActionChains
@@ -24,7 +29,10 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 def main():
     address, shots, upload_png, finding = sys.argv[1:5]
+    dicom_image = sys.argv[5] if len(sys.argv) > 5 else None
+    upload_dicom, token = sys.argv[6:8] if len(sys.argv) > 7 else (None, None)
     base = f"http://{address}"
+    wait_until_ready(base)
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
     for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
@@ -136,11 +144,83 @@ def main():
 
         driver.get(base + "/#/models")
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "main p, main section"))
-        driver.save_screenshot(f"{shots}/models.png")
+        if driver.find_elements(By.ID, "compare-first"):
+            # Two models side by side: their cards next to each other, their probabilities per
+            # class on the same images; then the right one swapped for the first's neighbour.
+            wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#compare-table td[data-first]")
+                       or d.find_elements(By.CSS_SELECTOR, "#comparison p.error, #comparison p.muted:not(:first-child)"))
+            cards = driver.find_elements(By.CSS_SELECTOR, ".pair .model-card")
+            result["compare"] = {
+                "cards": [card.find_element(By.CSS_SELECTOR, "h2").text for card in cards],
+                "side_by_side": len(cards) == 2 and cards[0].location["y"] == cards[1].location["y"]
+                                and cards[0].location["x"] < cards[1].location["x"],
+                "rows": [row.find_element(By.CSS_SELECTOR, "td a").text
+                         for row in driver.find_elements(By.CSS_SELECTOR, "#compare-table tbody tr")],
+                "cells": {f"{cell.find_element(By.XPATH, '..').get_attribute('data-id')}/{cell.get_attribute('data-class')}":
+                          [cell.get_attribute("data-first"), cell.get_attribute("data-second")]
+                          for cell in driver.find_elements(By.CSS_SELECTOR, "#compare-table td[data-class]")},
+            }
+            driver.save_screenshot(f"{shots}/models-compare.png")
+        else:
+            driver.save_screenshot(f"{shots}/models.png")
+
+        if upload_dicom:
+            # A DICOM upload with a token: stored through STOW-RS first, then predicted. The
+            # token survives a reload of the tab (sessionStorage). After the Models page: the
+            # store registers the served model, which has no ROC curves.
+            driver.get(base + "/#/upload")
+            wait.until(lambda d: d.find_elements(By.ID, "dicomweb-token"))
+            driver.find_element(By.ID, "dicomweb-token").send_keys(token, Keys.TAB)
+            driver.refresh()
+            wait.until(lambda d: d.find_elements(By.ID, "dicomweb-token"))
+            result["token_kept"] = driver.find_element(By.ID, "dicomweb-token").get_attribute("value") == token
+            result["token_in_local_storage"] = driver.execute_script("return Object.keys(localStorage).length > 0")
+            driver.find_element(By.ID, "upload-file").send_keys(upload_dicom)
+            wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#upload-results td[data-probability]")
+                       or d.find_elements(By.CSS_SELECTOR, "#upload-status.error"))
+            result["stow_upload"] = {
+                "store_status": driver.find_element(By.ID, "store-status").get_attribute("data-status"),
+                "store_text": driver.find_element(By.ID, "store-status").text,
+                "upload_status": driver.find_element(By.ID, "upload-status").text,
+                "classes": len(driver.find_elements(By.CSS_SELECTOR, "#upload-results td[data-probability]")),
+            }
+            driver.save_screenshot(f"{shots}/upload-dicom.png")
+
+        if dicom_image:
+            # Window/level on a DICOM film: shift-drag on the canvas, with the overlay off, and
+            # the film re-rendered through the new window.
+            driver.get(f"{base}/#/image/{dicom_image}")
+            wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".stage[data-ready=true]"))
+            driver.find_element(By.ID, "toggle-overlay").click()
+            canvas = driver.find_element(By.CSS_SELECTOR, ".stage canvas")
+            film = canvas.get_attribute("data-film")
+            before = {"label": driver.find_element(By.ID, "window-label").text, "sum": canvas_sum(driver)}
+            ActionChains(driver).key_down(Keys.SHIFT).click_and_hold(canvas).move_by_offset(120, 80) \
+                .release().key_up(Keys.SHIFT).perform()
+            wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ".stage canvas").get_attribute("data-film") != film)
+            result["window_level"] = {"film": [film, canvas.get_attribute("data-film")], "before": before,
+                                      "after": {"label": driver.find_element(By.ID, "window-label").text,
+                                                "sum": canvas_sum(driver)}}
+            driver.save_screenshot(f"{shots}/image-dicom-window.png")
         result["console_errors"] = [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
     finally:
         driver.quit()
     print(json.dumps(result))
+
+
+def wait_until_ready(base, seconds=300):
+    """Waits for /v2/health/ready (the served model loaded), so that the image view has its prediction."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/v2/health/ready", timeout=10) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{base}: the served model was not ready after {seconds} s")
+        time.sleep(0.2)
 
 
 def press(driver, key):
@@ -151,6 +231,14 @@ def press(driver, key):
 
 def canvas_data(driver):
     return driver.execute_script("const c = document.querySelector('.stage canvas'); return {...c.dataset};")
+
+
+def canvas_sum(driver):
+    """The sum of the canvas's RGB values: one number that changes when the film's gray levels do."""
+    return driver.execute_script(
+        "const c = document.querySelector('.stage canvas');"
+        "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        "let s = 0; for (let i = 0; i < d.length; i += 4) s += d[i] + d[i + 1] + d[i + 2]; return s;")
 
 
 def pixel(driver, point):
