@@ -45,14 +45,15 @@ sr.save_as(f"{out}/reports/enhanced.dcm")
 ids["enhanced"] = sr.SOPInstanceUID
 plain(sr.SOPInstanceUID, "FINDINGS: The heart is enlarged.\nNo pleural effusion.\nIMPRESSION: Cardiomegaly.")
 
-# highdicom, Comprehensive SR whose TEXT items are under no FINDINGS or IMPRESSION name: all text.
+# highdicom, Comprehensive SR without section containers: a TEXT item named Finding (DCM 121071) is
+# read as FINDINGS, so the History item beside it is not part of the report.
 root = ContainerContentItem(name=CodedConcept("18748-4", "LN", "Diagnostic imaging report"))
 root.ContentSequence = [text("121060", "History", "Cough."), text("121071", "Finding", "Right lower lobe pneumonia.")]
 sr = hd.sr.ComprehensiveSR(evidence=[evidence("test3.dcm")], content=root, series_instance_uid=hd.UID(), series_number=6,
                            sop_instance_uid=hd.UID(), instance_number=1, manufacturer="Hospital RIS", is_complete=True, is_final=True)
 sr.save_as(f"{out}/reports/comprehensive.dcm")
 ids["comprehensive"] = sr.SOPInstanceUID
-plain(sr.SOPInstanceUID, "Cough.\nRight lower lobe pneumonia.")
+plain(sr.SOPInstanceUID, "FINDINGS: Right lower lobe pneumonia.")
 
 # dcmtk xml2dsr, Basic Text SR in implicit VR little endian.
 def concept(code, scheme, meaning):
