@@ -71,20 +71,7 @@ struct MPIRun {
         process.standardOutput = handle
         process.standardError = handle
         let start = Date()
-        try process.run()
-        var timedOut = false
-        while process.isRunning {
-            if Date().timeIntervalSince(start) > timeout {
-                timedOut = true
-                process.terminate()
-                let grace = Date()
-                while process.isRunning && Date().timeIntervalSince(grace) < 5 { usleep(50_000) }
-                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-                break
-            }
-            usleep(20_000)
-        }
-        process.waitUntilExit()
+        let timedOut = try process.runUntilExit(timeout: timeout)
         let seconds = Date().timeIntervalSince(start)
         let output = String(decoding: try Data(contentsOf: log), as: UTF8.self)
         return MPIRun(status: process.terminationStatus, output: output, seconds: seconds, timedOut: timedOut)

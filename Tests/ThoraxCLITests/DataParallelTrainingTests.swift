@@ -200,21 +200,7 @@ struct MPIRunOfThorax {
         process.environment = ProcessInfo.processInfo.environment.merging(["OMP_NUM_THREADS": "1"]) { $1 }
         process.standardOutput = output
         process.standardError = error
-        let start = Date()
-        try process.run()
-        var timedOut = false
-        while process.isRunning {
-            if Date().timeIntervalSince(start) > timeout {
-                timedOut = true
-                process.terminate()
-                let grace = Date()
-                while process.isRunning && Date().timeIntervalSince(grace) < 5 { usleep(50_000) }
-                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-                break
-            }
-            usleep(20_000)
-        }
-        process.waitUntilExit()
+        let timedOut = try process.runUntilExit(timeout: timeout)
         return MPIRunOfThorax(status: process.terminationStatus,
                               output: String(decoding: try Data(contentsOf: outputFile), as: UTF8.self),
                               error: String(decoding: try Data(contentsOf: errorFile), as: UTF8.self), timedOut: timedOut)
