@@ -70,16 +70,5 @@ final class OrthancProcess {
 
 /// Runs curl from PATH with `arguments`.
 func curl(_ arguments: [String]) throws -> ThoraxOutput {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["curl"] + arguments
-    let output = Pipe(), error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    let errorData = error.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ThoraxOutput(status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
-                        standardError: String(decoding: errorData, as: UTF8.self))
+    try runTool("curl", arguments)
 }

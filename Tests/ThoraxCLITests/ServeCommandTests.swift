@@ -152,16 +152,37 @@ final class ServeProcess {
 
 /// Runs python3 from PATH with `arguments`.
 func runPython(_ arguments: [String]) throws -> ThoraxOutput {
+    try runTool("python3", arguments)
+}
+
+/// Runs the program `tool` from PATH with `arguments`; its standard error is read on another
+/// thread while standard output is read here, so neither pipe can fill and stall the tool.
+func runTool(_ tool: String, _ arguments: [String]) throws -> ThoraxOutput {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3"] + arguments
+    process.arguments = [tool] + arguments
     let output = Pipe(), error = Pipe()
     process.standardOutput = output
     process.standardError = error
     try process.run()
+    let errorData = ErrorBytes()
+    let reader = Thread { errorData.set(error.fileHandleForReading.readDataToEndOfFile()) }
+    reader.start()
     let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    let errorData = error.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return ThoraxOutput(status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
-                        standardError: String(decoding: errorData, as: UTF8.self))
+                        standardError: String(decoding: errorData.wait(), as: UTF8.self))
+}
+
+/// The standard error bytes a reader thread hands over once the pipe closes.
+// @unchecked Sendable: `data` is written once under `condition` and read after it is signalled.
+private final class ErrorBytes: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var data: Data?
+    func set(_ value: Data) { condition.lock(); data = value; condition.signal(); condition.unlock() }
+    func wait() -> Data {
+        condition.lock(); defer { condition.unlock() }
+        while data == nil { condition.wait() }
+        return data!
+    }
 }
