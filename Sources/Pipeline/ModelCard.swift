@@ -28,6 +28,8 @@ public struct ModelCard: Codable, Equatable, Sendable {
     public var metrics: Metrics?
     /// The out-of-fold figures of a cross-validated run; absent for a run with one validation part.
     public var crossValidation: CrossValidation?
+    /// The localization benchmark on boxed films, when `thorax localize --record-in-card` ran.
+    public var localization: Localization?
     /// Free text: what the model is and is not fit for.
     public var notes: String?
     public var thoraxVersion: String

@@ -15,10 +15,14 @@ struct LocalizeCommand: ParsableCommand {
         localized when any box of its image and class overlaps it by more than T; every box \
         that localizes nothing is a false positive. Accuracy and average false positives per \
         heatmap are given per class at T(IoU) = 0.1 ... 0.7 and T(IoBB) = 0.1 ... 0.9. \
-        With --output, writes a figure per (image, class): heatmap, truth in green, boxes in red.
+        With --output, writes a figure per (image, class): heatmap, truth in green, boxes in red. \
+        With --record-in-card, the table, the films and boxes it stands on and a caveat (under \
+        100 boxes: an anecdote) are written into the model's card (model.json, replaced \
+        atomically).
 
         Example:
           thorax localize --model default --database thorax.sqlite --output localization
+          thorax localize --model runs/lite0/model --database thorax.sqlite --record-in-card
         """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -31,6 +35,9 @@ struct LocalizeCommand: ParsableCommand {
 
     @Flag(help: "Print JSON (table, and each image's truth and generated boxes) instead of the table.")
     var json = false
+
+    @Flag(help: "Also write the table and the number of films and boxes it stands on into the model's card (model.json).")
+    var recordInCard = false
 
     func run() throws {
         // Everything is checked before the model loads, so a mistake fails at once.
@@ -48,6 +55,14 @@ struct LocalizeCommand: ParsableCommand {
         let progress = ProgressLine("localize", total: images.count, unit: "images")
         let report = try runner.run(images: images, progress: { done, _ in progress.update(done) })
         progress.finish()
+        if recordInCard && !report.cases.isEmpty {
+            // Read again and written whole: the card is replaced atomically, never half-written.
+            let directory = try ModelDirectory.resolve(modelOptions.model)
+            var card = try ModelCard.read(directory: directory)
+            card.localization = report.cardSection(source: (database as NSString).lastPathComponent)
+            try card.write(directory: directory)
+            FileHandle.standardError.write(Data("recorded the localization table in \(directory.appendingPathComponent(ModelCard.fileName).path)\n".utf8))
+        }
         try printResult(report, json: json, text: report.text, failures: report.failures)
     }
 }

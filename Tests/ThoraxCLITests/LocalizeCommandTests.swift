@@ -1,3 +1,4 @@
+import Evaluation
 import Pipeline
 import Foundation
 import Store
@@ -36,5 +37,41 @@ final class LocalizeCommandTests: XCTestCase {
         XCTAssertTrue(cases.allSatisfy { (1...3).contains(($0["detections"] as? [Any])?.count ?? 0) })
         let table = try XCTUnwrap(object["table"] as? [String: Any])
         XCTAssertEqual((table["rows"] as? [Any])?.count, 12)
+    }
+}
+
+extension LocalizeCommandTests {
+    /// `--record-in-card` writes the same table the command prints into model.json, with the
+    /// boxes it stands on and the anecdote caveat, and leaves the rest of the card as it was.
+    func testRecordInCardWritesTheTableAndTheBoxCountsIntoTheCard() throws {
+        let directory = try SharedData.temporaryDirectory("localize-card")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let model = try BenchmarkCommandFixture.makeModel(in: directory)
+        let (database, _) = try BenchmarkCommandFixture.makeDatabase(in: directory)
+        let before = try ModelCard.read(directory: model)
+        XCTAssertNil(before.localization)
+
+        let result = try ForwardCommandTests.run(["localize", "--model", model.path, "--database", database,
+                                                  "--json", "--record-in-card"])
+        XCTAssertEqual(result.status, 0, result.error)
+        XCTAssertTrue(result.error.contains("recorded the localization table in \(model.path)/model.json"), result.error)
+        let printed = try JSONDecoder().decode(PrintedReport.self, from: Data(result.output.utf8))
+        let card = try ModelCard.read(directory: model)
+        let section = try XCTUnwrap(card.localization)
+        XCTAssertEqual(section.table, printed.table)
+        XCTAssertEqual(section.images, 5)
+        XCTAssertEqual(section.evaluatedOn, "5 boxed films of thorax.sqlite")
+        // The bundled samples' boxes: one each of Atelectasis, Cardiomegaly, Infiltration, Nodule, Pneumonia.
+        XCTAssertEqual(section.table.classNames.prefix(8), ["Atelectasis", "Cardiomegaly", "Effusion", "Infiltration",
+                                                            "Mass", "Nodule", "Pneumonia", "Pneumothorax"])
+        XCTAssertEqual(Array(section.truthBoxes.prefix(8)), [1, 1, 0, 1, 0, 1, 1, 0])
+        XCTAssertTrue(section.caveat.hasPrefix("5 hand-drawn boxes on 5 films: an anecdote"), section.caveat)
+        var rest = card
+        rest.localization = nil
+        XCTAssertEqual(rest, before)
+    }
+
+    private struct PrintedReport: Decodable {
+        var table: LocalizationTable
     }
 }
