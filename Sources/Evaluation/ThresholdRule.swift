@@ -11,12 +11,22 @@ public enum ThresholdRule: String, Codable, CaseIterable, Sendable {
     /// so each false alarm costs as much as a missed finding, and the chosen thresholds keep the
     /// films marked positive near the positives' number.
     case maximumF1 = "max-f1"
+    /// The lowest threshold at which specificity is still at least 0.90
+    /// (`DecisionThreshold.atSpecificity`).
+    ///
+    /// Why a fixed specificity: it bounds what a reader of a normal film sees. At most one in ten
+    /// films without a finding has it marked, so over 14 classes a film with no finding shows
+    /// about 1.4 marks whatever the classifier's quality; F1 and Youden's J instead trade false
+    /// alarms for sensitivity by each class's prevalence and, with a weak classifier, mark
+    /// several findings on most normal films. The price is sensitivity, which the card states.
+    case specificity90 = "specificity-90"
 
     /// The rule in words, for a card.
     public var words: String {
         switch self {
         case .youden: return "Youden's J (sensitivity + specificity − 1) maximized per class"
         case .maximumF1: return "F1 maximized per class (ties: the lowest threshold)"
+        case .specificity90: return "the lowest threshold per class keeping specificity at least 0.90 (at most 1 in 10 films without the finding marked)"
         }
     }
 
@@ -25,7 +35,38 @@ public enum ThresholdRule: String, Codable, CaseIterable, Sendable {
         switch self {
         case .youden: return DecisionThreshold.youden(scores: scores, labels: labels)
         case .maximumF1: return DecisionThreshold.maximumF1(scores: scores, labels: labels)
+        case .specificity90: return DecisionThreshold.atSpecificity(0.9, scores: scores, labels: labels)
         }
+    }
+}
+
+extension DecisionThreshold {
+    /// The lowest threshold t for which "present when the score is at least t" keeps
+    /// specificity at least `specificity` (at most ⌊(1 − specificity)·negatives⌋ negatives at or
+    /// above t), labels 1 positive, 0 negative, others ignored; nil without both positives and
+    /// negatives. Tied scores move together. The threshold is the midpoint between the last
+    /// admitted score and the next lower one (0 below the lowest), as `youden` places it; when
+    /// even the highest score's films hold too many negatives, it is just above that score, so
+    /// nothing is marked.
+    public static func atSpecificity(_ specificity: Double, scores: [Float], labels: [Int]) -> Float? {
+        let pairs = zip(scores, labels).filter { $0.1 == 0 || $0.1 == 1 }.sorted { $0.0 > $1.0 }
+        let negatives = pairs.filter { $0.1 == 0 }.count
+        guard negatives > 0, negatives < pairs.count else { return nil }
+        // The small term keeps (1 − 0.9)·100 at 10 despite 1 − 0.9 being just under 0.1 in binary.
+        let allowed = Int((Double(negatives) * (1 - specificity) + 1e-9).rounded(.down))
+        var falsePositives = 0
+        var threshold = pairs[0].0.nextUp
+        var index = 0
+        while index < pairs.count {
+            let score = pairs[index].0
+            while index < pairs.count && pairs[index].0 == score {
+                if pairs[index].1 == 0 { falsePositives += 1 }
+                index += 1
+            }
+            guard falsePositives <= allowed else { break }
+            threshold = (score + (index < pairs.count ? pairs[index].0 : 0)) / 2
+        }
+        return threshold
     }
 }
 

@@ -19,8 +19,14 @@ public final class CrossValidationRun {
         /// The source commit, recorded in the card as given.
         public var commit: String?
         public var bootstrap: BootstrapOptions
+        /// Continue the run in the output: each fold (and the model on every film) resumes from
+        /// its checkpoint where it has one and starts where it has none; a finished one only
+        /// predicts its fold again. The figures, thresholds and card are computed anew, so a
+        /// finished run can be given another threshold rule without training.
+        public var resume: Bool
         public init(folds: Int, ensemble: Bool, thresholdRule: ThresholdRule = .maximumF1, commit: String? = nil,
-                    bootstrap: BootstrapOptions = BootstrapOptions()) {
+                    bootstrap: BootstrapOptions = BootstrapOptions(), resume: Bool = false) {
+            self.resume = resume
             self.folds = folds
             self.ensemble = ensemble
             self.thresholdRule = thresholdRule
@@ -90,10 +96,11 @@ public final class CrossValidationRun {
             let held = Set(fold)
             var foldSource = source
             foldSource.validationPart = "\(source.trainPart) fold \(index + 1) of \(folds.folds.count)"
+            let foldOutput = output.appendingPathComponent(Self.foldFolder(index + 1))
             let run = try TrainingRun(options: options, source: foldSource,
                                       trainingImages: images.filter { !held.contains($0.id) },
                                       validationImages: fold.map { byID[$0]! },
-                                      output: output.appendingPathComponent(Self.foldFolder(index + 1)), resume: false,
+                                      output: foldOutput, resume: resumes(foldOutput),
                                       thoraxVersion: thoraxVersion, warning: warning)
             try run.run { progress(index + 1, $0) }
             // The last epoch's weights: the held-out fold chose nothing.
@@ -144,11 +151,18 @@ public final class CrossValidationRun {
         }
         var allSource = source
         allSource.validationPart = "\(source.trainPart) (its own training films: recorded, not used to choose)"
+        let allOutput = output.appendingPathComponent(Self.allFilmsFolder)
         let run = try TrainingRun(options: options, source: allSource, trainingImages: images, validationImages: images,
-                                  output: output.appendingPathComponent(Self.allFilmsFolder), resume: false,
+                                  output: allOutput, resume: resumes(allOutput),
                                   thoraxVersion: thoraxVersion, warning: warning)
         try run.run { progress(members.count + 1, $0) }
         return run.model
+    }
+
+    /// Whether the training run in `folder` continues from its checkpoint: when resuming and
+    /// it has one (a fold the interrupted run never reached starts anew).
+    private func resumes(_ folder: URL) -> Bool {
+        settings.resume && TrainingRun.hasCheckpoint(folder)
     }
 
     /// `OUT/out-of-fold.json`: per film its name, fold and probabilities (written atomically).

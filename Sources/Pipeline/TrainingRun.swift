@@ -38,6 +38,17 @@ public final class TrainingRun {
                               resume: resume, communicator: communicator, warning: warning)
         outputDirectory = output
         self.thoraxVersion = thoraxVersion
+        // A resumed run keeps the card its best epoch wrote (what it was trained on, measured
+        // and its thresholds) until a better epoch replaces it.
+        let saved = output.appendingPathComponent(Self.modelFolder)
+        if resume && FileManager.default.fileExists(atPath: saved.appendingPathComponent(ModelCard.fileName).path) {
+            model.card = try ModelCard.read(directory: saved)
+        }
+    }
+
+    /// Whether `output` holds a run's checkpoint to resume from.
+    public static func hasCheckpoint(_ output: URL) -> Bool {
+        FileManager.default.fileExists(atPath: output.appendingPathComponent(Trainer.checkpointFolder).path)
     }
 
     /// The card a run starts from: architecture and head from the options, ImageNet

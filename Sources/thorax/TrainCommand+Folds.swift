@@ -12,7 +12,7 @@ extension ThresholdRule: ExpressibleByArgument {}
 
 extension TrainCommand {
     /// The cross-validation flags together: --ensemble, --threshold-rule and --commit need
-    /// --folds, which takes neither --resume nor a data-parallel launch.
+    /// --folds, which takes no --validation-part and no data-parallel launch.
     func validateFolds() throws {
         guard let folds else {
             if ensemble || thresholdRule != nil || commit != nil {
@@ -21,7 +21,6 @@ extension TrainCommand {
             return
         }
         guard folds >= 2 else { throw ValidationError("--folds must be at least 2, got \(folds)") }
-        if resume { throw ValidationError("--folds trains new runs; it cannot --resume") }
         if validationPart != nil { throw ValidationError("--folds validates on the folds of --train-part; leave out --validation-part") }
     }
 
@@ -30,11 +29,17 @@ extension TrainCommand {
     func crossValidate(folds: Int) throws {
         if Communicator.isDistributed() { throw ValidationError("--folds runs in one process; start it without mpirun or srun") }
         let outputURL = URL(fileURLWithPath: output)
-        let options = self.options(over: Self.defaults)
-        let source = self.source(over: Self.defaultSource(split: split ?? ThoraxDatabase.officialSplit))
+        let firstFold = outputURL.appendingPathComponent(CrossValidationRun.foldFolder(1))
+        if resume && !TrainingRun.hasCheckpoint(firstFold) {
+            throw InputFileError("\(output) holds no cross-validated run to resume (no \(CrossValidationRun.foldFolder(1))/checkpoint in it)")
+        }
+        // Resuming: options left out take the first fold's record; every fold checks its own.
+        let saved = resume ? try SavedRun(output: firstFold) : nil
+        let options = self.options(over: saved?.options ?? Self.defaults)
+        let source = self.source(over: saved?.source ?? Self.defaultSource(split: split ?? ThoraxDatabase.officialSplit))
         try options.validate()
         if let threads { try Context.setThreadCount(threads) }
-        try Self.requireNewRunFolder(output)
+        if !resume { try Self.requireNewRunFolder(output) }
         if let weights = options.initialWeights { try requireInputFile(weights, option: "--initial-weights") }
         let store = try ThoraxDatabase(existingAt: source.database, access: .update)
         try requireSplit(source.split, parts: [("--train-part", source.trainPart)], in: store, path: source.database)
@@ -44,7 +49,8 @@ extension TrainCommand {
         let warnings = WarningCounter()
         let run = try CrossValidationRun(
             options: options, source: source, images: images, patients: patients,
-            settings: .init(folds: folds, ensemble: ensemble, thresholdRule: thresholdRule ?? .maximumF1, commit: commit),
+            settings: .init(folds: folds, ensemble: ensemble, thresholdRule: thresholdRule ?? .maximumF1, commit: commit,
+                            resume: resume),
             output: outputURL, thoraxVersion: ThoraxVersion.string, warning: { warnings.record($0) })
         warnings.report()
         for (index, fold) in run.folds.folds.enumerated() {

@@ -34,7 +34,11 @@ struct TrainCommand: ParsableCommand {
         total) and --iterations (the new limit of optimizer steps) may change (with --schedule \
         cosine, the following epochs take the rates of the new total's curve). --threads is not \
         part of the run (oneDNN may then sum in another order, so the last bits may differ), and \
-        --database may name a moved copy whose parts give the same images and labels.
+        --database may name a moved copy whose parts give the same images and labels. With \
+        --folds, --resume continues each fold and the model on every film from its checkpoint \
+        (options left out take the first fold's record), then computes the out-of-fold figures, \
+        the thresholds and the card anew: a finished run takes another --threshold-rule without \
+        training again.
 
         Several processes, on one machine or many, train one model data-parallel when started \
         by Open MPI's mpirun or Slurm's srun: --batch-size is then the global batch, each rank \
@@ -79,7 +83,7 @@ struct TrainCommand: ParsableCommand {
     var folds: Int?
     @Flag(help: "With --folds: --output/model is the K fold models as one ensemble (mean probabilities and heatmaps) instead of a model trained again on every film.")
     var ensemble = false
-    @Option(help: "With --folds: how thresholds are chosen on the out-of-fold predictions: max-f1 (F1 maximized per class) or youden (default max-f1).")
+    @Option(help: "With --folds: how thresholds are chosen on the out-of-fold predictions: max-f1 (F1 maximized per class), specificity-90 (the lowest threshold keeping specificity at least 0.90) or youden (default max-f1).")
     var thresholdRule: ThresholdRule?
     @Option(help: "With --folds: the source commit to record in the model card (scripts/train-bundled-model passes git's).")
     var commit: String?

@@ -48,4 +48,32 @@ final class ThresholdRuleTests: XCTestCase {
         XCTAssertThrowsError(try MarkedFindings(probabilities: [[0.1, 0.2]], labels: [[0, 0, 0]], thresholds: thresholds))
         XCTAssertThrowsError(try MarkedFindings(probabilities: [[0.1]], labels: [], thresholds: [0.5]))
     }
+
+    func testFixedSpecificityAgainstAHandComputedCase() throws {
+        // Ten negatives scored 0.1 … 1.0, two positives 0.95 and 0.55. Specificity 0.9 admits
+        // ⌊0.1 · 10⌋ = 1 negative at or above t. Walking down: 1.0 (negative, 1 admitted),
+        // 0.95 (positive, still 1), 0.9 (negative, 2: too many). So t lies halfway from 0.95 to
+        // 0.9: sensitivity 1/2 at specificity 9/10.
+        let negatives: [Float] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
+        let scores = negatives + [0.95, 0.55], labels = Array(repeating: 0, count: 10) + [1, 1]
+        let threshold = try XCTUnwrap(ThresholdRule.specificity90.threshold(scores: scores, labels: labels))
+        XCTAssertEqual(threshold, 0.925, accuracy: 1e-6)
+        XCTAssertEqual(DecisionThreshold.atSpecificity(0.9, scores: scores, labels: labels), threshold)
+        let marked = zip(scores, labels).filter { $0.0 >= threshold }
+        XCTAssertEqual(marked.filter { $0.1 == 0 }.count, 1)
+        XCTAssertEqual(marked.filter { $0.1 == 1 }.count, 1)
+        // Specificity 0.8 admits 2 negatives: down to 0.9, then 0.8 is a third: halfway 0.9–0.8.
+        XCTAssertEqual(try XCTUnwrap(DecisionThreshold.atSpecificity(0.8, scores: scores, labels: labels)), 0.85, accuracy: 1e-6)
+        XCTAssertEqual(ThresholdRule(rawValue: "specificity-90"), .specificity90)
+    }
+
+    func testFixedSpecificityMarksNothingWhenTheTopScoreIsANegativeTooMany() throws {
+        // Five negatives admit ⌊0.5⌋ = 0 false positives; the highest score is a negative tied
+        // with a positive, so even it cannot be marked: t is just above it.
+        let threshold = try XCTUnwrap(DecisionThreshold.atSpecificity(0.9, scores: [0.8, 0.8, 0.5, 0.4, 0.3, 0.2, 0.6],
+                                                                      labels: [1, 0, 0, 0, 0, 0, -1]))
+        XCTAssertEqual(threshold, Float(0.8).nextUp)
+        XCTAssertNil(DecisionThreshold.atSpecificity(0.9, scores: [0.2, 0.4], labels: [1, 1]))
+        XCTAssertNil(DecisionThreshold.atSpecificity(0.9, scores: [0.2, 0.4], labels: [0, -1]))
+    }
 }

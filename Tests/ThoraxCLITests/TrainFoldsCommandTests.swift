@@ -46,8 +46,8 @@ final class TrainFoldsCommandTests: XCTestCase {
         XCTAssertEqual(one.status, 64)
         XCTAssertTrue(one.error.contains("--folds must be at least 2, got 1"), one.error)
         let resume = try ForwardCommandTests.run(["train", "--folds", "3", "--resume", "--output", "x"])
-        XCTAssertEqual(resume.status, 64)
-        XCTAssertTrue(resume.error.contains("--folds trains new runs; it cannot --resume"), resume.error)
+        XCTAssertEqual(resume.status, 1)
+        XCTAssertTrue(resume.error.contains("x holds no cross-validated run to resume (no fold-1/checkpoint in it)"), resume.error)
         let validation = try ForwardCommandTests.run(["train", "--folds", "3", "--validation-part", "v", "--output", "x"])
         XCTAssertEqual(validation.status, 64)
         XCTAssertTrue(validation.error.contains("leave out --validation-part"), validation.error)
@@ -70,5 +70,49 @@ final class TrainFoldsCommandTests: XCTestCase {
         let result = try ForwardCommandTests.run(["eval", "--split", "official:train_val", "--stored", "1", "--store-predictions"])
         XCTAssertEqual(result.status, 64)
         XCTAssertTrue(result.error.contains("leave out --store-predictions"), result.error)
+    }
+
+    /// `--folds --resume` on a finished run trains nothing, predicts each fold again with the
+    /// same weights (the same out-of-fold probabilities) and rewrites the card with the new
+    /// threshold rule; with a larger --epochs each fold trains on; a changed option is refused.
+    func testResumingAFinishedRunChangesTheThresholdRuleWithoutTraining() throws {
+        let directory = try SharedData.temporaryDirectory("train-folds-resume")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (database, _) = try BenchmarkCommandFixture.makeDatabase(in: directory)
+        let output = directory.appendingPathComponent("cv")
+        let common = ["train", "--database", database, "--split", "official", "--train-part", "train_val", "--folds", "2",
+                      "--ensemble"] + TrainCommandTests.tinyRun + ["--output", output.path]
+        let first = try ForwardCommandTests.run(common + ["--epochs", "1"])
+        XCTAssertEqual(first.status, 0, first.error)
+        let outOfFold = output.appendingPathComponent("out-of-fold.json")
+        let probabilities = try Data(contentsOf: outOfFold)
+        let foldMetrics = output.appendingPathComponent("fold-1/metrics.csv")
+        let metrics = try String(contentsOf: foldMetrics, encoding: .utf8)
+        XCTAssertEqual(try ModelCard.read(directory: output.appendingPathComponent("model")).crossValidation?.thresholdRule, .maximumF1)
+
+        let again = try ForwardCommandTests.run(common + ["--resume", "--threshold-rule", "specificity-90"])
+        XCTAssertEqual(again.status, 0, again.error)
+        XCTAssertEqual(try Data(contentsOf: outOfFold), probabilities)
+        XCTAssertEqual(try String(contentsOf: foldMetrics, encoding: .utf8), metrics)
+        let card = try ModelCard.read(directory: output.appendingPathComponent("model"))
+        let cv = try XCTUnwrap(card.crossValidation)
+        XCTAssertEqual(cv.thresholdRule, .specificity90)
+        // The card's thresholds are the rule's on the stored out-of-fold probabilities.
+        struct Film: Decodable { var image: String; var probabilities: [Float] }
+        let films = try JSONDecoder().decode([Film].self, from: probabilities)
+        XCTAssertEqual(films.count, 6)
+        XCTAssertEqual(card.thresholds.count, 14)
+        XCTAssertTrue(again.output.contains("thresholds: specificity-90"), again.output)
+
+        let changed = try ForwardCommandTests.run(common + ["--resume", "--learning-rate", "0.5"])
+        XCTAssertEqual(changed.status, 1)
+        XCTAssertTrue(changed.error.contains("learning"), changed.error)
+
+        let longer = try ForwardCommandTests.run(common + ["--resume", "--epochs", "2"])
+        XCTAssertEqual(longer.status, 0, longer.error)
+        let rows = try String(contentsOf: foldMetrics, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(rows.count, 3, "header and two epochs")
+        XCTAssertTrue(rows[2].hasPrefix("2,"), String(rows[2]))
+        XCTAssertNotEqual(try Data(contentsOf: outOfFold), probabilities)
     }
 }
