@@ -122,6 +122,8 @@ public final class CrossValidationRun {
         // The weights are every run's last epoch, whatever epoch its own validation liked best.
         model.card.training?.bestEpoch = options.epochs
         model.card.thresholds = thresholds
+        // A resumed run's model keeps the card it saved; the notes are this run's.
+        model.card.notes = options.notes
         model.card.crossValidation = try ModelCard.CrossValidation(
             folds: folds.folds.count, seed: options.seed, images: outOfFold.count, patients: folds.patientCounts.reduce(0, +),
             positives: evaluation.classes.map(\.positives),

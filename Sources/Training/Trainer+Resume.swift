@@ -83,8 +83,9 @@ extension TrainingOptions {
     }
 
     /// The options a resumed run may change: the number of epochs (the new total) and of
-    /// iterations (the new limit of optimizer steps). Every other option is the run's.
-    public static let changeableOnResume: Set<TrainingOption> = [.epochs, .iterations]
+    /// iterations (the new limit of optimizer steps), and the notes (the card's text, which
+    /// changes no weight). Every other option is the run's.
+    public static let changeableOnResume: Set<TrainingOption> = [.epochs, .iterations, .notes]
 
     /// The first option, in `settings` order and other than `changeableOnResume`, whose value
     /// differs from `recorded`'s; nil when none does.
@@ -157,6 +158,7 @@ public struct SavedRun: Sendable {
         var same = options
         same.epochs = self.options.epochs
         same.iterations = self.options.iterations
+        same.notes = self.options.notes
         if same.dropConnect == 0 { same.dropConnect = nil }
         if same.batchNorm == .batch { same.batchNorm = nil }
         if same.outputStride == .thirtyTwo { same.outputStride = nil }

@@ -31,7 +31,7 @@ struct TrainCommand: ParsableCommand {
 
         --resume continues the run in --output: options left out take the run's values; an \
         option given with another value than the run's is an error. Only --epochs (the new \
-        total) and --iterations (the new limit of optimizer steps) may change (with --schedule \
+        total), --iterations (the new limit of optimizer steps) and --notes may change (with --schedule \
         cosine, the following epochs take the rates of the new total's curve). --threads is not \
         part of the run (oneDNN may then sum in another order, so the last bits may differ), and \
         --database may name a moved copy whose parts give the same images and labels. With \

@@ -19,6 +19,8 @@ final class TrainingResumeTests: XCTestCase {
         options.epochs = 30
         options.iterations = 7
         XCTAssertNil(options.resumeConflict(with: recorded), "epochs and iterations may change")
+        options.notes = "another text for the card"
+        XCTAssertNil(options.resumeConflict(with: recorded), "notes may change")
         options.dropConnect = 0
         XCTAssertNil(options.resumeConflict(with: recorded), "drop connect 0 is off, as nil")
         options.batchSize = 8
