@@ -140,9 +140,9 @@ let package = Package(
         .testTarget(name: "ThoraxCLITests", dependencies: ["thorax", "Pipeline", "Evaluation", "Reporting", "Training", "Store", "Models", "SafeTensors", "TestSupport"],
                     swiftSettings: [.swiftLanguageMode(.v6)]),
     ],
-    // The mode of the targets without their own: the engine's tests (TensorTests, NNTests,
-    // ModelsTests, EngineTestSupport) and the fuzz targets. Every module builds in Swift 6 mode.
-    swiftLanguageModes: [.v5]
+    // Every module builds in Swift 6 mode, those without their own setting (the engine's tests,
+    // the fuzz targets) included.
+    swiftLanguageModes: [.v6]
 )
 
 // libFuzzer targets (Fuzz/README.md), one per parser of untrusted bytes. They exist only when
