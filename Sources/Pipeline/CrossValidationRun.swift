@@ -2,6 +2,7 @@ import Evaluation
 import Foundation
 import Loader
 import Store
+import Tensor
 import Training
 
 /// `thorax train --folds K`: K patient-level folds of the training part (`PatientFolds`), one
@@ -19,13 +20,16 @@ public final class CrossValidationRun {
         /// The source commit, recorded in the card as given.
         public var commit: String?
         public var bootstrap: BootstrapOptions
+        /// How every network of the run runs (its oneDNN threads among them); not recorded.
+        public var engineOptions: EngineOptions
         public init(folds: Int, ensemble: Bool, thresholdRule: ThresholdRule = .maximumF1, commit: String? = nil,
-                    bootstrap: BootstrapOptions = BootstrapOptions()) {
+                    bootstrap: BootstrapOptions = BootstrapOptions(), engineOptions: EngineOptions = EngineOptions()) {
             self.folds = folds
             self.ensemble = ensemble
             self.thresholdRule = thresholdRule
             self.commit = commit
             self.bootstrap = bootstrap
+            self.engineOptions = engineOptions
         }
     }
 
@@ -94,7 +98,7 @@ public final class CrossValidationRun {
                                       trainingImages: images.filter { !held.contains($0.id) },
                                       validationImages: fold.map { byID[$0]! },
                                       output: output.appendingPathComponent(Self.foldFolder(index + 1)), resume: false,
-                                      thoraxVersion: thoraxVersion, warning: warning)
+                                      thoraxVersion: thoraxVersion, engineOptions: settings.engineOptions, warning: warning)
             try run.run { progress(index + 1, $0) }
             // The last epoch's weights: the held-out fold chose nothing.
             let report = try EvaluationRunner(classifier: run.model, modelName: Self.foldFolder(index + 1),
@@ -146,7 +150,7 @@ public final class CrossValidationRun {
         allSource.validationPart = "\(source.trainPart) (its own training films: recorded, not used to choose)"
         let run = try TrainingRun(options: options, source: allSource, trainingImages: images, validationImages: images,
                                   output: output.appendingPathComponent(Self.allFilmsFolder), resume: false,
-                                  thoraxVersion: thoraxVersion, warning: warning)
+                                  thoraxVersion: thoraxVersion, engineOptions: settings.engineOptions, warning: warning)
         try run.run { progress(members.count + 1, $0) }
         return run.model
     }

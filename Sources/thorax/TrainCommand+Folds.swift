@@ -33,7 +33,6 @@ extension TrainCommand {
         let options = self.options(over: Self.defaults)
         let source = self.source(over: Self.defaultSource(split: split ?? ThoraxDatabase.officialSplit))
         try options.validate()
-        if let threads { try Context.setThreadCount(threads) }
         try Self.requireNewRunFolder(output)
         if let weights = options.initialWeights { try requireInputFile(weights, option: "--initial-weights") }
         let store = try ThoraxDatabase(existingAt: source.database, access: .update)
@@ -44,7 +43,8 @@ extension TrainCommand {
         let warnings = WarningCounter()
         let run = try CrossValidationRun(
             options: options, source: source, images: images, patients: patients,
-            settings: .init(folds: folds, ensemble: ensemble, thresholdRule: thresholdRule ?? .maximumF1, commit: commit),
+            settings: .init(folds: folds, ensemble: ensemble, thresholdRule: thresholdRule ?? .maximumF1, commit: commit,
+                            engineOptions: EngineOptions(threads: threads)),
             output: outputURL, thoraxVersion: ThoraxVersion.string, warning: { warnings.record($0) })
         warnings.report()
         for (index, fold) in run.folds.folds.enumerated() {
