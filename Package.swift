@@ -140,9 +140,9 @@ let package = Package(
         .testTarget(name: "ThoraxCLITests", dependencies: ["thorax", "Pipeline", "Evaluation", "Reporting", "Training", "Store", "Models", "SafeTensors", "TestSupport"],
                     swiftSettings: [.swiftLanguageMode(.v6)]),
     ],
-    // The mode of the targets without their own: the engine's tests (TensorTests, NNTests,
-    // ModelsTests, EngineTestSupport) and the fuzz targets. Every module builds in Swift 6 mode.
-    swiftLanguageModes: [.v5]
+    // Every module builds in Swift 6 mode, those without their own setting (the engine's tests,
+    // the fuzz targets) included.
+    swiftLanguageModes: [.v6]
 )
 
 // libFuzzer targets (Fuzz/README.md), one per parser of untrusted bytes. They exist only when
@@ -167,7 +167,7 @@ if ProcessInfo.processInfo.environment["THORAX_FUZZ"] != nil {
     }
 }
 
-// The HTTP service (issue 13) and the standalone parts it stands on, each in its own module:
+// The HTTP service and the standalone parts it stands on, each in its own module:
 // DICOMResults (Part 10 writer, TID 1500 SR, Secondary Capture) -> Imaging; Multipart (RFC 2387
 // bodies, pure Swift); Service (Open Inference Protocol v2 and the plain image endpoint on
 // Hummingbird 2, over Pipeline's chest model; Prometheus metrics); DICOMweb (STOW-RS, QIDO-RS,
@@ -225,7 +225,7 @@ package.targets += [
     ], exclude: ["Scripts"], swiftSettings: [.swiftLanguageMode(.v6)]),
 ]
 
-// The web viewer (issue 14): its pages as package resources and the JSON endpoints they read,
+// The web viewer: its pages as package resources and the JSON endpoints they read,
 // on the service's router -> Service, Store, Pipeline, Reports (the labeller's mentions), Imaging,
 // Evaluation and Reporting (a model's ROC curves).
 package.targets += [

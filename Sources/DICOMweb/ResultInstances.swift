@@ -19,7 +19,7 @@ struct EncodedResult: Sendable {
     var bytes: Data
 }
 
-/// The results of one source image (issue 13, item 4): a TID 1500 Comprehensive SR with every
+/// The results of one source image: a TID 1500 Comprehensive SR with every
 /// class's probability and presence and the boxes of present classes, and a Secondary Capture
 /// of the heatmap overlay of each present class, each in a new series of the source's study.
 struct ResultInstances {

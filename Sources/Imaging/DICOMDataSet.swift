@@ -43,16 +43,18 @@ struct DICOMElement {
 struct DICOMParser {
     let bytes: [UInt8]
     let name: String
+    let limits: ImagingLimits
     var littleEndian = true
     var explicitVR = true
     /// How many sequences enclose the elements being read: bounded by
-    /// `ImagingLimits.maximumSequenceDepth`, since each level recurses (parse → skipSequence →
+    /// `limits.maximumSequenceDepth`, since each level recurses (parse → skipSequence →
     /// parseItem → parse) and a file of nothing but nested items would otherwise overflow the stack.
     var depth = 0
 
-    init(bytes: [UInt8], name: String) {
+    init(bytes: [UInt8], name: String, limits: ImagingLimits = .standard) {
         self.bytes = bytes
         self.name = name
+        self.limits = limits
     }
 
     func error(_ reason: String) -> ImagingError { ImagingError(file: name, reason: "DICOM: \(reason)") }
@@ -143,9 +145,7 @@ struct DICOMParser {
     func skipSequence(from start: Int, tag: DICOMTag, implicitContents: Bool) throws -> Int {
         var nested = self
         nested.depth += 1
-        guard nested.depth <= ImagingLimits.maximumSequenceDepth else {
-            throw error("corrupt data: sequences nest more than \(ImagingLimits.maximumSequenceDepth) deep at sequence \(tag) (ImagingLimits.maximumSequenceDepth)")
-        }
+        try limits.checkSequenceDepth(nested.depth, at: tag, error)
         if implicitContents { nested.explicitVR = false; nested.littleEndian = true }
         var offset = start
         var ignored: [DICOMTag: DICOMElement] = [:]

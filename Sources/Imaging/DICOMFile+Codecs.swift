@@ -5,8 +5,9 @@ import Foundation
 extension DICOMFile {
     /// Decodes one frame of encapsulated pixel data by transfer syntax: JPEG baseline/extended
     /// 8-bit (libjpeg-turbo), extended 12-bit monochrome (Swift), JPEG lossless (Swift), JPEG-LS (CharLS), JPEG 2000 (OpenJPEG),
-    /// RLE (Swift). Anything else throws, naming the syntax.
-    func decodeEncapsulated(_ frame: [UInt8]) throws -> DICOMFrameSamples {
+    /// RLE (Swift). Anything else throws, naming the syntax; so does a codestream declaring more
+    /// pixels than `limits` allows.
+    func decodeEncapsulated(_ frame: [UInt8], limits: ImagingLimits) throws -> DICOMFrameSamples {
         let syntax = metadata.transferSyntaxUID
         let label = DICOMTransferSyntax.describe(syntax)
         switch syntax {
@@ -18,28 +19,28 @@ extension DICOMFile {
                     throw error("transfer syntax \(label) with \(sof.precision)-bit samples and \(sof.components) components is not supported (12-bit monochrome is)")
                 }
                 let image: JPEGDecodedImage
-                do { image = try SequentialJPEGDecoder.decode(frame) } catch let failure as JPEGDecodingFailure {
+                do { image = try SequentialJPEGDecoder.decode(frame, limits: limits) } catch let failure as JPEGDecodingFailure {
                     throw error("\(label) 12-bit frame: \(failure.reason)")
                 }
                 try checkSize(image.width, image.height, label)
                 return DICOMFrameSamples(channels: 1, samples: image.samples)
             }
             let image: GrayscaleImage
-            do { image = try JPEGCodec.decode(data, name: name) } catch let failure as ImagingError {
+            do { image = try JPEGCodec.decode(data, name: name, limits: limits) } catch let failure as ImagingError {
                 throw error("\(label) frame: \(failure.reason)")
             }
             return DICOMFrameSamples(channels: 1, samples: image.pixels.map { UInt32($0) })
         case DICOMTransferSyntax.jpegLossless, DICOMTransferSyntax.jpegLosslessFirstOrder:
             let image: JPEGDecodedImage
-            do { image = try LosslessJPEGDecoder.decode(frame) } catch let failure as JPEGDecodingFailure {
+            do { image = try LosslessJPEGDecoder.decode(frame, limits: limits) } catch let failure as JPEGDecodingFailure {
                 throw error("\(label) frame: \(failure.reason)")
             }
             try checkSize(image.width, image.height, label)
             return DICOMFrameSamples(channels: image.components, samples: image.samples)
         case DICOMTransferSyntax.jpegLSLossless, DICOMTransferSyntax.jpegLSNearLossless:
-            return try decodeJPEGLS(frame, label)
+            return try decodeJPEGLS(frame, label, limits: limits)
         case DICOMTransferSyntax.jpeg2000Lossless, DICOMTransferSyntax.jpeg2000:
-            return try decodeJPEG2000(frame, label)
+            return try decodeJPEG2000(frame, label, limits: limits)
         case DICOMTransferSyntax.rleLossless:
             return try RLEDecoder.decode(frame, metadata: metadata, name: name)
         default:
@@ -55,15 +56,15 @@ extension DICOMFile {
 
     /// The most pixels a compressed frame may declare before it is decoded: the header's Rows ×
     /// Columns (a frame of another size is refused after decoding anyway, so a codestream that
-    /// declares more is refused before the codec spends time and memory on it), within the limit.
-    var frameLimit: Int { min(ImagingLimits.maximumPixels, metadata.rows * metadata.columns) }
+    /// declares more is refused before the codec spends time and memory on it), within `limits`.
+    func frameLimit(_ limits: ImagingLimits) -> Int { min(limits.maximumPixels, metadata.rows * metadata.columns) }
 
-    func decodeJPEGLS(_ frame: [UInt8], _ label: String) throws -> DICOMFrameSamples {
+    func decodeJPEGLS(_ frame: [UInt8], _ label: String, limits: ImagingLimits) throws -> DICOMFrameSamples {
         var pixels: UnsafeMutableRawPointer? = nil
         var width: Int32 = 0, height: Int32 = 0, bits: Int32 = 0, components: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
         let status = frame.withUnsafeBytes {
-            thorax_jpegls_decode($0.baseAddress, $0.count, frameLimit, &pixels, &width, &height, &bits, &components,
+            thorax_jpegls_decode($0.baseAddress, $0.count, frameLimit(limits), &pixels, &width, &height, &bits, &components,
                                  &message, message.count)
         }
         guard status == 0, let pixels else { throw error("\(label) frame: CharLS: \(String(cString: message))") }
@@ -81,12 +82,12 @@ extension DICOMFile {
         return DICOMFrameSamples(channels: Int(components), samples: samples)
     }
 
-    func decodeJPEG2000(_ frame: [UInt8], _ label: String) throws -> DICOMFrameSamples {
+    func decodeJPEG2000(_ frame: [UInt8], _ label: String, limits: ImagingLimits) throws -> DICOMFrameSamples {
         var pixels: UnsafeMutablePointer<Int32>? = nil
         var width: Int32 = 0, height: Int32 = 0, components: Int32 = 0, precision: Int32 = 0, isSigned: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
         let status = frame.withUnsafeBufferPointer {
-            thorax_j2k_decode($0.baseAddress, $0.count, frameLimit, &pixels, &width, &height, &components, &precision,
+            thorax_j2k_decode($0.baseAddress, $0.count, frameLimit(limits), &pixels, &width, &height, &components, &precision,
                               &isSigned, &message, message.count)
         }
         guard status == 0, let pixels else { throw error("\(label) frame: OpenJPEG: \(String(cString: message))") }

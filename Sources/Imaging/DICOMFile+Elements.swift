@@ -46,7 +46,7 @@ public struct DICOMDataElements: Sendable, Equatable {
 extension DICOMFile {
     /// Every element of the data set of the Part 10 file `data` (the file meta group left
     /// out), sequences read into their items, nested no deeper than
-    /// `ImagingLimits.maximumSequenceDepth`. Unlike `init(_:name:)` it needs no image
+    /// `limits.maximumSequenceDepth`. Unlike `init(_:name:)` it needs no image
     /// attributes: a structured report reads as well as an image.
     ///
     /// - Parameters:
@@ -55,11 +55,12 @@ extension DICOMFile {
     ///     dictionary; "SQ" makes a value of defined length be read as items. Tags it does not
     ///     know (nil) keep a nil VR. Explicit-VR files never call it.
     ///   - inlineLimit: values longer than this many bytes are `.omitted` with their length.
-    /// - Throws: `ImagingError` naming the file when it is not Part 10 or its data set is
-    ///   truncated or corrupt.
+    ///   - limits: the sequence depth and, for a deflated data set, the inflated size allowed.
+    /// - Throws: `ImagingError` naming the file when it is not Part 10, its data set is
+    ///   truncated or corrupt, or it is over `limits`.
     public static func dataElements(_ data: Data, name: String, implicitVR: (UInt16, UInt16) -> String? = { _, _ in nil },
-                                    inlineLimit: Int = 1 << 16) throws -> DICOMDataElements {
-        let (parser, metaEnd, _) = try openDataSet(data, name: name)
+                                    inlineLimit: Int = 1 << 16, limits: ImagingLimits = .standard) throws -> DICOMDataElements {
+        let (parser, metaEnd, _) = try openDataSet(data, name: name, limits: limits)
         let members = try withoutActuallyEscaping(implicitVR) { lookup in
             try ElementWalk(implicitVR: lookup, inlineLimit: inlineLimit)
                 .elements(parser, from: metaEnd, to: parser.bytes.count, stopAt: nil).0
@@ -127,9 +128,7 @@ struct ElementWalk {
                implicitContents: Bool) throws -> ([[DICOMDataElement]], Int) {
         var nested = parser
         nested.depth += 1
-        guard nested.depth <= ImagingLimits.maximumSequenceDepth else {
-            throw parser.error("corrupt data: sequences nest more than \(ImagingLimits.maximumSequenceDepth) deep at sequence \(tag) (ImagingLimits.maximumSequenceDepth)")
-        }
+        try parser.limits.checkSequenceDepth(nested.depth, at: tag, parser.error)
         if implicitContents { nested.explicitVR = false; nested.littleEndian = true }
         var items: [[DICOMDataElement]] = []
         var offset = start
@@ -161,9 +160,9 @@ struct ElementWalk {
 
 extension DICOMFile {
     /// The Transfer Syntax UID (0002,0010) of the Part 10 file `data`.
-    /// - Throws: `ImagingError` naming the file when it is not Part 10 or its meta information
-    ///   lacks the transfer syntax.
-    public static func transferSyntax(_ data: Data, name: String) throws -> String {
-        try openDataSet(data, name: name).2
+    /// - Throws: `ImagingError` naming the file when it is not Part 10, its meta information
+    ///   lacks the transfer syntax, or a deflated data set inflates past `limits`.
+    public static func transferSyntax(_ data: Data, name: String, limits: ImagingLimits = .standard) throws -> String {
+        try openDataSet(data, name: name, limits: limits).2
     }
 }

@@ -16,8 +16,9 @@ extension DICOMFile {
     /// - Throws: `ImagingError` naming the file when it has no Pixel Data or no frame
     ///   `number`, when the frame is truncated or corrupt, and when it cannot be given
     ///   uncompressed: Bits Allocated other than 8, 16 or 32, native YBR_FULL_422, or a
-    ///   compressed colour frame that the codec decodes to gray only (JPEG baseline).
-    public func nativeFrame(_ number: Int) throws -> [UInt8] {
+    ///   compressed colour frame that the codec decodes to gray only (JPEG baseline); and
+    ///   when the frame is over `limits.maximumPixels`.
+    public func nativeFrame(_ number: Int, limits: ImagingLimits = .standard) throws -> [UInt8] {
         guard let pixelData else { throw error("the file has no Pixel Data (7FE0,0010)") }
         guard number >= 1 && number <= frameCount else {
             throw error("there is no frame \(number): the image has \(frameCount) frame\(frameCount == 1 ? "" : "s")")
@@ -26,7 +27,7 @@ extension DICOMFile {
         guard m.rows > 0 && m.columns > 0 && m.rows <= 0xFFFF && m.columns <= 0xFFFF else {
             throw error("image has \(m.rows) rows and \(m.columns) columns")
         }
-        try ImagingLimits.checkPixels(m.columns, m.rows, file: name, what: "DICOM")
+        try limits.checkPixels(m.columns, m.rows, file: name, what: "DICOM")
         guard m.samplesPerPixel == 1 || m.samplesPerPixel == 3 else {
             throw error("\(m.samplesPerPixel) samples per pixel are not supported (1 or 3)")
         }
@@ -45,7 +46,7 @@ extension DICOMFile {
             }
             return frame
         }
-        let decoded = try decodeFrame(pixelData, index: number - 1)
+        let decoded = try decodeFrame(pixelData, index: number - 1, limits: limits)
         guard decoded.channels == m.samplesPerPixel else {
             throw error("frame \(number) decodes to \(decoded.channels) sample\(decoded.channels == 1 ? "" : "s") per pixel, "
                 + "the header says \(m.samplesPerPixel) (\(DICOMTransferSyntax.describe(m.transferSyntaxUID)) colour is decoded to gray only)")

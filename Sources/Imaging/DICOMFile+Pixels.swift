@@ -12,8 +12,9 @@ extension DICOMFile {
     /// columns`): masked to Bits Stored (shifted down when High Bit is not Bits Stored − 1),
     /// sign-extended when Pixel Representation is 1. Colour frames give their luma (see
     /// `SampleImage.grayscale()`). Throws `ImagingError` for unsupported transfer syntaxes
-    /// (named) and layouts, a frame the file does not hold, and truncated or corrupt pixel data.
-    public func storedValues(frame: Int = 1) throws -> [Int32] {
+    /// (named) and layouts, a frame the file does not hold, truncated or corrupt pixel data,
+    /// and a frame (as the header or its codestream declares it) over `limits.maximumPixels`.
+    public func storedValues(frame: Int = 1, limits: ImagingLimits = .standard) throws -> [Int32] {
         let m = metadata
         guard m.rows > 0 && m.columns > 0 else { throw error("image has \(m.rows) rows and \(m.columns) columns") }
         // Rows and Columns are US (at most 65535); the pixel limit bounds every buffer below,
@@ -21,7 +22,7 @@ extension DICOMFile {
         guard m.rows <= 0xFFFF && m.columns <= 0xFFFF else {
             throw error("image has \(m.rows) rows and \(m.columns) columns, more than the 65535 an unsigned short holds")
         }
-        try ImagingLimits.checkPixels(m.columns, m.rows, file: name, what: "DICOM")
+        try limits.checkPixels(m.columns, m.rows, file: name, what: "DICOM")
         guard m.bitsStored >= 1 && m.bitsStored <= m.bitsAllocated && m.highBit < m.bitsAllocated
               && m.highBit + 1 >= m.bitsStored else {
             throw error("inconsistent Bits Allocated \(m.bitsAllocated) / Bits Stored \(m.bitsStored) / High Bit \(m.highBit)")
@@ -34,7 +35,7 @@ extension DICOMFile {
             throw error("there is no frame \(frame): the image has \(m.numberOfFrames) frame\(m.numberOfFrames == 1 ? "" : "s")")
         }
         let which = frame == 1 ? "the first frame" : "frame \(frame)"
-        let decoded = try decodeFrame(pixelData, index: frame - 1)
+        let decoded = try decodeFrame(pixelData, index: frame - 1, limits: limits)
         let count = m.rows * m.columns
         guard decoded.samples.count >= count * decoded.channels else {
             throw error("\(which) decodes to \(decoded.samples.count) samples, \(count * decoded.channels) expected")
@@ -72,9 +73,9 @@ extension DICOMFile {
     /// (rescale slope and intercept), then the first VOI window (LINEAR, LINEAR_EXACT or
     /// SIGMOID as PS3.3 C.11.2.1.2 defines them) — or, without a window, the frame's minimum
     /// to maximum — then MONOCHROME1 inverted so that 0 is always black. Throws as
-    /// `storedValues(frame:)`.
-    public func image(frame: Int = 1) throws -> GrayscaleImage {
-        let values = try storedValues(frame: frame)
+    /// `storedValues(frame:limits:)`.
+    public func image(frame: Int = 1, limits: ImagingLimits = .standard) throws -> GrayscaleImage {
+        let values = try storedValues(frame: frame, limits: limits)
         let m = metadata
         var pixels = [UInt8](repeating: 0, count: values.count)
         if m.samplesPerPixel == 3 {
@@ -90,19 +91,19 @@ extension DICOMFile {
         return GrayscaleImage(width: m.columns, height: m.rows, pixels: pixels)
     }
 
-    func decodeFirstFrame(_ element: DICOMElement) throws -> DICOMFrameSamples {
-        try decodeFrame(element, index: 0)
+    func decodeFirstFrame(_ element: DICOMElement, limits: ImagingLimits = .standard) throws -> DICOMFrameSamples {
+        try decodeFrame(element, index: 0, limits: limits)
     }
 
     /// Frame `index` (0-based) of the pixel data as samples: native frames read in the data
     /// set's byte order (colour de-planarized), encapsulated ones decoded by their codec.
     /// Throws `ImagingError` for a frame past the data, an unsupported syntax or layout, and
-    /// truncated or corrupt pixel data.
-    func decodeFrame(_ element: DICOMElement, index: Int) throws -> DICOMFrameSamples {
+    /// truncated or corrupt pixel data, and a codestream declaring more than `limits` allows.
+    func decodeFrame(_ element: DICOMElement, index: Int, limits: ImagingLimits) throws -> DICOMFrameSamples {
         let m = metadata
         if let fragments = element.fragments {
             let frame = try frameFragments(element, fragments, index: index)
-            return try decodeEncapsulated(frame)
+            return try decodeEncapsulated(frame, limits: limits)
         }
         let (start, _) = try nativeFrameRange(element, index: index)
         let bytesPerSample = m.bitsAllocated / 8

@@ -13,10 +13,11 @@ public struct DICOMFile: Sendable {
     let pixelData: DICOMElement?
 
     /// Parses `data` (`name` is used in errors). Throws `ImagingError` when the file is not
-    /// DICOM Part 10, is truncated or corrupt, or lacks the image attributes.
-    public init(_ data: Data, name: String) throws {
+    /// DICOM Part 10, is truncated or corrupt, lacks the image attributes, or nests sequences
+    /// or inflates past `limits`. The pixel limit is the decoding calls' (`image(frame:limits:)`).
+    public init(_ data: Data, name: String, limits: ImagingLimits = .standard) throws {
         self.name = name
-        let (parser, metaEnd, syntax) = try DICOMFile.openDataSet(data, name: name)
+        let (parser, metaEnd, syntax) = try DICOMFile.openDataSet(data, name: name, limits: limits)
         var elements: [DICOMTag: DICOMElement] = [:]
         try parser.parse(from: metaEnd, to: parser.bytes.count, store: true, into: &elements)
         bytes = parser.bytes
@@ -104,10 +105,11 @@ public struct DICOMFile: Sendable {
 
     /// A parser positioned on the data set of the Part 10 file `data`: the file meta group
     /// read (its end and transfer syntax returned), the byte order and VR encoding set, a
-    /// deflated data set inflated. Throws `ImagingError` when `data` is not Part 10 or its meta
-    /// information lacks the transfer syntax.
-    static func openDataSet(_ data: Data, name: String) throws -> (DICOMParser, Int, String) {
-        var parser = DICOMParser(bytes: [UInt8](data), name: name)
+    /// deflated data set inflated, the parser bound by `limits`. Throws `ImagingError` when
+    /// `data` is not Part 10, its meta information lacks the transfer syntax, or a deflated
+    /// data set inflates to more than `limits.maximumInflatedBytes`.
+    static func openDataSet(_ data: Data, name: String, limits: ImagingLimits) throws -> (DICOMParser, Int, String) {
+        var parser = DICOMParser(bytes: [UInt8](data), name: name, limits: limits)
         guard parser.bytes.count >= 132, parser.bytes[128..<132] == [0x44, 0x49, 0x43, 0x4D] else {
             throw parser.error("not a DICOM Part 10 file (no \"DICM\" at byte 128)")
         }
@@ -124,21 +126,21 @@ public struct DICOMFile: Sendable {
             parser.littleEndian = false
         case DICOMTransferSyntax.deflatedExplicitLittleEndian:
             let inflated = try DICOMFile.inflate(Array(parser.bytes[metaEnd...]), name: name,
-                                                 limit: ImagingLimits.maximumInflatedBytes)
-            parser = DICOMParser(bytes: Array(parser.bytes[..<metaEnd]) + inflated, name: name)
+                                                 limit: limits.maximumInflatedBytes)
+            parser = DICOMParser(bytes: Array(parser.bytes[..<metaEnd]) + inflated, name: name, limits: limits)
         default:
             break
         }
         return (parser, metaEnd, syntax)
     }
 
-    /// Reads and parses the file at `url`.
-    public init(contentsOf url: URL) throws {
+    /// Reads and parses the file at `url` (see `init(_:name:limits:)`).
+    public init(contentsOf url: URL, limits: ImagingLimits = .standard) throws {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw ImagingError(file: url.path, reason: "cannot read the file (\(ImageDecoder.describe(error)))")
         }
-        try self.init(data, name: url.path)
+        try self.init(data, name: url.path, limits: limits)
     }
 
     func error(_ reason: String) -> ImagingError { ImagingError(file: name, reason: "DICOM: \(reason)") }

@@ -20,13 +20,14 @@ public struct DICOMReportText: Sendable, Equatable {
 
 extension DICOMFile {
     /// The report text of the SR document `data` (see `DICOMReportText`).
-    /// - Throws: `ImagingError` naming the file when it is not Part 10, is corrupt, or holds no
-    ///   TEXT content item with a value (not an SR document, or one without text).
-    public static func reportText(_ data: Data, name: String) throws -> DICOMReportText {
+    /// - Throws: `ImagingError` naming the file when it is not Part 10, is corrupt, is over
+    ///   `limits` (sequence depth, inflated size), or holds no TEXT content item with a value
+    ///   (not an SR document, or one without text).
+    public static func reportText(_ data: Data, name: String, limits: ImagingLimits = .standard) throws -> DICOMReportText {
         let read = try dataElements(data, name: name, implicitVR: { group, element in
             // The sequences a report's text lies in, for implicit-VR files of defined lengths.
             group == 0x0040 && [0xA730, 0xA043, 0xA168, 0xA504].contains(element) ? "SQ" : nil
-        })
+        }, limits: limits)
         let latin1 = read.usesLatin1
         func text(_ elements: [DICOMDataElement], _ group: UInt16, _ element: UInt16) -> String? {
             guard case .bytes(let bytes)? = elements.first(where: { $0.group == group && $0.element == element })?.value else { return nil }
@@ -50,7 +51,7 @@ extension DICOMFile {
         var named: [(name: String, text: String)] = []
         var all: [String] = []
         func walk(_ content: [[DICOMDataElement]], under parent: String?, depth: Int) {
-            guard depth <= ImagingLimits.maximumSequenceDepth else { return }
+            guard depth <= limits.maximumSequenceDepth else { return }
             for item in content {
                 let name = section(item) ?? parent
                 if text(item, 0x0040, 0xA040) == "TEXT", let value = text(item, 0x0040, 0xA160) {

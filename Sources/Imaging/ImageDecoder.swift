@@ -23,27 +23,28 @@ public enum ImageFormat: String, Sendable {
 /// Decodes any supported file (PNG, JPEG, DICOM Part 10) to 8-bit gray.
 public enum ImageDecoder {
     /// Reads and decodes `url`. Throws `ImagingError` naming the file when it cannot be read,
-    /// is in no supported format, or is truncated or corrupt.
-    public static func decode(contentsOf url: URL) throws -> GrayscaleImage {
+    /// is in no supported format, is truncated or corrupt, or is over `limits`.
+    public static func decode(contentsOf url: URL, limits: ImagingLimits = .standard) throws -> GrayscaleImage {
         let data: Data
         do {
             data = try Data(contentsOf: url)
         } catch {
             throw ImagingError(file: url.path, reason: "cannot read the file (\(Self.describe(error)))")
         }
-        return try decode(data, name: url.path)
+        return try decode(data, name: url.path, limits: limits)
     }
 
-    /// Decodes in-memory file contents; `name` is used in error messages.
-    public static func decode(_ data: Data, name: String) throws -> GrayscaleImage {
+    /// Decodes in-memory file contents; `name` is used in error messages. Throws as
+    /// `decode(contentsOf:limits:)`.
+    public static func decode(_ data: Data, name: String, limits: ImagingLimits = .standard) throws -> GrayscaleImage {
         guard let format = ImageFormat.detect(data) else {
             if data.isEmpty { throw ImagingError(file: name, reason: "the file is empty") }
             throw ImagingError(file: name, reason: "not a PNG, JPEG or DICOM Part 10 file (unrecognised first bytes)")
         }
         switch format {
-        case .png: return try PNGCodec.decode(data, name: name)
-        case .jpeg: return try JPEGCodec.decode(data, name: name)
-        case .dicom: return try DICOMFile(data, name: name).image()
+        case .png: return try PNGCodec.decode(data, name: name, limits: limits)
+        case .jpeg: return try JPEGCodec.decode(data, name: name, limits: limits)
+        case .dicom: return try DICOMFile(data, name: name, limits: limits).image(limits: limits)
         }
     }
 

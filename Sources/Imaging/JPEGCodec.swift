@@ -8,8 +8,9 @@ import Foundation
 public enum JPEGCodec {
     /// Decodes a JPEG to 8-bit gray (colour images give their luma).
     /// Throws `ImagingError` naming `name` for 12-bit or lossless streams (precision and
-    /// process named) and for truncated or corrupt data.
-    public static func decode(_ data: Data, name: String) throws -> GrayscaleImage {
+    /// process named), for truncated or corrupt data, and for a frame header declaring more
+    /// than `limits.maximumPixels`.
+    public static func decode(_ data: Data, name: String, limits: ImagingLimits = .standard) throws -> GrayscaleImage {
         if let frame = JPEGMarkers.startOfFrame(in: data) {
             if frame.isLossless {
                 throw ImagingError(file: name, reason: "JPEG: lossless JPEG (SOF\(frame.marker - 0xC0)) is not decoded by libjpeg-turbo 2.1; use a DICOM lossless transfer syntax or convert the file")
@@ -22,7 +23,7 @@ public enum JPEGCodec {
         var pixels: UnsafeMutablePointer<UInt8>? = nil
         var message = [CChar](repeating: 0, count: 256)
         let status = data.withUnsafeBytes { raw -> Int32 in
-            thorax_jpeg_decode_gray(raw.bindMemory(to: UInt8.self).baseAddress, UInt(raw.count), ImagingLimits.maximumPixels, &pixels,
+            thorax_jpeg_decode_gray(raw.bindMemory(to: UInt8.self).baseAddress, UInt(raw.count), limits.maximumPixels, &pixels,
                                     &width, &height, &message, message.count)
         }
         guard status == 0, let pixels else {

@@ -8,8 +8,8 @@ struct LosslessJPEGDecoder {
     typealias Image = JPEGDecodedImage
 
     /// Decodes a lossless JPEG stream (all its scans) to samples. Throws `Failure` for other
-    /// processes, malformed or truncated streams.
-    static func decode(_ data: [UInt8]) throws -> Image {
+    /// processes, malformed or truncated streams, and a frame over `limits.maximumPixels`.
+    static func decode(_ data: [UInt8], limits: ImagingLimits = .standard) throws -> Image {
         var image = Image(width: 0, height: 0, components: 0, precision: 0, samples: [])
         try JPEGStream.walk(data, frame: { header in
             guard header.marker == 0xC3 else {
@@ -19,8 +19,8 @@ struct LosslessJPEGDecoder {
             guard (2...16).contains(header.precision), header.width > 0, header.height > 0, (1...4).contains(count) else {
                 throw Failure(reason: "invalid SOF3 (precision \(header.precision), \(header.width)x\(header.height), \(count) components)")
             }
-            guard header.width * header.height <= ImagingLimits.maximumPixels else {
-                throw Failure(reason: "a \(header.width)x\(header.height) image is over the limit of \(ImagingLimits.maximumPixels) pixels (ImagingLimits.maximumPixels)")
+            guard header.width * header.height <= limits.maximumPixels else {
+                throw Failure(reason: "a \(header.width)x\(header.height) image is over the limit of \(limits.maximumPixels) pixels (ImagingLimits.maximumPixels)")
             }
             // Every sample costs at least one bit of Huffman code: refuse sizes the data cannot hold.
             guard header.width * header.height * count <= 8 * data.count else {

@@ -6,33 +6,34 @@ import Foundation
 public enum PNGCodec {
     /// Decodes a PNG (any colour type, 1–16 bits, interlaced or not) to the samples it stores:
     /// palettes are expanded to RGB(A) and gray below 8 bits to 8 bits.
-    /// Throws `ImagingError` naming `name` when the data is not a PNG, truncated or corrupt.
-    public static func decodeSamples(_ data: Data, name: String) throws -> SampleImage {
-        if let direct = PNGDirectDecoder.decode(data) { return sampleImage(direct) }
-        return try decodeSamplesWithLibPNG(data, name: name)
+    /// Throws `ImagingError` naming `name` when the data is not a PNG, truncated or corrupt,
+    /// or its header declares more than `limits.maximumPixels`.
+    public static func decodeSamples(_ data: Data, name: String, limits: ImagingLimits = .standard) throws -> SampleImage {
+        if let direct = PNGDirectDecoder.decode(data, limits: limits) { return sampleImage(direct) }
+        return try decodeSamplesWithLibPNG(data, name: name, limits: limits)
     }
 
     /// Decodes a PNG to 8-bit gray (see `SampleImage.grayscale()` for colour and 16-bit).
-    /// 8-bit gray files, the common case, skip the intermediate copy.
-    public static func decode(_ data: Data, name: String) throws -> GrayscaleImage {
-        if let direct = PNGDirectDecoder.decode(data) {
+    /// 8-bit gray files, the common case, skip the intermediate copy. Throws as `decodeSamples`.
+    public static func decode(_ data: Data, name: String, limits: ImagingLimits = .standard) throws -> GrayscaleImage {
+        if let direct = PNGDirectDecoder.decode(data, limits: limits) {
             let header = direct.header
             if header.channels == 1 && header.bitDepth == 8 {
                 return GrayscaleImage(width: header.width, height: header.height, pixels: direct.bytes)
             }
             return sampleImage(direct).grayscale()
         }
-        return try decodeWithLibPNG(data, name: name)
+        return try decodeWithLibPNG(data, name: name, limits: limits)
     }
 
     /// `decodeSamples` through libpng only: the reference the direct path is tested against.
-    static func decodeSamplesWithLibPNG(_ data: Data, name: String) throws -> SampleImage {
-        try withDecoded(data, name: name) { sampleImage($0, $1, $2, $3, $4) }
+    static func decodeSamplesWithLibPNG(_ data: Data, name: String, limits: ImagingLimits = .standard) throws -> SampleImage {
+        try withDecoded(data, name: name, limits: limits) { sampleImage($0, $1, $2, $3, $4) }
     }
 
     /// `decode` through libpng only: the baseline `thorax image bench` times the direct path against.
-    public static func decodeWithLibPNG(_ data: Data, name: String) throws -> GrayscaleImage {
-        try withDecoded(data, name: name) { pixels, width, height, channels, bitDepth in
+    public static func decodeWithLibPNG(_ data: Data, name: String, limits: ImagingLimits = .standard) throws -> GrayscaleImage {
+        try withDecoded(data, name: name, limits: limits) { pixels, width, height, channels, bitDepth in
             if channels == 1 && bitDepth == 8 {
                 let gray = [UInt8](UnsafeBufferPointer(start: pixels, count: width * height))
                 return GrayscaleImage(width: width, height: height, pixels: gray)
@@ -43,13 +44,13 @@ public enum PNGCodec {
 
     /// Runs libpng through the shim and hands `body` the decoded buffer (freed afterwards):
     /// pixels, width, height, channels, bit depth.
-    private static func withDecoded<T>(_ data: Data, name: String,
+    private static func withDecoded<T>(_ data: Data, name: String, limits: ImagingLimits,
                                        _ body: (UnsafeMutablePointer<UInt8>, Int, Int, Int, Int) -> T) throws -> T {
         var width: Int32 = 0, height: Int32 = 0, channels: Int32 = 0, bitDepth: Int32 = 0
         var pixels: UnsafeMutablePointer<UInt8>? = nil
         var message = [CChar](repeating: 0, count: 256)
         let status = data.withUnsafeBytes { raw -> Int32 in
-            thorax_png_decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, ImagingLimits.maximumPixels, &pixels,
+            thorax_png_decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, limits.maximumPixels, &pixels,
                               &width, &height, &channels, &bitDepth, &message, message.count)
         }
         guard status == 0, let pixels else {

@@ -37,15 +37,16 @@ enum PNGDirectDecoder {
 
     private static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
-    /// Decodes `data`, or returns nil when the direct path does not apply (see the type's note).
-    static func decode(_ data: Data) -> Decoded? {
+    /// Decodes `data`, or returns nil when the direct path does not apply (see the type's note)
+    /// or the image is over `limits.maximumPixels` (libpng then names the error).
+    static func decode(_ data: Data, limits: ImagingLimits = .standard) -> Decoded? {
         data.withUnsafeBytes { raw -> Decoded? in
             guard let base = raw.bindMemory(to: UInt8.self).baseAddress else { return nil }
-            return decode(base, count: raw.count)
+            return decode(base, count: raw.count, limits: limits)
         }
     }
 
-    static func decode(_ file: UnsafePointer<UInt8>, count: Int) -> Decoded? {
+    static func decode(_ file: UnsafePointer<UInt8>, count: Int, limits: ImagingLimits = .standard) -> Decoded? {
         guard count >= 8 + 25, (0..<8).allSatisfy({ file[$0] == signature[$0] }) else { return nil }
         var offset = 8
         var header: Header?
@@ -84,7 +85,7 @@ enum PNGDirectDecoder {
             if sawEnd { break }
         }
         guard sawEnd, let header, !imageData.isEmpty else { return nil }
-        return inflateAndUnfilter(file, imageData: imageData, header: header)
+        return inflateAndUnfilter(file, imageData: imageData, header: header, limits: limits)
     }
 
     /// The IHDR fields, or nil for layouts the direct path leaves to libpng.
@@ -107,7 +108,7 @@ enum PNGDirectDecoder {
     }
 
     private static func inflateAndUnfilter(_ file: UnsafePointer<UInt8>, imageData: [(start: Int, length: Int)],
-                                           header: Header) -> Decoded? {
+                                           header: Header, limits: ImagingLimits) -> Decoded? {
         let rowBytes = header.rowBytes
         let (filteredCount, overflow) = (rowBytes + 1).multipliedReportingOverflow(by: header.height)
         // Check the size IHDR declares before allocating for it: deflate expands at most about
@@ -115,7 +116,7 @@ enum PNGDirectDecoder {
         // the pixel limit holds whatever the data. Either way libpng then gives the error.
         let compressed = imageData.reduce(0) { $0 + $1.length }
         guard !overflow, filteredCount < 1 << 32, filteredCount <= 1032 * compressed + 1024,
-              header.width * header.height <= ImagingLimits.maximumPixels else { return nil }
+              header.width * header.height <= limits.maximumPixels else { return nil }
         // One IDAT (the common case) is inflated in place; several are joined first.
         var joined: [UInt8] = []
         if imageData.count > 1 {

@@ -14,8 +14,8 @@ enum SequentialJPEGDecoder {
 
     /// Decodes `data` to the first component's samples (`components` 1, each < 2^precision).
     /// Throws `Failure` for other processes, a first component that is subsampled, and
-    /// malformed, truncated or corrupt streams (never traps).
-    static func decode(_ data: [UInt8]) throws -> JPEGDecodedImage {
+    /// malformed, truncated or corrupt streams (never traps), and a frame over `limits.maximumPixels`.
+    static func decode(_ data: [UInt8], limits: ImagingLimits = .standard) throws -> JPEGDecodedImage {
         var frame: JPEGFrameHeader? = nil
         var plane: [UInt16] = []          // component 0, padded to whole MCUs
         var planeWidth = 0
@@ -39,8 +39,8 @@ enum SequentialJPEGDecoder {
                   first.verticalSampling == header.components.map(\.verticalSampling).max() else {
                 throw Failure(reason: "the first component is subsampled; only full-resolution first components are decoded")
             }
-            guard header.width * header.height <= ImagingLimits.maximumPixels else {
-                throw Failure(reason: "a \(header.width)x\(header.height) image is over the limit of \(ImagingLimits.maximumPixels) pixels (ImagingLimits.maximumPixels)")
+            guard header.width * header.height <= limits.maximumPixels else {
+                throw Failure(reason: "a \(header.width)x\(header.height) image is over the limit of \(limits.maximumPixels) pixels (ImagingLimits.maximumPixels)")
             }
             let layout = Layout(header)
             // Every block costs at least two bits (a DC and an end-of-block code): refuse sizes

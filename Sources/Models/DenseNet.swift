@@ -92,6 +92,7 @@ public final class DenseNet: Backbone {
 
     // x: (N, 3, H, W) -> (N, classCount) logits, or (N, featureChannels, H/32, W/32) for a backbone
     public func forward(_ input: Tensor) throws -> Tensor {
+        try Context.applyThreadCount(options.threads)
         var x = try features.forward(input)
         if let avgpool, let classifier { x = try classifier.forward(avgpool.forward(x)) }
         return x
@@ -99,7 +100,8 @@ public final class DenseNet: Backbone {
 
     /// Weight gradients of the convolutions run beside the input-gradient chain (`OverlappedBackward`).
     public func backward(_ gradientOutput: Tensor) throws -> Tensor {
-        try OverlappedBackward.run(enabled: options.overlapsBackward) {
+        try Context.applyThreadCount(options.threads)
+        return try OverlappedBackward.run(enabled: options.overlapsBackward) {
             var gradient = gradientOutput
             if let avgpool, let classifier { gradient = try avgpool.backward(classifier.backward(gradient)) }
             return try features.backward(gradient)

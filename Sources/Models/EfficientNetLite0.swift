@@ -175,6 +175,7 @@ public final class EfficientNetLite0: Backbone {
     public func forward(_ input: Tensor) throws -> Tensor {
         // With the batch norms folded (`foldBatchNorm()`, unrecorded evaluation) the stem and head
         // convolutions apply their batch norm and ReLU6; the blocks do the same inside.
+        try Context.applyThreadCount(options.threads)
         ranFolded = stem.convolution.foldsBatchNorm || head.foldsBatchNorm
         var x = try stemActivation.forward(stemNorm.forward(stem.forward(input)))
         x = try blocks.forward(x)
@@ -192,6 +193,7 @@ public final class EfficientNetLite0: Backbone {
     /// against 1.23–1.32 s without (three alternating pairs).
     public func backward(_ gradientOutput: Tensor) throws -> Tensor {
         if ranFolded { throw LayerError.backwardNotRecorded("EfficientNetLite0") }
+        try Context.applyThreadCount(options.threads)
         return try OverlappedBackward.run(enabled: options.overlapsBackward) {
             var gradient = gradientOutput
             if let pooling, let classifier { gradient = try pooling.backward(classifier.backward(gradient)) }

@@ -102,6 +102,7 @@ public final class ResNet: Backbone {
 
     // x: (N, 3, H, W) -> (N, classCount) logits, or (N, featureChannels, H/32, W/32) for a backbone
     public func forward(_ input: Tensor) throws -> Tensor {
+        try Context.applyThreadCount(options.threads)
         var x = try maxpool.forward(bn1.forward(conv1.forward(input)))
         for stage in stages { x = try stage.forward(x) }
         if let avgpool, let fc { x = try fc.forward(avgpool.forward(x)) }
@@ -110,7 +111,8 @@ public final class ResNet: Backbone {
 
     /// Weight gradients of the convolutions run beside the input-gradient chain (`OverlappedBackward`).
     public func backward(_ gradientOutput: Tensor) throws -> Tensor {
-        try OverlappedBackward.run(enabled: options.overlapsBackward) {
+        try Context.applyThreadCount(options.threads)
+        return try OverlappedBackward.run(enabled: options.overlapsBackward) {
             var gradient = gradientOutput
             if let avgpool, let fc { gradient = try avgpool.backward(fc.backward(gradient)) }
             for stage in stages.reversed() { gradient = try stage.backward(gradient) }

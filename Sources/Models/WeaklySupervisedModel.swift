@@ -27,6 +27,9 @@ public final class WeaklySupervisedModel: Layer {
     public let prediction: Linear
     public let classCount: Int
     public var isTraining = true
+    /// The options `setOptions(_:)` gave. The head reads only `threads`, set at the start of
+    /// forward and backward: its backward runs before the backbone's would set them.
+    public private(set) var options = EngineOptions()
     /// The transition activations of the last forward pass (the CAM's a_{i,j,d}).
     private var lastTransition: Tensor?
     private var heatmapConvolution: Conv2d?
@@ -56,17 +59,22 @@ public final class WeaklySupervisedModel: Layer {
     }
 
     /// The backbone's children are this model's, the backbone itself is none: it takes the options here.
-    public func adopt(_ options: EngineOptions) { backbone.adopt(options) }
+    public func adopt(_ options: EngineOptions) {
+        self.options = options
+        backbone.adopt(options)
+    }
 
     // x: (N, 3, H, W) -> logits (N, C)
     public func forward(_ input: Tensor) throws -> Tensor {
+        try Context.applyThreadCount(options.threads)
         let maps = try transition.forward(backbone.forward(input))
         lastTransition = maps
         return try prediction.forward(poolingLayer.forward(maps))
     }
 
     public func backward(_ gradientOutput: Tensor) throws -> Tensor {
-        try backbone.backward(transition.backward(poolingLayer.backward(prediction.backward(gradientOutput))))
+        try Context.applyThreadCount(options.threads)
+        return try backbone.backward(transition.backward(poolingLayer.backward(prediction.backward(gradientOutput))))
     }
 
     /// The class activation maps of the last forward pass: heatmap[n, c, i, j] =

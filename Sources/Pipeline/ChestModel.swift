@@ -101,6 +101,12 @@ public final class ChestModel {
         try load(directory: ModelDirectory.resolve(name))
     }
 
+    /// Hands `options` to every member (`Module.setOptions(_:)`): among them the oneDNN threads
+    /// the model runs on, on whichever thread runs it.
+    public func setOptions(_ options: EngineOptions) {
+        for member in members { member.setOptions(options) }
+    }
+
     /// Writes `model.safetensors` (float16 by default: half the size; every weight a trained
     /// network holds fits float16's range, and a value that does not is an error naming it) and
     /// `model.json` into `directory`, each atomically; the card last, so a directory with a card

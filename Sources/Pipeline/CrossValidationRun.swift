@@ -2,6 +2,7 @@ import Evaluation
 import Foundation
 import Loader
 import Store
+import Tensor
 import Training
 
 /// `thorax train --folds K`: K patient-level folds of the training part (`PatientFolds`), one
@@ -24,14 +25,18 @@ public final class CrossValidationRun {
         /// predicts its fold again. The figures, thresholds and card are computed anew, so a
         /// finished run can be given another threshold rule without training.
         public var resume: Bool
+        /// How every network of the run runs (its oneDNN threads among them); not recorded.
+        public var engineOptions: EngineOptions
         public init(folds: Int, ensemble: Bool, thresholdRule: ThresholdRule = .maximumF1, commit: String? = nil,
-                    bootstrap: BootstrapOptions = BootstrapOptions(), resume: Bool = false) {
+                    bootstrap: BootstrapOptions = BootstrapOptions(), resume: Bool = false,
+                    engineOptions: EngineOptions = EngineOptions()) {
             self.resume = resume
             self.folds = folds
             self.ensemble = ensemble
             self.thresholdRule = thresholdRule
             self.commit = commit
             self.bootstrap = bootstrap
+            self.engineOptions = engineOptions
         }
     }
 
@@ -101,7 +106,7 @@ public final class CrossValidationRun {
                                       trainingImages: images.filter { !held.contains($0.id) },
                                       validationImages: fold.map { byID[$0]! },
                                       output: foldOutput, resume: resumes(foldOutput),
-                                      thoraxVersion: thoraxVersion, warning: warning)
+                                      thoraxVersion: thoraxVersion, engineOptions: settings.engineOptions, warning: warning)
             try run.run { progress(index + 1, $0) }
             // The last epoch's weights: the held-out fold chose nothing.
             let report = try EvaluationRunner(classifier: run.model, modelName: Self.foldFolder(index + 1),
@@ -156,7 +161,7 @@ public final class CrossValidationRun {
         let allOutput = output.appendingPathComponent(Self.allFilmsFolder)
         let run = try TrainingRun(options: options, source: allSource, trainingImages: images, validationImages: images,
                                   output: allOutput, resume: resumes(allOutput),
-                                  thoraxVersion: thoraxVersion, warning: warning)
+                                  thoraxVersion: thoraxVersion, engineOptions: settings.engineOptions, warning: warning)
         try run.run { progress(members.count + 1, $0) }
         return run.model
     }

@@ -5,6 +5,7 @@ import Imaging
 import Loader
 import Reporting
 import Store
+import Tensor
 import Training
 
 /// `thorax train`: a chest model built from the options, trained by `Trainer`, and the run's
@@ -23,15 +24,18 @@ public final class TrainingRun {
 
     /// Sets up a run in `output` (or, with `resume`, the run saved there).
     /// - Parameters: as `Trainer.init` (`communicator`: the data-parallel job, or nil); the model
-    ///   card records `thoraxVersion`.
+    ///   card records `thoraxVersion`; the network runs with `engineOptions` (its oneDNN threads
+    ///   among them), which are no part of the run's record.
     /// - Throws: `TrainingError` for bad options (checked first), no images, an unusable
     ///   checkpoint or a resumed run's conflicting option; errors naming the initial-weights file.
     public init(options: TrainingOptions, source: TrainingSource, trainingImages: [LabelledImage],
                 validationImages: [LabelledImage], output: URL, resume: Bool, thoraxVersion: String,
-                communicator: Communicator? = nil, warning: @escaping @Sendable (LoaderWarning) -> Void = { _ in }) throws {
+                communicator: Communicator? = nil, engineOptions: EngineOptions = EngineOptions(),
+                warning: @escaping @Sendable (LoaderWarning) -> Void = { _ in }) throws {
         try options.validate()
         let card = Self.card(options: options, classes: Findings.classes, version: thoraxVersion)
         model = try ChestModel(card: card, seed: options.seed)
+        model.setOptions(engineOptions)
         trainer = try Trainer(network: model.network, preprocessing: ChestModel.preprocessing(for: card), options: options,
                               source: source, trainingImages: trainingImages, validationImages: validationImages,
                               checkpointDirectory: output.appendingPathComponent(Trainer.checkpointFolder),

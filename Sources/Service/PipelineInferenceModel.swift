@@ -7,7 +7,8 @@ import Tensor
 /// How a model directory is served.
 public struct ModelServingOptions: Sendable {
     public var batching: BatchingOptions
-    /// oneDNN threads of the model's thread (nil: all cores).
+    /// oneDNN threads the model runs on (`EngineOptions.threads`; nil: OpenMP's default, all
+    /// cores unless `OMP_NUM_THREADS` says otherwise).
     public var threads: Int?
     /// The most images one request may carry (the protocol's N).
     public var maximumRequestImages: Int
@@ -49,8 +50,8 @@ public final class PipelineInferenceModel: ImagePredictionModel {
         self.batcher = batcher
     }
 
-    /// Loads the model directory on the model's own thread (where oneDNN's thread count is set
-    /// and every forward pass runs) and returns the served model once it is ready.
+    /// Loads the model directory on the model's own thread (where every forward pass runs, on
+    /// the model's `threads`) and returns the served model once it is ready.
     /// - Throws: what `ChestModel.load(directory:)` throws (naming the directory and file).
     public static func load(name: String, version: String = "1", directory: URL, options: ModelServingOptions = ModelServingOptions(),
                             metrics: ServiceMetrics? = nil) async throws -> PipelineInferenceModel {
@@ -59,8 +60,8 @@ public final class PipelineInferenceModel: ImagePredictionModel {
         }
         let threads = options.threads
         let card = try await batcher.start { () throws -> (ModelCard, ([BatchItem]) throws -> [Prediction]) in
-            try Context.setThreadCount(threads)
             let model = try ChestModel.load(directory: directory)
+            model.setOptions(EngineOptions(threads: threads))
             return (model.card, { items in try Self.run(items, on: model) })
         }
         return PipelineInferenceModel(name: name, version: version, card: card,

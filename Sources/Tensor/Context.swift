@@ -6,7 +6,8 @@ import Darwin
 #endif
 
 /// The oneDNN CPU engine and stream every tensor and primitive of the process uses, and the
-/// number of OpenMP threads oneDNN runs on.
+/// number of OpenMP threads oneDNN runs on (a setting of each thread; a model carries its own
+/// in `EngineOptions.threads`).
 ///
 /// One context per process: oneDNN primitives are bound to an engine, and tensors made on one
 /// engine are not usable on another. Primitives execute on the stream in order; `wait()` is
@@ -102,6 +103,17 @@ public final class Context: @unchecked Sendable {
         let wanted = count ?? max(cores, 1)
         guard wanted >= 1 else { throw TensorError.invalidArgument("thread count must be at least 1, got \(wanted)") }
         omp_set_num_threads(Int32(wanted))
+    }
+
+    /// Makes the calling thread's setting `count` threads (as `setThreadCount(_:)`) unless it is
+    /// already; nil leaves it alone. The models call it with `EngineOptions.threads` at the start
+    /// of each forward and backward, so a model runs on its own count on whichever thread runs
+    /// it (a server's batcher thread, a replica's). When nothing changes it costs a read of the
+    /// thread's OpenMP setting and an integer compare.
+    /// - Throws: `TensorError.invalidArgument` for a count below 1.
+    public static func applyThreadCount(_ count: Int?) throws {
+        guard let count, count != Int(omp_get_max_threads()) else { return }
+        try setThreadCount(count)
     }
 
     /// The instruction set oneDNN's kernels dispatch to: the CPU's best, or less when capped by

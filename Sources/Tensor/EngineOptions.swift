@@ -2,7 +2,7 @@
 /// what is computed, and whether evaluation keeps what backward needs. A value the model carries
 /// (`Module.setOptions(_:)` hands it to every layer); nothing reads it from a global.
 ///
-/// The defaults are what Thorax runs. For benchmarks each can be overridden from the environment,
+/// The defaults are what Thorax runs. For benchmarks each flag can be overridden from the environment,
 /// parsed only here (`init(environment:)`): each variable is `0` (off) or `1` (on), unset means
 /// the default, and any other value is an error naming the variable.
 ///
@@ -29,15 +29,22 @@ public struct EngineOptions: Equatable, Sendable {
     /// be taken with running statistics and without dropout; off, evaluation keeps nothing (as
     /// under PyTorch's `torch.no_grad()`) and backward after it throws.
     public var recordsGradientsInEvaluation: Bool
+    /// oneDNN's (OpenMP) threads for the model's forward and backward, at least 1: the model
+    /// sets them on whichever thread runs it, at the start of each pass
+    /// (`Context.applyThreadCount(_:)`), so its primitives are made and run under this count
+    /// there. nil leaves the running thread's setting alone (OpenMP's default: all cores, or
+    /// `OMP_NUM_THREADS`).
+    public var threads: Int?
 
     public init(batchNormAccumulatesInDouble: Bool = false, foldsBatchNormInInference: Bool = true,
                 overlapsBackward: Bool = true, winogradWeightGradient: Bool = true,
-                recordsGradientsInEvaluation: Bool = false) {
+                recordsGradientsInEvaluation: Bool = false, threads: Int? = nil) {
         self.batchNormAccumulatesInDouble = batchNormAccumulatesInDouble
         self.foldsBatchNormInInference = foldsBatchNormInInference
         self.overlapsBackward = overlapsBackward
         self.winogradWeightGradient = winogradWeightGradient
         self.recordsGradientsInEvaluation = recordsGradientsInEvaluation
+        self.threads = threads
     }
 
     /// A variable with a value other than `0` or `1`.

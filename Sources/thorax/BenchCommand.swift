@@ -76,11 +76,11 @@ struct BenchCommand: ParsableCommand {
         guard batch > 0, size >= 32, iterations > 0 else {
             throw ValidationError("--batch and --iterations must be positive and --size at least 32")
         }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
     func run() throws {
         let architecture = try Architecture(name: arch)
-        if let threads { try Context.setThreadCount(threads) }
         let classCount = 14
         let model: Layer
         if head {
@@ -95,7 +95,9 @@ struct BenchCommand: ParsableCommand {
             model = classifier
         }
         model.setTraining(mode == .train)
-        model.setOptions(.fromEnvironment)
+        var options = EngineOptions.fromEnvironment
+        options.threads = threads
+        model.setOptions(options)
         let parameters = model.namedParameters().map(\.parameter)
         let trainingOptimizer: Optimizer = optimizer == .sgd
             ? SGD(parameters: parameters, learningRate: 0.01, momentum: 0.9, weightDecay: 1e-4)

@@ -49,12 +49,15 @@ struct ForwardCommand: ParsableCommand {
     @Option(help: "Threads for oneDNN (default: all cores).")
     var threads: Int?
 
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
     func run() throws {
         let architecture = try Architecture(name: arch)
         try requireInputFile(weights, option: "--weights")
         try requireInputFile(input, option: "--input")
         try requireOutputFile(output, option: "--output")
-        if let threads { try Context.setThreadCount(threads) }
         let weightsFile = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: weights))
         let classifierWeight = architecture.classifierName + ".weight"
         guard let classEntry = weightsFile.entry(classifierWeight), classEntry.shape.count == 2 else {
@@ -72,6 +75,7 @@ struct ForwardCommand: ParsableCommand {
         // Evaluation-mode gradients need the layers to keep their inputs (and run unfused).
         var options = EngineOptions.fromEnvironment
         options.recordsGradientsInEvaluation = backward
+        options.threads = threads
         model.setOptions(options)
         let y = try model.forward(Tensor(shape: x.shape, values: x.values))
         var results: [(name: String, tensor: StoredTensor)] = [("output", StoredTensor(shape: y.shape, values: try y.toArray()))]

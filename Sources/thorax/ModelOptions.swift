@@ -11,6 +11,10 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Threads for oneDNN (default: all cores).")
     var threads: Int?
 
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
     /// Checks that `--model` names a model directory (or that the bundled one is found),
     /// without loading it: commands call this before their other checks, and load last.
     /// - Throws: `ChestModelError.modelNotFound` saying where it looked.
@@ -18,10 +22,11 @@ struct ModelOptions: ParsableArguments {
         _ = try ModelDirectory.resolve(model)
     }
 
-    /// Loads the model and names it for reports: the `--model` value and the architecture.
+    /// Loads the model, which runs on `--threads` wherever it runs, and names it for reports: the
+    /// `--model` value and the architecture.
     func load() throws -> (model: ChestModel, name: String) {
-        if let threads { try Context.setThreadCount(threads) }
         let model = try ChestModel.load(named: model)
+        model.setOptions(EngineOptions(threads: threads))
         return (model, "\(self.model) (\(model.card.architecture.rawValue))")
     }
 }

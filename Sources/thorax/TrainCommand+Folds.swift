@@ -38,7 +38,6 @@ extension TrainCommand {
         let options = self.options(over: saved?.options ?? Self.defaults)
         let source = self.source(over: saved?.source ?? Self.defaultSource(split: split ?? ThoraxDatabase.officialSplit))
         try options.validate()
-        if let threads { try Context.setThreadCount(threads) }
         if !resume { try Self.requireNewRunFolder(output) }
         if let weights = options.initialWeights { try requireInputFile(weights, option: "--initial-weights") }
         let store = try ThoraxDatabase(existingAt: source.database, access: .update)
@@ -50,7 +49,7 @@ extension TrainCommand {
         let run = try CrossValidationRun(
             options: options, source: source, images: images, patients: patients,
             settings: .init(folds: folds, ensemble: ensemble, thresholdRule: thresholdRule ?? .maximumF1, commit: commit,
-                            resume: resume),
+                            resume: resume, engineOptions: EngineOptions(threads: threads)),
             output: outputURL, thoraxVersion: ThoraxVersion.string, warning: { warnings.record($0) })
         warnings.report()
         for (index, fold) in run.folds.folds.enumerated() {

@@ -196,6 +196,7 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         try validateFolds()
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if syncBatchnorm && freezeBatchnorm { throw ValidationError("give --sync-batchnorm or --freeze-batchnorm, not both") }
     }
 
@@ -243,7 +244,6 @@ struct TrainCommand: ParsableCommand {
         let source = self.source(over: saved?.source ?? Self.defaultSource(split: split ?? ThoraxDatabase.officialSplit))
         try saved?.check(options: options, source: source)
         try options.validate()
-        if let threads { try Context.setThreadCount(threads) }
         if !resume { try Self.requireNewRunFolder(output) }
         if let weights = options.initialWeights, saved == nil { try requireInputFile(weights, option: "--initial-weights") }
         let store: ThoraxDatabase
@@ -261,7 +261,8 @@ struct TrainCommand: ParsableCommand {
         let run = try TrainingRun(options: options, source: source,
                                   trainingImages: trainingImages, validationImages: validationImages,
                                   output: outputURL, resume: resume, thoraxVersion: ThoraxVersion.string,
-                                  communicator: communicator, warning: { warnings.record($0) })
+                                  communicator: communicator, engineOptions: EngineOptions(threads: threads),
+                                  warning: { warnings.record($0) })
         return PreparedRun(run: run, warnings: warnings)
     }
 

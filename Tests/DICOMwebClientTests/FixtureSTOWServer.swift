@@ -51,6 +51,8 @@ actor FixtureSTOWServer {
 
 /// A log handler that keeps every message with its metadata, to check what logs name.
 final class RecordingLogHandler: LogHandler, @unchecked Sendable {
+    // @unchecked Sendable: `stored` is only touched under `lock`; `metadata` and `logLevel` keep
+    // their initial values (the forwarder's logger only reads them).
     struct Entry: Sendable {
         var level: Logger.Level
         var message: String

@@ -3,7 +3,7 @@ import TestSupport
 @testable import Evaluation
 
 /// The localization pipeline on the real hand-drawn boxes of the five boxed NIH test images
-/// (`../shared/data/nih/boxed`, boxes from `BBox_List_2017.csv`), with stand-in CAMs: a 32×32
+/// (the shared data's `nih/boxed`, boxes from `BBox_List_2017.csv`), with stand-in CAMs: a 32×32
 /// map (the paper's S for 1024 inputs) holding a Gaussian centred on each truth box with a
 /// spread of half its width and height. By construction the 180 region (≥ 0.706 of the peak,
 /// within 0.83 σ) lies inside the truth box and the 60 region (≥ 0.235, within 1.7 σ) holds it,
@@ -13,7 +13,7 @@ final class BoxedImagesTests: XCTestCase {
     func testGaussianCAMsOnTheRealBoxesLocalize() throws {
         guard let manifest = SharedData.url("nih/boxed/MANIFEST.csv"),
               let boxFile = SharedData.url("nih/BBox_List_2017.csv") else {
-            throw XCTSkip("../shared/data/nih (boxed images and BBox_List_2017.csv) is not here")
+            throw XCTSkip("the shared data's nih (boxed images and BBox_List_2017.csv; THORAX_SHARED_DATA) is not here")
         }
         let boxedImages = Set(try String(contentsOf: manifest, encoding: .utf8)
             .split(whereSeparator: \.isNewline).dropFirst().map { String($0.split(separator: ",")[0]) })

@@ -139,7 +139,7 @@ final class DICOMTests: XCTestCase {
     }
 
     func testRealNIHDICOMsEqualPydicom() throws {
-        guard let directory = SharedData.url("nih/dicom") else { throw XCTSkip("../shared/data/nih/dicom is not here") }
+        guard let directory = SharedData.url("nih/dicom") else { throw XCTSkip("the shared data's nih/dicom (THORAX_SHARED_DATA) is not here") }
         let crops = try ImageDecoder.decode(contentsOf: Fixture.url("nih-dicom-crops.png"))
         for index in 1...6 {
             let file = try DICOMFile(contentsOf: directory.appendingPathComponent("test\(index).dcm"))

@@ -79,18 +79,22 @@ final class FuzzRegressionTests: XCTestCase {
             bytes += [0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]
         }
         XCTAssertImagingError(try DICOMFile(Data(bytes), name: "nested.dcm"),
-                              contains: ["nested.dcm", "nest more than \(ImagingLimits.maximumSequenceDepth) deep"])
+                              contains: ["nested.dcm", "nest more than \(ImagingLimits.standard.maximumSequenceDepth) deep"])
         let shallow = try Data(contentsOf: Self.directory.appendingPathComponent("dicom-sequences-nested-100-deep.dcm"))
         XCTAssertImagingError(try DICOMFile(shallow, name: "s.dcm"), contains: ["nest more than"])
+        // A smaller depth passed in holds in both readers, naming the limit.
+        let ten = ImagingLimits(maximumSequenceDepth: 10)
+        XCTAssertImagingError(try DICOMFile(shallow, name: "s.dcm", limits: ten),
+                              contains: ["s.dcm", "nest more than 10 deep", "(ImagingLimits.maximumSequenceDepth)"])
+        XCTAssertImagingError(try DICOMFile.dataElements(shallow, name: "s.dcm", limits: ten), contains: ["s.dcm", "nest more than 10 deep"])
     }
 
     func testDeflatedDataSetsStopAtTheInflateLimit() throws {
-        let saved = ImagingLimits.maximumInflatedBytes
-        defer { ImagingLimits.maximumInflatedBytes = saved }
-        ImagingLimits.maximumInflatedBytes = 1000
-        XCTAssertImagingError(try DICOMFile(contentsOf: Fixture.url("deflated16.dcm")),
+        let small = ImagingLimits(maximumInflatedBytes: 1000)
+        XCTAssertImagingError(try DICOMFile(contentsOf: Fixture.url("deflated16.dcm"), limits: small),
                               contains: ["deflated16.dcm", "inflates to more than 1000 bytes"])
-        ImagingLimits.maximumInflatedBytes = saved
+        XCTAssertImagingError(try DICOMFile.transferSyntax(Fixture.data("deflated16.dcm"), name: "d.dcm", limits: small),
+                              contains: ["d.dcm", "inflates to more than 1000 bytes"])
         XCTAssertNoThrow(try DICOMFile(contentsOf: Fixture.url("deflated16.dcm")).image())
     }
 
@@ -98,22 +102,26 @@ final class FuzzRegressionTests: XCTestCase {
     /// (the DICOM header's Rows and Columns are checked first in `storedValues()`, so the frame
     /// decoders are called directly here).
     func testEveryDecoderHonoursThePixelLimit() throws {
-        let saved = ImagingLimits.maximumPixels
-        defer { ImagingLimits.maximumPixels = saved }
-        ImagingLimits.maximumPixels = 100
+        let small = ImagingLimits(maximumPixels: 100)
         for name in ["base16.dcm", "rle16.dcm", "jpeg-ls-lossless16.dcm", "j2k-lossless16.dcm", "jpeg-baseline8.dcm",
                      "jpeg-extended12.dcm", "jpeg-lossless-sv1-16.dcm"] {
             let file = try DICOMFile(contentsOf: Fixture.url(name))
-            XCTAssertImagingError(try file.image(), contains: [name, "over the limit of 100 pixels"])
+            XCTAssertImagingError(try file.image(limits: small), contains: [name, "over the limit of 100 pixels"])
+            XCTAssertImagingError(try file.nativeFrame(1, limits: small), contains: [name, "over the limit of 100 pixels"])
             if let element = file.pixelData, let fragments = element.fragments, !name.hasPrefix("rle") {
                 let frame = try file.firstFrameFragments(element, fragments)
-                XCTAssertImagingError(try file.decodeEncapsulated(frame), contains: [name, "over the limit of 100 pixels"])
+                XCTAssertImagingError(try file.decodeEncapsulated(frame, limits: small), contains: [name, "over the limit of 100 pixels"])
             }
+            // The limit is the caller's value: the same file decodes under the standard one.
+            XCTAssertNoThrow(try file.image(), name)
         }
         for name in ["gray8.png", "rgb16.png", "palette8.png"] {
-            XCTAssertImagingError(try PNGCodec.decode(Fixture.data(name), name: name), contains: [name, "over the limit of 100 pixels"])
+            XCTAssertImagingError(try PNGCodec.decode(Fixture.data(name), name: name, limits: small), contains: [name, "over the limit of 100 pixels"])
+            XCTAssertImagingError(try ImageDecoder.decode(Fixture.data(name), name: name, limits: small),
+                                  contains: [name, "over the limit of 100 pixels"])
         }
-        XCTAssertImagingError(try JPEGCodec.decode(Fixture.data("gray-baseline.jpg"), name: "g.jpg"),
+        XCTAssertImagingError(try JPEGCodec.decode(Fixture.data("gray-baseline.jpg"), name: "g.jpg", limits: small),
                               contains: ["g.jpg", "over the limit of 100 pixels"])
+        XCTAssertNoThrow(try JPEGCodec.decode(Fixture.data("gray-baseline.jpg"), name: "g.jpg"))
     }
 }

@@ -83,7 +83,7 @@ final class PNGCodecTests: XCTestCase {
     /// and area-reducing them by 4 gives the shared 256 × 256 set (box-downscaled) within 1.
     func testRealImagesMatchTheDownscaledSet() throws {
         guard let images = SharedData.url("nih/images"), let small = SharedData.url("nih/images-256") else {
-            throw XCTSkip("../shared/data/nih/images and images-256 are not here")
+            throw XCTSkip("the shared data's nih/images and images-256 (THORAX_SHARED_DATA) are not here")
         }
         let names = ["00000002_000.png", "00000020_001.png"]
         for name in names {
@@ -99,7 +99,7 @@ final class PNGCodecTests: XCTestCase {
 
     func testRealRGBAImageEqualsItsRedChannel() throws {
         guard let url = SharedData.url("nih/boxed/00001369_000.png") else {
-            throw XCTSkip("../shared/data/nih/boxed is not here")
+            throw XCTSkip("the shared data's nih/boxed (THORAX_SHARED_DATA) is not here")
         }
         let samples = try PNGCodec.decodeSamples(Data(contentsOf: url), name: url.path)
         XCTAssertEqual(samples.channels, 4)

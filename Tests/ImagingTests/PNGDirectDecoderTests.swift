@@ -43,7 +43,7 @@ final class PNGDirectDecoderTests: XCTestCase {
 
     /// The first 40 real NIH images (1024² 8-bit gray, all five filters in use) equal libpng.
     func testRealNIHImagesEqualLibPNG() throws {
-        guard let directory = SharedData.url("nih/images") else { throw XCTSkip("../shared/data/nih/images is not here") }
+        guard let directory = SharedData.url("nih/images") else { throw XCTSkip("the shared data's nih/images (THORAX_SHARED_DATA) is not here") }
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".png") }.sorted().prefix(40)
         XCTAssertFalse(names.isEmpty)
         for name in names {

@@ -35,6 +35,7 @@ final class DataLoaderTests: XCTestCase {
         try? FileManager.default.removeItem(at: directory)
     }
 
+    // @unchecked Sendable: `items` is read and written only with `lock` held.
     private final class Warnings: @unchecked Sendable {
         private let lock = NSLock()
         private var items: [LoaderWarning] = []

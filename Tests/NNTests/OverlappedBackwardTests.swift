@@ -90,6 +90,7 @@ final class OverlappedBackwardTests: XCTestCase {
     func testWorkRunsOnAnotherThreadWithHalfTheThreads() throws {
         let started = DispatchSemaphore(value: 0)
         let caller = pthread_self()
+        // nonisolated(unsafe): the worker writes these before it signals `started`; the caller reads them after the wait.
         nonisolated(unsafe) var workerThread: pthread_t?
         nonisolated(unsafe) var workerThreadCount = 0
         var insideThreadCount = 0
@@ -113,6 +114,7 @@ final class OverlappedBackwardTests: XCTestCase {
     struct WorkFailure: Error {}
 
     func testErrorOfSubmittedWorkReachesTheCaller() throws {
+        // nonisolated(unsafe): written (if ever) by the worker inside `run`, read after `run` has waited for it.
         nonisolated(unsafe) var laterRan = false
         XCTAssertThrowsError(try OverlappedBackward.run {
             try OverlappedBackward.submit { throw WorkFailure() }
@@ -123,6 +125,7 @@ final class OverlappedBackwardTests: XCTestCase {
         XCTAssertFalse(laterRan)
         XCTAssertEqual(Context.threadCount, 2, "thread count restored")
         // The queue is usable again and the error is not reported twice.
+        // nonisolated(unsafe): written by the worker inside `run`, read after `run` has waited for it.
         nonisolated(unsafe) var ran = false
         try OverlappedBackward.run { try OverlappedBackward.submit { ran = true } }
         XCTAssertTrue(ran)

@@ -175,6 +175,8 @@ final class ThreadReplicas: BatchNormSynchronizer, @unchecked Sendable {
     func run<Result>(_ body: @escaping (Int) throws -> Result) throws -> [Result] {
         let outcomes = Outcomes<Result>(count: count)
         let group = DispatchGroup()
+        // nonisolated(unsafe): each thread calls it with its own replica, whose layer and tensors no other thread touches.
+        nonisolated(unsafe) let body = body
         for replica in 0 ..< count {
             group.enter()
             let thread = Thread {

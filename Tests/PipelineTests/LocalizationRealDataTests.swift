@@ -4,12 +4,12 @@ import XCTest
 import TestSupport
 @testable import Pipeline
 
-/// The bundled model localizing the five real boxed test images of ../shared/data/nih/boxed
+/// The bundled model localizing the five real boxed test images of the shared data's nih/boxed
 /// against their rows of BBox_List_2017.csv (skips without the shared data or the model).
 final class LocalizationRealDataTests: XCTestCase {
     func testBundledModelOnTheFiveBoxedImages() throws {
         guard let boxedFolder = SharedData.url("nih/boxed"), let boxFile = SharedData.url("nih/BBox_List_2017.csv") else {
-            throw XCTSkip("../shared/data/nih/boxed is not here")
+            throw XCTSkip("the shared data's nih/boxed (THORAX_SHARED_DATA) is not here")
         }
         // The bundled model is part of the repository: failing to load it is a failure, not a skip.
         let model = try ChestModel.load(directory: ModelDirectory.resolve("default", currentDirectory: SharedData.repositoryRoot))

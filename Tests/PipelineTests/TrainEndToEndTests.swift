@@ -14,7 +14,7 @@ final class TrainEndToEndTests: XCTestCase {
     static func database(train: Range<Int>, validation: Range<Int>, in folder: URL) throws -> ThoraxDatabase {
         guard let images = SharedData.url("nih/images-256"), let entries = SharedData.url("nih/Data_Entry_2017_v2020.csv"),
               let manifest = try? String(contentsOf: images.appendingPathComponent("MANIFEST.csv"), encoding: .utf8) else {
-            throw XCTSkip("../shared/data/nih is not available")
+            throw XCTSkip("the shared data's nih (THORAX_SHARED_DATA) is not available")
         }
         let names = manifest.split(whereSeparator: \.isNewline).dropFirst().map { String($0.prefix { $0 != "," }) }
         let trainNames = names[train], validationNames = names[validation]

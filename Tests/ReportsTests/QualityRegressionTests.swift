@@ -2,12 +2,12 @@ import XCTest
 import TestSupport
 @testable import Reports
 
-/// The labeller on the shared OpenI gold standard (3,080 reports): fails below the targets of
-/// issue 2 — micro F1 ≥ 0.90 over the 14 classes and ≥ 0.92 over the paper's 8.
+/// The labeller on the shared OpenI gold standard (3,080 reports): fails below its targets —
+/// micro F1 ≥ 0.90 over the 14 classes and ≥ 0.92 over the paper's 8.
 final class QualityRegressionTests: XCTestCase {
     func testOpenIGoldStandardMeetsTargets() throws {
         guard let reports = SharedData.url("openi/reports"), let gold = SharedData.url("openi/gold.csv") else {
-            throw XCTSkip("../shared/data/openi is absent")
+            throw XCTSkip("the shared data's openi (THORAX_SHARED_DATA) is absent")
         }
         let folder = try SharedData.temporaryDirectory("quality")
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -34,7 +34,7 @@ final class ReportReaderTests: XCTestCase {
     }
 
     func testReadsRealOpenIReport() throws {
-        guard let url = SharedData.url("openi/reports/1.xml") else { throw XCTSkip("../shared/data/openi is absent") }
+        guard let url = SharedData.url("openi/reports/1.xml") else { throw XCTSkip("the shared data's openi (THORAX_SHARED_DATA) is absent") }
         let (reports, errors) = read([url.path])
         XCTAssertEqual(errors, [])
         let report = try XCTUnwrap(reports.first)
@@ -47,7 +47,7 @@ final class ReportReaderTests: XCTestCase {
     }
 
     func testReadsRealOpenIFolderAndNamesEmptyReports() throws {
-        guard let url = SharedData.url("openi/reports") else { throw XCTSkip("../shared/data/openi is absent") }
+        guard let url = SharedData.url("openi/reports") else { throw XCTSkip("the shared data's openi (THORAX_SHARED_DATA) is absent") }
         let (reports, errors) = read([url.path])
         XCTAssertEqual(reports.count + errors.count, 3184)
         XCTAssertEqual(Set(reports.map(\.id)).count, reports.count, "ids are unique")
@@ -57,7 +57,7 @@ final class ReportReaderTests: XCTestCase {
 
     func testReadsRealNIHPlainTextReportWithLowerCaseHeadings() throws {
         guard let url = SharedData.url("nih-report-examples/00000086.txt") ?? SharedData.url("openi/nih-report-examples/00000086.txt") else {
-            throw XCTSkip("../shared/data/openi/nih-report-examples is absent")
+            throw XCTSkip("the shared data's openi/nih-report-examples (THORAX_SHARED_DATA) is absent")
         }
         let (reports, errors) = read([url.path])
         XCTAssertEqual(errors, [])

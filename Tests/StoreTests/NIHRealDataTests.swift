@@ -4,7 +4,7 @@ import TestSupport
 import XCTest
 @testable import Store
 
-/// The importer on the real NIH files in ../shared/data/nih (skipped where they are absent).
+/// The importer on the real NIH files in the shared data's nih (skipped where they are absent).
 final class NIHRealDataTests: XCTestCase {
     private struct Shared {
         let release: NIHRelease
@@ -23,7 +23,7 @@ final class NIHRealDataTests: XCTestCase {
               let boxes = SharedData.url("nih/BBox_List_2017.csv"),
               let trainValidation = SharedData.url("nih/train_val_list.txt"),
               let test = SharedData.url("nih/test_list.txt") else {
-            throw XCTSkip("../shared/data/nih is not here: the real NIH metadata tests need it")
+            throw XCTSkip("the shared data's nih (THORAX_SHARED_DATA) is not here: the real NIH metadata tests need it")
         }
         let release = try NIHRelease.read(dataEntry: dataEntry, boxes: boxes,
                                           trainValidationList: trainValidation, testList: test)
@@ -92,7 +92,7 @@ final class NIHRealDataTests: XCTestCase {
     func testFoldsOfTheImagesOnDiskArePatientDisjoint() throws {
         let shared = try imported()
         let images = try shared.database.labelledImages(split: "official", part: "train_val").filter { $0.path != nil }
-        XCTAssertGreaterThan(images.count, 100, "the train_val films ../shared/data/nih/images holds")
+        XCTAssertGreaterThan(images.count, 100, "the train_val films the shared data's nih/images holds")
         let patients = try shared.database.patientIdentifiers(ofImages: images.map(\.id))
         XCTAssertEqual(patients.count, images.count)
         let folds = try PatientFolds(patients: patients, count: 5, seed: 1)

@@ -77,6 +77,22 @@ final class TensorTests: XCTestCase {
         XCTAssertThrowsError(try Context.setThreadCount(0))
         XCTAssertTrue(Context.oneDNNVersion.hasPrefix("2."))
     }
+
+    /// `applyThreadCount` (what a model does with `EngineOptions.threads`): nil changes nothing,
+    /// a count sets the calling thread's, a count below 1 is an error that changes nothing.
+    func testApplyingAThreadCount() throws {
+        let saved = Context.threadCount
+        defer { try? Context.setThreadCount(saved) }
+        try Context.setThreadCount(3)
+        try Context.applyThreadCount(nil)
+        XCTAssertEqual(Context.threadCount, 3)
+        try Context.applyThreadCount(1)
+        XCTAssertEqual(Context.threadCount, 1)
+        try Context.applyThreadCount(1)
+        XCTAssertEqual(Context.threadCount, 1)
+        XCTAssertThrowsError(try Context.applyThreadCount(0))
+        XCTAssertEqual(Context.threadCount, 1)
+    }
 }
 
 final class BufferPoolTests: XCTestCase {

@@ -1,10 +1,10 @@
 import Foundation
 
-/// Locates the project's shared real data (`../shared/data` beside the repository) for tests.
+/// Locates the project's shared real data for tests: the folder `THORAX_SHARED_DATA` names, else
+/// `shared/data` in the folder beside the checkout.
 ///
-/// A user's fresh clone has no `../shared`: tests that need it call `SharedData.require(_:)`,
-/// which throws an `XCTSkip`-compatible error there. CI has the folder and runs them. The
-/// environment variable `THORAX_SHARED_DATA` overrides the location.
+/// A user's fresh clone has neither: tests that need the data find `url(_:)` nil there and
+/// skip (`XCTSkip`), naming what is missing. CI has the folder and runs them.
 public enum SharedData {
     /// The repository root, found from this source file's path (Tests/TestSupport/...).
     public static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)

@@ -69,7 +69,7 @@ final class DbImportDICOMCommandTests: XCTestCase {
     }
 
     func testSharedNIHDICOMFiles() throws {
-        guard let shared = SharedData.url("nih/dicom") else { throw XCTSkip("../shared/data/nih/dicom is not here") }
+        guard let shared = SharedData.url("nih/dicom") else { throw XCTSkip("the shared data's nih/dicom (THORAX_SHARED_DATA) is not here") }
         let folder = shared.standardizedFileURL
         let result = try ForwardCommandTests.run(["db", "import-dicom", "--database", database, folder.path])
         // As dcmdump lists them: test4-6 are edited copies of test1 (same SOP Instance UID, other

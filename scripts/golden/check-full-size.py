@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The full-size exactness check of issue 3: `thorax forward` against PyTorch (CPU).
+"""The full-size exactness check: `thorax forward` against PyTorch (CPU).
 
 For each architecture (default ResNet-50 and DenseNet-121) with random weights (BatchNorm
 statistics randomized too), a random batch of 2 at 224x224: runs `thorax forward` in eval and
