@@ -100,8 +100,23 @@ final class EnsembleModelTests: XCTestCase {
 
     func testTheBundledModelStillLoadsAndSaysWhatItIs() throws {
         let model = try ChestModel.load(named: ModelDirectory.defaultName)
-        XCTAssertNil(model.card.outputStride)
+        // The bundled model: one network at output stride 16, 16×16 heatmaps at 256 px, its card
+        // holding the out-of-fold figures with their interval, the marked-findings figure and
+        // the localization anecdote.
+        XCTAssertEqual(model.card.outputStride, .sixteen)
+        XCTAssertEqual(model.card.preprocessing.inputSize, 256)
+        XCTAssertEqual(model.card.heatmapSize, 16)
         XCTAssertEqual(model.members.count, 1)
+        let cv = try XCTUnwrap(model.card.crossValidation)
+        XCTAssertEqual(cv.images, 637)
+        XCTAssertEqual(cv.folds, 5)
+        XCTAssertNotNil(cv.meanAUCInterval)
+        XCTAssertEqual(cv.markedFindings.noFindingFilms + cv.markedFindings.filmsWithFindings, 637)
+        XCTAssertEqual(cv.thresholdRule, .specificity90)
+        let localization = try XCTUnwrap(model.card.localization)
+        XCTAssertEqual(localization.images, 5)
+        XCTAssertTrue(localization.caveat.contains("an anecdote"), localization.caveat)
+        XCTAssertTrue(model.card.summary.contains("out-of-fold mean AUC"), model.card.summary)
         XCTAssertTrue(model.card.summary.hasSuffix("not for clinical use"), model.card.summary)
     }
 }

@@ -39,11 +39,11 @@ final class LocalizationRealDataTests: XCTestCase {
         // figures: update them with the new model's, never loosen the tolerance. The tolerance
         // covers the one-pixel box differences seen between oneDNN's AVX-512 and AVX2 kernels.
         let expected: [String: (className: String, boxes: Int, bestIoU: Double)] = [
-            "00001369_000.png": ("Cardiomegaly", 2, 0.268),
-            "00026911_000.png": ("Infiltration", 2, 0.178),
-            "00002578_000.png": ("Nodule", 3, 0.004),
+            "00001369_000.png": ("Cardiomegaly", 3, 0.204),
+            "00026911_000.png": ("Infiltration", 3, 0.153),
+            "00002578_000.png": ("Nodule", 1, 0.004),
             "00022084_000.png": ("Pneumonia", 3, 0.341),
-            "00001153_004.png": ("Atelectasis", 3, 0.041),
+            "00001153_004.png": ("Atelectasis", 3, 0.117),
         ]
         for scored in report.cases {
             let bestIoU = scored.detections.map { scored.truthBoxes[0].intersectionOverUnion(with: $0) }.max() ?? 0
@@ -52,9 +52,9 @@ final class LocalizationRealDataTests: XCTestCase {
             XCTAssertEqual(scored.detections.count, want.boxes, scored.imageName)
             XCTAssertEqual(bestIoU, want.bestIoU, accuracy: 0.005, scored.imageName)
         }
-        // The paper's table at T(IoU) = 0.1: hits on Cardiomegaly, Infiltration and Pneumonia.
+        // The paper's table at T(IoU) = 0.1: hits on Atelectasis, Cardiomegaly, Infiltration and Pneumonia.
         let accuracy = report.table.rows[0].classes.map(\.accuracy)
-        XCTAssertEqual(accuracy.map { $0.map { ($0 * 100).rounded() / 100 } }, [0, 1, nil, 1, nil, 0, 1, nil])
+        XCTAssertEqual(accuracy.map { $0.map { ($0 * 100).rounded() / 100 } }, [1, 1, nil, 1, nil, 0, 1, nil])
         print(report.text)
     }
 }

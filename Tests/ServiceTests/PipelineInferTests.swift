@@ -29,13 +29,13 @@ final class PipelineInferTests: XCTestCase {
                 let probabilityCount = images.count * 14
                 assertClose(Array(values.prefix(probabilityCount)), library.flatMap(\.prediction.probabilities), accuracy: 1e-5)
                 let heatmaps = library.flatMap { $0.prediction.heatmaps.flatMap(\.values) }
-                XCTAssertEqual(values.count, probabilityCount + images.count * 14 * 4 * 4)
+                XCTAssertEqual(values.count, probabilityCount + images.count * 14 * 16 * 16)
                 assertClose(Array(values.dropFirst(probabilityCount)), heatmaps, accuracy: 1e-4)
             }
             // The same images already prepared, as an FP32 tensor.
             let tensor = try ChestModel.prepare(library.map(\.image), for: model.card)
             let tensorRequest: [String: Any] = [
-                "inputs": [["name": "tensor", "shape": [files.count, 3, 128, 128], "datatype": "FP32",
+                "inputs": [["name": "tensor", "shape": [files.count, 3, 256, 256], "datatype": "FP32",
                             "parameters": ["binary_data_size": tensor.count * 4]]],
             ]
             let (tensorBody, tensorHeaders) = Bodies.binary(tensorRequest, Bodies.floats(tensor))

@@ -9,7 +9,7 @@ import Service
 import TestSupport
 import XCTest
 
-/// The bundled model (EfficientNet-Lite0 at 128 px) served as the service serves it, and the
+/// The bundled model (EfficientNet-Lite0 at 256 px, output stride 16) served as the service serves it, and the
 /// library's own answers to compare with.
 enum BundledModel {
     static let directory = SharedData.repositoryRoot.appendingPathComponent("Models/default")

@@ -42,8 +42,8 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertEqual(json["model_ready"] as? Bool, true)
         let metadata = try XCTUnwrap(json["metadata"] as? [String: Any])
         XCTAssertEqual(metadata["name"] as? String, "default")
-        XCTAssertEqual((metadata["inputs"] as? [[String: Any]])?.first?["shape"] as? [Int], [-1, 3, 128, 128])
-        XCTAssertEqual((metadata["outputs"] as? [[String: Any]])?.last?["shape"] as? [Int], [-1, 14, 4, 4])
+        XCTAssertEqual((metadata["inputs"] as? [[String: Any]])?.first?["shape"] as? [Int], [-1, 3, 256, 256])
+        XCTAssertEqual((metadata["outputs"] as? [[String: Any]])?.last?["shape"] as? [Int], [-1, 14, 16, 16])
 
         // thorax predict --json of the same files: the same probabilities.
         let predicted = try runThorax(["predict", "--json"] + files, in: directory)
