@@ -64,6 +64,17 @@ public final class CrossValidationRun {
     public static func foldFolder(_ k: Int) -> String { "fold-\(k)" }
     public static let allFilmsFolder = "all"
 
+    /// The validation part a fold's run records: "train_val fold 2 of 5".
+    public static func foldPart(_ trainPart: String, fold: Int, of count: Int) -> String {
+        "\(trainPart) fold \(fold) of \(count)"
+    }
+
+    /// K of a fold run's recorded validation part (`foldPart`), or nil when it is not one.
+    public static func foldCount(ofPart part: String) -> Int? {
+        guard let range = part.range(of: " of ", options: .backwards) else { return nil }
+        return Int(part[range.upperBound...])
+    }
+
     /// Sets the run up: the films of `images` that have a label and a file on disk, folded by
     /// patient with the options' seed.
     /// - Throws: `TrainingError` for bad options; `StoreError.invalidRequest` for fewer
@@ -100,7 +111,7 @@ public final class CrossValidationRun {
         for (index, fold) in folds.folds.enumerated() {
             let held = Set(fold)
             var foldSource = source
-            foldSource.validationPart = "\(source.trainPart) fold \(index + 1) of \(folds.folds.count)"
+            foldSource.validationPart = Self.foldPart(source.trainPart, fold: index + 1, of: folds.folds.count)
             let foldOutput = output.appendingPathComponent(Self.foldFolder(index + 1))
             let run = try TrainingRun(options: options, source: foldSource,
                                       trainingImages: images.filter { !held.contains($0.id) },

@@ -35,6 +35,7 @@ extension TrainCommand {
         }
         // Resuming: options left out take the first fold's record; every fold checks its own.
         let saved = resume ? try SavedRun(output: firstFold) : nil
+        if let saved { try requireSameFolds(folds, saved: saved, output: outputURL) }
         let options = self.options(over: saved?.options ?? Self.defaults)
         let source = self.source(over: saved?.source ?? Self.defaultSource(split: split ?? ThoraxDatabase.officialSplit))
         try options.validate()
@@ -81,5 +82,25 @@ extension TrainCommand {
         }
         print("model: \(modelDirectory) — \(outcome.model.card.summary)")
         print("out-of-fold probabilities: \(output)/out-of-fold.json; fold runs: \(output)/fold-1 … fold-\(folds)")
+    }
+
+    /// A resumed cross-validation keeps its fold count and its kind of model: folds of another
+    /// K would mix two patient partitions, and `--ensemble` (not part of a fold's record)
+    /// decides whether a model is trained on every film.
+    /// - Throws: `InputFileError` naming the output and the flag to give.
+    func requireSameFolds(_ folds: Int, saved: SavedRun, output: URL) throws {
+        if let recorded = CrossValidationRun.foldCount(ofPart: saved.source.validationPart), recorded != folds {
+            throw InputFileError("\(output.path) holds a run of \(recorded) folds: resume it with --folds \(recorded)")
+        }
+        let allFilms = TrainingRun.hasCheckpoint(output.appendingPathComponent(CrossValidationRun.allFilmsFolder))
+        let card = output.appendingPathComponent(TrainingRun.modelFolder)
+        let cardEnsemble = FileManager.default.fileExists(atPath: card.appendingPathComponent(ModelCard.fileName).path)
+            ? try ModelCard.read(directory: card).crossValidation?.ensemble : nil
+        if ensemble && (allFilms || cardEnsemble == false) {
+            throw InputFileError("\(output.path) holds a run whose model is trained on every film: resume it without --ensemble")
+        }
+        if !ensemble && cardEnsemble == true {
+            throw InputFileError("\(output.path) holds a run whose model is the ensemble of its fold models: resume it with --ensemble")
+        }
     }
 }

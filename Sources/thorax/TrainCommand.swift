@@ -36,7 +36,8 @@ struct TrainCommand: ParsableCommand {
         part of the run (oneDNN may then sum in another order, so the last bits may differ), and \
         --database may name a moved copy whose parts give the same images and labels. With \
         --folds, --resume continues each fold and the model on every film from its checkpoint \
-        (options left out take the first fold's record), then computes the out-of-fold figures, \
+        (options left out take the first fold's record; --folds and --ensemble as the run had \
+        them), then computes the out-of-fold figures, \
         the thresholds and the card anew: a finished run takes another --threshold-rule without \
         training again.
 

@@ -104,6 +104,17 @@ final class TrainFoldsCommandTests: XCTestCase {
         XCTAssertEqual(card.thresholds.count, 14)
         XCTAssertTrue(again.output.contains("thresholds: specificity-90"), again.output)
 
+        // --ensemble and --folds are not part of a fold's record: a resume that differs is refused.
+        let single = try ForwardCommandTests.run(common.filter { $0 != "--ensemble" } + ["--resume"])
+        XCTAssertEqual(single.status, 1)
+        XCTAssertTrue(single.error.contains("holds a run whose model is the ensemble of its fold models: resume it with --ensemble"),
+                      single.error)
+        var threeFolds = common
+        threeFolds[try XCTUnwrap(common.firstIndex(of: "--folds")) + 1] = "3"
+        let three = try ForwardCommandTests.run(threeFolds + ["--resume"])
+        XCTAssertEqual(three.status, 1)
+        XCTAssertTrue(three.error.contains("holds a run of 2 folds: resume it with --folds 2"), three.error)
+
         let changed = try ForwardCommandTests.run(common + ["--resume", "--learning-rate", "0.5"])
         XCTAssertEqual(changed.status, 1)
         XCTAssertTrue(changed.error.contains("learning"), changed.error)
