@@ -49,24 +49,11 @@ extension DecisionThreshold {
     /// even the highest score's films hold too many negatives, it is just above that score, so
     /// nothing is marked.
     public static func atSpecificity(_ specificity: Double, scores: [Float], labels: [Int]) -> Float? {
-        let pairs = zip(scores, labels).filter { $0.1 == 0 || $0.1 == 1 }.sorted { $0.0 > $1.0 }
-        let negatives = pairs.filter { $0.1 == 0 }.count
-        guard negatives > 0, negatives < pairs.count else { return nil }
+        guard let sweep = ThresholdSweep(scores: scores, labels: labels) else { return nil }
         // The small term keeps (1 − 0.9)·100 at 10 despite 1 − 0.9 being just under 0.1 in binary.
-        let allowed = Int((Double(negatives) * (1 - specificity) + 1e-9).rounded(.down))
-        var falsePositives = 0
-        var threshold = pairs[0].0.nextUp
-        var index = 0
-        while index < pairs.count {
-            let score = pairs[index].0
-            while index < pairs.count && pairs[index].0 == score {
-                if pairs[index].1 == 0 { falsePositives += 1 }
-                index += 1
-            }
-            guard falsePositives <= allowed else { break }
-            threshold = (score + (index < pairs.count ? pairs[index].0 : 0)) / 2
-        }
-        return threshold
+        let allowed = Int((Double(sweep.negatives) * (1 - specificity) + 1e-9).rounded(.down))
+        // False positives only grow down the sweep: the last point within the allowance.
+        return sweep.points.last { $0.falsePositives <= allowed }?.threshold ?? sweep.highest.nextUp
     }
 }
 
@@ -78,22 +65,12 @@ extension DecisionThreshold {
     /// threshold is the midpoint between the chosen score and the next lower one (0 below the
     /// lowest), as `youden` places it.
     public static func maximumF1(scores: [Float], labels: [Int]) -> Float? {
-        let pairs = zip(scores, labels).filter { $0.1 == 0 || $0.1 == 1 }.sorted { $0.0 > $1.0 }
-        let positives = pairs.filter { $0.1 == 1 }.count
-        guard positives > 0, positives < pairs.count else { return nil }
-        var truePositives = 0, falsePositives = 0
+        guard let sweep = ThresholdSweep(scores: scores, labels: labels) else { return nil }
         var best: (f1: Double, threshold: Float)?
-        var index = 0
-        while index < pairs.count {
-            let score = pairs[index].0
-            while index < pairs.count && pairs[index].0 == score {
-                if pairs[index].1 == 1 { truePositives += 1 } else { falsePositives += 1 }
-                index += 1
-            }
+        for point in sweep.points {
             // 2·TP + FP + FN = TP + FP + positives.
-            let f1 = Double(2 * truePositives) / Double(truePositives + falsePositives + positives)
-            let next = index < pairs.count ? pairs[index].0 : 0
-            if best == nil || f1 >= best!.f1 { best = (f1, (score + next) / 2) }
+            let f1 = Double(2 * point.truePositives) / Double(point.truePositives + point.falsePositives + sweep.positives)
+            if best == nil || f1 >= best!.f1 { best = (f1, point.threshold) }
         }
         return best?.threshold
     }
