@@ -64,7 +64,7 @@ extension LocalizeCommandTests {
         // The bundled samples' boxes: one each of Atelectasis, Cardiomegaly, Infiltration, Nodule, Pneumonia.
         XCTAssertEqual(section.table.classNames.prefix(8), ["Atelectasis", "Cardiomegaly", "Effusion", "Infiltration",
                                                             "Mass", "Nodule", "Pneumonia", "Pneumothorax"])
-        XCTAssertEqual(Array(section.truthBoxes.prefix(8)), [1, 1, 0, 1, 0, 1, 1, 0])
+        XCTAssertEqual(Array(section.table.rows[0].classes.map(\.truthBoxes).prefix(8)), [1, 1, 0, 1, 0, 1, 1, 0])
         XCTAssertTrue(section.caveat.hasPrefix("5 hand-drawn boxes on 5 films: an anecdote"), section.caveat)
         var rest = card
         rest.localization = nil
