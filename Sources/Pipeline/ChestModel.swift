@@ -69,6 +69,12 @@ public final class ChestModel {
         }
         var card = card
         card.ensembleSize = models.count
+        // Standardized members are scored on one scale; a mix would average unlike scores.
+        let standardizations = models.compactMap { $0.card.scoreStandardization?.first }
+        guard standardizations.isEmpty || standardizations.count == models.count else {
+            throw ChestModelError.invalidCard("\(standardizations.count) of the \(models.count) ensemble members have a score standardization: all or none must")
+        }
+        card.scoreStandardization = standardizations.isEmpty ? nil : standardizations
         self.card = card
         members = models.map(\.network)
         network = members[0]
@@ -145,11 +151,19 @@ public final class ChestModel {
         // probabilities: (N, C), the members' mean; maps: (N, C, S, S) plain, the members' mean
         var probabilities = [Float](repeating: 0, count: count * classCount)
         var maps: Tensor?
-        for member in members {
+        for (m, member) in members.enumerated() {
             member.setTraining(false)
             let logits = try member.forward(input).toArray()
-            for index in probabilities.indices { probabilities[index] += sigmoid(logits[index]) / Float(members.count) }
-            if heatmaps { maps = try Self.addMean(of: member.heatmaps(), count: members.count, to: maps) }
+            let standardization = card.scoreStandardization?[m]
+            for index in probabilities.indices {
+                let score = standardization?.score(logits[index], classIndex: index % classCount) ?? logits[index]
+                probabilities[index] += sigmoid(score) / Float(members.count)
+            }
+            if heatmaps {
+                // A standardized member's maps are divided by its classes' spreads, as its scores are.
+                let scales = standardization.map { s in s.standardDeviation.map { 1 / $0 } }
+                maps = try Self.addMean(of: member.heatmaps(), count: members.count, classScales: scales, to: maps)
+            }
         }
         return try (0 ..< count).map { n in
             let probabilities = Array(probabilities[n * classCount ..< (n + 1) * classCount])
@@ -159,11 +173,16 @@ public final class ChestModel {
         }
     }
 
-    /// `sum` plus `maps` / `count` (a new plain tensor when `sum` is nil): one member's share
-    /// of an ensemble's mean heatmaps.
-    private static func addMean(of maps: Tensor, count: Int, to sum: Tensor?) throws -> Tensor {
+    /// `sum` plus `maps` / `count`, each class's maps times `classScales[c]` when given (a new
+    /// plain tensor when `sum` is nil): one member's share of an ensemble's mean heatmaps.
+    private static func addMean(of maps: Tensor, count: Int, classScales: [Float]? = nil, to sum: Tensor?) throws -> Tensor {
         var values = try maps.toArray()
         if count > 1 { for index in values.indices { values[index] /= Float(count) } }
+        if let classScales {
+            // maps: (N, C, S, S)
+            let perClass = maps.shape[2] * maps.shape[3], classCount = maps.shape[1]
+            for index in values.indices { values[index] *= classScales[(index / perClass) % classCount] }
+        }
         guard let sum else { return try Tensor(shape: maps.shape, values: values) }
         try sum.withUnsafeMutableBufferPointer { total in
             for index in values.indices { total[index] += values[index] }

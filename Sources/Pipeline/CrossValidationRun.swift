@@ -12,6 +12,12 @@ import Training
 /// bootstrap intervals, the thresholds of the chosen rule, the marked-findings figure. The
 /// model in `OUT/model` is then the K fold models' ensemble (`ensemble`), or one model trained
 /// on every film for the same epochs (`OUT/all`), its card carrying the out-of-fold figures.
+///
+/// With `members` M > 1 each fold trains M networks (seeds s, s + 1, …; the folds stay those of
+/// seed s) in `OUT/fold-<k>`, `OUT/fold-<k>-member-<m>`, and their ensemble predicts the fold; the
+/// model is then the ensemble of M networks trained on every film (`OUT/all`,
+/// `OUT/all-member-<m>`). With `standardizeScores` each network's logits are standardized by
+/// their mean and spread on its own training films (`ModelCard.ScoreStandardization`).
 public final class CrossValidationRun {
     public struct Options: Sendable {
         public var folds: Int
@@ -25,12 +31,18 @@ public final class CrossValidationRun {
         /// predicts its fold again. The figures, thresholds and card are computed anew, so a
         /// finished run can be given another threshold rule without training.
         public var resume: Bool
+        /// Networks per fold (and trained on every film), seeds `seed` … `seed + members − 1`.
+        public var members: Int
+        /// Standardize each network's scores on its own training films.
+        public var standardizeScores: Bool
         /// How every network of the run runs (its oneDNN threads among them); not recorded.
         public var engineOptions: EngineOptions
         public init(folds: Int, ensemble: Bool, thresholdRule: ThresholdRule = .maximumF1, commit: String? = nil,
-                    bootstrap: BootstrapOptions = BootstrapOptions(), resume: Bool = false,
-                    engineOptions: EngineOptions = EngineOptions()) {
+                    bootstrap: BootstrapOptions = BootstrapOptions(), resume: Bool = false, members: Int = 1,
+                    standardizeScores: Bool = false, engineOptions: EngineOptions = EngineOptions()) {
             self.resume = resume
+            self.members = members
+            self.standardizeScores = standardizeScores
             self.folds = folds
             self.ensemble = ensemble
             self.thresholdRule = thresholdRule
@@ -60,9 +72,19 @@ public final class CrossValidationRun {
     public let folds: PatientFolds
     private let warning: @Sendable (LoaderWarning) -> Void
 
-    /// The folder of fold k (1-based) in the output, and of the model trained on every film.
-    public static func foldFolder(_ k: Int) -> String { "fold-\(k)" }
+    /// The folder of fold k (1-based) in the output, and of the model trained on every film;
+    /// member m > 1 of either adds `-member-<m>`.
+    public static func foldFolder(_ k: Int, member: Int = 1) -> String { "fold-\(k)" + memberSuffix(member) }
     public static let allFilmsFolder = "all"
+    public static func allFilmsFolder(member: Int) -> String { allFilmsFolder + memberSuffix(member) }
+    private static func memberSuffix(_ member: Int) -> String { member == 1 ? "" : "-member-\(member)" }
+
+    /// Which network a progress report is about: fold 1…K (K + 1 for the model on every film)
+    /// and member 1…M.
+    public struct Step: Equatable, Sendable {
+        public var fold: Int
+        public var member: Int
+    }
 
     /// The validation part a fold's run records: "train_val fold 2 of 5".
     public static func foldPart(_ trainPart: String, fold: Int, of count: Int) -> String {
@@ -83,6 +105,7 @@ public final class CrossValidationRun {
                 settings: Options, output: URL, thoraxVersion: String,
                 warning: @escaping @Sendable (LoaderWarning) -> Void = { _ in }) throws {
         try options.validate()
+        guard settings.members >= 1 else { throw StoreError.invalidRequest("a cross-validated run needs at least 1 member per fold, got \(settings.members)") }
         let usable = EvaluationRunner.select(images).onDisk
         guard !usable.isEmpty else {
             throw TrainingError.noImages("no film of \(source.split):\(source.trainPart) has a label and a file on disk")
@@ -101,9 +124,9 @@ public final class CrossValidationRun {
 
     /// Trains the K folds (and, without `ensemble`, the model on every film), then writes
     /// `OUT/model` and `OUT/out-of-fold.json`.
-    /// - Parameter progress: the fold (1…K, K + 1 for the model on every film) and the trainer's progress.
+    /// - Parameter progress: which network (`Step`) and the trainer's progress.
     /// - Throws: the trainer's errors; `EvaluationError` when the out-of-fold predictions cannot be scored.
-    public func run(progress: (Int, TrainingProgress) -> Void = { _, _ in }) throws -> Outcome {
+    public func run(progress: (Step, TrainingProgress) -> Void = { _, _ in }) throws -> Outcome {
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let byID = Dictionary(uniqueKeysWithValues: images.map { ($0.id, $0) })
         var members: [ChestModel] = []
@@ -112,19 +135,20 @@ public final class CrossValidationRun {
             let held = Set(fold)
             var foldSource = source
             foldSource.validationPart = Self.foldPart(source.trainPart, fold: index + 1, of: folds.folds.count)
-            let foldOutput = output.appendingPathComponent(Self.foldFolder(index + 1))
-            let run = try TrainingRun(options: options, source: foldSource,
-                                      trainingImages: images.filter { !held.contains($0.id) },
-                                      validationImages: fold.map { byID[$0]! },
-                                      output: foldOutput, resume: resumes(foldOutput),
-                                      thoraxVersion: thoraxVersion, engineOptions: settings.engineOptions, warning: warning)
-            try run.run { progress(index + 1, $0) }
+            let training = images.filter { !held.contains($0.id) }
+            let foldMembers = try (1 ... settings.members).map { member in
+                try trainNetwork(folder: Self.foldFolder(index + 1, member: member), member: member, source: foldSource,
+                                 training: training, validation: fold.map { byID[$0]! }) {
+                    progress(Step(fold: index + 1, member: member), $0)
+                }
+            }
             // The last epoch's weights: the held-out fold chose nothing.
-            let report = try EvaluationRunner(classifier: run.model, modelName: Self.foldFolder(index + 1),
+            let foldModel = foldMembers.count == 1 ? foldMembers[0] : try ChestModel(ensembleOf: foldMembers, card: foldMembers[0].card)
+            let report = try EvaluationRunner(classifier: foldModel, modelName: Self.foldFolder(index + 1),
                                               bootstrap: BootstrapOptions(resamples: 1))
                 .run(images: fold.map { byID[$0]! })
             outOfFold += report.probabilities
-            members.append(run.model)
+            members += foldMembers
         }
         let classes = members[0].card.classes
         let labels = outOfFold.map { result in classes.map { Findings.index[$0].map { byID[result.imageID]!.labels[$0] } ?? 0 } }
@@ -143,13 +167,18 @@ public final class CrossValidationRun {
         model.card.crossValidation = try ModelCard.CrossValidation(
             folds: folds.folds.count, seed: options.seed, images: outOfFold.count, patients: folds.patientCounts.reduce(0, +),
             positives: evaluation.classes.map(\.positives),
-            epochsChosen: "fixed in advance at \(options.epochs); every fold model's last epoch predicts its fold",
+            epochsChosen: "fixed in advance at \(options.epochs); " + (settings.members == 1
+                ? "every fold model's last epoch predicts its fold"
+                : "each fold's \(settings.members) networks (seeds \(options.seed)–\(options.seed &+ UInt64(settings.members - 1))) at their last epoch predict it together"),
             thresholdRule: settings.thresholdRule,
             thresholdsChosen: "\(settings.thresholdRule.words), on the out-of-fold predictions of all \(outOfFold.count) films (0.5 where a class has no positive)",
             auc: evaluation.classes.map(\.auc.value), aucIntervals: evaluation.classes.map(\.interval),
             meanAUC: evaluation.meanAUC, meanAUCInterval: evaluation.meanInterval,
             markedFindings: MarkedFindings(probabilities: scores, labels: labels, thresholds: thresholds),
-            ensemble: settings.ensemble, commit: settings.commit)
+            ensemble: settings.ensemble, commit: settings.commit,
+            members: settings.members == 1 ? nil : settings.members,
+            scoreStandardization: settings.standardizeScores
+                ? "each network's logits minus their mean, over their standard deviation, on the films it trained on" : nil)
         model.card.metrics = ModelCard.Metrics(
             evaluatedOn: "\(source.split):\(source.trainPart), out of fold (\(outOfFold.count) films, \(folds.folds.count) patient-level folds)",
             auc: evaluation.classes.map(\.auc.value), meanAUC: evaluation.meanAUC)
@@ -160,7 +189,7 @@ public final class CrossValidationRun {
 
     /// The K members as one ensemble, or one model trained on every film for the same epochs
     /// (its validation on those same films only recorded).
-    private func finalModel(members: [ChestModel], progress: (Int, TrainingProgress) -> Void) throws -> ChestModel {
+    private func finalModel(members: [ChestModel], progress: (Step, TrainingProgress) -> Void) throws -> ChestModel {
         if settings.ensemble {
             var card = members[0].card
             card.training?.validationPart = "none: \(members.count) fold models, each validated on its own fold"
@@ -169,12 +198,32 @@ public final class CrossValidationRun {
         }
         var allSource = source
         allSource.validationPart = "\(source.trainPart) (its own training films: recorded, not used to choose)"
-        let allOutput = output.appendingPathComponent(Self.allFilmsFolder)
-        let run = try TrainingRun(options: options, source: allSource, trainingImages: images, validationImages: images,
-                                  output: allOutput, resume: resumes(allOutput),
+        let networks = try (1 ... settings.members).map { member in
+            try trainNetwork(folder: Self.allFilmsFolder(member: member), member: member, source: allSource,
+                             training: images, validation: images) {
+                progress(Step(fold: folds.folds.count + 1, member: member), $0)
+            }
+        }
+        return networks.count == 1 ? networks[0] : try ChestModel(ensembleOf: networks, card: networks[0].card)
+    }
+
+    /// Trains (or resumes, or only loads, when finished) member `member` of a fold or of the
+    /// final model in `OUT/folder`, with seed `seed + member − 1`; standardizes its scores on
+    /// its training films when asked (the card in `OUT/folder/model` then says so).
+    private func trainNetwork(folder: String, member: Int, source: TrainingSource, training: [LabelledImage],
+                              validation: [LabelledImage], progress: (TrainingProgress) -> Void) throws -> ChestModel {
+        var memberOptions = options
+        memberOptions.seed = options.seed &+ UInt64(member - 1)
+        let url = output.appendingPathComponent(folder)
+        let run = try TrainingRun(options: memberOptions, source: source, trainingImages: training, validationImages: validation,
+                                  output: url, resume: resumes(url),
                                   thoraxVersion: thoraxVersion, engineOptions: settings.engineOptions, warning: warning)
-        try run.run { progress(members.count + 1, $0) }
-        return run.model
+        _ = try run.run(progress: progress)
+        let model = run.model
+        model.card.scoreStandardization = nil
+        if settings.standardizeScores { try model.standardizeScores(onFiles: training.map { $0.path! }) }
+        try model.card.write(directory: url.appendingPathComponent(TrainingRun.modelFolder))
+        return model
     }
 
     /// Whether the training run in `folder` continues from its checkpoint: when resuming and

@@ -32,11 +32,19 @@ extension ModelCard {
         public var ensemble: Bool
         /// The source commit that trained it, as the caller gave it.
         public var commit: String?
+        /// Networks per fold (and trained on every film) when more than one, their seeds
+        /// consecutive from `seed`; absent for one.
+        public var members: Int?
+        /// How each network's scores were standardized, in words; absent when they were not.
+        public var scoreStandardization: String?
 
         public init(folds: Int, seed: UInt64, images: Int, patients: Int, positives: [Int], epochsChosen: String,
                     thresholdRule: ThresholdRule, thresholdsChosen: String, auc: [Double?],
                     aucIntervals: [BootstrapInterval?], meanAUC: Double?, meanAUCInterval: BootstrapInterval?,
-                    markedFindings: MarkedFindings, ensemble: Bool, commit: String?) {
+                    markedFindings: MarkedFindings, ensemble: Bool, commit: String?, members: Int? = nil,
+                    scoreStandardization: String? = nil) {
+            self.members = members
+            self.scoreStandardization = scoreStandardization
             self.folds = folds
             self.seed = seed
             self.images = images
@@ -62,7 +70,9 @@ extension ModelCard {
         var parts = ["\(architecture.rawValue)" + (backboneStride == .sixteen ? " (output stride 16)" : "")
             + " at \(preprocessing.inputSize) px, \(heatmapSize)×\(heatmapSize) heatmaps"]
         if let cv = crossValidation {
-            let members = cv.ensemble ? "an ensemble of \(cv.folds) fold models" : "one model"
+            let networks = cv.members ?? 1
+            let members = cv.ensemble ? "an ensemble of \(cv.folds * networks) fold models"
+                : networks > 1 ? "an ensemble of \(networks) models" : "one model"
             var figure = cv.meanAUC.map { String(format: "out-of-fold mean AUC %.3f", $0) } ?? "out-of-fold mean AUC undefined"
             if let interval = cv.meanAUCInterval {
                 figure += String(format: " (95%% CI %.3f–%.3f)", interval.lower, interval.upper)

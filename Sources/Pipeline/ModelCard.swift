@@ -17,6 +17,11 @@ public struct ModelCard: Codable, Equatable, Sendable {
     /// K when the weights are an ensemble of K networks whose probabilities and heatmaps are
     /// averaged (`members.<k>.*` in the weights file); absent for one network.
     public var ensembleSize: Int?
+    /// Per network (one entry, or one per ensemble member): the mean and standard deviation of
+    /// each class's logit on the films it was trained on. When present a class's probability is
+    /// σ((logit − mean) / standard deviation), so that networks trained on different films
+    /// score on one scale; absent, it is σ(logit).
+    public var scoreStandardization: [ScoreStandardization]?
     /// The class names in output order (the project's 14 by default).
     public var classes: [String]
     public var preprocessing: Preprocessing
@@ -178,6 +183,17 @@ extension ModelCard {
         }
         guard card.thresholds.count == card.classes.count else {
             throw ModelCardError(file: url.path, message: "\(card.thresholds.count) thresholds for \(card.classes.count) classes")
+        }
+        if let standardization = card.scoreStandardization {
+            guard standardization.count == (card.ensembleSize ?? 1) else {
+                throw ModelCardError(file: url.path, message: "\(standardization.count) score standardizations for \(card.ensembleSize ?? 1) networks")
+            }
+            for entry in standardization {
+                guard entry.mean.count == card.classes.count, entry.standardDeviation.count == card.classes.count,
+                      entry.mean.allSatisfy(\.isFinite), entry.standardDeviation.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                    throw ModelCardError(file: url.path, message: "a score standardization needs a finite mean and a positive standard deviation for each of the \(card.classes.count) classes")
+                }
+            }
         }
         guard card.architecture.supports(card.backboneStride) else {
             throw ModelCardError(file: url.path, message: "\(card.architecture.rawValue) cannot be built at output stride \(card.backboneStride.rawValue)")

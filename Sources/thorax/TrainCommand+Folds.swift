@@ -10,17 +10,25 @@ import Training
 
 extension ThresholdRule: ExpressibleByArgument {}
 
+/// `--score-standardization`: whether a cross-validated run standardizes each network's
+/// scores on its own training films (`ModelCard.ScoreStandardization`).
+enum ScoreStandardizationChoice: String, CaseIterable, ExpressibleByArgument {
+    case trainingFilms = "training-films"
+    case none
+}
+
 extension TrainCommand {
     /// The cross-validation flags together: --ensemble, --threshold-rule and --commit need
     /// --folds, which takes no --validation-part and no data-parallel launch.
     func validateFolds() throws {
         guard let folds else {
-            if ensemble || thresholdRule != nil || commit != nil {
-                throw ValidationError("--ensemble, --threshold-rule and --commit apply to a cross-validated run: give --folds K")
+            if ensemble || thresholdRule != nil || commit != nil || members != nil || scoreStandardization != nil {
+                throw ValidationError("--ensemble, --threshold-rule, --members, --score-standardization and --commit apply to a cross-validated run: give --folds K")
             }
             return
         }
         guard folds >= 2 else { throw ValidationError("--folds must be at least 2, got \(folds)") }
+        if let members, members < 1 { throw ValidationError("--members must be at least 1, got \(members)") }
         if validationPart != nil { throw ValidationError("--folds validates on the folds of --train-part; leave out --validation-part") }
     }
 
@@ -36,6 +44,12 @@ extension TrainCommand {
         // Resuming: options left out take the first fold's record; every fold checks its own.
         let saved = resume ? try SavedRun(output: firstFold) : nil
         if let saved { try requireSameFolds(folds, saved: saved, output: outputURL) }
+        let savedCard = resume ? try Self.savedCrossValidation(outputURL) : nil
+        let memberCount = members ?? savedCard?.members ?? 1
+        if let recorded = savedCard?.members ?? (savedCard == nil ? nil : 1), memberCount < recorded {
+            throw InputFileError("\(output) holds a run of \(recorded) networks per fold: resume it with --members \(recorded) or more")
+        }
+        let standardize = (scoreStandardization ?? (savedCard?.scoreStandardization != nil ? .trainingFilms : ScoreStandardizationChoice.none)) == .trainingFilms
         let options = self.options(over: saved?.options ?? Self.defaults)
         let source = self.source(over: saved?.source ?? Self.defaultSource(split: split ?? ThoraxDatabase.officialSplit))
         try options.validate()
@@ -50,7 +64,8 @@ extension TrainCommand {
         let run = try CrossValidationRun(
             options: options, source: source, images: images, patients: patients,
             settings: .init(folds: folds, ensemble: ensemble, thresholdRule: thresholdRule ?? .maximumF1, commit: commit,
-                            resume: resume, engineOptions: EngineOptions(threads: threads)),
+                            resume: resume, members: memberCount, standardizeScores: standardize,
+                            engineOptions: EngineOptions(threads: threads)),
             output: outputURL, thoraxVersion: ThoraxVersion.string, warning: { warnings.record($0) })
         warnings.report()
         for (index, fold) in run.folds.folds.enumerated() {
@@ -58,9 +73,10 @@ extension TrainCommand {
         }
         var line: ProgressLine?
         var lineKey = ""
-        let outcome = try run.run { fold, progress in
-            let name = fold > folds ? "all films" : "fold \(fold)/\(folds)"
-            let key = "\(fold) \(progress.epoch) \(progress.phase)"
+        let outcome = try run.run { step, progress in
+            var name = step.fold > folds ? "all films" : "fold \(step.fold)/\(folds)"
+            if memberCount > 1 { name += " network \(step.member)/\(memberCount)" }
+            let key = "\(step.fold) \(step.member) \(progress.epoch) \(progress.phase)"
             if key != lineKey {
                 line?.finish()
                 let label = progress.phase == .training ? "\(name) epoch \(progress.epoch)/\(progress.epochs)" : "\(name) validation \(progress.epoch)"
@@ -82,6 +98,14 @@ extension TrainCommand {
         }
         print("model: \(modelDirectory) — \(outcome.model.card.summary)")
         print("out-of-fold probabilities: \(output)/out-of-fold.json; fold runs: \(output)/fold-1 … fold-\(folds)")
+    }
+
+    /// The cross-validation section of the card a run in `output` wrote, or nil when it has
+    /// none yet (an interrupted first run).
+    static func savedCrossValidation(_ output: URL) throws -> ModelCard.CrossValidation? {
+        let card = output.appendingPathComponent(TrainingRun.modelFolder)
+        guard FileManager.default.fileExists(atPath: card.appendingPathComponent(ModelCard.fileName).path) else { return nil }
+        return try ModelCard.read(directory: card).crossValidation
     }
 
     /// A resumed cross-validation keeps its fold count and its kind of model: folds of another

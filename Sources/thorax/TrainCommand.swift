@@ -86,6 +86,10 @@ struct TrainCommand: ParsableCommand {
     var ensemble = false
     @Option(help: "With --folds: how thresholds are chosen on the out-of-fold predictions: max-f1 (F1 maximized per class), specificity-90 (the lowest threshold keeping specificity at least 0.90) or youden (default max-f1).")
     var thresholdRule: ThresholdRule?
+    @Option(help: "With --folds: networks trained per fold and on every film, with seeds --seed, --seed + 1, … (the folds stay those of --seed); each fold's networks predict it together, and --output/model is the ensemble of those trained on every film. A resumed run keeps its count unless given more, which trains the new ones (default 1).")
+    var members: Int?
+    @Option(help: "With --folds: how each network's scores are put on one scale: training-films (each class's logit minus its mean, over its standard deviation, on the films the network trained on: fold models then pool out of fold, and thresholds chosen on them carry over to the final model) or none (default none; a resumed run keeps its choice).")
+    var scoreStandardization: ScoreStandardizationChoice?
     @Option(help: "With --folds: the source commit to record in the model card (scripts/train-bundled-model passes git's).")
     var commit: String?
     @Option(help: "Backbone weights to start from (safetensors: torchvision names, or the converted EfficientNet-Lite0 file); the classifier in it is ignored. Default: random initialization.")

@@ -92,7 +92,7 @@ final class CrossValidationRunTests: XCTestCase {
             patients: database.patientIdentifiers(ofImages: images.map(\.id)),
             settings: .init(folds: 2, ensemble: false, thresholdRule: .youden, bootstrap: BootstrapOptions(resamples: 20)),
             output: output, thoraxVersion: "test"
-        ).run { fold, _ in if folds.last != fold { folds.append(fold) } }
+        ).run { step, _ in if folds.last != step.fold { folds.append(step.fold) } }
         XCTAssertEqual(folds, [1, 2, 3], "two folds, then the model on every film")
         XCTAssertEqual(outcome.outOfFold.count, 8)
         let model = try ChestModel.load(directory: output.appendingPathComponent(TrainingRun.modelFolder))
