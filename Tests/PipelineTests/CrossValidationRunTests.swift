@@ -1,5 +1,6 @@
 import Evaluation
 import Foundation
+import Imaging
 import Pipeline
 import Store
 import TestSupport
@@ -103,5 +104,73 @@ final class CrossValidationRunTests: XCTestCase {
         XCTAssertEqual(cv.thresholdRule, .youden)
         XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent("all/metrics.json").path))
         XCTAssertTrue(model.card.summary.contains("one model, 2-fold cross-validation on 8 films"), model.card.summary)
+    }
+
+    /// Two networks per fold and on every film, each standardized on its own training films:
+    /// the seeds are consecutive, each card holds its statistics, a fold's out-of-fold
+    /// probabilities are its two networks' ensemble, and the final model is the ensemble of the
+    /// two trained on every film.
+    func testMembersWithScoreStandardization() throws {
+        let folder = try SharedData.temporaryDirectory("cv-members-data")
+        let output = try SharedData.temporaryDirectory("cv-members-run")
+        defer {
+            try? FileManager.default.removeItem(at: folder)
+            try? FileManager.default.removeItem(at: output)
+        }
+        let database = try TrainEndToEndTests.database(train: 0 ..< 8, validation: 20 ..< 22, in: folder)
+        let images = try database.labelledImages(split: "official", part: "train_val")
+        var options = TrainEndToEndTests.options(epochs: 1)
+        options.augment = false
+        options.seed = 5
+        let source = TrainingSource(database: "test", split: "official", trainPart: "train_val", validationPart: "unused")
+        var steps: [CrossValidationRun.Step] = []
+        let run = try CrossValidationRun(
+            options: options, source: source, images: images,
+            patients: database.patientIdentifiers(ofImages: images.map(\.id)),
+            settings: .init(folds: 2, ensemble: false, thresholdRule: .youden, bootstrap: BootstrapOptions(resamples: 20),
+                            members: 2, standardizeScores: true),
+            output: output, thoraxVersion: "test")
+        let outcome = try run.run { step, _ in if steps.last != step { steps.append(step) } }
+        XCTAssertEqual(steps.map { [$0.fold, $0.member] }, [[1, 1], [1, 2], [2, 1], [2, 2], [3, 1], [3, 2]])
+
+        let byID = Dictionary(uniqueKeysWithValues: images.map { ($0.id, $0) })
+        for (index, fold) in outcome.folds.folds.enumerated() {
+            let held = Set(fold)
+            let training = images.filter { !held.contains($0.id) }.map { $0.path! }
+            let networks = try ["fold-\(index + 1)", "fold-\(index + 1)-member-2"].map {
+                try ChestModel.load(directory: output.appendingPathComponent("\($0)/model"))
+            }
+            XCTAssertEqual(networks.map { $0.card.training?.seed }, [5, 6])
+            for network in networks {
+                // The card's statistics are those of the network's logits on its training films.
+                let stored = try XCTUnwrap(network.card.scoreStandardization?.first)
+                network.card.scoreStandardization = nil
+                try network.standardizeScores(onFiles: training)
+                let again = try XCTUnwrap(network.card.scoreStandardization?.first)
+                XCTAssertEqual(stored.films, training.count)
+                for c in stored.mean.indices {
+                    XCTAssertEqual(stored.mean[c], again.mean[c], accuracy: 2e-2 * max(1, abs(again.mean[c])), "f16 weights")
+                    XCTAssertEqual(stored.standardDeviation[c], again.standardDeviation[c], accuracy: 2e-2 * max(1, again.standardDeviation[c]))
+                }
+                network.card.scoreStandardization = [stored]
+            }
+            // Out of fold: the two networks' ensemble (saved in f16, so not to the bit).
+            let ensemble = try ChestModel(ensembleOf: networks, card: networks[0].card)
+            let expected = try ensemble.classify(fold.map { try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: byID[$0]!.path!)) },
+                                                 heatmaps: false)
+            let found = Dictionary(uniqueKeysWithValues: outcome.outOfFold.map { ($0.imageID, $0.probabilities) })
+            for (id, prediction) in zip(fold, expected) {
+                for (a, b) in zip(found[id]!, prediction.probabilities) { XCTAssertEqual(a, b, accuracy: 2e-2) }
+            }
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent("all-member-2/metrics.json").path))
+        let model = try ChestModel.load(directory: output.appendingPathComponent(TrainingRun.modelFolder))
+        XCTAssertEqual(model.members.count, 2)
+        XCTAssertEqual(model.card.scoreStandardization?.count, 2)
+        XCTAssertEqual(model.card.scoreStandardization?.map(\.films), [8, 8])
+        let cv = try XCTUnwrap(model.card.crossValidation)
+        XCTAssertEqual(cv.members, 2)
+        XCTAssertNotNil(cv.scoreStandardization)
+        XCTAssertTrue(model.card.summary.contains("an ensemble of 2 models, 2-fold cross-validation on 8 films"), model.card.summary)
     }
 }

@@ -40,7 +40,7 @@ final class TrainFoldsCommandTests: XCTestCase {
     func testFoldFlagsAreCheckedTogether() throws {
         let ensemble = try ForwardCommandTests.run(["train", "--database", "none.sqlite", "--ensemble", "--output", "x"])
         XCTAssertEqual(ensemble.status, 64)
-        XCTAssertTrue(ensemble.error.contains("--ensemble, --threshold-rule and --commit apply to a cross-validated run: give --folds K"),
+        XCTAssertTrue(ensemble.error.contains("--ensemble, --threshold-rule, --members, --score-standardization and --commit apply to a cross-validated run: give --folds K"),
                       ensemble.error)
         let one = try ForwardCommandTests.run(["train", "--database", "none.sqlite", "--folds", "1", "--output", "x"])
         XCTAssertEqual(one.status, 64)
@@ -125,5 +125,22 @@ final class TrainFoldsCommandTests: XCTestCase {
         XCTAssertEqual(rows.count, 3, "header and two epochs")
         XCTAssertTrue(rows[2].hasPrefix("2,"), String(rows[2]))
         XCTAssertNotEqual(try Data(contentsOf: outOfFold), probabilities)
+
+        // A finished run takes a second network per fold, standardized: only the new ones train.
+        let members = try ForwardCommandTests.run(common + ["--resume", "--members", "2", "--score-standardization", "training-films"])
+        XCTAssertEqual(members.status, 0, members.error)
+        XCTAssertEqual(try String(contentsOf: foldMetrics, encoding: .utf8).split(separator: "\n").count, 3, "member 1 not trained again")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent("fold-2-member-2/metrics.csv").path))
+        let joined = try ModelCard.read(directory: output.appendingPathComponent("model"))
+        XCTAssertEqual(joined.crossValidation?.members, 2)
+        XCTAssertNotNil(joined.crossValidation?.scoreStandardization)
+        XCTAssertEqual(joined.ensembleSize, 4, "--ensemble: 2 folds × 2 networks")
+        XCTAssertEqual(joined.scoreStandardization?.count, 4)
+        let fewer = try ForwardCommandTests.run(common + ["--resume", "--members", "1"])
+        XCTAssertEqual(fewer.status, 1)
+        XCTAssertTrue(fewer.error.contains("holds a run of 2 networks per fold: resume it with --members 2 or more"), fewer.error)
+        let plain = try ForwardCommandTests.run(["train", "--members", "2", "--output", "x"])
+        XCTAssertEqual(plain.status, 64)
+        XCTAssertTrue(plain.error.contains("apply to a cross-validated run"), plain.error)
     }
 }
