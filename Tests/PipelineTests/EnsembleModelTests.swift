@@ -100,14 +100,17 @@ final class EnsembleModelTests: XCTestCase {
 
     func testTheBundledModelStillLoadsAndSaysWhatItIs() throws {
         let model = try ChestModel.load(named: ModelDirectory.defaultName)
-        // The bundled model: one network at output stride 16, 16×16 heatmaps at 256 px, its card
-        // holding the out-of-fold figures with their interval, the marked-findings figure and
-        // the localization anecdote.
+        // The bundled model: two networks at output stride 16 (16×16 heatmaps at 256 px), each
+        // standardized on the films it trained on; its card holding the out-of-fold figures
+        // with their interval, the marked-findings figure and the localization anecdote.
         XCTAssertEqual(model.card.outputStride, .sixteen)
         XCTAssertEqual(model.card.preprocessing.inputSize, 256)
         XCTAssertEqual(model.card.heatmapSize, 16)
-        XCTAssertEqual(model.members.count, 1)
+        XCTAssertEqual(model.members.count, 2)
+        XCTAssertEqual(model.card.scoreStandardization?.map(\.films), [637, 637])
         let cv = try XCTUnwrap(model.card.crossValidation)
+        XCTAssertEqual(cv.members, 2)
+        XCTAssertNotNil(cv.scoreStandardization)
         XCTAssertEqual(cv.images, 637)
         XCTAssertEqual(cv.folds, 5)
         XCTAssertNotNil(cv.meanAUCInterval)
