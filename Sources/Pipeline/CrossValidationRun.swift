@@ -18,6 +18,10 @@ import Training
 /// model is then the ensemble of M networks trained on every film (`OUT/all`,
 /// `OUT/all-member-<m>`). With `standardizeScores` each network's logits are standardized by
 /// their mean and spread on its own training films (`ModelCard.ScoreStandardization`).
+///
+/// Each network's `model/` holds its last epoch — the network that predicted its fold — with
+/// the run's thresholds, not the epoch its own validation liked best (`TrainingRun` keeps that
+/// one): on a fold, that choice would have been made on the very films it predicts.
 public final class CrossValidationRun {
     public struct Options: Sendable {
         public var folds: Int
@@ -130,6 +134,7 @@ public final class CrossValidationRun {
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let byID = Dictionary(uniqueKeysWithValues: images.map { ($0.id, $0) })
         var members: [ChestModel] = []
+        var saved: [(model: ChestModel, folder: URL)] = []
         var outOfFold: [ImageProbabilities] = []
         for (index, fold) in folds.folds.enumerated() {
             let held = Set(fold)
@@ -142,6 +147,7 @@ public final class CrossValidationRun {
                     progress(Step(fold: index + 1, member: member), $0)
                 }
             }
+            saved += foldMembers.enumerated().map { ($0.element, self.networkFolder(Self.foldFolder(index + 1, member: $0.offset + 1))) }
             // The last epoch's weights: the held-out fold chose nothing.
             let foldModel = foldMembers.count == 1 ? foldMembers[0] : try ChestModel(ensembleOf: foldMembers, card: foldMembers[0].card)
             let report = try EvaluationRunner(classifier: foldModel, modelName: Self.foldFolder(index + 1),
@@ -157,6 +163,11 @@ public final class CrossValidationRun {
                                                       bootstrap: settings.bootstrap)
         let thresholds = (0 ..< classes.count).map { c in
             settings.thresholdRule.threshold(scores: scores.map { $0[c] }, labels: labels.map { $0[c] == 1 ? 1 : 0 }) ?? 0.5
+        }
+        // Every fold network's card takes the run's thresholds (on its scale when standardized).
+        for (network, folder) in saved {
+            network.card.thresholds = thresholds
+            try network.card.write(directory: folder)
         }
         let model = try finalModel(members: members, progress: progress)
         // The weights are every run's last epoch, whatever epoch its own validation liked best.
@@ -218,12 +229,24 @@ public final class CrossValidationRun {
         let run = try TrainingRun(options: memberOptions, source: source, trainingImages: training, validationImages: validation,
                                   output: url, resume: resumes(url),
                                   thoraxVersion: thoraxVersion, engineOptions: settings.engineOptions, warning: warning)
-        _ = try run.run(progress: progress)
+        let records = try run.run(progress: progress)
         let model = run.model
+        // The last epoch, described as such (the card the run saved is its best epoch's).
+        model.card.training?.bestEpoch = options.epochs
+        if let last = records.last {
+            model.card.metrics = ModelCard.Metrics(
+                evaluatedOn: "\(source.split):\(source.validationPart) (\(validation.count) images, epoch \(last.epoch), the last)",
+                auc: last.validationAUC, meanAUC: last.meanAUC)
+        }
         model.card.scoreStandardization = nil
         if settings.standardizeScores { try model.standardizeScores(onFiles: training.map { $0.path! }) }
-        try model.card.write(directory: url.appendingPathComponent(TrainingRun.modelFolder))
+        try model.save(directory: networkFolder(folder), storage: options.modelStorage.storage)
         return model
+    }
+
+    /// `OUT/folder/model`: where a network of the run keeps its last epoch.
+    private func networkFolder(_ folder: String) -> URL {
+        output.appendingPathComponent(folder).appendingPathComponent(TrainingRun.modelFolder)
     }
 
     /// Whether the training run in `folder` continues from its checkpoint: when resuming and

@@ -172,5 +172,10 @@ final class CrossValidationRunTests: XCTestCase {
         XCTAssertEqual(cv.members, 2)
         XCTAssertNotNil(cv.scoreStandardization)
         XCTAssertTrue(model.card.summary.contains("an ensemble of 2 models, 2-fold cross-validation on 8 films"), model.card.summary)
+        // A fold network's directory is the network that predicted the fold: its last epoch, the run's thresholds.
+        let foldCard = try ModelCard.read(directory: output.appendingPathComponent("fold-2-member-2/model"))
+        XCTAssertEqual(foldCard.thresholds, model.card.thresholds)
+        XCTAssertEqual(foldCard.training?.bestEpoch, 1)
+        XCTAssertTrue(foldCard.metrics?.evaluatedOn.contains("the last") ?? false, "\(String(describing: foldCard.metrics))")
     }
 }
