@@ -39,11 +39,11 @@ final class LocalizationRealDataTests: XCTestCase {
         // figures: update them with the new model's, never loosen the tolerance. The tolerance
         // covers the one-pixel box differences seen between oneDNN's AVX-512 and AVX2 kernels.
         let expected: [String: (className: String, boxes: Int, bestIoU: Double)] = [
-            "00001369_000.png": ("Cardiomegaly", 3, 0.204),
-            "00026911_000.png": ("Infiltration", 3, 0.153),
-            "00002578_000.png": ("Nodule", 1, 0.004),
-            "00022084_000.png": ("Pneumonia", 3, 0.341),
-            "00001153_004.png": ("Atelectasis", 3, 0.117),
+            "00001369_000.png": ("Cardiomegaly", 1, 0.204),
+            "00026911_000.png": ("Infiltration", 3, 0.161),
+            "00002578_000.png": ("Nodule", 3, 0.009),
+            "00022084_000.png": ("Pneumonia", 3, 0.379),
+            "00001153_004.png": ("Atelectasis", 3, 0.134),
         ]
         for scored in report.cases {
             let bestIoU = scored.detections.map { scored.truthBoxes[0].intersectionOverUnion(with: $0) }.max() ?? 0
