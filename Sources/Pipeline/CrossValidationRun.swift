@@ -133,8 +133,8 @@ public final class CrossValidationRun {
     public func run(progress: (Step, TrainingProgress) -> Void = { _, _ in }) throws -> Outcome {
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let byID = Dictionary(uniqueKeysWithValues: images.map { ($0.id, $0) })
-        var members: [ChestModel] = []
-        var saved: [(model: ChestModel, folder: URL)] = []
+        // Every fold network, fold by fold, and the folder of its model.
+        var networks: [(model: ChestModel, folder: URL)] = []
         var outOfFold: [ImageProbabilities] = []
         for (index, fold) in folds.folds.enumerated() {
             let held = Set(fold)
@@ -147,16 +147,15 @@ public final class CrossValidationRun {
                     progress(Step(fold: index + 1, member: member), $0)
                 }
             }
-            saved += foldMembers.enumerated().map { ($0.element, self.networkFolder(Self.foldFolder(index + 1, member: $0.offset + 1))) }
+            networks += foldMembers.enumerated().map { ($0.element, networkFolder(Self.foldFolder(index + 1, member: $0.offset + 1))) }
             // The last epoch's weights: the held-out fold chose nothing.
             let foldModel = foldMembers.count == 1 ? foldMembers[0] : try ChestModel(ensembleOf: foldMembers, card: foldMembers[0].card)
             let report = try EvaluationRunner(classifier: foldModel, modelName: Self.foldFolder(index + 1),
                                               bootstrap: BootstrapOptions(resamples: 1))
                 .run(images: fold.map { byID[$0]! })
             outOfFold += report.probabilities
-            members += foldMembers
         }
-        let classes = members[0].card.classes
+        let classes = networks[0].model.card.classes
         let labels = outOfFold.map { result in classes.map { Findings.index[$0].map { byID[result.imageID]!.labels[$0] } ?? 0 } }
         let scores = outOfFold.map(\.probabilities)
         let evaluation = try ClassificationEvaluation(classNames: classes, scores: scores, labels: labels.map { $0.map { $0 == 1 } },
@@ -165,13 +164,12 @@ public final class CrossValidationRun {
             settings.thresholdRule.threshold(scores: scores.map { $0[c] }, labels: labels.map { $0[c] == 1 ? 1 : 0 }) ?? 0.5
         }
         // Every fold network's card takes the run's thresholds (on its scale when standardized).
-        for (network, folder) in saved {
+        for (network, folder) in networks {
             network.card.thresholds = thresholds
             try network.card.write(directory: folder)
         }
-        let model = try finalModel(members: members, progress: progress)
-        // The weights are every run's last epoch, whatever epoch its own validation liked best.
-        model.card.training?.bestEpoch = options.epochs
+        // Every network's card already names its last epoch (`trainNetwork`).
+        let model = try finalModel(members: networks.map(\.model), progress: progress)
         model.card.thresholds = thresholds
         // A resumed run's model keeps the card it saved; the notes are this run's.
         model.card.notes = options.notes

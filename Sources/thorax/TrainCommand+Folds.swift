@@ -18,8 +18,9 @@ enum ScoreStandardizationChoice: String, CaseIterable, ExpressibleByArgument {
 }
 
 extension TrainCommand {
-    /// The cross-validation flags together: --ensemble, --threshold-rule and --commit need
-    /// --folds, which takes no --validation-part and no data-parallel launch.
+    /// The cross-validation flags together: --ensemble, --threshold-rule, --members,
+    /// --score-standardization and --commit need --folds, which takes no --validation-part and
+    /// no data-parallel launch.
     func validateFolds() throws {
         guard let folds else {
             if ensemble || thresholdRule != nil || commit != nil || members != nil || scoreStandardization != nil {
@@ -43,13 +44,15 @@ extension TrainCommand {
         }
         // Resuming: options left out take the first fold's record; every fold checks its own.
         let saved = resume ? try SavedRun(output: firstFold) : nil
-        if let saved { try requireSameFolds(folds, saved: saved, output: outputURL) }
+        // What the run's card says (nil before an interrupted first run wrote one).
         let savedCard = resume ? try Self.savedCrossValidation(outputURL) : nil
+        if let saved { try requireSameFolds(folds, saved: saved, card: savedCard, output: outputURL) }
         let memberCount = members ?? savedCard?.members ?? 1
-        if let recorded = savedCard?.members ?? (savedCard == nil ? nil : 1), memberCount < recorded {
+        if let savedCard, memberCount < savedCard.members ?? 1 {
+            let recorded = savedCard.members ?? 1
             throw InputFileError("\(output) holds a run of \(recorded) networks per fold: resume it with --members \(recorded) or more")
         }
-        let standardize = (scoreStandardization ?? (savedCard?.scoreStandardization != nil ? .trainingFilms : ScoreStandardizationChoice.none)) == .trainingFilms
+        let standardize = (scoreStandardization ?? (savedCard?.scoreStandardization == nil ? .none : .trainingFilms)) == .trainingFilms
         let options = self.options(over: saved?.options ?? Self.defaults)
         let source = self.source(over: saved?.source ?? Self.defaultSource(split: split ?? ThoraxDatabase.officialSplit))
         try options.validate()
@@ -110,16 +113,14 @@ extension TrainCommand {
 
     /// A resumed cross-validation keeps its fold count and its kind of model: folds of another
     /// K would mix two patient partitions, and `--ensemble` (not part of a fold's record)
-    /// decides whether a model is trained on every film.
+    /// decides whether a model is trained on every film. `card`: the run's card, when written.
     /// - Throws: `InputFileError` naming the output and the flag to give.
-    func requireSameFolds(_ folds: Int, saved: SavedRun, output: URL) throws {
+    func requireSameFolds(_ folds: Int, saved: SavedRun, card: ModelCard.CrossValidation?, output: URL) throws {
         if let recorded = CrossValidationRun.foldCount(ofPart: saved.source.validationPart), recorded != folds {
             throw InputFileError("\(output.path) holds a run of \(recorded) folds: resume it with --folds \(recorded)")
         }
         let allFilms = TrainingRun.hasCheckpoint(output.appendingPathComponent(CrossValidationRun.allFilmsFolder))
-        let card = output.appendingPathComponent(TrainingRun.modelFolder)
-        let cardEnsemble = FileManager.default.fileExists(atPath: card.appendingPathComponent(ModelCard.fileName).path)
-            ? try ModelCard.read(directory: card).crossValidation?.ensemble : nil
+        let cardEnsemble = card?.ensemble
         if ensemble && (allFilms || cardEnsemble == false) {
             throw InputFileError("\(output.path) holds a run whose model is trained on every film: resume it without --ensemble")
         }

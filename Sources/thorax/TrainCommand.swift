@@ -37,7 +37,8 @@ struct TrainCommand: ParsableCommand {
         --database may name a moved copy whose parts give the same images and labels. With \
         --folds, --resume continues each fold and the model on every film from its checkpoint \
         (options left out take the first fold's record; --folds and --ensemble as the run had \
-        them), then computes the out-of-fold figures, \
+        them; --members and --score-standardization left out take the run's, and more --members \
+        trains only the new networks), then computes the out-of-fold figures, \
         the thresholds and the card anew: a finished run takes another --threshold-rule without \
         training again.
 

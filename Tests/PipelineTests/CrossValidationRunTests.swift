@@ -11,19 +11,37 @@ import XCTest
 /// film predicted once, by the model of its own fold; the out-of-fold figures, thresholds and
 /// ensemble in the card; the predictions stored and scored again from the database.
 final class CrossValidationRunTests: XCTestCase {
-    func testOutOfFoldPredictionsAreStoredAndScored() throws {
-        let folder = try SharedData.temporaryDirectory("cv-data")
-        let output = try SharedData.temporaryDirectory("cv-run")
-        defer {
+    /// What every test here starts from: the real NIH films `films` of the shared data in a fresh
+    /// database, their labelled images, the tiny run's options (1 epoch, no augmentation), a
+    /// source, and an empty output folder; both folders are removed when the test ends.
+    private struct Fixture {
+        var database: ThoraxDatabase
+        var images: [LabelledImage]
+        var options: TrainingOptions
+        var source: TrainingSource
+        var output: URL
+    }
+
+    private func fixture(_ name: String, films: Range<Int>) throws -> Fixture {
+        let folder = try SharedData.temporaryDirectory("\(name)-data")
+        let output = try SharedData.temporaryDirectory("\(name)-run")
+        addTeardownBlock {
             try? FileManager.default.removeItem(at: folder)
             try? FileManager.default.removeItem(at: output)
         }
-        let database = try TrainEndToEndTests.database(train: 0 ..< 12, validation: 20 ..< 22, in: folder)
-        let images = try database.labelledImages(split: "official", part: "train_val")
-        let patients = try database.patientIdentifiers(ofImages: images.map(\.id))
+        let database = try TrainEndToEndTests.database(train: films, validation: 20 ..< 22, in: folder)
         var options = TrainEndToEndTests.options(epochs: 1)
         options.augment = false
-        let source = TrainingSource(database: "test", split: "official", trainPart: "train_val", validationPart: "unused")
+        return Fixture(database: database, images: try database.labelledImages(split: "official", part: "train_val"),
+                       options: options,
+                       source: TrainingSource(database: "test", split: "official", trainPart: "train_val", validationPart: "unused"),
+                       output: output)
+    }
+
+    func testOutOfFoldPredictionsAreStoredAndScored() throws {
+        let f = try fixture("cv", films: 0 ..< 12)
+        let (database, images, options, source, output) = (f.database, f.images, f.options, f.source, f.output)
+        let patients = try database.patientIdentifiers(ofImages: images.map(\.id))
         let run = try CrossValidationRun(options: options, source: source, images: images, patients: patients,
                                          settings: .init(folds: 3, ensemble: true, commit: "abc123",
                                                          bootstrap: BootstrapOptions(resamples: 50)),
@@ -76,17 +94,8 @@ final class CrossValidationRunTests: XCTestCase {
     }
 
     func testWithoutEnsembleOneModelIsTrainedOnEveryFilm() throws {
-        let folder = try SharedData.temporaryDirectory("cv-all-data")
-        let output = try SharedData.temporaryDirectory("cv-all-run")
-        defer {
-            try? FileManager.default.removeItem(at: folder)
-            try? FileManager.default.removeItem(at: output)
-        }
-        let database = try TrainEndToEndTests.database(train: 0 ..< 8, validation: 20 ..< 22, in: folder)
-        let images = try database.labelledImages(split: "official", part: "train_val")
-        var options = TrainEndToEndTests.options(epochs: 1)
-        options.augment = false
-        let source = TrainingSource(database: "test", split: "official", trainPart: "train_val", validationPart: "unused")
+        let f = try fixture("cv-all", films: 0 ..< 8)
+        let (database, images, options, source, output) = (f.database, f.images, f.options, f.source, f.output)
         var folds: [Int] = []
         let outcome = try CrossValidationRun(
             options: options, source: source, images: images,
@@ -111,18 +120,10 @@ final class CrossValidationRunTests: XCTestCase {
     /// probabilities are its two networks' ensemble, and the final model is the ensemble of the
     /// two trained on every film.
     func testMembersWithScoreStandardization() throws {
-        let folder = try SharedData.temporaryDirectory("cv-members-data")
-        let output = try SharedData.temporaryDirectory("cv-members-run")
-        defer {
-            try? FileManager.default.removeItem(at: folder)
-            try? FileManager.default.removeItem(at: output)
-        }
-        let database = try TrainEndToEndTests.database(train: 0 ..< 8, validation: 20 ..< 22, in: folder)
-        let images = try database.labelledImages(split: "official", part: "train_val")
-        var options = TrainEndToEndTests.options(epochs: 1)
-        options.augment = false
+        let f = try fixture("cv-members", films: 0 ..< 8)
+        let (database, images, source, output) = (f.database, f.images, f.source, f.output)
+        var options = f.options
         options.seed = 5
-        let source = TrainingSource(database: "test", split: "official", trainPart: "train_val", validationPart: "unused")
         var steps: [CrossValidationRun.Step] = []
         let run = try CrossValidationRun(
             options: options, source: source, images: images,
